@@ -1,0 +1,27 @@
+// swift-tools-version:6.0
+// barproof: proves or refutes the rules by which Linux places PCI BARs and lets vfio-pci mmap them.
+// Module import direction (DESIGN.md): CZ3 <- Z3Kit <- Prover <- Reports <- barproof;
+// PCIModel <- VFIORules <- Prover. Rules never import Z3.
+import PackageDescription
+
+let package = Package(
+    name: "barproof",
+    products: [
+        .executable(name: "barproof", targets: ["barproof"]),
+        .library(name: "Z3Kit", targets: ["Z3Kit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZ3", pkgConfig: "z3", providers: [.apt(["libz3-dev"])]),
+        .target(name: "Z3Kit", dependencies: ["CZ3"]),
+        .executableTarget(
+            name: "barproof",
+            dependencies: [
+                "Z3Kit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "Z3KitTests", dependencies: ["Z3Kit", "CZ3"]),
+    ]
+)

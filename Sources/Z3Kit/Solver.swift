@@ -1,0 +1,227 @@
+import CZ3
+
+/// The answer of one satisfiability check.
+public enum CheckResult {
+    /// Satisfiable, with a model (model completion on).
+    case sat(Model)
+    /// Unsatisfiable. After a check under named assumptions, the names in the unsat core.
+    case unsat(core: [String])
+    /// Z3 gave up: timeout, interruption, incompleteness. Never a pass.
+    case unknown(reason: String)
+}
+
+/// A named formula to check under: its name comes back in the unsat core when it is needed.
+public struct NamedAssumption {
+    public let name: String
+    public let formula: BoolTerm
+    public init(_ name: String, _ formula: BoolTerm) {
+        self.name = name
+        self.formula = formula
+    }
+}
+
+/// An incremental Z3 solver (`Z3_mk_solver`, or one for a logic).
+public final class Solver {
+    public let context: Context
+    let raw: Z3_solver
+    private var timeout: UInt32?
+    private var seed: UInt32?
+
+    /// Creates a solver; with `logic` (such as `"QF_BV"`) one specialised to it.
+    public init(_ context: Context, logic: String? = nil) throws {
+        self.context = context
+        let made: Z3_solver?
+        if let logic {
+            made = Z3_mk_solver_for_logic(context.raw, Z3_mk_string_symbol(context.raw, logic))
+        } else {
+            made = Z3_mk_solver(context.raw)
+        }
+        guard let made else {
+            try context.checkError("mk_solver")
+            throw Z3Error(code: Z3_EXCEPTION.rawValue, message: "Z3 returned no solver", operation: "mk_solver")
+        }
+        raw = made
+        Z3_solver_inc_ref(context.raw, raw)
+        try context.checkError("mk_solver")
+    }
+
+    deinit { Z3_solver_dec_ref(context.raw, raw) }
+
+    /// Per-solver timeout in milliseconds (nil: none). A check that runs out returns `unknown`.
+    public var timeoutMilliseconds: UInt32? {
+        get { timeout }
+        set { timeout = newValue; applyParams() }
+    }
+
+    /// The solver's random seed (fixed seeds keep runs deterministic).
+    public var randomSeed: UInt32? {
+        get { seed }
+        set { seed = newValue; applyParams() }
+    }
+
+    private func applyParams() {
+        let params = Z3_mk_params(context.raw)
+        Z3_params_inc_ref(context.raw, params)
+        defer { Z3_params_dec_ref(context.raw, params) }
+        // 0 means "no timeout" to Z3; UInt32.max is its own default.
+        Z3_params_set_uint(context.raw, params, Z3_mk_string_symbol(context.raw, "timeout"), timeout ?? UInt32.max)
+        if let seed {
+            Z3_params_set_uint(context.raw, params, Z3_mk_string_symbol(context.raw, "random_seed"), seed)
+            Z3_params_set_uint(context.raw, params, Z3_mk_string_symbol(context.raw, "smt.random_seed"), seed)
+        }
+        Z3_solver_set_params(context.raw, raw, params)
+        Z3_set_error(context.raw, Z3_OK)
+    }
+
+    /// Adds `formula` to the current scope.
+    public func assert(_ formula: BoolTerm) throws {
+        Z3_solver_assert(context.raw, raw, formula.ast.raw)
+        try context.checkError("solver_assert")
+    }
+
+    /// Opens a scope; `pop` removes what was asserted since.
+    public func push() throws {
+        Z3_solver_push(context.raw, raw)
+        try context.checkError("solver_push")
+    }
+
+    /// Closes `count` scopes.
+    public func pop(_ count: Int = 1) throws {
+        Z3_solver_pop(context.raw, raw, UInt32(count))
+        try context.checkError("solver_pop")
+    }
+
+    /// The number of open scopes.
+    public var scopeCount: Int { Int(Z3_solver_get_num_scopes(context.raw, raw)) }
+
+    /// Runs `body` inside a push/pop pair.
+    public func withScope<T>(_ body: () throws -> T) throws -> T {
+        try push()
+        defer { try? pop() }
+        return try body()
+    }
+
+    /// Checks the asserted formulas.
+    public func check() throws -> CheckResult {
+        let answer = Z3_solver_check(context.raw, raw)
+        try context.checkError("solver_check")
+        return try result(answer, core: [])
+    }
+
+    /// Checks the asserted formulas together with named assumptions. When unsat, the
+    /// result carries the names of an unsat core: assumptions left out of it were not needed.
+    ///
+    /// Each assumption `f` named `n` becomes `t_n ⇒ f` for a fresh tracking literal `t_n`,
+    /// asserted in a scope that is popped afterwards; the check runs with the `t_n` assumed.
+    public func check(assuming assumptions: [NamedAssumption]) throws -> CheckResult {
+        try push()
+        defer { try? pop() }
+        var trackers: [BoolTerm] = []
+        var nameOf: [String: String] = [:]
+        for assumption in assumptions {
+            let tracker = try context.freshBool("assume")
+            try assert(tracker.implies(assumption.formula))
+            trackers.append(tracker)
+            nameOf[tracker.smtlib] = assumption.name
+        }
+        let literals: [Z3_ast?] = trackers.map { $0.ast.raw }
+        let answer = Z3_solver_check_assumptions(context.raw, raw, UInt32(literals.count), literals)
+        try context.checkError("solver_check_assumptions")
+        var core: [String] = []
+        if answer == Z3_L_FALSE {
+            let vector = Z3_solver_get_unsat_core(context.raw, raw)
+            try context.checkError("solver_get_unsat_core")
+            Z3_ast_vector_inc_ref(context.raw, vector)
+            defer { Z3_ast_vector_dec_ref(context.raw, vector) }
+            for index in 0..<Z3_ast_vector_size(context.raw, vector) {
+                let element = BoolTerm(try context.wrap(Z3_ast_vector_get(context.raw, vector, index), "ast_vector_get"))
+                if let name = nameOf[element.smtlib] { core.append(name) }
+            }
+            core.sort()
+        }
+        return try result(answer, core: core)
+    }
+
+    private func result(_ answer: Z3_lbool, core: [String]) throws -> CheckResult {
+        if answer == Z3_L_TRUE {
+            guard let model = Z3_solver_get_model(context.raw, raw) else {
+                try context.checkError("solver_get_model")
+                throw Z3Error(code: Z3_EXCEPTION.rawValue, message: "sat without a model", operation: "solver_get_model")
+            }
+            return .sat(Model(context, model))
+        }
+        if answer == Z3_L_FALSE { return .unsat(core: core) }
+        return .unknown(reason: String(cString: Z3_solver_get_reason_unknown(context.raw, raw)))
+    }
+
+    /// Runs `check()` and interrupts it when the surrounding task is cancelled.
+    public func checkCancellable() async throws -> CheckResult {
+        let handle = context.interruptHandle
+        return try await withTaskCancellationHandler {
+            try check()
+        } onCancel: {
+            handle.interrupt()
+        }
+    }
+
+    /// The formulas asserted in all open scopes.
+    public func assertions() throws -> [BoolTerm] {
+        let vector = Z3_solver_get_assertions(context.raw, raw)
+        try context.checkError("solver_get_assertions")
+        Z3_ast_vector_inc_ref(context.raw, vector)
+        defer { Z3_ast_vector_dec_ref(context.raw, vector) }
+        return try (0..<Z3_ast_vector_size(context.raw, vector)).map {
+            BoolTerm(try context.wrap(Z3_ast_vector_get(context.raw, vector, $0), "ast_vector_get"))
+        }
+    }
+
+    /// Statistics of the last check (`Z3_solver_get_statistics`), keyed by Z3's names.
+    public func statistics() throws -> [String: Double] {
+        let stats = Z3_solver_get_statistics(context.raw, raw)
+        try context.checkError("solver_get_statistics")
+        Z3_stats_inc_ref(context.raw, stats)
+        defer { Z3_stats_dec_ref(context.raw, stats) }
+        var values: [String: Double] = [:]
+        for index in 0..<Z3_stats_size(context.raw, stats) {
+            let key = String(cString: Z3_stats_get_key(context.raw, stats, index))
+            values[key] = Z3_stats_is_uint(context.raw, stats, index)
+                ? Double(Z3_stats_get_uint_value(context.raw, stats, index))
+                : Z3_stats_get_double_value(context.raw, stats, index)
+        }
+        return values
+    }
+
+    /// The current assertions as a self-contained SMT-LIB2 script that the `z3` and `cvc5`
+    /// command-line solvers accept: `set-logic`, declarations, one `assert` per formula, `check-sat`.
+    ///
+    /// - Parameters:
+    ///   - logic: The logic to declare (`QF_BV` for every barproof query).
+    ///   - extra: Formulas asserted after the solver's own (a check's assumptions, for instance).
+    ///   - comments: Lines written as `;` comments at the top (what the query means).
+    public func smtlib2(logic: String = "QF_BV", extra: [BoolTerm] = [], comments: [String] = []) throws -> String {
+        let formulas = try assertions() + extra
+        return try SMTLIB2.script(context, formulas: formulas, logic: logic, comments: comments)
+    }
+}
+
+/// SMT-LIB2 export of a list of formulas.
+public enum SMTLIB2 {
+    /// A self-contained script asserting `formulas` (`Z3_benchmark_to_smtlib_string`).
+    public static func script(_ context: Context, formulas: [BoolTerm], logic: String = "QF_BV",
+                              comments: [String] = []) throws -> String {
+        let head = try formulas.last ?? context.bool(true)
+        let rest: [Z3_ast?] = formulas.dropLast().map { $0.ast.raw }
+        guard let text = Z3_benchmark_to_smtlib_string(context.raw, "barproof", logic, "unknown", "",
+                                                       UInt32(rest.count), rest, head.ast.raw) else {
+            try context.checkError("benchmark_to_smtlib_string")
+            throw Z3Error(code: Z3_EXCEPTION.rawValue, message: "no SMT-LIB2 text", operation: "benchmark_to_smtlib_string")
+        }
+        var body = String(cString: text)
+        try context.checkError("benchmark_to_smtlib_string")
+        if !body.contains("(set-logic") { body = "(set-logic \(logic))\n" + body }
+        if !body.contains("(check-sat") { body += "(check-sat)\n" }
+        if !body.hasSuffix("\n") { body += "\n" }
+        let header = comments.map { "; " + $0 }.joined(separator: "\n")
+        return header.isEmpty ? body : header + "\n" + body
+    }
+}

@@ -16,6 +16,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZ3", pkgConfig: "z3", providers: [.apt(["libz3-dev"])]),
         .target(name: "Z3Kit", dependencies: ["CZ3"]),
+        .target(name: "PCIModel"),
         .executableTarget(
             name: "barproof",
             dependencies: [
@@ -23,5 +24,6 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "Z3KitTests", dependencies: ["Z3Kit", "CZ3"]),
+        .testTarget(name: "PCIModelTests", dependencies: ["PCIModel"]),
     ]
 )

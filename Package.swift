@@ -17,6 +17,8 @@ let package = Package(
         .systemLibrary(name: "CZ3", pkgConfig: "z3", providers: [.apt(["libz3-dev"])]),
         .target(name: "Z3Kit", dependencies: ["CZ3"]),
         .target(name: "PCIModel"),
+        .target(name: "VFIORules", dependencies: ["PCIModel"]),
+        .target(name: "Prover", dependencies: ["Z3Kit", "VFIORules", "PCIModel"]),
         .executableTarget(
             name: "barproof",
             dependencies: [
@@ -25,5 +27,6 @@ let package = Package(
             ]),
         .testTarget(name: "Z3KitTests", dependencies: ["Z3Kit", "CZ3"]),
         .testTarget(name: "PCIModelTests", dependencies: ["PCIModel"]),
+        .testTarget(name: "ProverTests", dependencies: ["Prover", "VFIORules", "PCIModel", "Z3Kit"]),
     ]
 )

@@ -1,0 +1,181 @@
+import PCIModel
+import VFIORules
+import Z3Kit
+
+// # Why the pair model covers every topology
+//
+// The page invariants speak of one allowed mmap and one byte it exposes. A violation of
+// `page-exclusive` is a pair: the mmapped BAR `b` and one foreign resource `c` that the exposed
+// range `X` overlaps. A violation of `msix-needs-filtering` is likewise the BAR `b` and the
+// resource `t` holding the table (b itself, or another BAR of the same device). A violation of
+// `mmap-within-bar` involves `b` alone.
+//
+// Every rule of every policy is monotone in the rest of the machine: a resource that is neither
+// `b`, its parent window `P`, nor the resource in the pair can only make the policy grant *less*:
+// `subpage-reservation` must avoid every child of `P`, and no clause grants because something
+// exists. Take any machine with a violation by (b, c). Delete every resource except b, c and
+// P (and P's ancestors, which only contain P). The clauses still hold for b (monotonicity), the
+// tree stays consistent (deleting children keeps a tree a tree), and X still overlaps c. So the
+// pair alone violates the invariant. Conversely a pair is itself a machine. Hence "a violation
+// exists on some machine" iff "a violation exists in the pair model".
+//
+// Where can `c` sit relative to P in a consistent tree? It is not b, not an ancestor of b
+// (windows pass addresses through; they are not another device's registers), so either it is in
+// P's subtree — then it lies inside some child `s` of P with `s != b`, and X overlapping c implies
+// X overlapping s, so taking `s` as the neighbour (a child of P) finds the violation — or it is
+// outside P's subtree, hence disjoint from P. The model's neighbour is therefore "a child of P"
+// or "disjoint from P" (`inParent`), with every field symbolic. The page size is symbolic over the
+// spec's set, or fixed by it.
+//
+// The argument is checked, not just stated: `BoundedCheckTests` runs the same rules over symbolic
+// machines of up to 3 devices with up to 3 BARs each and finds no violation where the pair model
+// proves none.
+
+/// Proves or refutes invariants over the pair model, for one platform, reusing one context and
+/// one solver (push/pop) across the checks.
+public final class PairProver {
+    public let platform: PlatformSpec
+    public let neighbours: Int
+    let context: Context
+    let logic: Symbolic
+    let solver: Solver
+    let situation: Situation<Symbolic>
+    private var wordNames: [String] = []
+    private var truthNames: [String] = []
+
+    /// - Parameters:
+    ///   - platform: The platform facts to hold fixed or open.
+    ///   - neighbours: How many other resources to model (1 is the pair model).
+    ///   - timeoutMilliseconds: Per-check solver timeout; a check that runs out is `unknown`.
+    ///   - seed: The solver's random seed.
+    public init(platform: PlatformSpec, neighbours: Int = 1, timeoutMilliseconds: UInt32? = nil, seed: UInt32 = 0) throws {
+        self.platform = platform
+        self.neighbours = neighbours
+        context = Context()
+        let logic = try Symbolic(context)
+        self.logic = logic
+        solver = try Solver(context, logic: "QF_BV")
+        solver.timeoutMilliseconds = timeoutMilliseconds
+        solver.randomSeed = seed
+        var words: [String] = []
+        var truths: [String] = []
+        situation = SituationLayout.make(
+            logic, neighbours: neighbours, pageShift: platform.fixedPageShift,
+            word: { words.append($0); return logic.variable($0) },
+            truth: { truths.append($0); return logic.flag($0) })
+        wordNames = words
+        truthNames = truths
+        try solver.assert(situation.wellFormed(logic))
+        try solver.assert(platform.constrains(situation.platform, logic))
+        try logic.throwIfFailed()
+    }
+
+    /// The handle that interrupts a running check from another task.
+    public var interruptHandle: InterruptHandle { context.interruptHandle }
+
+    private func named(_ policy: Policy, _ assumptions: [Assumption]) -> [NamedAssumption] {
+        policy.clauses.map { NamedAssumption($0.id, $0.rule.holds(situation, logic)) }
+            + assumptions.map { NamedAssumption($0.rawValue, $0.holds(situation, logic)) }
+    }
+
+    /// Checks `invariant` under `policy` and `assumptions`.
+    public func check(_ invariant: Invariant, policy: Policy, assumptions: [Assumption] = Assumption.defaults,
+                      minimiseCore: Bool = true) throws -> Verdict {
+        let named = named(policy, assumptions)
+        let violation = invariant.violated(situation, logic)
+        try logic.throwIfFailed()
+        let answer = try solver.withScope { () throws -> CheckResult in
+            try solver.assert(violation)
+            let first = try solver.check(assuming: named)
+            guard case let .unsat(core) = first, minimiseCore else { return first }
+            return .unsat(core: try minimise(core, among: named))
+        }
+        switch answer {
+        case let .unknown(reason):
+            return .unknown(reason: reason)
+        case let .sat(model):
+            let example = Counterexample(assignment: try assignment(model), neighbours: neighbours,
+                                         pageShift: platform.fixedPageShift, allowedBy: policy.clauses.map(\.id),
+                                         assumptions: assumptions.map(\.rawValue))
+            try recheck(example, invariant: invariant, policy: policy, assumptions: assumptions)
+            return .refuted(example)
+        case let .unsat(core):
+            var proof = Proof(scope: .allTopologies(neighbours: neighbours), assumptions: assumptions.map(\.rawValue).sorted(),
+                              dependencies: core.sorted(), vacuityWitness: nil)
+            switch try premiseWitness(invariant, named: named) {
+            case let .sat(model):
+                proof.vacuityWitness = try assignment(model)
+                return .proved(proof)
+            case .unsat:
+                return .vacuous(proof, reason: "no allowed mmap satisfies the premise: \(invariant.premiseText)")
+            case let .unknown(reason):
+                return .unknown(reason: "vacuity check: \(reason)")
+            }
+        }
+    }
+
+    /// The exact query whose unsatisfiability is the proof, as a self-contained SMT-LIB2 script.
+    public func query(_ invariant: Invariant, policy: Policy, assumptions: [Assumption] = Assumption.defaults,
+                      comments: [String] = []) throws -> String {
+        let named = named(policy, assumptions)
+        let violation = invariant.violated(situation, logic)
+        try logic.throwIfFailed()
+        return try solver.withScope {
+            try solver.assert(violation)
+            let header = comments + ["clauses and assumptions, asserted in this order after the model facts and the violation:"]
+                + named.map { "  " + $0.name }
+            return try solver.smtlib2(extra: named.map(\.formula), comments: header)
+        }
+    }
+
+    private func premiseWitness(_ invariant: Invariant, named: [NamedAssumption]) throws -> CheckResult {
+        let premise = invariant.premise(situation, logic)
+        try logic.throwIfFailed()
+        return try solver.withScope {
+            try solver.assert(premise)
+            return try solver.check(assuming: named)
+        }
+    }
+
+    /// Deletion-based core minimisation: drop each member whose absence keeps the query unsat.
+    private func minimise(_ core: [String], among named: [NamedAssumption]) throws -> [String] {
+        var kept = core.sorted()
+        var index = 0
+        while index < kept.count {
+            let trial = kept.enumerated().filter { $0.offset != index }.map(\.element)
+            let subset = named.filter { trial.contains($0.name) }
+            if case let .unsat(smaller) = try solver.check(assuming: subset) {
+                kept = smaller.sorted()
+                index = 0
+                continue
+            }
+            index += 1
+        }
+        return kept
+    }
+
+    private func assignment(_ model: Model) throws -> Assignment {
+        var result = Assignment()
+        for name in wordNames { result.words[name] = try model.value(logic.variable(name)) }
+        for name in truthNames { result.truths[name] = try model.value(logic.flag(name)) }
+        if let shift = platform.fixedPageShift { result.words["platform.page-size"] = 1 << UInt64(shift) }
+        try logic.throwIfFailed()
+        return result
+    }
+
+    /// Re-evaluates a counterexample with the concrete rules. One that does not reproduce is a bug.
+    private func recheck(_ example: Counterexample, invariant: Invariant, policy: Policy, assumptions: [Assumption]) throws {
+        let c = Concrete()
+        let s = example.situation
+        var failures: [String] = []
+        if !s.wellFormed(c) { failures.append("model facts") }
+        if !platform.constrains(s.platform, c) { failures.append("platform") }
+        for clause in policy.clauses where !clause.rule.holds(s, c) { failures.append(clause.id) }
+        for assumption in assumptions where !assumption.holds(s, c) { failures.append(assumption.rawValue) }
+        if !invariant.violated(s, c) { failures.append("violation of \(invariant.rawValue)") }
+        if !failures.isEmpty {
+            throw ProverError("counterexample for \(invariant.rawValue) under \(policy.label) does not reproduce concretely: "
+                              + failures.joined(separator: ", ") + " fail")
+        }
+    }
+}

@@ -1,0 +1,55 @@
+/// Values for every variable of a ``Situation``, by name: a concrete machine. Counterexamples and
+/// vacuity witnesses are assignments; ``Situation/concrete(_:neighbours:pageShift:)`` rebuilds the
+/// situation from one so the ``Concrete`` rules can re-check it.
+public struct Assignment: Hashable, Sendable, Codable {
+    public var words: [String: UInt64]
+    public var truths: [String: Bool]
+
+    public init(words: [String: UInt64] = [:], truths: [String: Bool] = [:]) {
+        self.words = words
+        self.truths = truths
+    }
+
+    public func word(_ name: String) -> UInt64 { words[name] ?? 0 }
+    public func truth(_ name: String) -> Bool { truths[name] ?? false }
+}
+
+/// The names of a situation's variables. One layout serves the solver (named constants) and the
+/// concrete side (assignment lookups), so the two can never disagree about what a name means.
+public enum SituationLayout {
+    /// Builds a situation whose every field comes from `word`/`truth` by name. With a fixed page
+    /// shift the page size is a literal, not a variable.
+    public static func make<L: Logic>(_ l: L, neighbours: Int, pageShift: Int?,
+                                      word: (String) -> L.Word, truth: (String) -> L.Truth) -> Situation<L> {
+        func bar(_ prefix: String) -> BARTerms<L> {
+            BARTerms(index: word("\(prefix).index"), isMemory: truth("\(prefix).memory"), fixed: truth("\(prefix).fixed"),
+                     claimed: truth("\(prefix).claimed"),
+                     resource: ResourceTerms(start: word("\(prefix).start"), size: word("\(prefix).size")))
+        }
+        let pageSize = pageShift.map { l.word(1 << UInt64($0)) } ?? word("platform.page-size")
+        let platform = PlatformTerms<L>(
+            pageSize: pageSize, pageShift: pageShift, msiIsolated: truth("platform.msi-isolated"),
+            allowUnsafeInterrupts: truth("platform.allow-unsafe-interrupts"), type1: truth("platform.backend-type1"),
+            iommufd: truth("platform.backend-iommufd"), spapr: truth("platform.backend-spapr"),
+            noiommu: truth("platform.backend-noiommu"), unalignedFixedAllowed: truth("platform.unaligned-fixed"))
+        let msix = MSIXTerms<L>(
+            present: truth("msix.present"), tableBIR: word("msix.table-bir"), tableOffset: word("msix.table-offset"),
+            tableSize: word("msix.table-size"), pbaBIR: word("msix.pba-bir"), pbaOffset: word("msix.pba-offset"),
+            pbaSize: word("msix.pba-size"))
+        let others = (0..<neighbours).map { i in
+            NeighbourTerms(bar: bar("other\(i)"), sameDevice: truth("other\(i).same-device"),
+                           inParent: truth("other\(i).in-parent"))
+        }
+        return Situation(platform: platform, bar: bar("bar"),
+                         parent: ResourceTerms(start: word("parent.start"), size: word("parent.size")),
+                         request: RequestTerms(offset: word("mmap.offset"), length: word("mmap.length")),
+                         msix: msix, neighbours: others)
+    }
+}
+
+extension Situation where L == Concrete {
+    /// The concrete situation an assignment describes.
+    public static func concrete(_ a: Assignment, neighbours: Int, pageShift: Int?) -> Situation<Concrete> {
+        SituationLayout.make(Concrete(), neighbours: neighbours, pageShift: pageShift, word: a.word, truth: a.truth)
+    }
+}

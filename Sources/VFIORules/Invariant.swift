@@ -1,0 +1,53 @@
+/// A security invariant with a stable id (DESIGN.md).
+public enum Invariant: String, CaseIterable, Sendable, Codable, Hashable {
+    /// No byte reachable through an allowed mmap belongs to another device's resource.
+    case pageExclusive = "page-exclusive"
+    /// If any byte of a device's MSI-X table is reachable through an allowed mmap, that
+    /// device's MSIs are filtered.
+    case msixNeedsFiltering = "msix-needs-filtering"
+    /// An allowed mmap never reaches past the page-rounded extent of its own BAR.
+    case mmapWithinBAR = "mmap-within-bar"
+
+    public var statement: String {
+        switch self {
+        case .pageExclusive: "no byte reachable through an allowed mmap belongs to another device's resource"
+        case .msixNeedsFiltering: "if any byte of a device's MSI-X table is reachable through an allowed mmap, its MSIs are filtered"
+        case .mmapWithinBAR: "an allowed mmap never reaches past the page-rounded extent of its own BAR"
+        }
+    }
+
+    /// The invariant fails on `s` (given that the mmap is allowed).
+    public func violated<L: Logic>(_ s: Situation<L>, _ l: L) -> L.Truth {
+        let x = s.exposed(l)
+        switch self {
+        case .pageExclusive:
+            return l.or(s.neighbours.map { n in l.and(l.not(n.sameDevice), l.overlaps(x, l.span(n.bar.resource))) })
+        case .msixNeedsFiltering:
+            return l.and(s.tableReachable(l), l.not(s.platform.msiIsolated))
+        case .mmapWithinBAR:
+            let bar = l.span(s.bar.resource)
+            let firstPage = l.pageDown(bar.first, s.platform)
+            let lastByteOfLastPage = l.add(l.pageDown(bar.last, s.platform), l.sub(s.platform.pageSize, l.word(1)))
+            return l.or(l.less(x.first, firstPage), l.less(lastByteOfLastPage, x.last))
+        }
+    }
+
+    /// What must be possible for the invariant to say anything: its premise. When no allowed
+    /// mmap satisfies it, the invariant holds vacuously.
+    public func premise<L: Logic>(_ s: Situation<L>, _ l: L) -> L.Truth {
+        switch self {
+        case .pageExclusive: l.or(s.neighbours.map { l.not($0.sameDevice) })
+        case .msixNeedsFiltering: s.tableReachable(l)
+        case .mmapWithinBAR: l.yes
+        }
+    }
+
+    /// Why the premise matters, for a vacuity report.
+    public var premiseText: String {
+        switch self {
+        case .pageExclusive: "an allowed mmap exists next to another device's resource"
+        case .msixNeedsFiltering: "some MSI-X table byte is reachable through an allowed mmap"
+        case .mmapWithinBAR: "an allowed mmap exists"
+        }
+    }
+}

@@ -1,0 +1,289 @@
+/// The IOMMU backend a vfio group or device is attached through.
+public enum Backend: String, CaseIterable, Sendable, Codable, Hashable {
+    /// `vfio_iommu_type1` (x86, arm64, ...).
+    case type1
+    /// `iommufd` (6.2+).
+    case iommufd
+    /// `vfio_iommu_spapr_tce` (POWER).
+    case spapr
+    /// vfio no-IOMMU mode (`enable_unsafe_noiommu_mode`).
+    case noiommu
+}
+
+/// Platform facts as terms.
+public struct PlatformTerms<L: Logic> {
+    /// `PAGE_SIZE`.
+    public var pageSize: L.Word
+    /// `PAGE_SHIFT` when the page size is fixed for this query (faster encodings); nil when symbolic.
+    public var pageShift: Int?
+    /// The device's MSIs are filtered: an isolated-MSI irq domain on its path (≥6.3,
+    /// `msi_device_has_isolated_msi`), `IOMMU_CAP_INTR_REMAP` before that.
+    public var msiIsolated: L.Truth
+    /// The `allow_unsafe_interrupts` module parameter (vfio_iommu_type1, and iommufd's own).
+    public var allowUnsafeInterrupts: L.Truth
+    /// Which backend the device is attached through; exactly one holds.
+    public var type1: L.Truth
+    public var iommufd: L.Truth
+    public var spapr: L.Truth
+    public var noiommu: L.Truth
+    /// The platform may place firmware-fixed (`IORESOURCE_PCI_FIXED`) or Enhanced Allocation
+    /// resources that are not naturally aligned.
+    public var unalignedFixedAllowed: L.Truth
+
+    public init(pageSize: L.Word, pageShift: Int?, msiIsolated: L.Truth, allowUnsafeInterrupts: L.Truth,
+                type1: L.Truth, iommufd: L.Truth, spapr: L.Truth, noiommu: L.Truth, unalignedFixedAllowed: L.Truth) {
+        self.pageSize = pageSize
+        self.pageShift = pageShift
+        self.msiIsolated = msiIsolated
+        self.allowUnsafeInterrupts = allowUnsafeInterrupts
+        self.type1 = type1
+        self.iommufd = iommufd
+        self.spapr = spapr
+        self.noiommu = noiommu
+        self.unalignedFixedAllowed = unalignedFixedAllowed
+    }
+}
+
+/// A resource `[start, start + size - 1]` with `size >= 1`.
+public struct ResourceTerms<L: Logic> {
+    public var start: L.Word
+    public var size: L.Word
+    public init(start: L.Word, size: L.Word) {
+        self.start = start
+        self.size = size
+    }
+}
+
+/// A BAR (or any device resource) as the kernel's `struct resource` describes it.
+public struct BARTerms<L: Logic> {
+    /// The vfio region index: 0...5 for BARs, 6 for the ROM (`VFIO_PCI_ROM_REGION_INDEX`).
+    public var index: L.Word
+    /// `IORESOURCE_MEM` (an I/O BAR or an empty slot is not memory).
+    public var isMemory: L.Truth
+    /// `IORESOURCE_PCI_FIXED` or an Enhanced Allocation entry: placed by firmware, not by the
+    /// PCI core's allocator.
+    public var fixed: L.Truth
+    /// Assigned and inserted in the kernel resource tree (`res->parent != NULL`, no `IORESOURCE_UNSET`).
+    public var claimed: L.Truth
+    public var resource: ResourceTerms<L>
+
+    public init(index: L.Word, isMemory: L.Truth, fixed: L.Truth, claimed: L.Truth, resource: ResourceTerms<L>) {
+        self.index = index
+        self.isMemory = isMemory
+        self.fixed = fixed
+        self.claimed = claimed
+        self.resource = resource
+    }
+}
+
+/// Another resource near the target BAR: a BAR of another device, or another BAR of the same device.
+public struct NeighbourTerms<L: Logic> {
+    public var bar: BARTerms<L>
+    /// Belongs to the device whose BAR is mmapped.
+    public var sameDevice: L.Truth
+    /// A child of the target's parent window; otherwise it lies elsewhere in the tree.
+    public var inParent: L.Truth
+
+    public init(bar: BARTerms<L>, sameDevice: L.Truth, inParent: L.Truth) {
+        self.bar = bar
+        self.sameDevice = sameDevice
+        self.inParent = inParent
+    }
+}
+
+/// The MSI-X capability of the device (`vfio_pci_core_enable`: `msix_bar`, `msix_offset`, `msix_size`).
+public struct MSIXTerms<L: Logic> {
+    public var present: L.Truth
+    /// Table BIR (`PCI_MSIX_TABLE_BIR`, 0...7; 6 and 7 are reserved).
+    public var tableBIR: L.Word
+    /// Table offset in its BAR (`PCI_MSIX_TABLE_OFFSET`, QWORD aligned).
+    public var tableOffset: L.Word
+    /// `(QSIZE + 1) * 16` bytes.
+    public var tableSize: L.Word
+    public var pbaBIR: L.Word
+    public var pbaOffset: L.Word
+    /// `ceil((QSIZE + 1) / 64) * 8` bytes.
+    public var pbaSize: L.Word
+
+    public init(present: L.Truth, tableBIR: L.Word, tableOffset: L.Word, tableSize: L.Word,
+                pbaBIR: L.Word, pbaOffset: L.Word, pbaSize: L.Word) {
+        self.present = present
+        self.tableBIR = tableBIR
+        self.tableOffset = tableOffset
+        self.tableSize = tableSize
+        self.pbaBIR = pbaBIR
+        self.pbaOffset = pbaOffset
+        self.pbaSize = pbaSize
+    }
+}
+
+/// An mmap of the BAR's region: `req_start = pgoff << PAGE_SHIFT`, `req_len = vm_end - vm_start`.
+public struct RequestTerms<L: Logic> {
+    public var offset: L.Word
+    public var length: L.Word
+    public init(offset: L.Word, length: L.Word) {
+        self.offset = offset
+        self.length = length
+    }
+}
+
+/// Everything a rule looks at when it decides one mmap: the platform, the BAR being mapped,
+/// its parent window in the resource tree, the request, the device's MSI-X capability, and the
+/// resources around it.
+public struct Situation<L: Logic> {
+    public var platform: PlatformTerms<L>
+    public var bar: BARTerms<L>
+    public var parent: ResourceTerms<L>
+    public var request: RequestTerms<L>
+    public var msix: MSIXTerms<L>
+    public var neighbours: [NeighbourTerms<L>]
+
+    public init(platform: PlatformTerms<L>, bar: BARTerms<L>, parent: ResourceTerms<L>, request: RequestTerms<L>,
+                msix: MSIXTerms<L>, neighbours: [NeighbourTerms<L>]) {
+        self.platform = platform
+        self.bar = bar
+        self.parent = parent
+        self.request = request
+        self.msix = msix
+        self.neighbours = neighbours
+    }
+}
+
+// MARK: - Derived quantities, each as the kernel computes it
+
+extension Logic {
+    /// The bytes of a resource.
+    public func span(_ r: ResourceTerms<Self>) -> Span<Self> {
+        Span(first: r.start, last: add(r.start, sub(r.size, word(1))))
+    }
+
+    /// `x & PAGE_MASK`.
+    public func pageDown(_ x: Word, _ p: PlatformTerms<Self>) -> Word {
+        if let shift = p.pageShift { return bitAnd(x, word(~((1 << UInt64(shift)) - 1))) }
+        return bitAnd(x, bitNot(sub(p.pageSize, word(1))))
+    }
+
+    /// `PAGE_ALIGN(x)` (wraps on overflow, as in the kernel).
+    public func pageUp(_ x: Word, _ p: PlatformTerms<Self>) -> Word {
+        pageDown(add(x, sub(p.pageSize, word(1))), p)
+    }
+
+    /// `!(x & ~PAGE_MASK)`.
+    public func isPageAligned(_ x: Word, _ p: PlatformTerms<Self>) -> Truth {
+        if let shift = p.pageShift { return lowBitsZero(x, bits: shift) }
+        return isAligned(x, to: p.pageSize)
+    }
+
+    /// `NATALIGN`: a power-of-two size and a start aligned to it (standard BAR sizing).
+    public func naturallyAligned(_ r: ResourceTerms<Self>) -> Truth {
+        and(isPowerOfTwo(r.size), isAligned(r.start, to: r.size))
+    }
+}
+
+extension Situation {
+    /// The physical bytes a granted mmap exposes. `vma_to_pfn`/`remap_pfn_range` anchor the
+    /// mapping at `pci_resource_start >> PAGE_SHIFT`, so it starts at the page holding the
+    /// BAR, not at the BAR itself: `[pgdn(start) + req_start, pgdn(start) + req_start + req_len)`.
+    public func exposed(_ l: L) -> Span<L> {
+        let base = l.add(l.pageDown(bar.resource.start, platform), request.offset)
+        return Span(first: base, last: l.add(base, l.sub(request.length, l.word(1))))
+    }
+
+    /// The dummy resource vfio requests for a sub-page BAR: "vfio sub-page reserved",
+    /// `[res->end + 1, res->start + PAGE_SIZE - 1]` (`vfio_pci_probe_mmaps`, 4.8+).
+    public func subpageReservation(_ l: L) -> Span<L> {
+        let barLast = l.span(bar.resource).last
+        return Span(first: l.add(barLast, l.word(1)), last: l.add(bar.resource.start, l.sub(platform.pageSize, l.word(1))))
+    }
+
+    /// The BAR is smaller than a page.
+    public func isSubpage(_ l: L) -> L.Truth { l.less(bar.resource.size, platform.pageSize) }
+
+    /// The request overlaps the MSI-X table in BAR-offset space, as legacy `vfio_pci_mmap` tests it:
+    /// `!(req_start >= msix_offset + msix_size || req_start + req_len <= msix_offset)`.
+    public func requestOverlapsTable(_ l: L) -> L.Truth {
+        let tableEnd = l.add(msix.tableOffset, msix.tableSize)
+        let requestEnd = l.add(request.offset, request.length)
+        return l.not(l.or(l.greaterOrEqual(request.offset, tableEnd), l.lessOrEqual(requestEnd, msix.tableOffset)))
+    }
+
+    /// The bytes of the MSI-X table that a resource holding it decodes, or nil-like falsity:
+    /// returns (exists, span). The table starts at `start + offset` and is cut at the BAR's end
+    /// (a table running past its BAR is a malformed device; only the decoded bytes count).
+    public func tableBytes(in holder: ResourceTerms<L>, _ l: L) -> (exists: L.Truth, span: Span<L>) {
+        let holderSpan = l.span(holder)
+        let first = l.add(holder.start, msix.tableOffset)
+        let room = l.sub(holderSpan.last, first)  // bytes after `first` inside the holder
+        let tail = l.sub(msix.tableSize, l.word(1))
+        let last = l.ite(l.lessOrEqual(tail, room), l.add(first, tail), holderSpan.last)
+        return (l.less(msix.tableOffset, holder.size), Span(first: first, last: last))
+    }
+
+    /// Some byte of the device's MSI-X table lies in the exposed range: in the mmapped BAR itself
+    /// when it is the table BAR, or in another BAR of the same device that shares a page with it.
+    public func tableReachable(_ l: L) -> L.Truth {
+        let x = exposed(l)
+        var ways: [L.Truth] = []
+        let own = tableBytes(in: bar.resource, l)
+        ways.append(l.and(l.equal(bar.index, msix.tableBIR), own.exists, l.overlaps(x, own.span)))
+        for n in neighbours {
+            let bytes = tableBytes(in: n.bar.resource, l)
+            ways.append(l.and(n.sameDevice, l.equal(n.bar.index, msix.tableBIR), bytes.exists, l.overlaps(x, bytes.span)))
+        }
+        return l.and(msix.present, l.or(ways))
+    }
+
+    /// Facts every situation satisfies by construction of the hardware and the kernel's encodings.
+    /// They are not named in proofs because no policy or platform can change them.
+    public func wellFormed(_ l: L) -> L.Truth {
+        var facts: [L.Truth] = []
+        let p = platform
+        facts.append(l.isPowerOfTwo(p.pageSize))
+        facts.append(l.greaterOrEqual(p.pageSize, l.word(4096)))
+        // Exactly one backend.
+        let backends = [p.type1, p.iommufd, p.spapr, p.noiommu]
+        facts.append(l.or(backends))
+        for i in backends.indices {
+            for j in backends.indices where j > i { facts.append(l.not(l.and(backends[i], backends[j]))) }
+        }
+        // Resources are non-empty and end at or below 2^64 - 1 (`resource_size_t` end is inclusive).
+        func resourceFacts(_ r: ResourceTerms<L>) -> L.Truth {
+            l.and(l.notEqual(r.size, l.word(0)), l.addsWithoutOverflow(r.start, l.sub(r.size, l.word(1))))
+        }
+        facts.append(resourceFacts(bar.resource))
+        facts.append(resourceFacts(parent))
+        facts.append(l.lessOrEqual(bar.index, l.word(6)))
+        for (i, n) in neighbours.enumerated() {
+            facts.append(resourceFacts(n.bar.resource))
+            facts.append(l.lessOrEqual(n.bar.index, l.word(6)))
+            // A device has one resource per index.
+            facts.append(l.implies(n.sameDevice, l.notEqual(n.bar.index, bar.index)))
+            for m in neighbours[(i + 1)...] {
+                facts.append(l.implies(l.and(n.sameDevice, m.sameDevice), l.notEqual(n.bar.index, m.bar.index)))
+            }
+        }
+        // The request: page-granular offset (`vm_pgoff`) below the 1 TiB region window
+        // (VFIO_PCI_OFFSET_SHIFT = 40), a non-empty page-granular length no larger than a
+        // user address space (2^57 bytes with 5-level paging).
+        facts.append(l.isPageAligned(request.offset, p))
+        facts.append(l.isPageAligned(request.length, p))
+        facts.append(l.notEqual(request.length, l.word(0)))
+        facts.append(l.less(request.offset, l.word(1 << 40)))
+        facts.append(l.lessOrEqual(request.length, l.word(1 << 57)))
+        // MSI-X (include/uapi/linux/pci_regs.h): QWORD-aligned 32-bit offsets, BIR in 0...7,
+        // 1...2048 entries of 16 bytes, one PBA bit per entry in QWORDs.
+        let m = msix
+        facts.append(l.lowBitsZero(m.tableOffset, bits: 3))
+        facts.append(l.less(m.tableOffset, l.word(1 << 32)))
+        facts.append(l.lowBitsZero(m.pbaOffset, bits: 3))
+        facts.append(l.less(m.pbaOffset, l.word(1 << 32)))
+        facts.append(l.lessOrEqual(m.tableBIR, l.word(7)))
+        facts.append(l.lessOrEqual(m.pbaBIR, l.word(7)))
+        facts.append(l.lowBitsZero(m.tableSize, bits: 4))
+        facts.append(l.lessOrEqual(l.word(16), m.tableSize))
+        facts.append(l.lessOrEqual(m.tableSize, l.word(2048 * 16)))
+        let entries = l.shiftRight(m.tableSize, l.word(4))
+        facts.append(l.equal(m.pbaSize, l.shiftLeft(l.shiftRight(l.add(entries, l.word(63)), l.word(6)), l.word(3))))
+        return l.and(facts)
+    }
+}

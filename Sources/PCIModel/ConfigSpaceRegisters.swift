@@ -78,6 +78,11 @@ public struct ROMRegister: Hashable, Sendable, Codable {
     public let address: UInt32
     /// `PCI_ROM_ADDRESS_ENABLE` (bit 0).
     public let enabled: Bool
+
+    public init(address: UInt32, enabled: Bool) {
+        self.address = address & ~0x7ff
+        self.enabled = enabled
+    }
 }
 
 /// The windows a type-1 header forwards, decoded as `pci_read_bridge_io()`, `pci_read_bridge_mmio()`
@@ -97,6 +102,17 @@ public struct BridgeWindowRegisters: Hashable, Sendable, Codable {
     public let primaryBus: UInt8
     public let secondaryBus: UInt8
     public let subordinateBus: UInt8
+
+    public init(io: ClosedRange<UInt64>?, memory: ClosedRange<UInt64>?, prefetchable: ClosedRange<UInt64>?,
+                prefetchable64Bit: Bool, primaryBus: UInt8, secondaryBus: UInt8, subordinateBus: UInt8) {
+        self.io = io
+        self.memory = memory
+        self.prefetchable = prefetchable
+        self.prefetchable64Bit = prefetchable64Bit
+        self.primaryBus = primaryBus
+        self.secondaryBus = secondaryBus
+        self.subordinateBus = subordinateBus
+    }
 }
 
 /// A standard capability found by walking the list from 0x34.
@@ -104,6 +120,11 @@ public struct CapabilityHeader: Hashable, Sendable, Codable {
     /// `PCI_CAP_ID_*`, e.g. 0x10 PCI Express, 0x11 MSI-X, 0x14 Enhanced Allocation.
     public let id: UInt8
     public let offset: Int
+
+    public init(id: UInt8, offset: Int) {
+        self.id = id
+        self.offset = offset
+    }
 }
 
 /// An extended capability found by walking the list from 0x100 (4096-byte images only).
@@ -113,4 +134,10 @@ public struct ExtendedCapabilityHeader: Hashable, Sendable, Codable {
     /// `PCI_EXT_CAP_VER`.
     public let version: UInt8
     public let offset: Int
+
+    public init(id: UInt16, version: UInt8, offset: Int) {
+        self.id = id
+        self.version = version
+        self.offset = offset
+    }
 }

@@ -217,7 +217,8 @@ struct AlignmentParser {
             j += 1
         }
         guard fields.count >= 2 else {
-            let at = fields.last.map { $0.end + 1 } ?? start + 4
+            var at = fields.last?.end ?? start + 4
+            if at < bytes.count, bytes[at] == UInt8(ascii: ":") { at += 1 }
             let found = at < bytes.count ? describeByte(bytes[at]) : "the end"
             throw error(at, "expected pci:<vendor>:<device>[:<subvendor>:<subdevice>] in hex, found \(found)")
         }
@@ -238,6 +239,9 @@ struct AlignmentParser {
         guard !text.isEmpty else {
             throw error(start, "empty entry; expected [<order>@]<domain>:<bus>:<dev>.<func> or [<order>@]pci:<vendor>:<device>")
         }
+        if let comma = text.firstIndex(of: Self.comma) {
+            throw error(comma, "',' cannot end this entry: the kernel ends a <bus>:<dev>.<func> entry only at ';' (pci_dev_str_match_path uses strchrnul(path, ';')), so \"\(string(text))\" is one unparsable entry")
+        }
         let components = text.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
         var downstream: [UInt8] = []
         for component in components.dropFirst() {
@@ -246,7 +250,7 @@ struct AlignmentParser {
         let root = components[0]
         let colons = root.indices.filter { bytes[$0] == UInt8(ascii: ":") }
         guard colons.count == 1 || colons.count == 2 else {
-            throw error(root.startIndex, "\"\(string(text))\" is not [<domain>:]<bus>:<dev>.<func>[/<dev>.<func>]*\(text.contains(Self.comma) ? "; note that the kernel ends such an entry only at ';', not ','" : "")")
+            throw error(root.startIndex, "\"\(string(text))\" is not [<domain>:]<bus>:<dev>.<func>[/<dev>.<func>]*")
         }
         var domain: UInt32 = 0
         var fieldStart = root.startIndex
@@ -264,8 +268,7 @@ struct AlignmentParser {
     /// `%x.%x` -> `PCI_DEVFN(slot, func)`, which masks slot to 5 bits and func to 3.
     mutating func devfn(_ field: ArraySlice<UInt8>, context: String) throws(ParseError) -> UInt8 {
         guard let dot = field.firstIndex(of: UInt8(ascii: ".")) else {
-            let hint = field.contains(Self.comma) ? "; the kernel ends such an entry only at ';', not ','" : ""
-            throw error(field.startIndex, "\(context) \"\(string(field))\" lacks the '.' between device and function\(hint)")
+            throw error(field.startIndex, "\(context) \"\(string(field))\" lacks the '.' between device and function")
         }
         let slot = try number(field[field.startIndex..<dot], what: "device", limit: UInt64(UInt32.max))
         let function = try number(field[(dot + 1)...], what: "function", limit: UInt64(UInt32.max))
@@ -280,8 +283,7 @@ struct AlignmentParser {
         case .empty:
             throw error(field.startIndex, "the \(what) number is empty")
         case let .invalidDigit(at: bad):
-            let hint = bytes[bad] == Self.comma ? "; the kernel ends a <bus>:<dev>.<func> entry only at ';', not ','" : ""
-            throw error(bad, "\(describeByte(bytes[bad])) in the \(what) number is not a hex digit\(hint)")
+            throw error(bad, "\(describeByte(bytes[bad])) in the \(what) number is not a hex digit")
         case .overflow:
             throw error(field.startIndex, "the \(what) number \"\(string(field))\" is too large")
         case let .value(v):

@@ -69,10 +69,11 @@ public struct ResourceTree: Hashable, Sendable, Codable {
         var index = 0
         roots = Self.build(flat, from: &index, depth: 0)
         warnings = []
-        Self.checkOrder(roots, parent: nil, into: &warnings)
         if !flat.isEmpty, flat.allSatisfy({ $0.node.start == 0 && $0.node.end == 0 }) {
             warnings.append(ParseWarning(.procIOMem, .line(1, column: nil),
                                          "every range is 0: the file was read without CAP_SYS_ADMIN, which hides addresses"))
+        } else {
+            Self.checkOrder(roots, parent: nil, into: &warnings)
         }
     }
 

@@ -5,7 +5,8 @@
 /// include/uapi/linux/pci_regs.h). Any other length is an error.
 ///
 /// The capability walks follow the kernel (`__pci_find_next_cap_ttl`, `pci_find_next_ext_capability`,
-/// drivers/pci/pci.c) but are strict where the kernel is silent: a pointer loop, or a pointer into the
+/// drivers/pci/pci.c; recalled, not re-read: UNVERIFIED in detail) but are strict where the kernel is
+/// silent: a pointer loop, or a pointer into the
 /// standard header, is a `ParseError` naming the offset of the pointer; the kernel would stop after 48
 /// steps or at the bad pointer. Soft problems (a 64-byte image that hides the capability list, reserved
 /// low bits in a pointer, an Enhanced Allocation entry the kernel would skip) are `warnings`.
@@ -121,7 +122,8 @@ public struct ConfigSpace: Hashable, Sendable {
         warnings = p.warnings
     }
 
-    /// The image with the Device Serial Number (extended capability 0x03, 8 bytes at +4) zeroed,
+    /// The image with the Device Serial Number (extended capability 0x03, `PCI_EXT_CAP_ID_DSN`, 8 bytes
+    /// at +4; ID and layout from memory of pci_regs.h, UNVERIFIED) zeroed,
     /// so a snapshot does not carry a hardware serial. Unchanged when there is no DSN capability.
     public func bytesWithSerialNumberZeroed() -> [UInt8] {
         var out = bytes

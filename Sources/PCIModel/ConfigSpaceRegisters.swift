@@ -86,7 +86,8 @@ public struct ROMRegister: Hashable, Sendable, Codable {
 }
 
 /// The windows a type-1 header forwards, decoded as `pci_read_bridge_io()`, `pci_read_bridge_mmio()`
-/// and `pci_read_bridge_mmio_pref()` do (drivers/pci/probe.c). A window whose base is above its limit
+/// and `pci_read_bridge_mmio_pref()` do (drivers/pci/probe.c; recalled, UNVERIFIED; register offsets
+/// and masks checked in pci_regs.h). A window whose base is above its limit
 /// is closed (nil). The I/O window assumes 4 KiB granularity; bridges with the Intel 1 KiB extension
 /// (`io_window_1k`) decode finer, which config space alone does not show.
 public struct BridgeWindowRegisters: Hashable, Sendable, Codable {

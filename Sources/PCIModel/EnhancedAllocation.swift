@@ -2,7 +2,8 @@
 /// it is in the list from 0x34, not in the extended list).
 ///
 /// Layout from `include/uapi/linux/pci_regs.h` (`PCI_EA_*`), interpretation from `pci_ea_read()`,
-/// `pci_ea_flags()` and `pci_ea_get_resource()` in drivers/pci/pci.c. EA resources are fixed by
+/// `pci_ea_flags()` and `pci_ea_get_resource()` in drivers/pci/pci.c (the first two read in 6.x
+/// copies; `pci_ea_get_resource()` partly, its VF branch recalled). EA resources are fixed by
 /// hardware: the kernel marks them `IORESOURCE_PCI_FIXED | IORESOURCE_PCI_EA_BEI`, and they need not
 /// be powers of two or naturally aligned (a seed for `page-exclusive` counterexamples).
 public struct EnhancedAllocationEntry: Hashable, Sendable, Codable {

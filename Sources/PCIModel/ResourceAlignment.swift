@@ -80,7 +80,8 @@ public struct ResourceAlignmentParameter: Hashable, Sendable, Codable {
     }
 
     /// Parses the value (without `pci=resource_alignment=`). A trailing newline, as the sysfs file
-    /// shows it, is ignored. An empty value has no entries.
+    /// shows it, is ignored (whether `resource_alignment_store()` strips one on write is recalled,
+    /// UNVERIFIED). An empty value has no entries.
     public init(parsing value: String) throws(ParseError) {
         var bytes = Array(value.utf8)
         if bytes.last == UInt8(ascii: "\n") { bytes.removeLast() }

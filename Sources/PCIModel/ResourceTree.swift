@@ -50,8 +50,9 @@ public struct ResourceTree: Hashable, Sendable, Codable {
     /// Deepest nesting accepted; the kernel prints far fewer levels (`MAX_IORES_LEVEL`).
     public static let maximumDepth = 64
 
-    /// Parses `/proc/iomem` text. Format from `r_show()` (kernel/resource.c):
-    /// `"%*s%0*llx-%0*llx : %s\n"`, indented two spaces per depth, hex without `0x`.
+    /// Parses `/proc/iomem` text. Format from `r_show()` (kernel/resource.c, read in 2.6 and 6.x
+    /// copies): `"%*s%0*llx-%0*llx : %s\n"`, indented two spaces per depth, hex without `0x`, at least
+    /// 8 digits (4 for `/proc/ioports`); without `CAP_SYS_ADMIN` every start and end prints as 0.
     ///
     /// Errors (with the 1-based line): indentation not a multiple of two spaces, a line nested more
     /// than one level below the previous one, a missing `-` or ` : `, a non-hex digit, a value above

@@ -1,11 +1,15 @@
 /// The sysfs `resource` file of one PCI function: `/sys/bus/pci/devices/<bdf>/resource`.
 ///
-/// Format, from `resource_show()` (drivers/pci/pci-sysfs.c): one line per `pci_dev->resource[i]`,
+/// Format, from `resource_show()` (drivers/pci/pci-sysfs.c, read in 3.x and 6.x copies): one line per
+/// `pci_dev->resource[i]`, up to `PCI_BRIDGE_RESOURCES` for a function and `DEVICE_COUNT_RESOURCE` for a
+/// bridge,
 /// `"0x%016llx 0x%016llx 0x%016llx\n"` = start, end (inclusive), flags. Lines 0-5 are the BARs,
 /// line 6 the ROM, lines 7-12 the SR-IOV VF BARs when the kernel has `CONFIG_PCI_IOV`, then, for a
 /// bridge only (`pci_dev->subordinate`), the 4 bridge windows. So a file has 7 lines (function,
-/// no IOV), 11 (bridge, no IOV), 13 (function with IOV) or 17 (bridge with IOV). Unused resources,
-/// and bridge windows marked `UNSET`/`DISABLED`, print as all zeros.
+/// no IOV), 11 (bridge, no IOV), 13 (function with IOV) or 17 (bridge with IOV); those counts follow
+/// the `pci_dev->resource[]` enum in include/linux/pci.h as recalled, not re-read (UNVERIFIED), and the
+/// 7-line case matches the development VM. Unused resources, and (in newer kernels) bridge windows
+/// marked `UNSET`/`DISABLED`, print as all zeros.
 ///
 /// The parser rejects, with the 1-based line (and column when one byte is to blame): a line without
 /// exactly three fields, a field without the `0x` prefix, a non-hex digit, a value above 2^64 - 1,

@@ -164,3 +164,23 @@ import PCIModel
         #expect(try JSONTestDecoder.decode(PCIDevice.self, from: json) == device)
     }
 }
+
+/// Random text from each format's own alphabet must give a value or a ParseError, never a crash.
+@Suite struct TextFuzzTests {
+    static func randomText(_ rng: inout SplitMix64, alphabet: [Character], length: Int) -> String {
+        String((0..<length).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] })
+    }
+
+    @Test func textParsersNeverCrash() {
+        var rng = SplitMix64(seed: 42)
+        let hexy = Array("0123456789abcdefxX :-;,.@/pci\n\t\r g")
+        for _ in 0..<2000 {
+            let text = Self.randomText(&rng, alphabet: hexy, length: Int(rng.next() % 80))
+            _ = try? SysfsResourceFile(parsing: text)
+            _ = try? ResourceTree(parsingProcIOMem: text)
+            _ = try? ResourceAlignmentParameter(parsing: text)
+            _ = try? PCIAddress(parsing: text)
+            _ = try? SysfsAttribute.parseVendor(text)
+        }
+    }
+}

@@ -1,4 +1,6 @@
 import CZ3
+import Dispatch
+import Synchronization
 
 /// An owner of one Z3 context in reference-counted mode.
 ///
@@ -8,6 +10,8 @@ import CZ3
 /// `Z3_del_context` always runs after the last `dec_ref`.
 public final class Context {
     let raw: Z3_context
+    /// Lets interrupts through only while a check runs.
+    let interruptGate: InterruptGate
 
     /// Creates a context with model generation on and an error handler that records errors
     /// instead of calling `exit`.
@@ -16,6 +20,7 @@ public final class Context {
         Z3_set_param_value(cfg, "model", "true")
         raw = Z3_mk_context_rc(cfg)
         Z3_del_config(cfg)
+        interruptGate = InterruptGate(raw)
         // A no-op handler: Z3 records the code, the failing call returns NULL, and
         // `checkError` turns it into a thrown `Z3Error`.
         Z3_set_error_handler(raw) { _, _ in }
@@ -41,6 +46,15 @@ public final class Context {
         let wrapped = AST(self, ast)
         try checkError(operation())
         return wrapped
+    }
+
+    /// Throws unless `ast` was made in this context. Z3 does not check this itself: a term from
+    /// another context would be built into a corrupt term, asserted, or evaluated, and crash later.
+    func requireOwned(_ ast: AST, _ operation: @autoclosure () -> String) throws {
+        guard ast.context === self else {
+            throw Z3Error(code: Z3_INVALID_ARG.rawValue, message: "a term from another Z3 context was used",
+                          operation: operation())
+        }
     }
 
     /// A handle that can interrupt a check running in this context from another task or thread.
@@ -123,7 +137,88 @@ public final class InterruptHandle: @unchecked Sendable {
 
     init(_ context: Context) { self.context = context }
 
-    /// Asks every check running in the context to stop; they return `unknown`.
-    /// The corresponding C function is `Z3_interrupt`.
-    public func interrupt() { Z3_interrupt(context.raw) }
+    /// Asks the check running in the context to stop; it returns `unknown`. With no check running,
+    /// does nothing: a check that starts later runs normally.
+    ///
+    /// The corresponding C function is `Z3_interrupt`, which Z3Kit only calls while a check runs
+    /// (see ``InterruptGate``).
+    public func interrupt() { context.interruptGate.interrupt() }
+}
+
+/// Delivers `Z3_interrupt` only while a check runs in the context, and leaves the context clean.
+///
+/// Z3 4.8.12 needs this on both sides of a check:
+/// - An interrupt while no check runs is not harmless: it leaves the context cancelled until the
+///   next check. Meanwhile model evaluation fails with "canceled", and an assertion added to a
+///   solver that was already used is silently dropped, so that solver's next check can return a
+///   model that violates it. So interrupts outside a check are not passed on.
+/// - An interrupt that arrives just before Z3 is inside the check is lost (the check resets the
+///   mark as it starts). So an interrupt is repeated every few milliseconds until the check returns.
+/// - One that lands just after Z3 left the check is the first case again. So after a check that
+///   was interrupted, an empty check on a scratch solver clears the mark.
+final class InterruptGate: @unchecked Sendable {
+    private struct State {
+        var checking = false
+        var generation: UInt64 = 0
+        var interrupted = false
+    }
+
+    private let state = Mutex(State())
+    // Only passed to Z3_interrupt (under the lock, while a check runs) and, on the checking
+    // thread, to the clean-up check.
+    private let raw: Z3_context
+
+    init(_ raw: Z3_context) { self.raw = raw }
+
+    /// Runs `call` (one Z3 check, and reading its error) with interrupts enabled. Returns nil
+    /// without running it when `abort` is true at the start (checked under the interrupt lock).
+    func check<T>(abortIf abort: () -> Bool, _ call: () throws -> T) rethrows -> T? {
+        let started = state.withLock { state in
+            if abort() { return false }
+            state.checking = true
+            state.generation &+= 1
+            state.interrupted = false
+            return true
+        }
+        guard started else { return nil }
+        defer {
+            let interrupted = state.withLock { state in
+                state.checking = false
+                return state.interrupted
+            }
+            if interrupted { clearCancellation() }
+        }
+        return try call()
+    }
+
+    func interrupt() {
+        let generation: UInt64? = state.withLock { state in
+            guard state.checking else { return nil }
+            state.interrupted = true
+            Z3_interrupt(raw)
+            return state.generation
+        }
+        if let generation { interruptAgain(generation) }
+    }
+
+    private func interruptAgain(_ generation: UInt64) {
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(5)) {
+            let again = self.state.withLock { state in
+                guard state.checking, state.generation == generation else { return false }
+                Z3_interrupt(self.raw)
+                return true
+            }
+            if again { self.interruptAgain(generation) }
+        }
+    }
+
+    /// A check resets the cancelled mark, so run an empty one. (The interrupted check's own error,
+    /// if any, has been read by then.)
+    private func clearCancellation() {
+        defer { Z3_set_error(raw, Z3_OK) }
+        guard let scratch = Z3_mk_simple_solver(raw) else { return }
+        Z3_solver_inc_ref(raw, scratch)
+        _ = Z3_solver_check(raw, scratch)
+        Z3_solver_dec_ref(raw, scratch)
+    }
 }

@@ -14,6 +14,7 @@ public final class Model {
     deinit { Z3_model_dec_ref(context.raw, raw) }
 
     private func evaluate(_ ast: AST) throws -> AST {
+        try context.requireOwned(ast, "model_eval")
         var out: Z3_ast? = nil
         guard Z3_model_eval(context.raw, raw, ast.raw, true, &out), let out else {
             try context.checkError("model_eval")

@@ -33,18 +33,21 @@ public final class Optimize {
     }
 
     public func assert(_ formula: BoolTerm) throws {
+        try context.requireOwned(formula.ast, "optimize_assert")
         Z3_optimize_assert(context.raw, raw, formula.ast.raw)
         try context.checkError("optimize_assert")
     }
 
     /// Adds an objective to minimise (unsigned), after those already added.
     public func minimize(_ objective: BitVector) throws {
+        try context.requireOwned(objective.ast, "optimize_minimize")
         _ = Z3_optimize_minimize(context.raw, raw, objective.ast.raw)
         try context.checkError("optimize_minimize")
     }
 
     /// Adds an objective to maximise (unsigned), after those already added.
     public func maximize(_ objective: BitVector) throws {
+        try context.requireOwned(objective.ast, "optimize_maximize")
         _ = Z3_optimize_maximize(context.raw, raw, objective.ast.raw)
         try context.checkError("optimize_maximize")
     }
@@ -61,8 +64,11 @@ public final class Optimize {
 
     /// Checks the constraints and optimises the objectives.
     public func check() throws -> CheckResult {
-        let answer = Z3_optimize_check(context.raw, raw, 0, nil)
-        try context.checkError("optimize_check")
+        let answer = try context.interruptGate.check(abortIf: { false }) {
+            let answer = Z3_optimize_check(context.raw, raw, 0, nil)
+            try context.checkError("optimize_check")
+            return answer
+        } ?? Z3_L_UNDEF
         if answer == Z3_L_TRUE {
             guard let model = Z3_optimize_get_model(context.raw, raw) else {
                 try context.checkError("optimize_get_model")

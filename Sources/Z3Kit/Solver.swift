@@ -1,4 +1,5 @@
 import CZ3
+import Synchronization
 
 /// The answer of one satisfiability check.
 public enum CheckResult {
@@ -26,6 +27,8 @@ public final class Solver {
     let raw: Z3_solver
     private var timeout: UInt32?
     private var seed: UInt32?
+    /// A failure to apply the parameters above, thrown by the next check (setters cannot throw).
+    private var parameterError: Z3Error?
 
     /// Creates a solver; with `logic` (such as `"QF_BV"`) one specialised to it.
     public init(_ context: Context, logic: String? = nil) throws {
@@ -66,15 +69,27 @@ public final class Solver {
         // 0 means "no timeout" to Z3; UInt32.max is its own default.
         Z3_params_set_uint(context.raw, params, Z3_mk_string_symbol(context.raw, "timeout"), timeout ?? UInt32.max)
         if let seed {
+            // Only `random_seed`: once a solver has been used, Z3 4.8.12 validates the keys and rejects
+            // the whole set for one it does not know (such as `smt.random_seed`), timeout included.
+            // `random_seed` reaches both the SMT core and the SAT solver used for bit-vectors.
             Z3_params_set_uint(context.raw, params, Z3_mk_string_symbol(context.raw, "random_seed"), seed)
-            Z3_params_set_uint(context.raw, params, Z3_mk_string_symbol(context.raw, "smt.random_seed"), seed)
         }
         Z3_solver_set_params(context.raw, raw, params)
-        Z3_set_error(context.raw, Z3_OK)
+        do {
+            try context.checkError("solver_set_params")
+            parameterError = nil
+        } catch {
+            parameterError = error as? Z3Error
+        }
+    }
+
+    private func throwParameterError() throws {
+        if let parameterError { throw parameterError }
     }
 
     /// Adds `formula` to the current scope.
     public func assert(_ formula: BoolTerm) throws {
+        try context.requireOwned(formula.ast, "solver_assert")
         Z3_solver_assert(context.raw, raw, formula.ast.raw)
         try context.checkError("solver_assert")
     }
@@ -87,6 +102,9 @@ public final class Solver {
 
     /// Closes `count` scopes.
     public func pop(_ count: Int = 1) throws {
+        guard count >= 0 else {
+            throw Z3Error(code: Z3_INVALID_ARG.rawValue, message: "cannot pop \(count) scopes", operation: "solver_pop")
+        }
         Z3_solver_pop(context.raw, raw, UInt32(count))
         try context.checkError("solver_pop")
     }
@@ -103,30 +121,48 @@ public final class Solver {
 
     /// Checks the asserted formulas.
     public func check() throws -> CheckResult {
-        let answer = Z3_solver_check(context.raw, raw)
-        try context.checkError("solver_check")
+        try check(abortIf: { false })
+    }
+
+    /// Checks the asserted formulas unless `abort` is true as the check starts.
+    private func check(abortIf abort: () -> Bool) throws -> CheckResult {
+        try throwParameterError()
+        let checked = try context.interruptGate.check(abortIf: abort) {
+            let answer = Z3_solver_check(context.raw, raw)
+            try context.checkError("solver_check")
+            return answer
+        }
+        guard let answer = checked else { return .unknown(reason: "canceled") }
         return try result(answer, core: [])
     }
 
     /// Checks the asserted formulas together with named assumptions. When unsat, the
     /// result carries the names of an unsat core: assumptions left out of it were not needed.
     ///
-    /// Each assumption `f` named `n` becomes `t_n ⇒ f` for a fresh tracking literal `t_n`,
-    /// asserted in a scope that is popped afterwards; the check runs with the `t_n` assumed.
+    /// The i-th assumption `f` becomes `t_i ⇒ f` for a tracking literal `t_i`, asserted in a
+    /// scope that is popped afterwards; the check runs with the `t_i` assumed. The tracking
+    /// literals are Boolean constants named `z3kit.assumption.<i>` (do not use such names):
+    /// fixed names, not fresh constants, because every fresh name stays in Z3's global symbol
+    /// table for the life of the process.
     public func check(assuming assumptions: [NamedAssumption]) throws -> CheckResult {
+        try throwParameterError()
+        for assumption in assumptions { try context.requireOwned(assumption.formula.ast, "solver_check_assumptions") }
         try push()
         defer { try? pop() }
         var trackers: [BoolTerm] = []
-        var nameOf: [String: String] = [:]
-        for assumption in assumptions {
-            let tracker = try context.freshBool("assume")
+        var nameOf: [Z3_ast: String] = [:]
+        for (index, assumption) in assumptions.enumerated() {
+            let tracker = try context.boolConstant("z3kit.assumption.\(index)")
             try assert(tracker.implies(assumption.formula))
             trackers.append(tracker)
-            nameOf[tracker.smtlib] = assumption.name
+            nameOf[tracker.ast.raw] = assumption.name
         }
         let literals: [Z3_ast?] = trackers.map { $0.ast.raw }
-        let answer = Z3_solver_check_assumptions(context.raw, raw, UInt32(literals.count), literals)
-        try context.checkError("solver_check_assumptions")
+        let answer = try context.interruptGate.check(abortIf: { false }) {
+            let answer = Z3_solver_check_assumptions(context.raw, raw, UInt32(literals.count), literals)
+            try context.checkError("solver_check_assumptions")
+            return answer
+        } ?? Z3_L_UNDEF
         var core: [String] = []
         if answer == Z3_L_FALSE {
             let vector = Z3_solver_get_unsat_core(context.raw, raw)
@@ -134,8 +170,8 @@ public final class Solver {
             Z3_ast_vector_inc_ref(context.raw, vector)
             defer { Z3_ast_vector_dec_ref(context.raw, vector) }
             for index in 0..<Z3_ast_vector_size(context.raw, vector) {
-                let element = BoolTerm(try context.wrap(Z3_ast_vector_get(context.raw, vector, index), "ast_vector_get"))
-                if let name = nameOf[element.smtlib] { core.append(name) }
+                let element = try context.wrap(Z3_ast_vector_get(context.raw, vector, index), "ast_vector_get")
+                if let name = nameOf[element.raw] { core.append(name) }
             }
             core.sort()
         }
@@ -154,12 +190,17 @@ public final class Solver {
         return .unknown(reason: String(cString: Z3_solver_get_reason_unknown(context.raw, raw)))
     }
 
-    /// Runs `check()` and interrupts it when the surrounding task is cancelled.
+    /// Runs `check()` and interrupts it when the surrounding task is cancelled; an interrupted
+    /// check returns `unknown`. In a task that is already cancelled, returns
+    /// `unknown(reason: "canceled")` without checking.
     public func checkCancellable() async throws -> CheckResult {
+        let cancelled = CancellationFlag()
         let handle = context.interruptHandle
         return try await withTaskCancellationHandler {
-            try check()
+            try check(abortIf: { cancelled.isSet })
         } onCancel: {
+            // Set before interrupting: a check that has not started yet sees the flag instead.
+            cancelled.set()
             handle.interrupt()
         }
     }
@@ -204,24 +245,44 @@ public final class Solver {
     }
 }
 
+/// Whether a task running `checkCancellable()` was cancelled.
+private final class CancellationFlag: Sendable {
+    private let flag = Mutex(false)
+    var isSet: Bool { flag.withLock { $0 } }
+    func set() { flag.withLock { $0 = true } }
+}
+
 /// SMT-LIB2 export of a list of formulas.
 public enum SMTLIB2 {
-    /// A self-contained script asserting `formulas` (`Z3_benchmark_to_smtlib_string`).
+    /// A self-contained script asserting `formulas`: comments, `set-logic`, declarations, one
+    /// `assert` per formula, `check-sat`.
+    ///
+    /// The text comes from Z3's SMT-LIB2 printer (`Z3_solver_to_string` on a scratch solver), not
+    /// from `Z3_benchmark_to_smtlib_string`: in Z3 4.8.12 the latter leaves a name that starts with
+    /// a digit (`0size`) unquoted, which neither z3 nor cvc5 can read back.
     public static func script(_ context: Context, formulas: [BoolTerm], logic: String = "QF_BV",
                               comments: [String] = []) throws -> String {
-        let head = try formulas.last ?? context.bool(true)
-        let rest: [Z3_ast?] = formulas.dropLast().map { $0.ast.raw }
-        guard let text = Z3_benchmark_to_smtlib_string(context.raw, "barproof", logic, "unknown", "",
-                                                       UInt32(rest.count), rest, head.ast.raw) else {
-            try context.checkError("benchmark_to_smtlib_string")
-            throw Z3Error(code: Z3_EXCEPTION.rawValue, message: "no SMT-LIB2 text", operation: "benchmark_to_smtlib_string")
+        for formula in formulas { try context.requireOwned(formula.ast, "solver_to_string") }
+        guard let scratch = Z3_mk_simple_solver(context.raw) else {
+            try context.checkError("mk_simple_solver")
+            throw Z3Error(code: Z3_EXCEPTION.rawValue, message: "Z3 returned no solver", operation: "mk_simple_solver")
+        }
+        Z3_solver_inc_ref(context.raw, scratch)
+        defer { Z3_solver_dec_ref(context.raw, scratch) }
+        for formula in formulas {
+            Z3_solver_assert(context.raw, scratch, formula.ast.raw)
+            try context.checkError("solver_assert")
+        }
+        guard let text = Z3_solver_to_string(context.raw, scratch) else {
+            try context.checkError("solver_to_string")
+            throw Z3Error(code: Z3_EXCEPTION.rawValue, message: "no SMT-LIB2 text", operation: "solver_to_string")
         }
         var body = String(cString: text)
-        try context.checkError("benchmark_to_smtlib_string")
-        if !body.contains("(set-logic") { body = "(set-logic \(logic))\n" + body }
-        if !body.contains("(check-sat") { body += "(check-sat)\n" }
-        if !body.hasSuffix("\n") { body += "\n" }
-        let header = comments.map { "; " + $0 }.joined(separator: "\n")
-        return header.isEmpty ? body : header + "\n" + body
+        try context.checkError("solver_to_string")
+        if !body.isEmpty && !body.hasSuffix("\n") { body += "\n" }
+        // One `;` per line: a line break inside a comment must not leak bare text into the script.
+        let header = comments.flatMap { $0.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) }
+            .map { "; " + $0 + "\n" }.joined()
+        return header + "(set-logic \(logic))\n" + body + "(check-sat)\n"
     }
 }

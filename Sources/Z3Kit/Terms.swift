@@ -37,7 +37,9 @@ extension Context {
     }
 
     /// A named Boolean constant. The same name in the same context is the same constant.
+    /// Throws for a name that an SMT-LIB2 script cannot declare (see ``SMTLIB2/checkName(_:)``).
     public func boolConstant(_ name: String) throws -> BoolTerm {
+        try SMTLIB2.checkName(name)
         let sort = try boolSort()
         let symbol = Z3_mk_string_symbol(raw, name)
         return BoolTerm(try wrap(Z3_mk_const(raw, symbol, sort.raw), "mk_const \(name)"))
@@ -45,6 +47,7 @@ extension Context {
 
     /// A Boolean constant distinct from every other, named after `prefix`.
     public func freshBool(_ prefix: String) throws -> BoolTerm {
+        try SMTLIB2.checkName(prefix, fresh: true)
         let sort = try boolSort()
         return BoolTerm(try wrap(Z3_mk_fresh_const(raw, prefix, sort.raw), "mk_fresh_const \(prefix)"))
     }
@@ -60,7 +63,9 @@ extension Context {
     }
 
     /// A named bit-vector constant of `width` bits.
+    /// Throws for a name that an SMT-LIB2 script cannot declare (see ``SMTLIB2/checkName(_:)``).
     public func bitVectorConstant(_ name: String, width: Int) throws -> BitVector {
+        try SMTLIB2.checkName(name)
         let sort = try bitVectorSort(width: width)
         let symbol = Z3_mk_string_symbol(raw, name)
         return BitVector(try wrap(Z3_mk_const(raw, symbol, sort.raw), "mk_const \(name)"))
@@ -68,6 +73,7 @@ extension Context {
 
     /// A bit-vector constant distinct from every other, named after `prefix`.
     public func freshBitVector(_ prefix: String, width: Int) throws -> BitVector {
+        try SMTLIB2.checkName(prefix, fresh: true)
         let sort = try bitVectorSort(width: width)
         return BitVector(try wrap(Z3_mk_fresh_const(raw, prefix, sort.raw), "mk_fresh_const \(prefix)"))
     }
@@ -75,6 +81,7 @@ extension Context {
     /// The conjunction of `terms` (`true` when empty).
     public func and(_ terms: [BoolTerm]) throws -> BoolTerm {
         if terms.isEmpty { return try bool(true) }
+        for term in terms { try requireOwned(term.ast, "mk_and") }
         if terms.count == 1 { return terms[0] }
         let args: [Z3_ast?] = terms.map { $0.ast.raw }
         return BoolTerm(try wrap(Z3_mk_and(raw, UInt32(args.count), args), "mk_and"))
@@ -83,6 +90,7 @@ extension Context {
     /// The disjunction of `terms` (`false` when empty).
     public func or(_ terms: [BoolTerm]) throws -> BoolTerm {
         if terms.isEmpty { return try bool(false) }
+        for term in terms { try requireOwned(term.ast, "mk_or") }
         if terms.count == 1 { return terms[0] }
         let args: [Z3_ast?] = terms.map { $0.ast.raw }
         return BoolTerm(try wrap(Z3_mk_or(raw, UInt32(args.count), args), "mk_or"))
@@ -95,6 +103,7 @@ extension BoolTerm {
     private static func binary(_ a: BoolTerm, _ b: BoolTerm, _ name: String,
                                _ make: (Z3_context?, Z3_ast?, Z3_ast?) -> Z3_ast?) throws -> BoolTerm {
         let ctx = a.context
+        try ctx.requireOwned(b.ast, name)
         return BoolTerm(try ctx.wrap(make(ctx.raw, a.ast.raw, b.ast.raw), name))
     }
 
@@ -115,12 +124,16 @@ extension BoolTerm {
 
     /// `if self then a else b` over Booleans.
     public func ite(_ a: BoolTerm, _ b: BoolTerm) throws -> BoolTerm {
-        BoolTerm(try context.wrap(Z3_mk_ite(context.raw, ast.raw, a.ast.raw, b.ast.raw), "mk_ite"))
+        try context.requireOwned(a.ast, "mk_ite")
+        try context.requireOwned(b.ast, "mk_ite")
+        return BoolTerm(try context.wrap(Z3_mk_ite(context.raw, ast.raw, a.ast.raw, b.ast.raw), "mk_ite"))
     }
 
     /// `if self then a else b` over bit-vectors.
     public func ite(_ a: BitVector, _ b: BitVector) throws -> BitVector {
-        BitVector(try context.wrap(Z3_mk_ite(context.raw, ast.raw, a.ast.raw, b.ast.raw), "mk_ite"))
+        try context.requireOwned(a.ast, "mk_ite")
+        try context.requireOwned(b.ast, "mk_ite")
+        return BitVector(try context.wrap(Z3_mk_ite(context.raw, ast.raw, a.ast.raw, b.ast.raw), "mk_ite"))
     }
 }
 
@@ -129,12 +142,14 @@ extension BoolTerm {
 extension BitVector {
     private static func make(_ a: BitVector, _ b: BitVector, _ name: String,
                              _ mk: (Z3_context?, Z3_ast?, Z3_ast?) -> Z3_ast?) throws -> BitVector {
-        BitVector(try a.context.wrap(mk(a.context.raw, a.ast.raw, b.ast.raw), name))
+        try a.context.requireOwned(b.ast, name)
+        return BitVector(try a.context.wrap(mk(a.context.raw, a.ast.raw, b.ast.raw), name))
     }
 
     private static func predicate(_ a: BitVector, _ b: BitVector, _ name: String,
                                   _ mk: (Z3_context?, Z3_ast?, Z3_ast?) -> Z3_ast?) throws -> BoolTerm {
-        BoolTerm(try a.context.wrap(mk(a.context.raw, a.ast.raw, b.ast.raw), name))
+        try a.context.requireOwned(b.ast, name)
+        return BoolTerm(try a.context.wrap(mk(a.context.raw, a.ast.raw, b.ast.raw), name))
     }
 
     /// Wrapping addition (`bvadd`).
@@ -172,13 +187,22 @@ extension BitVector {
 
     /// True when `self + other` does not overflow as unsigned numbers (`Z3_mk_bvadd_no_overflow`).
     public func addsWithoutOverflow(_ other: BitVector) throws -> BoolTerm {
-        BoolTerm(try context.wrap(Z3_mk_bvadd_no_overflow(context.raw, ast.raw, other.ast.raw, false),
+        try context.requireOwned(other.ast, "mk_bvadd_no_overflow")
+        // Z3 4.8.12 builds this predicate from other API calls and does not stop when one of
+        // them fails: with two widths it dereferences NULL and crashes. So check first.
+        guard width == other.width else {
+            throw Z3Error(code: Z3_SORT_ERROR.rawValue,
+                          message: "cannot add a \(other.width)-bit vector to a \(width)-bit vector",
+                          operation: "mk_bvadd_no_overflow")
+        }
+        return BoolTerm(try context.wrap(Z3_mk_bvadd_no_overflow(context.raw, ast.raw, other.ast.raw, false),
                                   "mk_bvadd_no_overflow"))
     }
 
     /// True when `self * other` does not overflow as unsigned numbers.
     public func multipliesWithoutOverflow(_ other: BitVector) throws -> BoolTerm {
-        BoolTerm(try context.wrap(Z3_mk_bvmul_no_overflow(context.raw, ast.raw, other.ast.raw, false),
+        try context.requireOwned(other.ast, "mk_bvmul_no_overflow")
+        return BoolTerm(try context.wrap(Z3_mk_bvmul_no_overflow(context.raw, ast.raw, other.ast.raw, false),
                                   "mk_bvmul_no_overflow"))
     }
 
@@ -203,4 +227,53 @@ extension BitVector {
     public func concat(_ low: BitVector) throws -> BitVector {
         try Self.make(self, low, "mk_concat", Z3_mk_concat)
     }
+}
+
+// MARK: - Names
+
+extension SMTLIB2 {
+    /// Throws unless `name` can name a constant in an SMT-LIB2 script that both z3 and cvc5 read:
+    /// not empty; no `|` or `\` (a quoted symbol cannot hold them); not starting with `.` or `@`
+    /// (reserved for solvers); not an SMT-LIB2 reserved word or command; not a symbol of the Core
+    /// or bit-vector theories (cvc5 refuses to shadow them). Anything else is fine: Z3's printer
+    /// quotes names such as `0000:01:00.0 BAR0 start` as `|0000:01:00.0 BAR0 start|`.
+    ///
+    /// With `fresh`, `name` is the prefix of a fresh constant (Z3 appends `!<n>`), so only the
+    /// character rules apply.
+    public static func checkName(_ name: String, fresh: Bool = false) throws {
+        let problem: String?
+        if name.isEmpty {
+            problem = "is empty"
+        } else if name.contains(where: { $0 == "|" || $0 == "\\" }) {
+            problem = "contains | or \\"
+        } else if name.hasPrefix(".") || name.hasPrefix("@") {
+            problem = "starts with . or @, which SMT-LIB2 reserves for solvers"
+        } else if !fresh && reservedNames.contains(name) {
+            problem = "is an SMT-LIB2 reserved word or theory symbol"
+        } else {
+            problem = nil
+        }
+        if let problem {
+            throw Z3Error(code: Z3_INVALID_ARG.rawValue, message: "constant name \"\(name)\" \(problem)",
+                          operation: fresh ? "mk_fresh_const" : "mk_const")
+        }
+    }
+
+    private static let reservedNames: Set<String> = [
+        // SMT-LIB 2.6 reserved words and command names.
+        "!", "_", "as", "BINARY", "DECIMAL", "exists", "HEXADECIMAL", "forall", "let", "match", "NUMERAL",
+        "par", "STRING", "assert", "check-sat", "check-sat-assuming", "declare-const", "declare-datatype",
+        "declare-datatypes", "declare-fun", "declare-sort", "define-fun", "define-fun-rec", "define-funs-rec",
+        "define-sort", "echo", "exit", "get-assertions", "get-assignment", "get-info", "get-model",
+        "get-option", "get-proof", "get-unsat-assumptions", "get-unsat-core", "get-value", "pop", "push",
+        "reset", "reset-assertions", "set-info", "set-logic", "set-option",
+        // Core theory.
+        "true", "false", "not", "=>", "and", "or", "xor", "=", "distinct", "ite",
+        // Fixed-size bit-vectors, QF_BV extensions, and the overflow predicates of newer SMT-LIB.
+        "concat", "extract", "bvnot", "bvand", "bvor", "bvneg", "bvadd", "bvmul", "bvudiv", "bvurem", "bvshl",
+        "bvlshr", "bvult", "bvnand", "bvnor", "bvxor", "bvxnor", "bvcomp", "bvsub", "bvsdiv", "bvsrem", "bvsmod",
+        "bvashr", "repeat", "zero_extend", "sign_extend", "rotate_left", "rotate_right", "bvule", "bvugt",
+        "bvuge", "bvslt", "bvsle", "bvsgt", "bvsge", "bvnego", "bvuaddo", "bvsaddo", "bvumulo", "bvsmulo",
+        "bvusubo", "bvssubo", "bvsdivo", "bvredor", "bvredand",
+    ]
 }

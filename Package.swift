@@ -25,6 +25,8 @@ let package = Package(
                 "Z3Kit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        .executableTarget(name: "barproof-bench", dependencies: ["Prover", "VFIORules", "PCIModel"],
+                          path: "Sources/Benchmarks"),
         .testTarget(name: "Z3KitTests", dependencies: ["Z3Kit", "CZ3"]),
         .testTarget(name: "PCIModelTests", dependencies: ["PCIModel"]),
         .testTarget(name: "ProverTests", dependencies: ["Prover", "VFIORules", "PCIModel", "Z3Kit"]),

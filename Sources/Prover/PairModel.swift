@@ -31,6 +31,19 @@ import Z3Kit
 // machines of up to 3 devices with up to 3 BARs each and finds no violation where the pair model
 // proves none.
 
+/// How Z3 solves each query.
+public enum SolverStrategy: String, Sendable, CaseIterable {
+    /// Preprocess, bit-blast and run the SAT solver afresh on every check
+    /// (`simplify, solve-eqs, elim-uncnstr, simplify, bit-blast, sat`), with unsat cores tracked
+    /// through the tactics. Measured 10-40x faster on these queries than the incremental solver.
+    case bitBlast = "bit-blast"
+    /// Z3's incremental QF_BV solver with push/pop and assumptions (its SMT core, which turns off
+    /// the bit-vector preprocessing). Kept as the benchmark's baseline.
+    case incremental
+
+    static let bitBlastTactics = ["simplify", "solve-eqs", "elim-uncnstr", "simplify", "bit-blast", "sat"]
+}
+
 /// Proves or refutes invariants over the pair model, for one platform, reusing one context and
 /// one solver (push/pop) across the checks.
 public final class PairProver {
@@ -48,13 +61,18 @@ public final class PairProver {
     ///   - neighbours: How many other resources to model (1 is the pair model).
     ///   - timeoutMilliseconds: Per-check solver timeout; a check that runs out is `unknown`.
     ///   - seed: The solver's random seed.
-    public init(platform: PlatformSpec, neighbours: Int = 1, timeoutMilliseconds: UInt32? = nil, seed: UInt32 = 0) throws {
+    ///   - strategy: How Z3 solves each case.
+    public init(platform: PlatformSpec, neighbours: Int = 1, timeoutMilliseconds: UInt32? = nil, seed: UInt32 = 0,
+                strategy: SolverStrategy = .bitBlast) throws {
         self.platform = platform
         self.neighbours = neighbours
         context = Context()
         let logic = try Symbolic(context)
         self.logic = logic
-        solver = try Solver(context, logic: "QF_BV")
+        switch strategy {
+        case .bitBlast: solver = try Solver(context, tactics: SolverStrategy.bitBlastTactics)
+        case .incremental: solver = try Solver(context, logic: "QF_BV")
+        }
         solver.timeoutMilliseconds = timeoutMilliseconds
         solver.randomSeed = seed
         var words: [String] = []
@@ -78,40 +96,75 @@ public final class PairProver {
             + assumptions.map { NamedAssumption($0.rawValue, $0.holds(situation, logic)) }
     }
 
-    /// Checks `invariant` under `policy` and `assumptions`.
-    public func check(_ invariant: Invariant, policy: Policy, assumptions: [Assumption] = Assumption.defaults,
-                      minimiseCore: Bool = true) throws -> Verdict {
-        let named = named(policy, assumptions)
-        let violation = invariant.violated(situation, logic)
-        try logic.throwIfFailed()
-        let answer = try solver.withScope { () throws -> CheckResult in
-            try solver.assert(violation)
+    /// Splits `cases` by the size class of the mmapped BAR (smaller than a page, or not). Small
+    /// cases solve much faster than their disjunction.
+    private func bySizeClass(_ cases: [Case<Symbolic>]) -> [Case<Symbolic>] {
+        let subpage = situation.isSubpage(logic)
+        return cases.flatMap { c in [c.and(subpage, logic), c.and(logic.not(subpage), logic)] }
+    }
+
+    /// Checks one case: its relaxation first when it has one (unsat there is unsat here, with a
+    /// core that is valid here too, since the case implies its relaxation), then the case itself.
+    private func check(_ c: Case<Symbolic>, named: [NamedAssumption], minimiseCore: Bool) throws -> CheckResult {
+        if let relaxation = c.relaxation, case let .unsat(core) = try checkUnder(relaxation, named: named, minimiseCore: minimiseCore) {
+            return .unsat(core: core)
+        }
+        return try checkUnder(c.exact, named: named, minimiseCore: minimiseCore)
+    }
+
+    private func checkUnder(_ formula: BoolTerm, named: [NamedAssumption], minimiseCore: Bool) throws -> CheckResult {
+        try solver.withScope { () throws -> CheckResult in
+            try solver.assert(formula)
             let first = try solver.check(assuming: named)
             guard case let .unsat(core) = first, minimiseCore else { return first }
             return .unsat(core: try minimise(core, among: named))
         }
-        switch answer {
-        case let .unknown(reason):
-            return .unknown(reason: reason)
-        case let .sat(model):
-            let example = Counterexample(assignment: try assignment(model), neighbours: neighbours,
-                                         pageShift: platform.fixedPageShift, allowedBy: policy.clauses.map(\.id),
-                                         assumptions: assumptions.map(\.rawValue))
-            try recheck(example, invariant: invariant, policy: policy, assumptions: assumptions)
-            return .refuted(example)
-        case let .unsat(core):
-            var proof = Proof(scope: .allTopologies(neighbours: neighbours), assumptions: assumptions.map(\.rawValue).sorted(),
-                              dependencies: core.sorted(), vacuityWitness: nil)
-            switch try premiseWitness(invariant, named: named) {
+    }
+
+    /// Checks `invariant` under `policy` and `assumptions`.
+    ///
+    /// The violation is split into cases (``Invariant/violationCases(_:_:)`` crossed with the size
+    /// class); the invariant is proved iff every case is unsatisfiable, and the proof depends on the
+    /// union of the cases' minimised cores.
+    public func check(_ invariant: Invariant, policy: Policy, assumptions: [Assumption] = Assumption.defaults,
+                      minimiseCore: Bool = false) throws -> Verdict {
+        let named = named(policy, assumptions)
+        let cases = bySizeClass(invariant.violationCases(situation, logic))
+        try logic.throwIfFailed()
+        var dependencies = Set<String>()
+        var unknown: String?
+        for violation in cases {
+            switch try check(violation, named: named, minimiseCore: minimiseCore) {
+            case let .unknown(reason):
+                unknown = unknown ?? reason
+            case let .sat(model):
+                let example = Counterexample(assignment: try assignment(model), neighbours: neighbours,
+                                             pageShift: platform.fixedPageShift, allowedBy: policy.clauses.map(\.id),
+                                             assumptions: assumptions.map(\.rawValue))
+                try recheck(example, invariant: invariant, policy: policy, assumptions: assumptions)
+                return .refuted(example)
+            case let .unsat(core):
+                dependencies.formUnion(core)
+            }
+        }
+        if let unknown { return .unknown(reason: unknown) }
+        var proof = Proof(scope: .allTopologies(neighbours: neighbours), assumptions: assumptions.map(\.rawValue).sorted(),
+                          dependencies: dependencies.sorted(), vacuityWitness: nil)
+        // Vacuity: some case of the premise is satisfiable with the mmap allowed.
+        var vacuityUnknown: String?
+        for premise in bySizeClass(invariant.premiseCases(situation, logic)) {
+            switch try check(premise, named: named, minimiseCore: false) {
             case let .sat(model):
                 proof.vacuityWitness = try assignment(model)
                 return .proved(proof)
-            case .unsat:
-                return .vacuous(proof, reason: "no allowed mmap satisfies the premise: \(invariant.premiseText)")
             case let .unknown(reason):
-                return .unknown(reason: "vacuity check: \(reason)")
+                vacuityUnknown = vacuityUnknown ?? reason
+            case .unsat:
+                continue
             }
         }
+        if let vacuityUnknown { return .unknown(reason: "vacuity check: \(vacuityUnknown)") }
+        return .vacuous(proof, reason: "no allowed mmap satisfies the premise: \(invariant.premiseText)")
     }
 
     /// The exact query whose unsatisfiability is the proof, as a self-contained SMT-LIB2 script.
@@ -125,15 +178,6 @@ public final class PairProver {
             let header = comments + ["clauses and assumptions, asserted in this order after the model facts and the violation:"]
                 + named.map { "  " + $0.name }
             return try solver.smtlib2(extra: named.map(\.formula), comments: header)
-        }
-    }
-
-    private func premiseWitness(_ invariant: Invariant, named: [NamedAssumption]) throws -> CheckResult {
-        let premise = invariant.premise(situation, logic)
-        try logic.throwIfFailed()
-        return try solver.withScope {
-            try solver.assert(premise)
-            return try solver.check(assuming: named)
         }
     }
 

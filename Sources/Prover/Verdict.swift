@@ -21,8 +21,9 @@ public struct Proof: Hashable, Sendable {
     public var scope: Scope
     /// Assumption ids the check ran under.
     public var assumptions: [String]
-    /// An irredundant set of clause and assumption ids the proof needs (a minimised unsat core):
-    /// dropping any one of them makes the invariant fail or unprovable.
+    /// Clause and assumption ids the proof needs: the union of the cases' unsat cores. With core
+    /// minimisation each case's core is irredundant (dropping any member makes that case
+    /// satisfiable or unknown); without it, a core Z3 found, which may hold more than is needed.
     public var dependencies: [String]
     /// A machine on which the invariant's premise holds with the mmap allowed, showing the proof
     /// is not vacuous; nil when it is.

@@ -32,6 +32,30 @@ public enum Invariant: String, CaseIterable, Sendable, Codable, Hashable {
         }
     }
 
+    /// ``violated(_:_:)`` split into cases whose disjunction it is: one per resource that can be
+    /// the other half of the violating pair. Each case is a smaller query; the invariant holds iff
+    /// every case is unsatisfiable.
+    public func violationCases<L: Logic>(_ s: Situation<L>, _ l: L) -> [Case<L>] {
+        let x = s.exposed(l)
+        switch self {
+        case .pageExclusive:
+            return s.neighbours.map { n in Case(l.and(l.not(n.sameDevice), l.overlaps(x, l.span(n.bar.resource)))) }
+        case .msixNeedsFiltering:
+            return s.tableReachableCases(l).map { $0.and(l.not(s.platform.msiIsolated), l) }
+        case .mmapWithinBAR:
+            return [Case(violated(s, l))]
+        }
+    }
+
+    /// ``premise(_:_:)`` split into cases whose disjunction it is.
+    public func premiseCases<L: Logic>(_ s: Situation<L>, _ l: L) -> [Case<L>] {
+        switch self {
+        case .pageExclusive: s.neighbours.map { Case(l.not($0.sameDevice)) }
+        case .msixNeedsFiltering: s.tableReachableCases(l)
+        case .mmapWithinBAR: [Case(l.yes)]
+        }
+    }
+
     /// What must be possible for the invariant to say anything: its premise. When no allowed
     /// mmap satisfies it, the invariant holds vacuously.
     public func premise<L: Logic>(_ s: Situation<L>, _ l: L) -> L.Truth {

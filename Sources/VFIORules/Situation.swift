@@ -221,16 +221,34 @@ extension Situation {
 
     /// Some byte of the device's MSI-X table lies in the exposed range: in the mmapped BAR itself
     /// when it is the table BAR, or in another BAR of the same device that shares a page with it.
-    public func tableReachable(_ l: L) -> L.Truth {
+    public func tableReachable(_ l: L) -> L.Truth { l.or(tableReachableCases(l).map(\.exact)) }
+
+    /// ``tableReachable(_:)`` as one case per resource that may hold the table: the mmapped BAR,
+    /// then each neighbour. The prover checks them as separate queries.
+    ///
+    /// For the mmapped BAR itself the test is made in offsets from the mapping's base page
+    /// `pgdn(start)`, where the kernel's arithmetic lives: the mapping covers offsets
+    /// `[req_start, req_start + req_len)` and the table sits at `(start & ~PAGE_MASK) + msix_offset`.
+    /// This equals the physical test wherever physical addresses exist: the kernel computes page
+    /// frame numbers (`(start >> PAGE_SHIFT) + pgoff`), which do not wrap at 2^64 bytes.
+    ///
+    /// A neighbour's table bytes lie inside the neighbour, so reaching them implies reaching the
+    /// neighbour: that is the case's relaxation, which the prover refutes first.
+    public func tableReachableCases(_ l: L) -> [Case<L>] {
+        let ownBytes = tableBytes(in: ResourceTerms(start: l.word(0), size: bar.resource.size), l)
+        let inPage = l.sub(bar.resource.start, l.pageDown(bar.resource.start, platform))
+        let exposedOffsets = Span<L>(first: request.offset, last: l.add(request.offset, l.sub(request.length, l.word(1))))
+        let tableOffsets = Span<L>(first: l.add(inPage, ownBytes.span.first), last: l.add(inPage, ownBytes.span.last))
+        var cases = [Case<L>(l.and(msix.present, l.equal(bar.index, msix.tableBIR), ownBytes.exists,
+                                   l.overlaps(exposedOffsets, tableOffsets)))]
         let x = exposed(l)
-        var ways: [L.Truth] = []
-        let own = tableBytes(in: bar.resource, l)
-        ways.append(l.and(l.equal(bar.index, msix.tableBIR), own.exists, l.overlaps(x, own.span)))
         for n in neighbours {
             let bytes = tableBytes(in: n.bar.resource, l)
-            ways.append(l.and(n.sameDevice, l.equal(n.bar.index, msix.tableBIR), bytes.exists, l.overlaps(x, bytes.span)))
+            let holds = l.and(msix.present, n.sameDevice, l.equal(n.bar.index, msix.tableBIR))
+            cases.append(Case(l.and(holds, bytes.exists, l.overlaps(x, bytes.span)),
+                              relaxation: l.and(holds, l.overlaps(x, l.span(n.bar.resource)))))
         }
-        return l.and(msix.present, l.or(ways))
+        return cases
     }
 
     /// Facts every situation satisfies by construction of the hardware and the kernel's encodings.
@@ -285,5 +303,22 @@ extension Situation {
         let entries = l.shiftRight(m.tableSize, l.word(4))
         facts.append(l.equal(m.pbaSize, l.shiftLeft(l.shiftRight(l.add(entries, l.word(63)), l.word(6)), l.word(3))))
         return l.and(facts)
+    }
+}
+
+/// One case of a disjunction the prover checks separately: the exact formula, and optionally a
+/// weaker one it implies. When the relaxation is unsatisfiable, so is the case, and it is cheaper.
+public struct Case<L: Logic> {
+    public var exact: L.Truth
+    public var relaxation: L.Truth?
+
+    public init(_ exact: L.Truth, relaxation: L.Truth? = nil) {
+        self.exact = exact
+        self.relaxation = relaxation
+    }
+
+    /// The case with `extra` conjoined to both formulas.
+    public func and(_ extra: L.Truth, _ l: L) -> Case<L> {
+        Case(l.and(exact, extra), relaxation: relaxation.map { l.and($0, extra) })
     }
 }

@@ -27,6 +27,7 @@ public final class Solver {
     let raw: Z3_solver
     private var timeout: UInt32?
     private var seed: UInt32?
+    private var isTacticSolver = false
     /// A failure to apply the parameters above, thrown by the next check (setters cannot throw).
     private var parameterError: Z3Error?
 
@@ -46,6 +47,48 @@ public final class Solver {
         raw = made
         Z3_solver_inc_ref(context.raw, raw)
         try context.checkError("mk_solver")
+    }
+
+    /// Creates a solver that runs a tactic pipeline on every check (`Z3_mk_solver_from_tactic`),
+    /// such as `qfbv`, or several tactics run in sequence (`Z3_tactic_and_then`). It re-solves from
+    /// scratch each time (push/pop only keep the assertion stack), and keeps Z3's bit-vector
+    /// preprocessing, which an incremental solver turns off.
+    public init(_ context: Context, tactics: [String]) throws {
+        self.context = context
+        guard let firstName = tactics.first else {
+            throw Z3Error(code: Z3_INVALID_ARG.rawValue, message: "no tactic named", operation: "mk_tactic")
+        }
+        func make(_ name: String) throws -> Z3_tactic {
+            guard let tactic = Z3_mk_tactic(context.raw, name) else {
+                try context.checkError("mk_tactic \(name)")
+                throw Z3Error(code: Z3_INVALID_ARG.rawValue, message: "no tactic \(name)", operation: "mk_tactic")
+            }
+            Z3_tactic_inc_ref(context.raw, tactic)
+            return tactic
+        }
+        var pipeline = try make(firstName)
+        for name in tactics.dropFirst() {
+            let next = try make(name)
+            let combined = Z3_tactic_and_then(context.raw, pipeline, next)
+            if let combined { Z3_tactic_inc_ref(context.raw, combined) }
+            Z3_tactic_dec_ref(context.raw, pipeline)
+            Z3_tactic_dec_ref(context.raw, next)
+            guard let combined else {
+                try context.checkError("tactic_and_then")
+                throw Z3Error(code: Z3_EXCEPTION.rawValue, message: "Z3 returned no tactic", operation: "tactic_and_then")
+            }
+            pipeline = combined
+        }
+        defer { Z3_tactic_dec_ref(context.raw, pipeline) }
+        guard let made = Z3_mk_solver_from_tactic(context.raw, pipeline) else {
+            try context.checkError("mk_solver_from_tactic")
+            throw Z3Error(code: Z3_EXCEPTION.rawValue, message: "Z3 returned no solver", operation: "mk_solver_from_tactic")
+        }
+        raw = made
+        Z3_solver_inc_ref(context.raw, raw)
+        try context.checkError("mk_solver_from_tactic")
+        isTacticSolver = true
+        applyParams()
     }
 
     deinit { Z3_solver_dec_ref(context.raw, raw) }
@@ -73,6 +116,10 @@ public final class Solver {
             // the whole set for one it does not know (such as `smt.random_seed`), timeout included.
             // `random_seed` reaches both the SMT core and the SAT solver used for bit-vectors.
             Z3_params_set_uint(context.raw, params, Z3_mk_string_symbol(context.raw, "random_seed"), seed)
+        }
+        if isTacticSolver {
+            // Tactic solvers track which assumptions a refutation used only when asked to.
+            Z3_params_set_bool(context.raw, params, Z3_mk_string_symbol(context.raw, "unsat_core"), true)
         }
         Z3_solver_set_params(context.raw, raw, params)
         do {

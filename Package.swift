@@ -12,6 +12,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CZ3", pkgConfig: "z3", providers: [.apt(["libz3-dev"])]),
@@ -29,6 +30,12 @@ let package = Package(
                           path: "Sources/Benchmarks"),
         .testTarget(name: "Z3KitTests", dependencies: ["Z3Kit", "CZ3"]),
         .testTarget(name: "PCIModelTests", dependencies: ["PCIModel"]),
+        .testTarget(
+            name: "VFIORulesTests",
+            dependencies: [
+                "VFIORules", "PCIModel", "Prover", "Z3Kit",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]),
         .testTarget(name: "ProverTests", dependencies: ["Prover", "VFIORules", "PCIModel", "Z3Kit"]),
     ]
 )

@@ -167,17 +167,23 @@ public final class PairProver {
         return .vacuous(proof, reason: "no allowed mmap satisfies the premise: \(invariant.premiseText)")
     }
 
-    /// The exact query whose unsatisfiability is the proof, as a self-contained SMT-LIB2 script.
-    public func query(_ invariant: Invariant, policy: Policy, assumptions: [Assumption] = Assumption.defaults,
-                      comments: [String] = []) throws -> String {
+    /// The exact queries of a check, one per case, as self-contained SMT-LIB2 scripts: the model
+    /// facts, the platform, the case of the violation, then each clause and assumption. Each is
+    /// unsatisfiable iff that case is proved; the check is proved iff all are.
+    public func caseQueries(_ invariant: Invariant, policy: Policy, assumptions: [Assumption] = Assumption.defaults,
+                            comments: [String] = []) throws -> [String] {
         let named = named(policy, assumptions)
-        let violation = invariant.violated(situation, logic)
+        let cases = bySizeClass(invariant.violationCases(situation, logic))
         try logic.throwIfFailed()
-        return try solver.withScope {
-            try solver.assert(violation)
-            let header = comments + ["clauses and assumptions, asserted in this order after the model facts and the violation:"]
-                + named.map { "  " + $0.name }
-            return try solver.smtlib2(extra: named.map(\.formula), comments: header)
+        return try cases.enumerated().map { index, violation in
+            try solver.withScope {
+                try solver.assert(violation.exact)
+                let header = comments + [
+                    "barproof: \(invariant.rawValue) under \(policy.label), \(platform.label); case \(index + 1) of \(cases.count)",
+                    "unsat means this case of the violation is impossible; clauses and assumptions follow the model facts:",
+                ] + named.map { "  " + $0.name }
+                return try solver.smtlib2(extra: named.map(\.formula), comments: header)
+            }
         }
     }
 

@@ -1,0 +1,77 @@
+import PCIModel
+import VFIORules
+import Z3Kit
+
+/// One check: an invariant under a policy on a platform, with assumptions.
+public struct CheckRequest: Hashable, Sendable {
+    public var policy: Policy
+    public var platform: PlatformSpec
+    public var invariant: Invariant
+    public var assumptions: [Assumption]
+    /// Per-query solver timeout; a query that runs out makes the verdict `unknown`.
+    public var timeoutMilliseconds: UInt32?
+    public var seed: UInt32
+    /// Minimise each case's unsat core (slower; gives an irredundant dependency list).
+    public var minimiseCore: Bool
+
+    public init(policy: Policy, platform: PlatformSpec, invariant: Invariant,
+                assumptions: [Assumption] = Assumption.defaults, timeoutMilliseconds: UInt32? = nil, seed: UInt32 = 0,
+                minimiseCore: Bool = false) {
+        self.policy = policy
+        self.platform = platform
+        self.invariant = invariant
+        self.assumptions = assumptions
+        self.timeoutMilliseconds = timeoutMilliseconds
+        self.seed = seed
+        self.minimiseCore = minimiseCore
+    }
+}
+
+extension CheckRequest {
+    /// Runs the check over the pair model. A platform with several page sizes is checked once per
+    /// page size (a fixed page size per query solves much faster): refuted if any page size
+    /// refutes, unknown if any is unknown and none refutes, vacuous only if every page size is
+    /// vacuous, otherwise proved with the union of the dependencies.
+    public func run() throws -> Verdict {
+        var proofs: [Proof] = []
+        var vacuous: (Proof, String)?
+        var unknown: String?
+        for page in platform.pageSizes {
+            var single = platform
+            single.pageSizes = [page]
+            let prover = try PairProver(platform: single, timeoutMilliseconds: timeoutMilliseconds, seed: seed)
+            switch try prover.check(invariant, policy: policy, assumptions: assumptions, minimiseCore: minimiseCore) {
+            case .refuted(let example):
+                return .refuted(example)
+            case .unknown(let reason):
+                unknown = unknown ?? "\(page) pages: \(reason)"
+            case .proved(let proof):
+                proofs.append(proof)
+            case .vacuous(let proof, let reason):
+                vacuous = (proof, reason)
+            }
+        }
+        if let unknown { return .unknown(reason: unknown) }
+        let all = proofs + (vacuous.map { [$0.0] } ?? [])
+        let merged = Proof(scope: .allTopologies(neighbours: 1), assumptions: assumptions.map(\.rawValue).sorted(),
+                           dependencies: Set(all.flatMap(\.dependencies)).sorted(),
+                           vacuityWitness: proofs.first?.vacuityWitness)
+        if proofs.isEmpty, let vacuous { return .vacuous(merged, reason: vacuous.1) }
+        return .proved(merged)
+    }
+
+    /// The SMT-LIB2 queries of this check, one per page size and violation case; each is
+    /// unsatisfiable exactly when that case is proved.
+    public func queries() throws -> [(name: String, text: String)] {
+        var result: [(String, String)] = []
+        for page in platform.pageSizes {
+            var single = platform
+            single.pageSizes = [page]
+            let prover = try PairProver(platform: single, timeoutMilliseconds: timeoutMilliseconds, seed: seed)
+            for (index, text) in try prover.caseQueries(invariant, policy: policy, assumptions: assumptions).enumerated() {
+                result.append(("\(page.rawValue >> 10)k-case\(index)", text))
+            }
+        }
+        return result
+    }
+}

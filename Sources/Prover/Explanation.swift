@@ -1,0 +1,58 @@
+import VFIORules
+
+func hex(_ x: UInt64) -> String { "0x" + String(x, radix: 16) }
+
+func sizeText(_ x: UInt64) -> String {
+    if x >= 1 << 30, x % (1 << 30) == 0 { return "\(x >> 30) GiB" }
+    if x >= 1 << 20, x % (1 << 20) == 0 { return "\(x >> 20) MiB" }
+    if x >= 1 << 10, x % (1 << 10) == 0 { return "\(x >> 10) KiB" }
+    return "\(x) B"
+}
+
+extension Counterexample {
+    /// The counterexample in plain words: which BAR, which page, which other resource, and the
+    /// platform facts that matter. Sorted and deterministic.
+    public func explanation(for invariant: Invariant) -> [String] {
+        let c = Concrete()
+        let s = situation
+        let bar = s.bar.resource
+        let barLast = bar.start &+ (bar.size &- 1)
+        let x = s.exposed(c)
+        let page = s.platform.pageSize
+        var lines: [String] = []
+        lines.append("page size \(sizeText(page)); backend \(backendName(s)); MSIs \(s.platform.msiIsolated ? "isolated" : "not isolated"); allow_unsafe_interrupts=\(s.platform.allowUnsafeInterrupts ? 1 : 0)")
+        lines.append("the mmapped device's BAR \(s.bar.index): [\(hex(bar.start)), \(hex(barLast))], \(sizeText(bar.size))"
+                     + (s.bar.fixed ? ", firmware-fixed/EA" : "")
+                     + (bar.start % page == 0 ? ", page-aligned" : ", not page-aligned"))
+        lines.append("parent window: [\(hex(s.parent.start)), \(hex(s.parent.start &+ (s.parent.size &- 1)))]")
+        lines.append("mmap offset \(hex(s.request.offset)) length \(hex(s.request.length)) exposes [\(hex(x.first)), \(hex(x.last))]")
+        for (i, n) in s.neighbours.enumerated() {
+            let r = n.bar.resource
+            let last = r.start &+ (r.size &- 1)
+            let owner = n.sameDevice ? "another BAR (\(n.bar.index)) of the same device" : "a BAR of another device"
+            let place = n.inParent ? "in the same parent window" : "outside the parent window"
+            var line = "resource \(i + 1): \(owner), [\(hex(r.start)), \(hex(last))], \(sizeText(r.size)), \(place)"
+            if c.overlaps(x, c.span(r)) {
+                let first = max(x.first, r.start), lastShared = min(x.last, last)
+                line += "; the mmap exposes its bytes [\(hex(first)), \(hex(lastShared))]"
+            }
+            lines.append(line)
+        }
+        if invariant == .msixNeedsFiltering || s.msix.present {
+            if s.msix.present {
+                lines.append("MSI-X table in BAR \(s.msix.tableBIR) at offset \(hex(s.msix.tableOffset)), \(s.msix.tableSize / 16) entries"
+                             + (s.tableReachable(c) ? "; table bytes are reachable through the mmap" : ""))
+            }
+        }
+        lines.append("allowed by: " + allowedBy.joined(separator: ", "))
+        return lines
+    }
+
+    private func backendName(_ s: Situation<Concrete>) -> String {
+        let p = s.platform
+        if p.type1 { return "type1" }
+        if p.iommufd { return "iommufd" }
+        if p.spapr { return "spapr" }
+        return "noiommu"
+    }
+}

@@ -3,8 +3,14 @@ import PCIModel
 import Prover
 import VFIORules
 
-// barproof-bench: prints the time of each pair-model check. Run with `make bench` (release build).
-// A machine is noisy; compare figures printed in the same run.
+// barproof-bench: the time of each pair-model check, in a release build (`make bench`).
+// Machines are noisy: every figure is compared with a baseline measured in the same run.
+// Usage: barproof-bench [ROUNDS] [--no-baseline]
+
+/// Prints a line at once (stdout to a file is block-buffered otherwise).
+func say(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
 
 func milliseconds(_ d: Duration) -> Double {
     Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
@@ -15,42 +21,59 @@ func median(_ xs: [Double]) -> Double {
     return s.isEmpty ? .nan : s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
 }
 
-/// Prints a line at once (stdout to a file is block-buffered otherwise).
-func say(_ items: String...) {
-    FileHandle.standardOutput.write((items.joined(separator: " ") + "\n").data(using: .utf8)!)
-}
-let arguments = CommandLine.arguments.dropFirst()
-let rounds = Int(arguments.first ?? "") ?? 5
+func column(_ s: String, _ width: Int) -> String { s.padding(toLength: width, withPad: " ", startingAt: 0) }
+func number(_ x: Double) -> String { String(format: "%9.1f", x) }
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let rounds = arguments.compactMap { Int($0) }.first ?? 3
+let withBaseline = !arguments.contains("--no-baseline")
 let clock = ContinuousClock()
 
-struct Row {
-    let policy: Policy
-    let invariant: Invariant
-    let platform: PlatformSpec
-}
-
-var rows: [Row] = []
-for policy in Policy.all {
-    for invariant in Invariant.allCases {
-        for page in [PageSize.kib4, .kib64] {
-            rows.append(Row(policy: policy, invariant: invariant, platform: PlatformSpec(pageSizes: [page])))
-        }
-    }
-}
-
-say("pair-model checks, \(rounds) rounds each, fresh prover per round (median / min ms)")
-for row in rows {
+/// Runs one check `rounds` times on a fresh prover (context and solver included) and returns the
+/// verdict name and the times in milliseconds.
+func measure(_ policy: Policy, _ invariant: Invariant, _ platform: PlatformSpec, strategy: SolverStrategy,
+             rounds: Int) throws -> (String, [Double]) {
     var times: [Double] = []
     var name = ""
     for _ in 0..<rounds {
         let start = clock.now
-        let prover = try PairProver(platform: row.platform, timeoutMilliseconds: 120_000)
-        let verdict = try prover.check(row.invariant, policy: row.policy)
+        let prover = try PairProver(platform: platform, timeoutMilliseconds: 300_000, strategy: strategy)
+        name = try prover.check(invariant, policy: policy).name
         times.append(milliseconds(clock.now - start))
-        name = verdict.name
     }
-    let label = "\(row.policy.name) \(row.invariant.rawValue) \(row.platform.label)"
-    say(label.padding(toLength: 58, withPad: " ", startingAt: 0),
-          name.padding(toLength: 9, withPad: " ", startingAt: 0),
-          String(format: "%9.1f %9.1f", median(times), times.min() ?? .nan))
+    return (name, times)
+}
+
+say("barproof-bench: pair-model checks, \(rounds) rounds each, fresh prover per round (release build)")
+say(column("check", 60) + column("verdict", 9) + "   median ms    min ms")
+var medians: [Double] = []
+for policy in Policy.all {
+    for invariant in Invariant.allCases {
+        for page in [PageSize.kib4, .kib64] {
+            let platform = PlatformSpec(pageSizes: [page])
+            let (name, times) = try measure(policy, invariant, platform, strategy: .bitBlast, rounds: rounds)
+            medians.append(median(times))
+            say(column("\(policy.name) \(invariant.rawValue) \(page)", 60) + column(name, 9)
+                + number(median(times)) + " " + number(times.min() ?? .nan))
+        }
+    }
+}
+say("median of medians: \(number(median(medians)).trimmingCharacters(in: .whitespaces)) ms over \(medians.count) checks")
+
+if withBaseline {
+    // Baseline: the same cases on Z3's incremental QF_BV solver (push/pop, assumptions), which
+    // is what a straightforward use of the C API gives. One round: it is slow.
+    say("")
+    say("baseline (incremental solver) vs bit-blast strategy, same run")
+    say(column("check", 60) + "  baseline ms  bit-blast ms   ratio")
+    let rows: [(Policy, Invariant, PageSize)] = [
+        (.mainline, .mmapWithinBAR, .kib64), (.legacy, .mmapWithinBAR, .kib4), (.mainline, .pageExclusive, .kib64),
+    ]
+    for (policy, invariant, page) in rows {
+        let platform = PlatformSpec(pageSizes: [page])
+        let (_, base) = try measure(policy, invariant, platform, strategy: .incremental, rounds: 1)
+        let (_, fast) = try measure(policy, invariant, platform, strategy: .bitBlast, rounds: 1)
+        say(column("\(policy.name) \(invariant.rawValue) \(page)", 60) + "  " + number(base[0]) + "    "
+            + number(fast[0]) + String(format: "   %5.1fx", base[0] / fast[0]))
+    }
 }

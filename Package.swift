@@ -13,6 +13,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CZ3", pkgConfig: "z3", providers: [.apt(["libz3-dev"])]),
@@ -20,11 +21,13 @@ let package = Package(
         .target(name: "PCIModel"),
         .target(name: "VFIORules", dependencies: ["PCIModel"]),
         .target(name: "Prover", dependencies: ["Z3Kit", "VFIORules", "PCIModel"]),
+        .target(name: "Reports", dependencies: ["Prover", "VFIORules", "PCIModel"]),
         .executableTarget(
             name: "barproof",
             dependencies: [
-                "Z3Kit",
+                "Z3Kit", "PCIModel", "VFIORules", "Prover", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ]),
         .executableTarget(name: "barproof-bench", dependencies: ["Prover", "VFIORules", "PCIModel"],
                           path: "Sources/Benchmarks"),
@@ -36,6 +39,7 @@ let package = Package(
                 "VFIORules", "PCIModel", "Prover", "Z3Kit",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
+        .testTarget(name: "CLITests", dependencies: ["Reports"]),
         .testTarget(name: "ProverTests", dependencies: ["Prover", "VFIORules", "PCIModel", "Z3Kit"]),
     ]
 )

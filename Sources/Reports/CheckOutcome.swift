@@ -1,0 +1,149 @@
+import Prover
+import VFIORules
+
+/// What a spec expects a check to conclude.
+public enum Expectation: String, CaseIterable, Sendable, Codable {
+    case proved, refuted, vacuous
+}
+
+/// How a check ended against its expectation and its recorded proof.
+public enum Status: String, Sendable, Codable, Comparable {
+    /// The verdict is the expected one and matches the record, if any.
+    case pass
+    /// The solver gave up; never a pass.
+    case unknown
+    /// The verdict missed its expectation, or drifted from its record.
+    case fail
+
+    private var rank: Int {
+        switch self {
+        case .pass: 0
+        case .unknown: 1
+        case .fail: 2
+        }
+    }
+
+    public static func < (a: Status, b: Status) -> Bool { a.rank < b.rank }
+}
+
+/// One field of a recorded proof that a fresh run disagrees with.
+public struct FieldChange: Hashable, Sendable, Codable {
+    public var field: String
+    public var recorded: String
+    public var fresh: String
+
+    public init(field: String, recorded: String, fresh: String) {
+        self.field = field
+        self.recorded = recorded
+        self.fresh = fresh
+    }
+}
+
+/// Where a check is written in its spec file.
+public struct SpecLocation: Hashable, Sendable, Codable {
+    /// The spec's name: its file name without `.yaml`.
+    public var spec: String
+    /// The spec file's path as given on the command line.
+    public var file: String
+    public var line: Int
+    public var column: Int
+
+    public init(spec: String, file: String, line: Int, column: Int) {
+        self.spec = spec
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+}
+
+/// The result of one check of a spec, ready for any report format. A value: reports never run
+/// the prover, and the prover never prints.
+public struct CheckOutcome: Sendable {
+    public var location: SpecLocation
+    public var check: String
+    public var invariant: Invariant
+    /// The policy label, e.g. `mainline - subpage-reservation`.
+    public var policy: String
+    public var platform: String
+    public var expected: Expectation
+    /// `proved`, `vacuous`, `refuted` or `unknown`.
+    public var verdict: String
+    public var scope: String?
+    public var assumptions: [String]
+    public var dependencies: [String]
+    /// Whether a proof carries a machine showing its premise can happen; nil unless proved or vacuous.
+    public var vacuityWitness: Bool?
+    /// Why a verdict is vacuous or unknown.
+    public var reason: String?
+    /// The counterexample in plain words, when refuted.
+    public var counterexample: [String]
+    /// Fields where the fresh verdict disagrees with the recorded proof; empty when no record.
+    public var drift: [FieldChange]
+    /// Wall time of the check. Never compared, never part of a record.
+    public var seconds: Double
+
+    public init(location: SpecLocation, check: String, invariant: Invariant, policy: String, platform: String,
+                expected: Expectation, verdict: Verdict, seconds: Double) {
+        self.location = location
+        self.check = check
+        self.invariant = invariant
+        self.policy = policy
+        self.platform = platform
+        self.expected = expected
+        self.verdict = verdict.name
+        self.seconds = seconds
+        self.drift = []
+        self.counterexample = []
+        self.assumptions = []
+        self.dependencies = []
+        switch verdict {
+        case .proved(let proof):
+            apply(proof)
+        case .vacuous(let proof, let reason):
+            apply(proof)
+            self.reason = reason
+        case .refuted(let example):
+            scope = Scope.allTopologies(neighbours: example.neighbours).description
+            assumptions = example.assumptions.sorted()
+            counterexample = example.explanation(for: invariant)
+        case .unknown(let reason):
+            self.reason = reason
+        }
+    }
+
+    private mutating func apply(_ proof: Proof) {
+        scope = proof.scope.description
+        assumptions = proof.assumptions.sorted()
+        dependencies = proof.dependencies.sorted()
+        vacuityWitness = proof.vacuityWitness != nil
+    }
+
+    /// `spec/check`, how reports name the check.
+    public var name: String { "\(location.spec)/\(check)" }
+
+    public var status: Status {
+        if verdict == "unknown" { return .unknown }
+        if verdict != expected.rawValue || !drift.isEmpty { return .fail }
+        return .pass
+    }
+}
+
+/// Counts over a run.
+public struct Summary: Hashable, Sendable, Codable {
+    public var total: Int
+    public var passed: Int
+    public var failed: Int
+    public var unknown: Int
+    public var drifted: Int
+
+    public init(_ outcomes: [CheckOutcome]) {
+        total = outcomes.count
+        passed = outcomes.count { $0.status == .pass }
+        failed = outcomes.count { $0.status == .fail }
+        unknown = outcomes.count { $0.status == .unknown }
+        drifted = outcomes.count { !$0.drift.isEmpty }
+    }
+
+    /// The worst status: what the exit code reports.
+    public var status: Status { failed > 0 ? .fail : unknown > 0 ? .unknown : .pass }
+}

@@ -1,0 +1,75 @@
+import Foundation
+
+/// The JSON report of a run, schema `barproof-prove` version 1 (documented in
+/// `Specs/README.md`). Keys are sorted and checks keep spec order, so two runs differ only in
+/// the timing fields `seconds` (per check) and `total_seconds`.
+public struct JSONReport: Codable, Sendable {
+    public static let schema = "barproof-prove"
+    public static let schemaVersion = 1
+
+    public struct Check: Codable, Sendable {
+        public var spec: String
+        public var file: String
+        public var line: Int
+        public var column: Int
+        public var check: String
+        public var invariant: String
+        public var policy: String
+        public var platform: String
+        public var expected: String
+        public var verdict: String
+        public var status: String
+        public var scope: String?
+        public var assumptions: [String]
+        public var dependencies: [String]
+        public var vacuityWitness: Bool?
+        public var reason: String?
+        public var counterexample: [String]
+        public var drift: [FieldChange]
+        public var seconds: Double
+
+        enum CodingKeys: String, CodingKey {
+            case spec, file, line, column, check, invariant, policy, platform, expected, verdict, status, scope
+            case assumptions, dependencies, reason, counterexample, drift, seconds
+            case vacuityWitness = "vacuity_witness"
+        }
+    }
+
+    public var schema: String
+    public var schemaVersion: Int
+    public var barproofVersion: String
+    public var z3Version: String
+    public var checks: [Check]
+    public var summary: Summary
+    public var status: String
+    public var totalSeconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case schema, checks, summary, status
+        case schemaVersion = "schema_version"
+        case barproofVersion = "barproof_version"
+        case z3Version = "z3_version"
+        case totalSeconds = "total_seconds"
+    }
+
+    public init(_ outcomes: [CheckOutcome], barproofVersion: String, z3Version: String) {
+        schema = Self.schema
+        schemaVersion = Self.schemaVersion
+        self.barproofVersion = barproofVersion
+        self.z3Version = z3Version
+        checks = outcomes.map { o in
+            Check(spec: o.location.spec, file: o.location.file, line: o.location.line, column: o.location.column,
+                  check: o.check, invariant: o.invariant.rawValue, policy: o.policy, platform: o.platform,
+                  expected: o.expected.rawValue, verdict: o.verdict, status: o.status.rawValue, scope: o.scope,
+                  assumptions: o.assumptions, dependencies: o.dependencies, vacuityWitness: o.vacuityWitness,
+                  reason: o.reason, counterexample: o.counterexample, drift: o.drift, seconds: Self.rounded(o.seconds))
+        }
+        summary = Summary(outcomes)
+        status = summary.status.rawValue
+        totalSeconds = Self.rounded(outcomes.reduce(0) { $0 + $1.seconds })
+    }
+
+    public func encoded() throws -> Data { try JSONOutput.encode(self) }
+
+    static func rounded(_ s: Double) -> Double { (s * 1000).rounded() / 1000 }
+}

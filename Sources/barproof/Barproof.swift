@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import Z3Kit
+
+/// The barproof command line. Exit codes (DESIGN.md): 0 everything as expected, 1 a check missed
+/// its expectation or drifted from its record, 2 inconclusive, 64 usage, 65 bad input, 70 internal.
+@main
+struct Barproof: ParsableCommand {
+    static let version = "0.1.0"
+
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "barproof",
+            abstract: "Proves or refutes vfio-pci mmap security invariants with Z3.",
+            discussion: """
+                Exit codes: 0 every check as expected; 1 a check missed its expectation or drifted \
+                from its recorded proof; 2 a check was inconclusive (unknown); 64 usage error; \
+                65 bad input (spec or record); 70 internal error.
+                """,
+            version: "barproof \(version) (Z3 \(Context.fullVersion))",
+            subcommands: [Prove.self, Explain.self, List.self, ExportSMT2.self],
+            defaultSubcommand: nil)
+    }
+}
+
+/// The exit codes barproof uses.
+enum Exit {
+    static let asExpected: Int32 = 0
+    static let missed: Int32 = 1
+    static let inconclusive: Int32 = 2
+    static let usage: Int32 = 64
+    static let badInput: Int32 = 65
+    static let internalError: Int32 = 70
+}
+
+/// Runs a command body, mapping its errors to barproof's exit codes: spec problems to 65 with
+/// their file:line:column, usage problems to 64, everything else to 70.
+func guarded(_ body: () throws -> Int32) throws {
+    let code: Int32
+    do {
+        code = try body()
+    } catch let errors as SpecErrors {
+        printError(errors.description)
+        printError("no output written")
+        code = Exit.badInput
+    } catch let error as UsageError {
+        printError("error: \(error.message)")
+        code = Exit.usage
+    } catch let exit as ExitCode {
+        throw exit
+    } catch {
+        printError("internal error: \(error)")
+        code = Exit.internalError
+    }
+    if code != 0 { throw ExitCode(code) }
+}
+
+/// A wrong command-line argument found after parsing (an unknown check name, say): exit 64.
+struct UsageError: Error {
+    var message: String
+}
+
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+func printOut(_ text: String) {
+    FileHandle.standardOutput.write(Data(text.utf8))
+}

@@ -1,0 +1,152 @@
+import ArgumentParser
+import Foundation
+import Prover
+import Reports
+import VFIORules
+
+/// Finds a spec by path, or by name under `Specs/`.
+func resolveSpecPath(_ argument: String) throws -> String {
+    if FileManager.default.fileExists(atPath: argument) { return argument }
+    for candidate in ["Specs/\(argument).yaml", "Specs/\(argument).yml"] where FileManager.default.fileExists(atPath: candidate) {
+        return candidate
+    }
+    throw UsageError(message: "no spec '\(argument)' (neither a file nor Specs/\(argument).yaml)")
+}
+
+/// The check of `spec` named `name`, or a usage error suggesting the nearest name.
+func findCheck(_ name: String, in spec: Spec) throws -> SpecCheck {
+    if let check = spec.checks.first(where: { $0.name == name }) { return check }
+    throw UsageError(message: "spec \(spec.name) has no check '\(name)'"
+                     + NameSuggestion.hint(for: name, among: spec.checks.map(\.name)))
+}
+
+extension Barproof {
+    struct Explain: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Explain one check: its verdict, scope, assumptions and what the proof depends on, or the counterexample.",
+            discussion: "Dependencies are minimised: dropping any one listed clause or assumption breaks the proof of some case.")
+
+        @Argument(help: "A spec file, or a spec name under Specs/.")
+        var spec: String
+
+        @Argument(help: "The check's name (its invariant unless the spec names it).")
+        var check: String
+
+        @OptionGroup var solver: SolverOptions
+
+        func run() throws {
+            try guarded {
+                let spec = try Spec.load(path: try resolveSpecPath(self.spec))
+                let check = try findCheck(self.check, in: spec)
+                let result = runJobs([Job(spec: spec, check: check)], workers: 1,
+                                     timeoutMilliseconds: solver.timeoutMilliseconds, seed: solver.seed, minimiseCore: true)[0]
+                let verdict = try result.verdict.get()
+                let outcome = CheckOutcome(location: check.location, check: check.name, invariant: check.invariant,
+                                           policy: check.policy.label, platform: check.platform.label, expected: check.expect,
+                                           verdict: verdict, seconds: result.seconds)
+                printOut(Self.render(outcome, check: check).joined(separator: "\n") + "\n")
+                switch outcome.status {
+                case .pass: return Exit.asExpected
+                case .fail: return Exit.missed
+                case .unknown: return Exit.inconclusive
+                }
+            }
+        }
+
+        static func render(_ o: CheckOutcome, check: SpecCheck) -> [String] {
+            var lines = ["\(o.name): \(o.verdict)" + (o.status == .pass ? " (as expected)" : o.status == .fail ? " (expected \(o.expected.rawValue))" : " (inconclusive, never a pass)")]
+            lines.append("  spec:       \(o.location.file):\(o.location.line):\(o.location.column)")
+            lines.append("  invariant:  \(check.invariant.rawValue): \(check.invariant.statement)")
+            lines.append("  policy:     \(o.policy)")
+            lines.append("  platform:   \(o.platform)")
+            if let scope = o.scope { lines.append("  scope:      \(scope)") }
+            lines.append("  assumptions: " + (check.assumptions.isEmpty ? "none" : check.assumptions.map(\.rawValue).sorted().joined(separator: ", ")))
+            if let reason = o.reason { lines.append("  reason:     \(reason)") }
+            if o.verdict == "proved" || o.verdict == "vacuous" {
+                lines.append("  vacuity witness: " + (o.vacuityWitness == true ? "present (the invariant's premise can happen)" : "absent"))
+                lines.append("  depends on:")
+                if o.dependencies.isEmpty { lines.append("    nothing (holds under the model alone)") }
+                for id in o.dependencies { lines.append("    \(id): \(describe(id, policy: check.policy))") }
+            }
+            if !o.counterexample.isEmpty {
+                lines.append("  counterexample:")
+                lines += o.counterexample.map { "    " + $0 }
+            }
+            lines.append(String(format: "  time:       %.2f s", o.seconds))
+            return lines
+        }
+
+        /// A dependency id's summary and kernel source.
+        static func describe(_ id: String, policy: Policy) -> String {
+            if let clause = policy.clauses.first(where: { $0.id == id }) {
+                return "\(clause.rule.summary) [\(clause.rule.source)]"
+            }
+            if let assumption = Assumption(rawValue: id) { return "\(assumption.summary) [\(assumption.source)]" }
+            return "model fact"
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the policies with their clauses, the invariants and the assumptions, with the kernel source each follows.")
+
+        func run() throws {
+            var lines: [String] = ["Policies"]
+            for policy in Policy.all {
+                lines.append("  \(policy.name): \(policy.summary)")
+                for clause in policy.clauses {
+                    lines.append("    \(clause.shortName): \(clause.rule.summary)")
+                    lines.append("      source: \(clause.rule.source)")
+                }
+            }
+            lines.append("")
+            lines.append("Invariants")
+            for invariant in Invariant.allCases {
+                lines.append("  \(invariant.rawValue): \(invariant.statement)")
+            }
+            lines.append("")
+            lines.append("Assumptions (default: \(Assumption.defaults.map(\.rawValue).joined(separator: ", ")))")
+            for assumption in Assumption.allCases {
+                lines.append("  \(assumption.rawValue): \(assumption.summary)")
+                lines.append("    source: \(assumption.source)")
+            }
+            printOut(lines.joined(separator: "\n") + "\n")
+        }
+    }
+
+    struct ExportSMT2: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "export-smt2",
+            abstract: "Write the exact SMT-LIB2 queries of a spec's checks; each is unsat exactly when that case is proved.")
+
+        @Argument(help: "A spec file, or a spec name under Specs/.")
+        var spec: String
+
+        @Argument(help: "Only this check (default: every check of the spec).")
+        var check: String?
+
+        @Option(help: "Directory to write <check>.<page>-case<n>.smt2 files into.")
+        var out: String
+
+        @OptionGroup var solver: SolverOptions
+
+        func run() throws {
+            try guarded {
+                let spec = try Spec.load(path: try resolveSpecPath(self.spec))
+                let checks = try check.map { [try findCheck($0, in: spec)] } ?? spec.checks
+                var files: [(String, Data)] = []
+                for check in checks {
+                    let request = check.request(timeoutMilliseconds: solver.timeoutMilliseconds, seed: solver.seed)
+                    for query in try request.queries() {
+                        files.append(("\(out)/\(check.name).\(query.name).smt2", Data(query.text.utf8)))
+                    }
+                }
+                for (path, data) in files {
+                    try writeAtomically(data, to: path)
+                    printOut(path + "\n")
+                }
+                return Exit.asExpected
+            }
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import Prover
+import Reports
+
+/// A check of a loaded spec, ready to run.
+struct Job: Sendable {
+    var spec: Spec
+    var check: SpecCheck
+}
+
+/// The outcome of running one job: the verdict and its wall time, or the error barproof hit.
+struct JobResult: Sendable {
+    var verdict: Result<Verdict, ProverError>
+    var seconds: Double
+}
+
+/// Runs jobs on `workers` threads, each check with its own Z3 context (``CheckRequest/run()``
+/// creates one), and returns results in job order whatever order they finish in.
+func runJobs(_ jobs: [Job], workers: Int, timeoutMilliseconds: UInt32?, seed: UInt32, minimiseCore: Bool = false) -> [JobResult] {
+    let queue = JobQueue(count: jobs.count)
+    let work: @Sendable () -> Void = {
+        while let index = queue.next() {
+            let request = jobs[index].check.request(timeoutMilliseconds: timeoutMilliseconds, seed: seed, minimiseCore: minimiseCore)
+            let clock = ContinuousClock()
+            let start = clock.now
+            let verdict: Result<Verdict, ProverError>
+            do {
+                verdict = .success(try request.run())
+            } catch let error as ProverError {
+                verdict = .failure(error)
+            } catch {
+                verdict = .failure(ProverError("\(error)"))
+            }
+            let elapsed = clock.now - start
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            queue.finish(index, JobResult(verdict: verdict, seconds: seconds))
+        }
+    }
+    let threads = max(1, min(workers, jobs.count))
+    if threads == 1 {
+        work()
+    } else {
+        let group = DispatchGroup()
+        for _ in 0..<threads {
+            group.enter()
+            let thread = Thread {
+                work()
+                group.leave()
+            }
+            // Z3's rewriter recurses deeply on bit-vector terms; give it the main thread's room.
+            thread.stackSize = 64 << 20
+            thread.start()
+        }
+        group.wait()
+    }
+    return queue.results()
+}
+
+/// Hands out job indices and collects results under a lock.
+private final class JobQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private var nextIndex = 0
+    private let count: Int
+    private var slots: [JobResult?]
+
+    init(count: Int) {
+        self.count = count
+        slots = Array(repeating: nil, count: count)
+    }
+
+    func next() -> Int? {
+        lock.withLock {
+            guard nextIndex < count else { return nil }
+            defer { nextIndex += 1 }
+            return nextIndex
+        }
+    }
+
+    func finish(_ index: Int, _ result: JobResult) {
+        lock.withLock { slots[index] = result }
+    }
+
+    func results() -> [JobResult] {
+        lock.withLock { slots.map { $0 ?? JobResult(verdict: .failure(ProverError("check never ran")), seconds: 0) } }
+    }
+}

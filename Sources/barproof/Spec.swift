@@ -1,0 +1,400 @@
+import Foundation
+import PCIModel
+import Prover
+import Reports
+import VFIORules
+import Yams
+
+/// A spec file, `Specs/<name>.yaml`: a policy, a platform, and checks with expected verdicts.
+/// The format is documented in `Specs/README.md`.
+struct Spec: Sendable {
+    /// The file name without `.yaml`; names the spec in reports and under `proofs/`.
+    var name: String
+    var file: String
+    /// SHA-256 of the file's bytes, recorded with each proof.
+    var sha256: String
+    var checks: [SpecCheck]
+}
+
+/// One check of a spec, with the spec-level settings and its own overrides merged.
+struct SpecCheck: Sendable {
+    var name: String
+    var location: SpecLocation
+    var policy: Policy
+    var platform: PlatformSpec
+    var invariant: Invariant
+    var assumptions: [Assumption]
+    var expect: Expectation
+
+    func request(timeoutMilliseconds: UInt32?, seed: UInt32, minimiseCore: Bool = false) -> CheckRequest {
+        CheckRequest(policy: policy, platform: platform, invariant: invariant, assumptions: assumptions,
+                     timeoutMilliseconds: timeoutMilliseconds, seed: seed, minimiseCore: minimiseCore)
+    }
+}
+
+extension Spec {
+    /// Reads and validates the spec at `path`. Throws ``SpecErrors`` listing every problem found.
+    static func load(path: String) throws -> Spec {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SpecErrors(diagnostics: [SpecDiagnostic(file: path, line: 1, column: 1, message: "cannot read the file")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw SpecErrors(diagnostics: [SpecDiagnostic(file: path, line: 1, column: 1, message: "the file is not UTF-8")])
+        }
+        let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        var parser = SpecParser(file: path)
+        let checks = parser.parse(text)
+        if !parser.diagnostics.isEmpty { throw SpecErrors(diagnostics: parser.diagnostics) }
+        return Spec(name: name, file: path, sha256: SHA256.hex(data), checks: checks.map { check in
+            var check = check
+            check.location.spec = name
+            return check
+        })
+    }
+
+    /// The spec files a list of paths names: files as given, directories' `*.yaml` files sorted.
+    static func files(in paths: [String]) throws -> [String] {
+        var files: [String] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw SpecErrors(diagnostics: [SpecDiagnostic(file: path, line: 1, column: 1, message: "no such file or directory")])
+            }
+            if isDirectory.boolValue {
+                let entries = try FileManager.default.contentsOfDirectory(atPath: path)
+                let base = path.hasSuffix("/") ? String(path.dropLast()) : path
+                files += entries.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map { base + "/" + $0 }
+            } else {
+                files.append(path)
+            }
+        }
+        return files
+    }
+
+    /// Loads every spec, collecting all diagnostics before failing; rejects two specs with one name.
+    static func loadAll(_ paths: [String]) throws -> [Spec] {
+        var specs: [Spec] = []
+        var diagnostics: [SpecDiagnostic] = []
+        for file in try files(in: paths) {
+            do {
+                let spec = try load(path: file)
+                if let other = specs.first(where: { $0.name == spec.name }) {
+                    diagnostics.append(SpecDiagnostic(file: file, line: 1, column: 1,
+                                                      message: "another spec is named '\(spec.name)' (\(other.file)); records would collide"))
+                }
+                specs.append(spec)
+            } catch let errors as SpecErrors {
+                diagnostics += errors.diagnostics
+            }
+        }
+        if !diagnostics.isEmpty { throw SpecErrors(diagnostics: diagnostics) }
+        return specs
+    }
+}
+
+/// Page sizes, isolation, backends: the platform keys a spec or a check may set. Unset keys
+/// inherit from the spec, then from ``PlatformSpec/any``.
+struct PlatformFields {
+    var pageSizes: [PageSize]?
+    var msiIsolated: Bool??
+    var allowUnsafeInterrupts: Bool??
+    var backends: [Backend]?
+    var unalignedFixedResources: Bool?
+
+    func overriding(_ base: PlatformFields) -> PlatformFields {
+        PlatformFields(pageSizes: pageSizes ?? base.pageSizes, msiIsolated: msiIsolated ?? base.msiIsolated,
+                       allowUnsafeInterrupts: allowUnsafeInterrupts ?? base.allowUnsafeInterrupts,
+                       backends: backends ?? base.backends,
+                       unalignedFixedResources: unalignedFixedResources ?? base.unalignedFixedResources)
+    }
+
+    var platform: PlatformSpec {
+        let any = PlatformSpec.any
+        return PlatformSpec(pageSizes: pageSizes ?? any.pageSizes, msiIsolated: msiIsolated ?? any.msiIsolated,
+                            allowUnsafeInterrupts: allowUnsafeInterrupts ?? any.allowUnsafeInterrupts,
+                            backends: backends ?? any.backends,
+                            unalignedFixedResources: unalignedFixedResources ?? any.unalignedFixedResources)
+    }
+}
+
+/// Walks the YAML node tree, checking every key and value and noting problems at their marks.
+struct SpecParser {
+    static let topKeys = ["description", "policy", "drop", "platform", "assumptions", "checks"]
+    static let checkKeys = ["name", "description", "invariant", "expect", "drop", "platform", "assumptions"]
+    static let platformKeys = ["page_sizes", "msi_isolated", "allow_unsafe_interrupts", "backends", "unaligned_fixed_resources"]
+
+    let file: String
+    var diagnostics: [SpecDiagnostic] = []
+
+    init(file: String) { self.file = file }
+
+    mutating func error(_ node: Node?, _ message: String) {
+        error(at: node?.mark, message)
+    }
+
+    mutating func error(at mark: Mark?, _ message: String) {
+        diagnostics.append(SpecDiagnostic(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, message: message))
+    }
+
+    mutating func parse(_ text: String) -> [SpecCheck] {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                error(at: nil, "the spec is empty; it needs at least 'policy' and 'checks'")
+                return []
+            }
+            root = node
+        } catch let yaml as YamlError {
+            let (mark, problem) = Self.describe(yaml)
+            error(at: mark, "not valid YAML: \(problem)")
+            return []
+        } catch {
+            self.error(at: nil, "not valid YAML: \(error)")
+            return []
+        }
+        guard let top = fields(root, allowed: Self.topKeys, what: "the spec") else { return [] }
+
+        var policy: Policy?
+        if let node = top["policy"] {
+            if let name = string(node, what: "'policy'") {
+                policy = Policy.named(name)
+                if policy == nil { error(node, "unknown policy '\(name)'" + NameSuggestion.hint(for: name, among: Policy.all.map(\.name))) }
+            }
+        } else {
+            error(root, "missing key 'policy' (one of: \(Policy.all.map(\.name).joined(separator: ", ")))")
+        }
+        let drops = top["drop"].map { strings($0, what: "'drop'") } ?? []
+        let platform = top["platform"].flatMap { platformFields($0) } ?? PlatformFields()
+        let assumptions = top["assumptions"].flatMap { assumptionList($0) }
+
+        guard let checksNode = top["checks"] else {
+            error(root, "missing key 'checks' (a list of checks, each with 'invariant' and 'expect')")
+            return []
+        }
+        guard case let .sequence(sequence) = checksNode else {
+            error(checksNode, "'checks' must be a list, found \(Self.kind(checksNode))")
+            return []
+        }
+        if sequence.isEmpty { error(checksNode, "'checks' is empty") }
+
+        var checks: [SpecCheck] = []
+        var seen: [String: Mark?] = [:]
+        for node in sequence {
+            guard let check = check(node, policy: policy, drops: drops, platform: platform, assumptions: assumptions) else { continue }
+            if let first = seen[check.name] {
+                error(node, "two checks are named '\(check.name)' (the first at line \(first?.line ?? 0)); give one a 'name'")
+                continue
+            }
+            seen[check.name] = node.mark
+            checks.append(check)
+        }
+        return checks
+    }
+
+    mutating func check(_ node: Node, policy: Policy?, drops: [(String, Node)], platform: PlatformFields,
+                        assumptions: [Assumption]?) -> SpecCheck? {
+        guard let keys = fields(node, allowed: Self.checkKeys, what: "a check") else { return nil }
+        _ = keys["description"].map { string($0, what: "'description'") }
+        var invariant: Invariant?
+        if let value = keys["invariant"] {
+            if let name = string(value, what: "'invariant'") {
+                invariant = Invariant(rawValue: name)
+                if invariant == nil {
+                    error(value, "unknown invariant '\(name)'" + NameSuggestion.hint(for: name, among: Invariant.allCases.map(\.rawValue)))
+                }
+            }
+        } else {
+            error(node, "missing key 'invariant' in a check")
+        }
+        var expect: Expectation?
+        if let value = keys["expect"] {
+            if let name = string(value, what: "'expect'") {
+                expect = Expectation(rawValue: name)
+                if expect == nil {
+                    error(value, "unknown verdict '\(name)'" + NameSuggestion.hint(for: name, among: Expectation.allCases.map(\.rawValue)))
+                }
+            }
+        } else {
+            error(node, "missing key 'expect' in a check (proved, refuted or vacuous)")
+        }
+        var name = invariant?.rawValue
+        if let value = keys["name"], let given = string(value, what: "'name'") {
+            if given.isEmpty || !given.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." })
+                || given.hasPrefix(".") {
+                error(value, "check name '\(given)' must be letters, digits, '-', '_' or '.' (it names a file under proofs/)")
+            } else {
+                name = given
+            }
+        }
+        let ownDrops = keys["drop"].map { strings($0, what: "'drop'") } ?? []
+        let ownPlatform = keys["platform"].flatMap { platformFields($0) } ?? PlatformFields()
+        let ownAssumptions = keys["assumptions"].flatMap { assumptionList($0) }
+
+        guard let policy, let invariant, let expect, let name else { return nil }
+        var removed: [String] = []
+        for (clause, node) in drops + ownDrops {
+            let known = policy.clauses.map(\.shortName)
+            if removed.contains(clause) {
+                error(node, "clause '\(clause)' is dropped twice")
+            } else if !policy.clauses.contains(where: { $0.shortName == clause || $0.id == clause }) {
+                error(node, "policy \(policy.name) has no clause '\(clause)'" + NameSuggestion.hint(for: clause, among: known))
+            } else {
+                removed.append(clause)
+            }
+        }
+        guard let reduced = try? policy.removing(removed) else { return nil }
+        let mark = node.mark
+        return SpecCheck(name: name, location: SpecLocation(spec: "", file: file, line: mark?.line ?? 1, column: mark?.column ?? 1),
+                         policy: reduced, platform: ownPlatform.overriding(platform).platform, invariant: invariant,
+                         assumptions: ownAssumptions ?? assumptions ?? Assumption.defaults, expect: expect)
+    }
+
+    mutating func platformFields(_ node: Node) -> PlatformFields? {
+        guard let keys = fields(node, allowed: Self.platformKeys, what: "'platform'") else { return nil }
+        var fields = PlatformFields()
+        if let value = keys["page_sizes"] {
+            var sizes: [PageSize] = []
+            for (text, item) in strings(value, what: "'page_sizes'") {
+                if let size = Self.pageSize(text) {
+                    if !sizes.contains(size) { sizes.append(size) }
+                } else {
+                    error(item, "'\(text)' is not a page size; use bytes (4096, 16384, 65536) or 4K, 16K, 64K")
+                }
+            }
+            if sizes.isEmpty { error(value, "'page_sizes' names no page size") } else { fields.pageSizes = sizes }
+        }
+        if let value = keys["msi_isolated"] { fields.msiIsolated = triState(value, key: "msi_isolated") }
+        if let value = keys["allow_unsafe_interrupts"] {
+            fields.allowUnsafeInterrupts = triState(value, key: "allow_unsafe_interrupts")
+        }
+        if let value = keys["backends"] {
+            var backends: [Backend] = []
+            for (text, item) in strings(value, what: "'backends'") {
+                if let backend = Backend(rawValue: text) {
+                    backends.append(backend)
+                } else {
+                    error(item, "unknown backend '\(text)'" + NameSuggestion.hint(for: text, among: Backend.allCases.map(\.rawValue)))
+                }
+            }
+            if backends.isEmpty { error(value, "'backends' names no backend") } else { fields.backends = backends }
+        }
+        if let value = keys["unaligned_fixed_resources"], let flag = boolean(value, key: "unaligned_fixed_resources") {
+            fields.unalignedFixedResources = flag
+        }
+        return fields
+    }
+
+    mutating func assumptionList(_ node: Node) -> [Assumption]? {
+        var result: [Assumption] = []
+        for (text, item) in strings(node, what: "'assumptions'") {
+            if let assumption = Assumption(rawValue: text) {
+                if !result.contains(assumption) { result.append(assumption) }
+            } else {
+                error(item, "unknown assumption '\(text)'" + NameSuggestion.hint(for: text, among: Assumption.allCases.map(\.rawValue)))
+            }
+        }
+        return result
+    }
+
+    static func pageSize(_ text: String) -> PageSize? {
+        let upper = text.uppercased()
+        for suffix in ["KIB", "KB", "K"] where upper.hasSuffix(suffix) {
+            guard let kib = UInt64(upper.dropLast(suffix.count)), kib <= 1 << 20 else { return nil }
+            return PageSize(rawValue: kib << 10)
+        }
+        return UInt64(text).flatMap(PageSize.init(rawValue:))
+    }
+
+    // MARK: - Node shapes
+
+    /// The mapping's entries by key, after rejecting unknown and repeated keys.
+    mutating func fields(_ node: Node, allowed: [String], what: String) -> [String: Node]? {
+        guard case let .mapping(mapping) = node else {
+            error(node, "\(what) must be a mapping of keys (\(allowed.joined(separator: ", "))), found \(Self.kind(node))")
+            return nil
+        }
+        var result: [String: Node] = [:]
+        for (keyNode, value) in mapping {
+            guard case let .scalar(scalar) = keyNode else {
+                error(keyNode, "keys in \(what) must be plain names, found \(Self.kind(keyNode))")
+                continue
+            }
+            let key = scalar.string
+            if !allowed.contains(key) {
+                error(keyNode, "unknown key '\(key)' in \(what)" + NameSuggestion.hint(for: key, among: allowed))
+            } else if result[key] != nil {
+                error(keyNode, "key '\(key)' appears twice in \(what)")
+            } else {
+                result[key] = value
+            }
+        }
+        return result
+    }
+
+    mutating func string(_ node: Node, what: String) -> String? {
+        guard case let .scalar(scalar) = node else {
+            error(node, "\(what) must be a single value, found \(Self.kind(node))")
+            return nil
+        }
+        if scalar.string.isEmpty && scalar.style == .plain {
+            error(node, "\(what) has no value")
+            return nil
+        }
+        return scalar.string
+    }
+
+    /// A list of names, or one name standing for a list of one.
+    mutating func strings(_ node: Node, what: String) -> [(String, Node)] {
+        switch node {
+        case .scalar:
+            return string(node, what: what).map { [($0, node)] } ?? []
+        case .sequence(let items):
+            return items.compactMap { item in string(item, what: "an item of \(what)").map { ($0, item) } }
+        case .mapping:
+            error(node, "\(what) must be a list, found a mapping")
+            return []
+        }
+    }
+
+    mutating func boolean(_ node: Node, key: String) -> Bool? {
+        guard let text = string(node, what: "'\(key)'") else { return nil }
+        switch text.lowercased() {
+        case "yes", "true", "on": return true
+        case "no", "false", "off": return false
+        default:
+            error(node, "'\(key)' must be yes or no, found '\(text)'")
+            return nil
+        }
+    }
+
+    /// yes, no, or any (either: the proof covers both).
+    mutating func triState(_ node: Node, key: String) -> Bool?? {
+        guard let text = string(node, what: "'\(key)'") else { return nil }
+        switch text.lowercased() {
+        case "yes", "true", "on": return .some(true)
+        case "no", "false", "off": return .some(false)
+        case "any", "either": return .some(nil)
+        default:
+            error(node, "'\(key)' must be yes, no or any, found '\(text)'")
+            return nil
+        }
+    }
+
+    static func kind(_ node: Node) -> String {
+        switch node {
+        case .scalar(let scalar): "the value '\(scalar.string)'"
+        case .mapping: "a mapping"
+        case .sequence: "a list"
+        }
+    }
+
+    static func describe(_ error: YamlError) -> (Mark?, String) {
+        switch error {
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
+             let .composer(context, problem, mark, _):
+            return (mark, context.map { "\($0.text), \(problem)" } ?? problem)
+        default:
+            return (nil, error.description)
+        }
+    }
+}

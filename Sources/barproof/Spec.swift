@@ -44,7 +44,11 @@ extension Spec {
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         var parser = SpecParser(file: path)
         let checks = parser.parse(text)
-        if !parser.diagnostics.isEmpty { throw SpecErrors(diagnostics: parser.diagnostics) }
+        if !parser.diagnostics.isEmpty {
+            // A spec-level `drop` is checked once per check; report each problem once.
+            let unique = Set(parser.diagnostics).sorted { ($0.line, $0.column, $0.message) < ($1.line, $1.column, $1.message) }
+            throw SpecErrors(diagnostics: unique)
+        }
         return Spec(name: name, file: path, sha256: SHA256.hex(data), checks: checks.map { check in
             var check = check
             check.location.spec = name
@@ -230,7 +234,7 @@ struct SpecParser {
         let ownPlatform = keys["platform"].flatMap { platformFields($0) } ?? PlatformFields()
         let ownAssumptions = keys["assumptions"].flatMap { assumptionList($0) }
 
-        guard let policy, let invariant, let expect, let name else { return nil }
+        guard let policy else { return nil }
         var removed: [String] = []
         for (clause, node) in drops + ownDrops {
             let known = policy.clauses.map(\.shortName)
@@ -242,7 +246,7 @@ struct SpecParser {
                 removed.append(clause)
             }
         }
-        guard let reduced = try? policy.removing(removed) else { return nil }
+        guard let invariant, let expect, let name, let reduced = try? policy.removing(removed) else { return nil }
         let mark = node.mark
         return SpecCheck(name: name, location: SpecLocation(spec: "", file: file, line: mark?.line ?? 1, column: mark?.column ?? 1),
                          policy: reduced, platform: ownPlatform.overriding(platform).platform, invariant: invariant,
@@ -254,14 +258,16 @@ struct SpecParser {
         var fields = PlatformFields()
         if let value = keys["page_sizes"] {
             var sizes: [PageSize] = []
-            for (text, item) in strings(value, what: "'page_sizes'") {
+            let items = strings(value, what: "'page_sizes'")
+            for (text, item) in items {
                 if let size = Self.pageSize(text) {
                     if !sizes.contains(size) { sizes.append(size) }
                 } else {
                     error(item, "'\(text)' is not a page size; use bytes (4096, 16384, 65536) or 4K, 16K, 64K")
                 }
             }
-            if sizes.isEmpty { error(value, "'page_sizes' names no page size") } else { fields.pageSizes = sizes }
+            if items.isEmpty { error(value, "'page_sizes' names no page size") }
+            if !sizes.isEmpty { fields.pageSizes = sizes }
         }
         if let value = keys["msi_isolated"] { fields.msiIsolated = triState(value, key: "msi_isolated") }
         if let value = keys["allow_unsafe_interrupts"] {
@@ -269,14 +275,16 @@ struct SpecParser {
         }
         if let value = keys["backends"] {
             var backends: [Backend] = []
-            for (text, item) in strings(value, what: "'backends'") {
+            let items = strings(value, what: "'backends'")
+            for (text, item) in items {
                 if let backend = Backend(rawValue: text) {
                     backends.append(backend)
                 } else {
                     error(item, "unknown backend '\(text)'" + NameSuggestion.hint(for: text, among: Backend.allCases.map(\.rawValue)))
                 }
             }
-            if backends.isEmpty { error(value, "'backends' names no backend") } else { fields.backends = backends }
+            if items.isEmpty { error(value, "'backends' names no backend") }
+            if !backends.isEmpty { fields.backends = backends }
         }
         if let value = keys["unaligned_fixed_resources"], let flag = boolean(value, key: "unaligned_fixed_resources") {
             fields.unalignedFixedResources = flag

@@ -3,6 +3,9 @@ import VFIORules
 
 /// A `RandomNumberGenerator` over the property checker's seeded generator, so the standard
 /// library's `random(in:using:)` can draw from it (and the run stays reproducible by seed).
+/// A weighted way to make a value.
+typealias Choice<T> = (weight: Int, make: (inout Draw) -> T)
+
 struct Draw: RandomNumberGenerator {
     var base: any SeededRandomNumberGenerator
     mutating func next() -> UInt64 { base.next() }
@@ -12,9 +15,12 @@ struct Draw: RandomNumberGenerator {
     mutating func bool() -> Bool { Bool.random(using: &self) }
     /// True with probability `numerator / denominator`.
     mutating func chance(_ numerator: Int, in denominator: Int) -> Bool { int(0...(denominator - 1)) < numerator }
-    mutating func pick<T>(_ options: [T]) -> T { options[int(0...(options.count - 1))] }
+    mutating func pick(_ options: [UInt64]) -> UInt64 { options[int(0...(options.count - 1))] }
     /// Runs one of `choices`, each weighted.
-    mutating func oneOf<T>(_ choices: [(Int, (inout Draw) -> T)]) -> T {
+    mutating func oneOf(_ choices: [Choice<UInt64>]) -> UInt64 { choose(choices) }
+    mutating func oneOf(_ choices: [Choice<(UInt64, UInt64)>]) -> (UInt64, UInt64) { choose(choices) }
+
+    private mutating func choose<T>(_ choices: [Choice<T>]) -> T {
         var roll = int(0...(choices.map(\.0).reduce(0, +) - 1))
         for (weight, make) in choices {
             if roll < weight { return make(&self) }
@@ -59,6 +65,7 @@ enum Edge {
     static func size(_ d: inout Draw) -> UInt64 {
         d.oneOf([
             (4, { d in powerOfTwoNeighbour(&d) }),
+            (1, { _ in 0 }),
             (2, { d in d.pick([4, 8, 16, 128, 256, 2048, 4095, 4096, 4097, 16384, 65535, 65536, 65537]) }),
             (1, { d in d.word(1...0x1ffff) }),
             (1, { d in d.word(1...64) * d.pick(pageSizes) }),
@@ -188,11 +195,11 @@ enum SituationGen {
             a.truths["other\(i).in-parent"] = d.bool()
         }
 
-        // The request: page-granular (at 4 KiB or at the page size) or not, within the BAR or past it,
+        // The request: page-granular (at 4 KiB, 64 KiB or the page size) or not, within the BAR or past it,
         // near the 1 TiB and 2^57 bounds, or with offset + length wrapping past 2^64.
-        let grain = d.bool() ? localPage : 4096
+        let grain = d.pick([localPage, 4096, 65536, 65536])
         let offset: UInt64 = d.oneOf([
-            (3, { d in d.word(0...16) * grain }),
+            (3, { d in d.word(0...16) &* grain }),
             (2, { d in bar.size <= 1 ? 0 : d.word(0...(bar.size - 1)) & ~(grain - 1) }),
             (1, { d in (1 << 40) &+ d.pick([0, grain, 0 &- grain]) }),
             (1, { d in d.word(0...((1 << 40) - 1)) & ~(grain - 1) }),
@@ -200,7 +207,7 @@ enum SituationGen {
             (tame ? 0 : 2, { d in Edge.word(&d) }),
         ])
         let length: UInt64 = d.oneOf([
-            (3, { d in d.word(1...16) * grain }),
+            (3, { d in d.word(1...16) &* grain }),
             (2, { _ in ((bar.size &+ grain &- 1) & ~(grain - 1)) &- (offset & ~(grain - 1)) }),
             (1, { _ in bar.size }),
             (1, { d in (1 << 57) &+ d.pick([0, grain, 0 &- grain]) }),

@@ -6,7 +6,7 @@ import Z3Kit
 
 /// Report formats of `barproof prove`.
 enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json
+    case text, json, sarif, junit
 }
 
 /// Options every command that runs the solver shares.
@@ -83,12 +83,21 @@ extension Barproof {
                     outcomes.append(outcome)
                 }
 
+                let status: Int32 = switch Summary(outcomes).status {
+                case .pass: Exit.asExpected
+                case .fail: Exit.missed
+                case .unknown: Exit.inconclusive
+                }
                 let report: Data
                 switch format {
                 case .text:
                     report = Data(TextReport.render(outcomes, records: proofs).utf8)
                 case .json:
                     report = try JSONReport(outcomes, barproofVersion: Barproof.version, z3Version: Context.fullVersion).encoded()
+                case .sarif:
+                    report = try SARIFReport(outcomes, barproofVersion: Barproof.version, exitCode: Int(status)).encoded()
+                case .junit:
+                    report = Data(JUnitReport.render(outcomes, records: proofs).utf8)
                 }
                 if let output {
                     try writeAtomically(report, to: output)
@@ -107,11 +116,7 @@ extension Barproof {
                         }
                     }
                 }
-                switch Summary(outcomes).status {
-                case .pass: return Exit.asExpected
-                case .fail: return Exit.missed
-                case .unknown: return Exit.inconclusive
-                }
+                return status
             }
         }
     }

@@ -25,14 +25,17 @@ import Testing
         #expect(refuted.stdout.contains("MSI-X table in BAR"))
     }
 
-    /// Every exported query gives the same answer in z3 and cvc5 (skipped where either is missing).
-    @Test func exportedQueriesAgreeInZ3AndCVC5() throws {
+    /// Exported queries give the same answer in z3 and cvc5 (skipped where either is missing):
+    /// one proved check (all unsat) and one refuted check (sat and unsat cases). The other
+    /// shipped queries take the z3 executable up to 13 s each, too slow for a unit test.
+    @Test(arguments: ["msix-safe-interrupts", "page-exclusive-without-reservation"])
+    func exportedQueriesAgreeInZ3AndCVC5(check: String) throws {
         let specs = try SpecDirectory()
         let out = specs.path("smt2")
-        let run = try BarproofRun.run(["export-smt2", "mainline", "msix-unsafe-interrupts", "--out", out])
+        let run = try BarproofRun.run(["export-smt2", "mainline", check, "--out", out])
         #expect(run.status == 0)
         let files = run.stdout.split(separator: "\n").map(String.init)
-        #expect(!files.isEmpty)
+        #expect(files.count == (check == "msix-safe-interrupts" ? 8 : 4))
         guard let z3 = Self.tool("z3"), let cvc5 = Self.tool("cvc5") else { return }
         for file in files {
             let z3Answer = try Self.answer(z3, [file])

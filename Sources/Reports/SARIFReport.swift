@@ -1,0 +1,150 @@
+import Foundation
+import VFIORules
+
+/// SARIF 2.1.0 for GitHub code scanning: one rule per invariant (short and full description,
+/// help, `security-severity`), one result per check that did not pass, located at the check in
+/// its spec file, with a fingerprint that survives line moves.
+public struct SARIFReport: Encodable {
+    public static let schemaURI = "https://json.schemastore.org/sarif-2.1.0.json"
+
+    struct Message: Encodable { var text: String }
+    struct MultiformatMessage: Encodable { var text: String; var markdown: String? }
+    struct Configuration: Encodable { var level: String }
+    struct RuleProperties: Encodable {
+        var tags: [String]
+        var securitySeverity: String
+        enum CodingKeys: String, CodingKey {
+            case tags
+            case securitySeverity = "security-severity"
+        }
+    }
+    struct Rule: Encodable {
+        var id: String
+        var name: String
+        var shortDescription: Message
+        var fullDescription: Message
+        var help: MultiformatMessage
+        var defaultConfiguration: Configuration
+        var properties: RuleProperties
+    }
+    struct Driver: Encodable {
+        var name = "barproof"
+        var version: String
+        var semanticVersion: String
+        var informationUri = "https://github.com/barproof/barproof"
+        var rules: [Rule]
+    }
+    struct Tool: Encodable { var driver: Driver }
+    struct ArtifactLocation: Encodable { var uri: String }
+    struct Region: Encodable { var startLine: Int; var startColumn: Int }
+    struct PhysicalLocation: Encodable { var artifactLocation: ArtifactLocation; var region: Region }
+    struct Location: Encodable { var physicalLocation: PhysicalLocation }
+    struct ResultProperties: Encodable {
+        var spec: String
+        var check: String
+        var expected: String
+        var verdict: String
+        var policy: String
+        var platform: String
+    }
+    struct Result: Encodable {
+        var ruleId: String
+        var ruleIndex: Int
+        var level: String
+        var kind: String
+        var message: Message
+        var locations: [Location]
+        var partialFingerprints: [String: String]
+        var properties: ResultProperties
+    }
+    struct Invocation: Encodable {
+        var executionSuccessful: Bool
+        var exitCode: Int
+    }
+    struct Run: Encodable {
+        var tool: Tool
+        var invocations: [Invocation]
+        var results: [Result]
+    }
+
+    var schema = Self.schemaURI
+    var version = "2.1.0"
+    var runs: [Run]
+
+    enum CodingKeys: String, CodingKey {
+        case schema = "$schema"
+        case version, runs
+    }
+
+    public init(_ outcomes: [CheckOutcome], barproofVersion: String, exitCode: Int) {
+        let invariants = Invariant.allCases
+        let rules = invariants.map { invariant in
+            Rule(id: invariant.rawValue, name: Self.ruleName(invariant),
+                 shortDescription: Message(text: Self.short(invariant)),
+                 fullDescription: Message(text: "Invariant \(invariant.rawValue): \(invariant.statement)."),
+                 help: MultiformatMessage(text: Self.help(invariant), markdown: Self.help(invariant)),
+                 defaultConfiguration: Configuration(level: "error"),
+                 properties: RuleProperties(tags: ["security", "vfio", "pci"], securitySeverity: Self.severity(invariant)))
+        }
+        let results = outcomes.filter { $0.status != .pass }.map { o in
+            let text: String
+            if o.status == .unknown {
+                text = "\(o.name): inconclusive (\(o.reason ?? "the solver gave up")); expected \(o.expected.rawValue)."
+            } else if o.verdict != o.expected.rawValue {
+                text = "\(o.name): expected \(o.expected.rawValue), got \(o.verdict) under \(o.policy) on \(o.platform)."
+                    + (o.counterexample.isEmpty ? "" : " Counterexample: " + o.counterexample.joined(separator: "; ") + ".")
+            } else {
+                text = "\(o.name): drifted from its recorded proof: "
+                    + o.drift.map { "\($0.field) was '\($0.recorded)', now '\($0.fresh)'" }.joined(separator: "; ") + "."
+            }
+            let fingerprint = SHA256.hex(Array("\(o.location.spec)\u{0}\(o.check)\u{0}\(o.invariant.rawValue)".utf8))
+            return Result(ruleId: o.invariant.rawValue, ruleIndex: invariants.firstIndex(of: o.invariant) ?? 0,
+                          level: o.status == .unknown ? "warning" : "error", kind: "fail", message: Message(text: text),
+                          locations: [Location(physicalLocation: PhysicalLocation(
+                              artifactLocation: ArtifactLocation(uri: o.location.file),
+                              region: Region(startLine: o.location.line, startColumn: o.location.column)))],
+                          partialFingerprints: ["barproofCheck/v1": fingerprint],
+                          properties: ResultProperties(spec: o.location.spec, check: o.check, expected: o.expected.rawValue,
+                                                       verdict: o.verdict, policy: o.policy, platform: o.platform))
+        }
+        runs = [Run(tool: Tool(driver: Driver(version: barproofVersion, semanticVersion: barproofVersion, rules: rules)),
+                    invocations: [Invocation(executionSuccessful: exitCode == 0 || exitCode == 1 || exitCode == 2, exitCode: exitCode)],
+                    results: results)]
+    }
+
+    public func encoded() throws -> Data { try JSONOutput.encode(self) }
+
+    static func ruleName(_ invariant: Invariant) -> String {
+        invariant.rawValue.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+    }
+
+    static func short(_ invariant: Invariant) -> String {
+        switch invariant {
+        case .pageExclusive: "An mmap of a BAR must not expose another device's registers"
+        case .msixNeedsFiltering: "An mmap must not reach an MSI-X table whose MSIs are not filtered"
+        case .mmapWithinBAR: "An mmap must stay within its BAR's page-rounded extent"
+        }
+    }
+
+    static func help(_ invariant: Invariant) -> String {
+        let what: String
+        switch invariant {
+        case .pageExclusive:
+            what = "A guest or user process given a BAR through vfio-pci could read or write registers of a device it does not own."
+        case .msixNeedsFiltering:
+            what = "A process that can write an MSI-X table without MSI filtering can make the device send arbitrary interrupts (DMA writes to the MSI window)."
+        case .mmapWithinBAR:
+            what = "An mmap longer than the BAR's page-rounded extent reaches memory beyond the device."
+        }
+        return "\(what) Run `barproof explain SPEC CHECK` for the counterexample or the clauses the proof depends on; "
+            + "`barproof list` names the kernel source of every clause."
+    }
+
+    static func severity(_ invariant: Invariant) -> String {
+        switch invariant {
+        case .pageExclusive: "8.8"
+        case .msixNeedsFiltering: "7.8"
+        case .mmapWithinBAR: "7.1"
+        }
+    }
+}

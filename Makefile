@@ -3,7 +3,7 @@
 SWIFT ?= swift
 SPECS ?= Specs
 
-.PHONY: deps build release test prove bench clean
+.PHONY: deps build release test prove prove-record prove-bench bench clean
 
 deps:
 	@scripts/ensure-deps.sh
@@ -19,6 +19,15 @@ test: deps
 
 prove: release
 	.build/release/barproof prove $(SPECS)
+
+# Re-record proofs/ after an intended change to a rule or a spec; review the diff before committing.
+prove-record: release
+	.build/release/barproof prove --record $(SPECS)
+
+# Wall time of `barproof prove` over the shipped specs with one and two parallel checks.
+prove-bench: release
+	@for jobs in 1 2; do start=$$(date +%s.%N); .build/release/barproof prove --jobs $$jobs $(SPECS) > /dev/null; rc=$$?; \
+	  end=$$(date +%s.%N); echo "barproof prove --jobs $$jobs: $$(echo "$$end - $$start" | bc) s wall (exit $$rc)"; done
 
 bench: release
 	.build/release/barproof-bench

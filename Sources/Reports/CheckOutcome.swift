@@ -79,6 +79,8 @@ public struct CheckOutcome: Sendable {
     public var counterexample: [String]
     /// Fields where the fresh verdict disagrees with the recorded proof; empty when no record.
     public var drift: [FieldChange]
+    /// Record fields that changed without failing the check (the dependency list).
+    public var notes: [FieldChange] = []
     /// Wall time of the check. Never compared, never part of a record.
     public var seconds: Double
 

@@ -1,8 +1,9 @@
 import Foundation
 
 /// A recorded verdict, `proofs/<spec>/<check>.json`: what a fresh run must reproduce. The
-/// fields in ``comparedFields`` are compared; the versions, counterexample text and query file
-/// names are kept for the reader. Timing is never recorded.
+/// fields in ``comparedFields`` are compared; dependencies are reported when they change (see
+/// ``dependencyChange(to:)``); the versions, counterexample text and query file names are kept
+/// for the reader. Timing is never recorded.
 public struct ProofRecord: Hashable, Sendable, Codable {
     /// Record format version.
     public var format: Int = 1
@@ -63,9 +64,16 @@ public struct ProofRecord: Hashable, Sendable, Codable {
             ("verdict", verdict),
             ("scope", scope ?? "none"),
             ("assumptions", assumptions.joined(separator: ", ")),
-            ("dependencies", dependencies.joined(separator: ", ")),
             ("vacuity_witness", vacuityWitness.map { $0 ? "present" : "absent" } ?? "none"),
         ]
+    }
+
+    /// Dependency changes, reported but not failed on: without core minimisation a dependency
+    /// list is whichever unsat core Z3 found, and any change to the encoding may pick another.
+    public func dependencyChange(to fresh: ProofRecord) -> FieldChange? {
+        dependencies == fresh.dependencies ? nil
+            : FieldChange(field: "dependencies", recorded: dependencies.joined(separator: ", "),
+                          fresh: fresh.dependencies.joined(separator: ", "))
     }
 
     /// The compared fields where `fresh` differs from this record.

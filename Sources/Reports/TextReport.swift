@@ -30,7 +30,7 @@ public enum TextReport {
         let place = "\(o.location.file):\(o.location.line):\(o.location.column)"
         switch o.status {
         case .pass:
-            return []
+            break
         case .unknown:
             lines.append("\(place): inconclusive (never a pass): \(o.reason ?? "the solver gave up")")
         case .fail:
@@ -50,6 +50,11 @@ public enum TextReport {
                 }
                 lines.append("re-record with `barproof prove --record` if the change is intended")
             }
+        }
+        for note in o.notes {
+            lines.append("note: \(note.field) differ from the record (not compared: unsat cores are not unique)")
+            lines.append("- \(note.field): \(note.recorded)")
+            lines.append("+ \(note.field): \(note.fresh)")
         }
         return lines
     }

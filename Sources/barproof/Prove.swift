@@ -78,7 +78,9 @@ extension Barproof {
                                                expected: job.check.expect, verdict: verdict, seconds: result.seconds)
                     if !record, outcome.verdict != "unknown",
                        let recorded = try store.record(spec: job.spec.name, check: job.check.name) {
-                        outcome.drift = recorded.changes(to: RecordStore.fresh(outcome, spec: job.spec))
+                        let fresh = RecordStore.fresh(outcome, spec: job.spec)
+                        outcome.drift = recorded.changes(to: fresh)
+                        outcome.notes = recorded.dependencyChange(to: fresh).map { [$0] } ?? []
                     }
                     outcomes.append(outcome)
                 }

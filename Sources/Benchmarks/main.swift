@@ -32,29 +32,31 @@ let clock = ContinuousClock()
 /// Runs one check `rounds` times on a fresh prover (context and solver included) and returns the
 /// verdict name and the times in milliseconds.
 func measure(_ policy: Policy, _ invariant: Invariant, _ platform: PlatformSpec, strategy: SolverStrategy,
-             rounds: Int) throws -> (String, [Double]) {
+             rounds: Int, dependencies: Bool = false) throws -> (String, [Double]) {
     var times: [Double] = []
     var name = ""
     for _ in 0..<rounds {
         let start = clock.now
         let prover = try PairProver(platform: platform, timeoutMilliseconds: 300_000, strategy: strategy)
-        name = try prover.check(invariant, policy: policy).name
+        name = try prover.check(invariant, policy: policy, dependencies: dependencies).name
         times.append(milliseconds(clock.now - start))
     }
     return (name, times)
 }
 
 say("barproof-bench: pair-model checks, \(rounds) rounds each, fresh prover per round (release build)")
-say(column("check", 60) + column("verdict", 9) + "   median ms    min ms")
+say("verdict: the verdict alone (as `barproof prove` needs it); +deps: also the unsat cores (explain, --record)")
+say(column("check", 60) + column("verdict", 9) + "   median ms    min ms   +deps ms")
 var medians: [Double] = []
 for policy in Policy.all {
     for invariant in Invariant.allCases {
         for page in [PageSize.kib4, .kib64] {
             let platform = PlatformSpec(pageSizes: [page])
             let (name, times) = try measure(policy, invariant, platform, strategy: .bitBlast, rounds: rounds)
+            let (_, withCores) = try measure(policy, invariant, platform, strategy: .bitBlast, rounds: 1, dependencies: true)
             medians.append(median(times))
             say(column("\(policy.name) \(invariant.rawValue) \(page)", 60) + column(name, 9)
-                + number(median(times)) + " " + number(times.min() ?? .nan))
+                + number(median(times)) + " " + number(times.min() ?? .nan) + "  " + number(withCores[0]))
         }
     }
 }
@@ -62,7 +64,7 @@ say("median of medians: \(number(median(medians)).trimmingCharacters(in: .whites
 
 if withBaseline {
     // Baseline: the same cases on Z3's incremental QF_BV solver (push/pop, assumptions), which
-    // is what a straightforward use of the C API gives. One round: it is slow.
+    // is what a straightforward use of the C API gives; both sides find dependencies. One round.
     say("")
     say("baseline (incremental solver) vs bit-blast strategy, same run")
     say(column("check", 60) + "  baseline ms  bit-blast ms   ratio")
@@ -71,8 +73,8 @@ if withBaseline {
     ]
     for (policy, invariant, page) in rows {
         let platform = PlatformSpec(pageSizes: [page])
-        let (_, base) = try measure(policy, invariant, platform, strategy: .incremental, rounds: 1)
-        let (_, fast) = try measure(policy, invariant, platform, strategy: .bitBlast, rounds: 1)
+        let (_, base) = try measure(policy, invariant, platform, strategy: .incremental, rounds: 1, dependencies: true)
+        let (_, fast) = try measure(policy, invariant, platform, strategy: .bitBlast, rounds: 1, dependencies: true)
         say(column("\(policy.name) \(invariant.rawValue) \(page)", 60) + "  " + number(base[0]) + "    "
             + number(fast[0]) + String(format: "   %5.1fx", base[0] / fast[0]))
     }

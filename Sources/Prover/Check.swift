@@ -13,10 +13,13 @@ public struct CheckRequest: Hashable, Sendable {
     public var seed: UInt32
     /// Minimise each case's unsat core (slower; gives an irredundant dependency list).
     public var minimiseCore: Bool
+    /// Find the clauses and assumptions a proof depends on (solves every case a second time on a
+    /// core-tracking solver). Without it a proof's dependencies are empty.
+    public var findDependencies: Bool
 
     public init(policy: Policy, platform: PlatformSpec, invariant: Invariant,
                 assumptions: [Assumption] = Assumption.defaults, timeoutMilliseconds: UInt32? = nil, seed: UInt32 = 0,
-                minimiseCore: Bool = false) {
+                minimiseCore: Bool = false, findDependencies: Bool = true) {
         self.policy = policy
         self.platform = platform
         self.invariant = invariant
@@ -24,6 +27,7 @@ public struct CheckRequest: Hashable, Sendable {
         self.timeoutMilliseconds = timeoutMilliseconds
         self.seed = seed
         self.minimiseCore = minimiseCore
+        self.findDependencies = findDependencies
     }
 }
 
@@ -40,7 +44,8 @@ extension CheckRequest {
             var single = platform
             single.pageSizes = [page]
             let prover = try PairProver(platform: single, timeoutMilliseconds: timeoutMilliseconds, seed: seed)
-            switch try prover.check(invariant, policy: policy, assumptions: assumptions, minimiseCore: minimiseCore) {
+            switch try prover.check(invariant, policy: policy, assumptions: assumptions,
+                                    dependencies: findDependencies, minimiseCore: minimiseCore) {
             case .refuted(let example):
                 return .refuted(example)
             case .unknown(let reason):

@@ -51,7 +51,14 @@ public final class PairProver {
     public let neighbours: Int
     let context: Context
     let logic: Symbolic
+    /// Decides cases; for the bit-blast strategy it tracks no cores, which keeps Z3's
+    /// preprocessing and is several times faster.
     let solver: Solver
+    private let strategy: SolverStrategy
+    private let timeout: UInt32?
+    private let seed: UInt32
+    /// Finds unsat cores, made on first use with the same model facts.
+    private var coreSolverStorage: Solver?
     let situation: Situation<Symbolic>
     private var wordNames: [String] = []
     private var truthNames: [String] = []
@@ -70,11 +77,14 @@ public final class PairProver {
         let logic = try Symbolic(context)
         self.logic = logic
         switch strategy {
-        case .bitBlast: solver = try Solver(context, tactics: SolverStrategy.bitBlastTactics)
+        case .bitBlast: solver = try Solver(context, tactics: SolverStrategy.bitBlastTactics, unsatCores: false)
         case .incremental: solver = try Solver(context, logic: "QF_BV")
         }
         solver.timeoutMilliseconds = timeoutMilliseconds
         solver.randomSeed = seed
+        self.strategy = strategy
+        self.timeout = timeoutMilliseconds
+        self.seed = seed
         var words: [String] = []
         var truths: [String] = []
         situation = SituationLayout.make(
@@ -86,6 +96,21 @@ public final class PairProver {
         try solver.assert(situation.wellFormed(logic))
         try solver.assert(platform.constrains(situation.platform, logic))
         try logic.throwIfFailed()
+    }
+
+    /// The solver that finds unsat cores: the incremental one itself, or a bit-blast solver
+    /// that tracks cores, holding the same model facts and platform.
+    private func coreSolver() throws -> Solver {
+        if strategy == .incremental { return solver }
+        if let coreSolverStorage { return coreSolverStorage }
+        let made = try Solver(context, tactics: SolverStrategy.bitBlastTactics, unsatCores: true)
+        made.timeoutMilliseconds = timeout
+        made.randomSeed = seed
+        try made.assert(situation.wellFormed(logic))
+        try made.assert(platform.constrains(situation.platform, logic))
+        try logic.throwIfFailed()
+        coreSolverStorage = made
+        return made
     }
 
     /// The handle that interrupts a running check from another task.
@@ -103,38 +128,42 @@ public final class PairProver {
         return cases.flatMap { c in [c.and(subpage, logic), c.and(logic.not(subpage), logic)] }
     }
 
-    /// Checks one case: its relaxation first when it has one (unsat there is unsat here, with a
-    /// core that is valid here too, since the case implies its relaxation), then the case itself.
-    private func check(_ c: Case<Symbolic>, named: [NamedAssumption], minimiseCore: Bool) throws -> CheckResult {
-        if let relaxation = c.relaxation, case let .unsat(core) = try checkUnder(relaxation, named: named, minimiseCore: minimiseCore) {
+    /// Checks one case on `solver`: its relaxation first when it has one (unsat there is unsat
+    /// here, with a core that is valid here too, since the case implies its relaxation), then the
+    /// case itself.
+    private func check(_ c: Case<Symbolic>, on solver: Solver, named: [NamedAssumption],
+                       minimiseCore: Bool) throws -> CheckResult {
+        if let relaxation = c.relaxation,
+           case let .unsat(core) = try checkUnder(relaxation, on: solver, named: named, minimiseCore: minimiseCore) {
             return .unsat(core: core)
         }
-        return try checkUnder(c.exact, named: named, minimiseCore: minimiseCore)
+        return try checkUnder(c.exact, on: solver, named: named, minimiseCore: minimiseCore)
     }
 
-    private func checkUnder(_ formula: BoolTerm, named: [NamedAssumption], minimiseCore: Bool) throws -> CheckResult {
+    private func checkUnder(_ formula: BoolTerm, on solver: Solver, named: [NamedAssumption],
+                            minimiseCore: Bool) throws -> CheckResult {
         try solver.withScope { () throws -> CheckResult in
             try solver.assert(formula)
             let first = try solver.check(assuming: named)
             guard case let .unsat(core) = first, minimiseCore else { return first }
-            return .unsat(core: try minimise(core, among: named))
+            return .unsat(core: try minimise(core, among: named, on: solver))
         }
     }
 
     /// Checks `invariant` under `policy` and `assumptions`.
     ///
     /// The violation is split into cases (``Invariant/violationCases(_:_:)`` crossed with the size
-    /// class); the invariant is proved iff every case is unsatisfiable, and the proof depends on the
-    /// union of the cases' minimised cores.
+    /// class); the invariant is proved iff every case is unsatisfiable. With `dependencies`, each
+    /// case is solved again on a core-tracking solver and the proof depends on the union of the
+    /// cases' cores (minimised with `minimiseCore`); without, ``Proof/dependencies`` is empty.
     public func check(_ invariant: Invariant, policy: Policy, assumptions: [Assumption] = Assumption.defaults,
-                      minimiseCore: Bool = false) throws -> Verdict {
+                      dependencies findDependencies: Bool = true, minimiseCore: Bool = false) throws -> Verdict {
         let named = named(policy, assumptions)
         let cases = bySizeClass(invariant.violationCases(situation, logic))
         try logic.throwIfFailed()
-        var dependencies = Set<String>()
         var unknown: String?
         for violation in cases {
-            switch try check(violation, named: named, minimiseCore: minimiseCore) {
+            switch try check(violation, on: solver, named: named, minimiseCore: false) {
             case let .unknown(reason):
                 unknown = unknown ?? reason
             case let .sat(model):
@@ -143,17 +172,28 @@ public final class PairProver {
                                              assumptions: assumptions.map(\.rawValue))
                 try recheck(example, invariant: invariant, policy: policy, assumptions: assumptions)
                 return .refuted(example)
-            case let .unsat(core):
-                dependencies.formUnion(core)
+            case .unsat:
+                continue
             }
         }
         if let unknown { return .unknown(reason: unknown) }
+        var dependencies = Set<String>()
+        if findDependencies {
+            let cores = try coreSolver()
+            for violation in cases {
+                switch try check(violation, on: cores, named: named, minimiseCore: minimiseCore) {
+                case let .unsat(core): dependencies.formUnion(core)
+                case let .unknown(reason): return .unknown(reason: "finding dependencies: \(reason)")
+                case .sat: throw ProverError("a case proved unsatisfiable is satisfiable on the core-tracking solver")
+                }
+            }
+        }
         var proof = Proof(scope: .allTopologies(neighbours: neighbours), assumptions: assumptions.map(\.rawValue).sorted(),
                           dependencies: dependencies.sorted(), vacuityWitness: nil)
         // Vacuity: some case of the premise is satisfiable with the mmap allowed.
         var vacuityUnknown: String?
         for premise in bySizeClass(invariant.premiseCases(situation, logic)) {
-            switch try check(premise, named: named, minimiseCore: false) {
+            switch try check(premise, on: solver, named: named, minimiseCore: false) {
             case let .sat(model):
                 proof.vacuityWitness = try assignment(model)
                 return .proved(proof)
@@ -188,7 +228,7 @@ public final class PairProver {
     }
 
     /// Deletion-based core minimisation: drop each member whose absence keeps the query unsat.
-    private func minimise(_ core: [String], among named: [NamedAssumption]) throws -> [String] {
+    private func minimise(_ core: [String], among named: [NamedAssumption], on solver: Solver) throws -> [String] {
         var kept = core.sorted()
         var index = 0
         while index < kept.count {

@@ -28,6 +28,7 @@ public final class Solver {
     private var timeout: UInt32?
     private var seed: UInt32?
     private var isTacticSolver = false
+    private var tracksCores = true
     /// A failure to apply the parameters above, thrown by the next check (setters cannot throw).
     private var parameterError: Z3Error?
 
@@ -53,7 +54,10 @@ public final class Solver {
     /// such as `qfbv`, or several tactics run in sequence (`Z3_tactic_and_then`). It re-solves from
     /// scratch each time (push/pop only keep the assertion stack), and keeps Z3's bit-vector
     /// preprocessing, which an incremental solver turns off.
-    public init(_ context: Context, tactics: [String]) throws {
+    ///
+    /// With `unsatCores`, a check under assumptions returns a core; Z3 then skips the tactics
+    /// that cannot track dependencies (`solve-eqs`, `elim-uncnstr`), so such a solver is slower.
+    public init(_ context: Context, tactics: [String], unsatCores: Bool = true) throws {
         self.context = context
         guard let firstName = tactics.first else {
             throw Z3Error(code: Z3_INVALID_ARG.rawValue, message: "no tactic named", operation: "mk_tactic")
@@ -88,6 +92,7 @@ public final class Solver {
         Z3_solver_inc_ref(context.raw, raw)
         try context.checkError("mk_solver_from_tactic")
         isTacticSolver = true
+        tracksCores = unsatCores
         applyParams()
     }
 
@@ -117,7 +122,7 @@ public final class Solver {
             // `random_seed` reaches both the SMT core and the SAT solver used for bit-vectors.
             Z3_params_set_uint(context.raw, params, Z3_mk_string_symbol(context.raw, "random_seed"), seed)
         }
-        if isTacticSolver {
+        if isTacticSolver && tracksCores {
             // Tactic solvers track which assumptions a refutation used only when asked to.
             Z3_params_set_bool(context.raw, params, Z3_mk_string_symbol(context.raw, "unsat_core"), true)
         }

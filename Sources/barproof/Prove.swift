@@ -64,7 +64,10 @@ extension Barproof {
                 let specs = try Spec.loadAll(paths)
                 let store = RecordStore(directory: proofs)
                 let jobList = specs.flatMap { spec in spec.checks.map { Job(spec: spec, check: $0) } }
-                let results = runJobs(jobList, workers: jobs, timeoutMilliseconds: solver.timeoutMilliseconds, seed: solver.seed)
+                // Verdicts alone unless recording: finding dependencies solves every case a second
+                // time on a core-tracking solver, and drift is judged on the verdict, not on them.
+                let results = runJobs(jobList, workers: jobs, timeoutMilliseconds: solver.timeoutMilliseconds, seed: solver.seed,
+                                      findDependencies: record)
 
                 var outcomes: [CheckOutcome] = []
                 for (job, result) in zip(jobList, results) {
@@ -80,7 +83,7 @@ extension Barproof {
                        let recorded = try store.record(spec: job.spec.name, check: job.check.name) {
                         let fresh = RecordStore.fresh(outcome, spec: job.spec)
                         outcome.drift = recorded.changes(to: fresh)
-                        outcome.notes = recorded.dependencyChange(to: fresh).map { [$0] } ?? []
+                        if record { outcome.notes = recorded.dependencyChange(to: fresh).map { [$0] } ?? [] }
                     }
                     outcomes.append(outcome)
                 }

@@ -16,11 +16,13 @@ struct JobResult: Sendable {
 
 /// Runs jobs on `workers` threads, each check with its own Z3 context (``CheckRequest/run()``
 /// creates one), and returns results in job order whatever order they finish in.
-func runJobs(_ jobs: [Job], workers: Int, timeoutMilliseconds: UInt32?, seed: UInt32, minimiseCore: Bool = false) -> [JobResult] {
+func runJobs(_ jobs: [Job], workers: Int, timeoutMilliseconds: UInt32?, seed: UInt32, minimiseCore: Bool = false,
+             findDependencies: Bool = true) -> [JobResult] {
     let queue = JobQueue(count: jobs.count)
     let work: @Sendable () -> Void = {
         while let index = queue.next() {
-            let request = jobs[index].check.request(timeoutMilliseconds: timeoutMilliseconds, seed: seed, minimiseCore: minimiseCore)
+            var request = jobs[index].check.request(timeoutMilliseconds: timeoutMilliseconds, seed: seed, minimiseCore: minimiseCore)
+            request.findDependencies = findDependencies
             let clock = ContinuousClock()
             let start = clock.now
             let verdict: Result<Verdict, ProverError>

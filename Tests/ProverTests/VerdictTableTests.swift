@@ -82,9 +82,36 @@ import VFIORules
     @Test func mainlineUnalignedFixedIsRefuted() throws {
         let platform = PlatformSpec(pageSizes: [.kib64], unalignedFixedResources: true)
         guard let s = counterexample(try check(.pageExclusive, .mainline, platform))?.situation else { return }
-        #expect(s.bar.resource.size >= 65536)
-        #expect(s.bar.resource.start % 65536 != 0)
+        // Whatever machine Z3 picks, the mmapped BAR is a firmware-fixed/EA resource of at least a
+        // page that is not naturally aligned (an unaligned start, or a size that is no power of two).
+        let c = Concrete()
         #expect(s.bar.fixed)
+        #expect(s.bar.resource.size >= 65536)
+        #expect(!c.naturallyAligned(s.bar.resource))
+    }
+
+    /// The witness, evaluated concretely: a 64 KiB fixed BAR at a start that is not
+    /// page-aligned, mapped whole, exposes the foreign BAR just below it in the same page.
+    @Test func unalignedFixedBARExposesItsPageNeighbour() {
+        let c = Concrete()
+        let page: UInt64 = 65536
+        var a = Assignment()
+        a.truths = ["bar.memory": true, "bar.fixed": true, "bar.claimed": true, "platform.unaligned-fixed": true,
+                    "platform.backend-type1": true, "platform.msi-isolated": true, "other0.claimed": true,
+                    "other0.memory": true, "other0.in-parent": true, "other0.same-device": false]
+        a.words = ["bar.start": 0xfe01_1000, "bar.size": page, "bar.index": 0,
+                   "parent.start": 0xfe00_0000, "parent.size": 0x10_0000,
+                   "other0.start": 0xfe01_0000, "other0.size": 0x1000, "other0.index": 2,
+                   "mmap.offset": 0, "mmap.length": page,
+                   "msix.table-size": 16, "msix.pba-size": 8, "msix.table-bir": 7, "msix.pba-bir": 7]
+        let s = Situation<Concrete>.concrete(a, neighbours: 1, pageShift: 16)
+        #expect(s.wellFormed(c))
+        #expect(PlatformSpec(pageSizes: [.kib64], unalignedFixedResources: true).constrains(s.platform, c))
+        #expect(Policy.mainline.allows(s, c))
+        for assumption in Assumption.defaults { #expect(assumption.holds(s, c), "\(assumption)") }
+        #expect(Invariant.pageExclusive.violated(s, c))
+        // With natural alignment required, the same machine is not allowed to exist.
+        #expect(!PlatformSpec(pageSizes: [.kib64]).constrains(s.platform, c) || !Assumption.naturalAlignment.holds(s, c))
     }
 
     @Test func mainlineUnsafeInterruptsIsRefuted() throws {

@@ -121,6 +121,18 @@ public final class PairProver {
             + assumptions.map { NamedAssumption($0.rawValue, $0.holds(situation, logic)) }
     }
 
+    /// Keeps one representative of the per-neighbour cases.
+    ///
+    /// Every formula of the model treats the neighbours alike: the model facts, the clauses and the
+    /// assumptions quantify over all of them, and their pairwise conditions are symmetric. Swapping
+    /// neighbours `i` and `0` in a model therefore gives a model, and turns a violation through
+    /// neighbour `i` into one through neighbour `0`. So the case of neighbour `0` is satisfiable iff
+    /// some neighbour's case is, and the others need not be solved.
+    private func symmetryReduced(_ cases: [Case<Symbolic>], _ invariant: Invariant) -> [Case<Symbolic>] {
+        guard let first = invariant.firstNeighbourCase, neighbours > 1 else { return cases }
+        return Array(cases.prefix(first + 1))
+    }
+
     /// Splits `cases` by the size class of the mmapped BAR (smaller than a page, or not). Small
     /// cases solve much faster than their disjunction.
     private func bySizeClass(_ cases: [Case<Symbolic>]) -> [Case<Symbolic>] {
@@ -159,7 +171,7 @@ public final class PairProver {
     public func check(_ invariant: Invariant, policy: Policy, assumptions: [Assumption] = Assumption.defaults,
                       dependencies findDependencies: Bool = true, minimiseCore: Bool = false) throws -> Verdict {
         let named = named(policy, assumptions)
-        let cases = bySizeClass(invariant.violationCases(situation, logic))
+        let cases = bySizeClass(symmetryReduced(invariant.violationCases(situation, logic), invariant))
         try logic.throwIfFailed()
         var unknown: String?
         for violation in cases {
@@ -192,7 +204,7 @@ public final class PairProver {
                           dependencies: dependencies.sorted(), vacuityWitness: nil)
         // Vacuity: some case of the premise is satisfiable with the mmap allowed.
         var vacuityUnknown: String?
-        for premise in bySizeClass(invariant.premiseCases(situation, logic)) {
+        for premise in bySizeClass(symmetryReduced(invariant.premiseCases(situation, logic), invariant)) {
             switch try check(premise, on: solver, named: named, minimiseCore: false) {
             case let .sat(model):
                 proof.vacuityWitness = try assignment(model)
@@ -213,7 +225,7 @@ public final class PairProver {
     public func caseQueries(_ invariant: Invariant, policy: Policy, assumptions: [Assumption] = Assumption.defaults,
                             comments: [String] = []) throws -> [String] {
         let named = named(policy, assumptions)
-        let cases = bySizeClass(invariant.violationCases(situation, logic))
+        let cases = bySizeClass(symmetryReduced(invariant.violationCases(situation, logic), invariant))
         try logic.throwIfFailed()
         return try cases.enumerated().map { index, violation in
             try solver.withScope {

@@ -47,6 +47,17 @@ public enum Invariant: String, CaseIterable, Sendable, Codable, Hashable {
         }
     }
 
+    /// Where the per-neighbour cases start in ``violationCases(_:_:)`` and ``premiseCases(_:_:)``:
+    /// case `first + i` is about neighbour `i`; cases before `first` are not about any neighbour.
+    /// Nil when no case is per-neighbour.
+    public var firstNeighbourCase: Int? {
+        switch self {
+        case .pageExclusive: 0
+        case .msixNeedsFiltering: 1
+        case .mmapWithinBAR: nil
+        }
+    }
+
     /// ``premise(_:_:)`` split into cases whose disjunction it is.
     public func premiseCases<L: Logic>(_ s: Situation<L>, _ l: L) -> [Case<L>] {
         switch self {

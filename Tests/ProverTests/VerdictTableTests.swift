@@ -6,8 +6,9 @@ import VFIORules
 /// The core issue's verdict table, row by row.
 @Suite struct VerdictTableTests {
     func check(_ invariant: Invariant, _ policy: Policy, _ platform: PlatformSpec = .any,
-               assumptions: [Assumption] = Assumption.defaults) throws -> Verdict {
-        try PairProver(platform: platform, timeoutMilliseconds: 60_000).check(invariant, policy: policy, assumptions: assumptions)
+               assumptions: [Assumption] = Assumption.defaults, dependencies: Bool = false) throws -> Verdict {
+        try PairProver(platform: platform, timeoutMilliseconds: 120_000)
+            .check(invariant, policy: policy, assumptions: assumptions, dependencies: dependencies)
     }
 
     func proof(_ verdict: Verdict, sourceLocation: SourceLocation = #_sourceLocation) -> Proof? {
@@ -60,7 +61,8 @@ import VFIORules
     }
 
     @Test func mainlinePageExclusiveDependencies() throws {
-        guard let p = proof(try check(.pageExclusive, .mainline, PlatformSpec(pageSizes: [.kib64]))) else { return }
+        let verdict = try check(.pageExclusive, .mainline, PlatformSpec(pageSizes: [.kib64]), dependencies: true)
+        guard let p = proof(verdict) else { return }
         #expect(p.dependencies.contains("mainline.subpage-reservation"))
         #expect(p.dependencies.contains("natural-alignment"))
         #expect(!p.dependencies.contains { $0.contains("msi") || $0.contains("attach") })
@@ -124,7 +126,7 @@ import VFIORules
 
     @Test func mainlineSafeInterruptsIsProved() throws {
         let platform = PlatformSpec(allowUnsafeInterrupts: false, backends: [.type1, .iommufd])
-        guard let p = proof(try check(.msixNeedsFiltering, .mainline, platform)) else { return }
+        guard let p = proof(try check(.msixNeedsFiltering, .mainline, platform, dependencies: true)) else { return }
         #expect(p.dependencies.contains("mainline.attach-isolated-msi"))
     }
 

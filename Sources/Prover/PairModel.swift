@@ -31,6 +31,27 @@ import Z3Kit
 // machines of up to 3 devices with up to 3 BARs each and finds no violation where the pair model
 // proves none.
 
+// # Encoding notes (measured with barproof-bench and the z3/cvc5 executables on exported cases)
+//
+// Kept, each measured to help:
+// - a fixed page size per query (`CheckRequest` runs one query per page size): page rounding
+//   becomes a constant mask and page alignment a low-bit extract;
+// - splitting each check into cases (the neighbour completing the violating pair x the size class
+//   of the mapped BAR) instead of one disjunction: 200 s -> a few seconds for MSI-X checks;
+// - relaxations: reaching a neighbour's MSI-X table implies reaching the neighbour, which is
+//   refuted as cheaply as `page-exclusive` (9 s -> 1.3 s on that case);
+// - testing the mapped BAR's own MSI-X table in mapping offsets rather than physical addresses
+//   (no 64-bit adders with the BAR start): 10x on those cases;
+// - the bit-blast tactic pipeline instead of the incremental solver, and no core tracking when
+//   only the verdict is needed (core tracking turns off solve-eqs and elim-uncnstr): 3-5x;
+// - one representative of symmetric per-neighbour cases in the bounded model.
+// Tried and dropped (no gain beyond noise): other tactic pipelines (qfbv, reduce-bv-size,
+// max-bv-sharing, aggressive simplifier settings), power of two as `(x-1)>>1 & ~(x-1) == 0`
+// (kept: slightly faster, equivalent), instantiated monotonicity lemmas for the 64-bit adders
+// (about 1.5x on one case, not general). What remains hard is the SAT search over 64-bit adder
+// chains (`pgdn(start) + off + len - 1` against `start + size - 1`); cvc5 is 2-3x faster than Z3
+// on the exported cases, which suggests the encoding, not the solver, is where the next 10x is.
+
 /// How Z3 solves each query.
 public enum SolverStrategy: String, Sendable, CaseIterable {
     /// Preprocess, bit-blast and run the SAT solver afresh on every check

@@ -44,11 +44,11 @@ import Z3Kit
 //   (no 64-bit adders with the BAR start): 10x on those cases;
 // - the bit-blast tactic pipeline instead of the incremental solver, and no core tracking when
 //   only the verdict is needed (core tracking turns off solve-eqs and elim-uncnstr): 3-5x;
-// - one representative of symmetric per-neighbour cases in the bounded model.
+// - one representative of symmetric per-neighbour cases in the bounded model;
+// - power of two stated as `(x-1)>>1 & ~(x-1) == 0` (bitwise; about 1.2x).
 // Tried and dropped (no gain beyond noise): other tactic pipelines (qfbv, reduce-bv-size,
-// max-bv-sharing, aggressive simplifier settings), power of two as `(x-1)>>1 & ~(x-1) == 0`
-// (kept: slightly faster, equivalent), instantiated monotonicity lemmas for the 64-bit adders
-// (about 1.5x on one case, not general). What remains hard is the SAT search over 64-bit adder
+// max-bv-sharing, aggressive simplifier settings), instantiated monotonicity lemmas for the
+// 64-bit adders (about 1.5x on one case, not general). What remains hard is the SAT search over 64-bit adder
 // chains (`pgdn(start) + off + len - 1` against `start + size - 1`); cvc5 is 2-3x faster than Z3
 // on the exported cases, which suggests the encoding, not the solver, is where the next 10x is.
 

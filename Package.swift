@@ -22,10 +22,11 @@ let package = Package(
         .target(name: "VFIORules", dependencies: ["PCIModel"]),
         .target(name: "Prover", dependencies: ["Z3Kit", "VFIORules", "PCIModel"]),
         .target(name: "Reports", dependencies: ["Prover", "VFIORules", "PCIModel"]),
+        .target(name: "Audit", dependencies: ["PCIModel", "VFIORules"]),
         .executableTarget(
             name: "barproof",
             dependencies: [
-                "Z3Kit", "PCIModel", "VFIORules", "Prover", "Reports",
+                "Z3Kit", "PCIModel", "VFIORules", "Prover", "Reports", "Audit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]),
@@ -40,6 +41,7 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
         .testTarget(name: "CLITests", dependencies: ["Reports"]),
+        .testTarget(name: "AuditTests", dependencies: ["Audit", "PCIModel", "VFIORules"]),
         .testTarget(name: "ProverTests", dependencies: ["Prover", "VFIORules", "PCIModel", "Z3Kit"]),
     ]
 )

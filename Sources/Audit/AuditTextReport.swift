@@ -1,0 +1,116 @@
+import PCIModel
+
+extension AuditReport {
+    /// The report a reviewer reads: per device a table of memory BARs, then each exposed page
+    /// that holds a foreign resource, with what lies on it.
+    public var text: String {
+        var out: [String] = []
+        let isolation = msiIsolation == .unknown ? "unknown (evaluated both ways)" : msiIsolation.rawValue
+        out.append("barproof audit: policy \(policy), page size \(PageSize(rawValue: pageSize)?.description ?? "\(pageSize)"), "
+                   + "MSI isolated: \(isolation)\(allowUnsafeInterrupts ? ", allow_unsafe_interrupts" : "")")
+        for note in notes { out.append("note: \(note)") }
+        for device in devices {
+            out.append("")
+            var header = "\(device.address) [\(hex4(device.vendorID)):\(hex4(device.deviceID))] class \(hexPadded(UInt64(device.classCode), 6))"
+            if let driver = device.driver { header += " driver \(driver)" }
+            if let group = device.iommuGroup { header += " iommu_group \(group)" }
+            out.append(header)
+            if let skipped = device.skipped {
+                out.append("  not audited: \(skipped)")
+                continue
+            }
+            if device.bars.isEmpty {
+                out.append("  no memory BARs")
+                continue
+            }
+            let rows = device.bars.map { bar in
+                ["\(bar.index)", "\(hexPadded(bar.start, 16))-\(hexPadded(bar.end, 16))", sizeText(bar.size),
+                 "\(bar.kind)\(bar.prefetchable ? " pref" : "")", mmappableText(bar), decidedText(bar)]
+            }
+            out += table(["BAR", "range", "size", "type", "mmappable", "refused by / violates"], rows).map { "  " + $0 }
+            for bar in device.bars where !bar.foreign.isEmpty || bar.msixTableExposed || bar.msixPBAExposed {
+                guard bar.mmappableUnderSomeAssumption else { continue }
+                out.append("  BAR \(bar.index) exposes \(hexPadded(bar.exposedStart, 16))-\(hexPadded(bar.exposedEnd, 16)):")
+                for page in pages(of: bar) { out.append("    " + page) }
+                if bar.msixTableExposed { out.append("    MSI-X table bytes are exposed") }
+                if bar.msixPBAExposed { out.append("    MSI-X PBA bytes are exposed") }
+            }
+        }
+        out.append("")
+        let count = violationCount
+        out.append(count == 0 ? "no invariant violated" : "\(count) invariant violation\(count == 1 ? "" : "s")")
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    /// Each exposed page holding a foreign resource, with what lies on it (at most 16 pages).
+    private func pages(of bar: BARAudit) -> [String] {
+        guard let page = PageSize(rawValue: pageSize) else { return [] }
+        var shared = Set<UInt64>()
+        for foreign in bar.foreign {
+            var p = max(page.pageDown(foreign.start), bar.exposedStart)
+            let last = min(page.pageDown(foreign.end), page.pageDown(bar.exposedEnd))
+            while p <= last, shared.count <= 16 {
+                shared.insert(p)
+                let (next, overflow) = p.addingReportingOverflow(page.rawValue)
+                if overflow { break }
+                p = next
+            }
+        }
+        var lines: [String] = []
+        for p in shared.sorted().prefix(16) {
+            lines.append("page \(hexPadded(p, 16)) is shared with:")
+            for f in bar.foreign where f.start <= p &+ (page.rawValue - 1) && p <= f.end {
+                lines.append("  \(hexPadded(f.start, 16))-\(hexPadded(f.end, 16)) \(f.owner)")
+            }
+        }
+        if shared.count > 16 { lines.append("... more shared pages") }
+        return lines
+    }
+
+    private func mmappableText(_ bar: BARAudit) -> String {
+        let answers = bar.verdicts.map { $0.mmappable ? "yes" : "no" }
+        if Set(answers).count <= 1 { return answers.first ?? "-" }
+        return zip(bar.verdicts, answers).map { "\($0.msiIsolated ? "isolated" : "not isolated"): \($1)" }
+            .joined(separator: ", ")
+    }
+
+    private func decidedText(_ bar: BARAudit) -> String {
+        var parts: [String] = []
+        for verdict in bar.verdicts {
+            let prefix = bar.verdicts.count > 1 ? (verdict.msiIsolated ? "isolated: " : "not isolated: ") : ""
+            if !verdict.refusedBy.isEmpty {
+                parts.append(prefix + verdict.refusedBy.joined(separator: ", "))
+            } else if !verdict.violations.isEmpty {
+                parts.append(prefix + "VIOLATES " + verdict.violations.joined(separator: ", "))
+            }
+        }
+        return parts.isEmpty ? "-" : parts.joined(separator: "; ")
+    }
+}
+
+func table(_ header: [String], _ rows: [[String]]) -> [String] {
+    let all = [header] + rows
+    let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+    return all.map { row in
+        row.enumerated().map { i, cell in
+            i == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[i] - cell.count)
+        }.joined(separator: "  ")
+    }
+}
+
+func hexPadded(_ value: UInt64, _ width: Int) -> String {
+    let digits = String(value, radix: 16)
+    return "0x" + String(repeating: "0", count: max(0, width - digits.count)) + digits
+}
+
+func hex4(_ value: UInt16) -> String {
+    let digits = String(value, radix: 16)
+    return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+}
+
+func sizeText(_ size: UInt64) -> String {
+    for (unit, shift) in [("GiB", 30), ("MiB", 20), ("KiB", 10)] where size >= 1 << UInt64(shift) && size % (1 << UInt64(shift)) == 0 {
+        return "\(size >> UInt64(shift)) \(unit)"
+    }
+    return "\(size) B"
+}

@@ -1,0 +1,168 @@
+import Audit
+import PCIModel
+import VFIORules
+import XCTest
+
+/// The audit's findings on hand-built machines, asserted against what the rules say.
+final class HostAuditTests: XCTestCase {
+    /// Two 4 KiB BARs of two devices, back to back in one 64 KiB page, both claimed under the host bridge window.
+    static func sharedPageTree() -> SysfsTree {
+        var tree = SysfsTree()
+        tree.addFunction("0000:00:01.0", bars: [.mem32(0xfe00_0000, size: 0x1000)], driver: "vfio-pci", group: 1)
+        tree.addFunction("0000:00:02.0", bars: [.mem32(0xfe00_1000, size: 0x1000)], driver: "e1000e", group: 2)
+        tree.setIOMem("""
+            00000000-00000fff : Reserved
+            fe000000-fe0fffff : PCI Bus 0000:00
+              fe000000-fe000fff : 0000:00:01.0
+              fe001000-fe001fff : 0000:00:02.0
+                fe001000-fe001fff : e1000e
+
+            """)
+        return tree
+    }
+
+    func audit(_ tree: SysfsTree, policy: Policy = .mainline, page: PageSize = .kib4,
+               msi: MSIIsolation = .yes, unsafe: Bool = false) throws -> AuditReport {
+        HostAudit.run(try tree.host(), options: AuditOptions(policy: policy, pageSize: page, msiIsolation: msi,
+                                                             allowUnsafeInterrupts: unsafe))
+    }
+
+    func bar(_ report: AuditReport, _ address: String, _ index: Int = 0) throws -> BARAudit {
+        let device = try XCTUnwrap(report.devices.first { $0.address == address })
+        return try XCTUnwrap(device.bars.first { $0.index == index })
+    }
+
+    func testFourKiBBARsAreMmappableWithFourKiBPages() throws {
+        let report = try audit(Self.sharedPageTree())
+        for address in ["0000:00:01.0", "0000:00:02.0"] {
+            let b = try bar(report, address)
+            XCTAssertEqual(b.verdicts.map(\.mmappable), [true])
+            XCTAssertEqual(b.foreign, [])
+            XCTAssertEqual(b.exposedEnd - b.exposedStart + 1, 0x1000)
+        }
+        XCTAssertFalse(report.violated)
+    }
+
+    func testMainlineRefusesSubpageBARWhoseReservationCollidesUnder64KiBPages() throws {
+        let report = try audit(Self.sharedPageTree(), page: .kib64)
+        let first = try bar(report, "0000:00:01.0")
+        // Page-aligned, so only the reservation [fe001000, fe00ffff] decides: it hits 0000:00:02.0.
+        XCTAssertEqual(first.verdicts.first?.refusedBy, ["mainline.subpage-reservation"])
+        XCTAssertEqual(first.foreign.map(\.owner), ["0000:00:02.0 BAR 0"])
+        let second = try bar(report, "0000:00:02.0")
+        XCTAssertTrue(second.verdicts.first?.refusedBy.contains("mainline.subpage-start-aligned") ?? false)
+        XCTAssertFalse(report.violated)
+    }
+
+    func testLegacyRefusesSubpageBARs() throws {
+        let report = try audit(Self.sharedPageTree(), policy: .legacy, page: .kib64)
+        // The whole-BAR mmap is page-rounded (64 KiB), so it also runs past the 4 KiB BAR.
+        for address in ["0000:00:01.0", "0000:00:02.0"] {
+            XCTAssertEqual(try bar(report, address).verdicts.first?.refusedBy,
+                           ["legacy.min-page-size", "legacy.request-within-bar"])
+        }
+        XCTAssertFalse(report.violated)
+    }
+
+    func testWithoutTheReservationTheSharedPageIsExposed() throws {
+        let policy = try Policy.mainline.removing(["subpage-reservation"])
+        let report = try audit(Self.sharedPageTree(), policy: policy, page: .kib64)
+        let first = try bar(report, "0000:00:01.0")
+        XCTAssertEqual(first.verdicts.first?.mmappable, true)
+        XCTAssertEqual(first.verdicts.first?.violations, ["page-exclusive"])
+        XCTAssertEqual(first.exposedStart, 0xfe00_0000)
+        XCTAssertEqual(first.exposedEnd, 0xfe00_ffff)
+        XCTAssertEqual(first.foreign, [ForeignResource(owner: "0000:00:02.0 BAR 0", start: 0xfe00_1000, end: 0xfe00_1fff)])
+        XCTAssertTrue(report.violated)
+        XCTAssertTrue(report.text.contains("page 0x00000000fe000000 is shared with:"), report.text)
+        XCTAssertTrue(report.text.contains("0x00000000fe001000-0x00000000fe001fff 0000:00:02.0 BAR 0"), report.text)
+    }
+
+    /// A 16 KiB BAR holding registers at 0-0x1fff, the MSI-X table at 0x2000 and the PBA at 0x3000.
+    static func msixTree() -> SysfsTree {
+        var tree = SysfsTree()
+        tree.addFunction("0000:00:03.0", bars: [.mem32(0xfe10_0000, size: 0x4000)],
+                         msix: .init(tableBIR: 0, tableOffset: 0x2000, entries: 8, pbaBIR: 0, pbaOffset: 0x3000))
+        tree.setIOMem("""
+            fe000000-fe1fffff : PCI Bus 0000:00
+              fe100000-fe103fff : 0000:00:03.0
+
+            """)
+        return tree
+    }
+
+    func testMSIXTableInSharedBAR() throws {
+        // Isolated MSIs: mainline maps the table (MSIX_MAPPABLE), which is safe.
+        var b = try bar(try audit(Self.msixTree(), msi: .yes), "0000:00:03.0")
+        XCTAssertEqual(b.verdicts.map(\.mmappable), [true])
+        XCTAssertTrue(b.msixTableExposed)
+        XCTAssertTrue(b.msixPBAExposed)
+        XCTAssertEqual(b.violations, [])
+
+        // Not isolated: the attach check refuses the device, unless allow_unsafe_interrupts.
+        b = try bar(try audit(Self.msixTree(), msi: .no), "0000:00:03.0")
+        XCTAssertEqual(b.verdicts.first?.refusedBy, ["mainline.attach-isolated-msi"])
+        let unsafe = try audit(Self.msixTree(), msi: .no, unsafe: true)
+        b = try bar(unsafe, "0000:00:03.0")
+        XCTAssertEqual(b.verdicts.first?.violations, ["msix-needs-filtering"])
+        XCTAssertTrue(unsafe.violated)
+
+        // Legacy excludes the table from the mmap, so mapping the whole BAR is refused.
+        b = try bar(try audit(Self.msixTree(), policy: .legacy, msi: .yes), "0000:00:03.0")
+        XCTAssertEqual(b.verdicts.first?.refusedBy, ["legacy.msix-table-excluded"])
+
+        // Unknown isolation: both answers, and the violation under "not isolated" counts.
+        let unknown = try audit(Self.msixTree(), msi: .unknown, unsafe: true)
+        b = try bar(unknown, "0000:00:03.0")
+        XCTAssertEqual(b.verdicts.map(\.msiIsolated), [true, false])
+        XCTAssertEqual(b.violations, ["msix-needs-filtering"])
+    }
+
+    func testSixtyFourBitPrefetchableBARAbove4GiB() throws {
+        var tree = SysfsTree()
+        tree.addFunction("0000:00:04.0", bars: [.mem64Prefetch(0x40_0000_0000, size: 0x80_0000), .unused])
+        tree.setIOMem("""
+            4000000000-7fffffffff : PCI Bus 0000:00
+              4000000000-40007fffff : 0000:00:04.0
+
+            """)
+        for page in [PageSize.kib4, .kib64] {
+            let report = try audit(tree, page: page)
+            let b = try bar(report, "0000:00:04.0")
+            XCTAssertEqual(b.kind, "mem64")
+            XCTAssertTrue(b.prefetchable)
+            XCTAssertEqual(b.start, 0x40_0000_0000)
+            XCTAssertEqual(b.size, 0x80_0000)
+            XCTAssertEqual(b.verdicts.map(\.mmappable), [true])
+            XCTAssertEqual(b.exposedStart, 0x40_0000_0000)
+            XCTAssertEqual(b.exposedEnd, 0x40_007f_ffff)
+            XCTAssertEqual(report.devices.first?.bars.count, 1, "the upper half is not a BAR of its own")
+            XCTAssertTrue(report.text.contains("0x0000004000000000-0x00000040007fffff  8 MiB  mem64 pref  yes"), report.text)
+        }
+    }
+
+    func testUnclaimedBARKeepsTheDeviceClosed() throws {
+        var tree = Self.sharedPageTree()
+        tree.setIOMem("""
+            fe000000-fe0fffff : PCI Bus 0000:00
+              fe001000-fe001fff : 0000:00:02.0
+
+            """)
+        let b = try bar(try audit(tree), "0000:00:01.0")
+        XCTAssertEqual(b.verdicts.first?.refusedBy, ["mainline.enable-requires-claimed"])
+    }
+
+    func testBadInputNamesFileAndLine() throws {
+        var tree = Self.sharedPageTree()
+        tree.files["sys/bus/pci/devices/0000:00:02.0/resource"] = Array("""
+            0x00000000fe001000 0x00000000fe001fff 0x0000000000040200
+            0x0000000000000000 0x00000000000g0000 0x0000000000000000
+
+            """.utf8)
+        XCTAssertThrowsError(try tree.host()) { error in
+            let e = error as? AuditInputError
+            XCTAssertEqual(e?.file, "sys/bus/pci/devices/0000:00:02.0/resource")
+            XCTAssertEqual(e?.parseError?.line, 2)
+        }
+    }
+}

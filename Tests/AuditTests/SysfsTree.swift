@@ -1,0 +1,100 @@
+import Audit
+import Foundation
+
+/// A hand-built sysfs-shaped tree: the files of `sys/bus/pci/devices/<bdf>/` and `proc/iomem`,
+/// held in memory, or written to a temporary directory for the end-to-end tests.
+struct SysfsTree: SysfsFiles {
+    var files: [String: [UInt8]] = [:]
+    var links: [String: String] = [:]
+
+    /// One memory or I/O resource line of a `resource` file.
+    struct Line {
+        var start: UInt64
+        var end: UInt64
+        var flags: UInt64
+        static let unused = Line(start: 0, end: 0, flags: 0)
+        /// A 32-bit non-prefetchable memory BAR (`IORESOURCE_MEM | IORESOURCE_SIZEALIGN`).
+        static func mem32(_ start: UInt64, size: UInt64) -> Line { Line(start: start, end: start + size - 1, flags: 0x40200) }
+        /// A 64-bit prefetchable memory BAR (`MEM | PREFETCH | SIZEALIGN | MEM_64`, register bits 0xc).
+        static func mem64Prefetch(_ start: UInt64, size: UInt64) -> Line {
+            Line(start: start, end: start + size - 1, flags: 0x14220c)
+        }
+    }
+
+    struct MSIX {
+        var tableBIR: Int
+        var tableOffset: UInt32
+        var entries: Int
+        var pbaBIR: Int
+        var pbaOffset: UInt32
+    }
+
+    /// Adds a normal-header function with BARs 0-5 (and ROM, unused) from `bars`.
+    mutating func addFunction(_ bdf: String, vendor: UInt16 = 0x1af4, device: UInt16 = 0x1000, bars: [Line],
+                              msix: MSIX? = nil, driver: String? = nil, group: Int? = nil) {
+        let directory = "sys/bus/pci/devices/\(bdf)"
+        var lines = bars + Array(repeating: Line.unused, count: 7 - bars.count)
+        lines = Array(lines.prefix(7))
+        files["\(directory)/resource"] = Array(lines.map { line in
+            "0x\(hex16(line.start)) 0x\(hex16(line.end)) 0x\(hex16(line.flags))\n"
+        }.joined().utf8)
+        var config = [UInt8](repeating: 0, count: 256)
+        func set16(_ offset: Int, _ value: UInt16) { config[offset] = UInt8(value & 0xff); config[offset + 1] = UInt8(value >> 8) }
+        func set32(_ offset: Int, _ value: UInt32) { for i in 0..<4 { config[offset + i] = UInt8((value >> (8 * UInt32(i))) & 0xff) } }
+        set16(0x00, vendor)
+        set16(0x02, device)
+        set16(0x04, 0x0006)
+        set32(0x08, 0x0200_0001)
+        for (i, line) in bars.prefix(6).enumerated() where line.flags != 0 {
+            set32(0x10 + 4 * i, UInt32(truncatingIfNeeded: line.start) | UInt32(line.flags & 0xf))
+            if line.flags & 0x100000 != 0, i < 5 { set32(0x14 + 4 * i, UInt32(truncatingIfNeeded: line.start >> 32)) }
+        }
+        if let msix {
+            set16(0x06, 0x0010)  // status: CAP_LIST
+            config[0x34] = 0x40
+            config[0x40] = 0x11  // MSI-X, last in the list
+            set16(0x42, UInt16(msix.entries - 1))
+            set32(0x44, msix.tableOffset | UInt32(msix.tableBIR))
+            set32(0x48, msix.pbaOffset | UInt32(msix.pbaBIR))
+        }
+        files["\(directory)/config"] = config
+        files["\(directory)/vendor"] = Array("0x\(hex(UInt64(vendor), 4))\n".utf8)
+        files["\(directory)/device"] = Array("0x\(hex(UInt64(device), 4))\n".utf8)
+        files["\(directory)/class"] = Array("0x020000\n".utf8)
+        if let driver { links["\(directory)/driver"] = "../../../bus/pci/drivers/\(driver)" }
+        if let group { links["\(directory)/iommu_group"] = "../../../kernel/iommu_groups/\(group)" }
+    }
+
+    mutating func setIOMem(_ text: String) { files["proc/iomem"] = Array(text.utf8) }
+
+    func contents(of path: String) throws -> [UInt8]? { files[path] }
+    func linkTarget(of path: String) -> String? { links[path] }
+    func entries(of path: String) throws -> [String]? {
+        let prefix = path + "/"
+        let names = Set(files.keys.filter { $0.hasPrefix(prefix) }.compactMap { $0.dropFirst(prefix.count).split(separator: "/").first.map(String.init) })
+        return names.isEmpty ? nil : names.sorted()
+    }
+
+    /// Writes the tree under a new temporary directory and returns it.
+    func write() throws -> URL {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("barproof-audit-\(UUID().uuidString)")
+        for (path, bytes) in files {
+            let url = root.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(bytes).write(to: url)
+        }
+        for (path, target) in links {
+            try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent(path).path, withDestinationPath: target)
+        }
+        return root
+    }
+
+    func host() throws -> HostInventory { try HostInventory.load(from: self) }
+}
+
+func hex16(_ value: UInt64) -> String { hex(value, 16) }
+
+func hex(_ value: UInt64, _ width: Int) -> String {
+    let digits = String(value, radix: 16)
+    return String(repeating: "0", count: max(0, width - digits.count)) + digits
+}

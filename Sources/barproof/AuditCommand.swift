@@ -1,0 +1,105 @@
+import ArgumentParser
+import Audit
+import Foundation
+import PCIModel
+import VFIORules
+
+/// `barproof audit`: what vfio-pci would expose on a real (or captured) machine.
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Evaluates the policy on every memory BAR of a sysfs tree, as if each function were bound to vfio-pci.",
+        discussion: """
+            Reads ROOT/sys/bus/pci/devices/*/{resource,config,vendor,device,class,iommu_group,driver} \
+            and ROOT/proc/iomem. For each memory BAR of each normal-header function it evaluates an mmap \
+            of the whole BAR: whether the policy allows it and which clause refuses it, the bytes it \
+            exposes, the foreign resources on those pages, and whether MSI-X table or PBA bytes are exposed. \
+            Exit codes: 0 no invariant violated; 1 page-exclusive or msix-needs-filtering violated; \
+            64 usage; 65 bad input (the file and line are named).
+            """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
+
+    @Option(name: .customLong("sysfs"), help: "A directory laid out like / (sys/bus/pci/devices, proc/iomem).")
+    var root: String
+
+    @Option(help: "The policy: legacy, rfc-v4 or mainline.")
+    var policy: String = "mainline"
+
+    @Option(name: .customLong("page-size"), help: "Page size in bytes (default: this machine's); same placement.")
+    var pageSize: UInt64?
+
+    @Option(name: .customLong("msi-isolated"), help: "Whether MSIs are isolated: yes, no or unknown (evaluates both).")
+    var msiIsolated: String = "unknown"
+
+    @Flag(name: .customLong("allow-unsafe-interrupts"), help: "The allow_unsafe_interrupts module parameter is set.")
+    var allowUnsafeInterrupts = false
+
+    @Option(help: "Output format: text or json.")
+    var format: Format = .text
+
+    func run() throws {
+        try guarded {
+            guard let policy = Policy.named(policy) else {
+                throw UsageError(message: "unknown policy '\(policy)'; known: \(Policy.all.map(\.name).joined(separator: ", "))")
+            }
+            guard let isolation = MSIIsolation(rawValue: msiIsolated) else {
+                throw UsageError(message: "--msi-isolated takes yes, no or unknown, not '\(msiIsolated)'")
+            }
+            let size = pageSize ?? UInt64(sysconf(Int32(_SC_PAGESIZE)))
+            guard let page = PageSize(rawValue: size) else {
+                throw UsageError(message: "--page-size \(size) is not a power of two from 4096 to 1 GiB")
+            }
+            let host: HostInventory
+            do {
+                host = try HostInventory.load(from: DirectoryFiles(root: root))
+            } catch let error as AuditInputError {
+                printError("\(DirectoryFiles(root: root).path(error.file)): \(error.message)")
+                return Exit.badInput
+            }
+            let report = HostAudit.run(host, options: AuditOptions(
+                policy: policy, pageSize: page, msiIsolation: isolation, allowUnsafeInterrupts: allowUnsafeInterrupts))
+            switch format {
+            case .text:
+                printOut(report.text)
+            case .json:
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                printOut(String(decoding: try encoder.encode(report), as: UTF8.self) + "\n")
+            }
+            return report.violated ? Exit.missed : Exit.asExpected
+        }
+    }
+}
+
+/// ``SysfsFiles`` over a directory of the file system: the only place the audit touches files.
+struct DirectoryFiles: SysfsFiles {
+    var root: String
+
+    func path(_ relative: String) -> String {
+        root.hasSuffix("/") ? root + relative : root + "/" + relative
+    }
+
+    func contents(of relative: String) throws -> [UInt8]? {
+        let path = path(relative)
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        // sysfs reports a size of 4096 for every attribute; read until EOF rather than trusting it.
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw CocoaError(.fileReadNoPermission, userInfo: [NSFilePathErrorKey: path])
+        }
+        defer { try? handle.close() }
+        return [UInt8](try handle.readToEnd() ?? Data())
+    }
+
+    func linkTarget(of relative: String) -> String? {
+        try? FileManager.default.destinationOfSymbolicLink(atPath: path(relative))
+    }
+
+    func entries(of relative: String) throws -> [String]? {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path(relative), isDirectory: &isDirectory), isDirectory.boolValue else {
+            return nil
+        }
+        return try FileManager.default.contentsOfDirectory(atPath: path(relative))
+    }
+}

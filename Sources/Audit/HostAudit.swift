@@ -119,10 +119,11 @@ public enum HostAudit {
 
     public static func run(_ host: HostInventory, options: AuditOptions) -> AuditReport {
         let placed = PlacedResource.all(in: host)
+        let pciRanges = Set(placed.map(\.range))
         var notes: [String] = host.iomem.warnings.map { "\(HostInventory.iomemFile): \($0)" }
         if host.iomem.roots.isEmpty { notes.append("\(HostInventory.iomemFile) is empty: every BAR counts as claimed and parentless") }
         let audits = host.devices.map { device in
-            audit(device, host: host, placed: placed, options: options)
+            audit(device, host: host, placed: placed, pciRanges: pciRanges, options: options)
         }
         if host.iomem.hidesAddresses {
             notes.append("\(HostInventory.iomemFile) hides addresses (read without CAP_SYS_ADMIN): claims and parents are unknown; every BAR counts as claimed")
@@ -132,7 +133,8 @@ public enum HostAudit {
                            notes: notes, devices: audits)
     }
 
-    static func audit(_ device: PCIDevice, host: HostInventory, placed: [PlacedResource], options: AuditOptions) -> DeviceAudit {
+    static func audit(_ device: PCIDevice, host: HostInventory, placed: [PlacedResource], pciRanges: Set<ClosedRange<UInt64>>,
+                      options: AuditOptions) -> DeviceAudit {
         var result = DeviceAudit(address: device.address.description, vendorID: device.vendorID, deviceID: device.deviceID,
                                  classCode: device.classCode, driver: device.driver, iommuGroup: device.iommuGroup,
                                  skipped: nil, bars: [])
@@ -143,14 +145,16 @@ public enum HostAudit {
         let directory = host.directories[device.address]
         for bar in device.bars where bar.kind.isMemory && bar.size > 0 {
             guard let target = placed.first(where: { $0.owner == device.address && $0.index == bar.index }) else { continue }
-            result.bars.append(auditBAR(target, device: device, placed: placed, iomem: host.iomem, options: options,
+            result.bars.append(auditBAR(target, device: device, placed: placed, pciRanges: pciRanges, iomem: host.iomem,
+                                        options: options,
                                         file: directory.map { "\($0)/resource" }))
         }
         return result
     }
 
-    static func auditBAR(_ target: PlacedResource, device: PCIDevice, placed: [PlacedResource], iomem: ResourceTree,
-                         options: AuditOptions, file: String?) -> BARAudit {
+    static func auditBAR(_ target: PlacedResource, device: PCIDevice, placed: [PlacedResource],
+                         pciRanges: Set<ClosedRange<UInt64>>, iomem: ResourceTree, options: AuditOptions,
+                         file: String?) -> BARAudit {
         let page = options.pageSize
         let extent = page.pageDown(target.start)...(page.pageUp(target.end &+ 1) &- 1)
         // Only same-device resources and those on the BAR's pages can change the answer for an
@@ -158,7 +162,7 @@ public enum HostAudit {
         var neighbours = placed.filter { n in
             n != target && (n.owner == device.address || n.isMemory && n.start <= extent.upperBound && extent.lowerBound <= n.end)
         }
-        neighbours += PlacedResource.platformNodes(near: target, extent: extent, iomem: iomem, pciRanges: Set(placed.map(\.range)))
+        neighbours += PlacedResource.platformNodes(near: target, extent: extent, iomem: iomem, pciRanges: pciRanges)
 
         var assignment = Assignment()
         func put(_ prefix: String, _ r: PlacedResource) {

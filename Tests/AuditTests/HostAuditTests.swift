@@ -165,4 +165,55 @@ final class HostAuditTests: XCTestCase {
             XCTAssertEqual(e?.parseError?.line, 2)
         }
     }
+
+    func testBridgeIsSkippedAndItsWindowIsTheParentOfTheBARsBehindIt() throws {
+        var tree = SysfsTree()
+        tree.addBridge("0000:00:1c.0", window: .init(start: 0xfe20_0000, end: 0xfe2f_ffff, flags: 0x200))
+        tree.addFunction("0000:01:00.0", bars: [.mem32(0xfe20_0000, size: 0x1000)])
+        tree.addFunction("0000:01:00.1", bars: [.mem32(0xfe21_0000, size: 0x1000)])
+        tree.setIOMem("""
+            fe000000-fe3fffff : PCI Bus 0000:00
+              fe200000-fe2fffff : PCI Bus 0000:01
+                fe200000-fe200fff : 0000:01:00.0
+                fe210000-fe210fff : 0000:01:00.1
+
+            """)
+        let report = try audit(tree, page: .kib64)
+        let bridge = try XCTUnwrap(report.devices.first { $0.address == "0000:00:1c.0" })
+        XCTAssertNotNil(bridge.skipped)
+        XCTAssertEqual(bridge.bars, [])
+        // Each sub-page BAR is alone in its 64 KiB page of the window: the reservation fits.
+        for address in ["0000:01:00.0", "0000:01:00.1"] {
+            let b = try bar(report, address)
+            XCTAssertEqual(b.verdicts.map(\.mmappable), [true], "\(address): \(b.verdicts)")
+            XCTAssertEqual(b.foreign, [], "the window holding the BAR is not foreign")
+        }
+        XCTAssertTrue(report.text.contains("not audited: a bridge"), report.text)
+    }
+
+    /// Not a benchmark: checks that a 1,000-function host is audited correctly, and prints the time.
+    func testThousandFunctionHost() throws {
+        var tree = SysfsTree()
+        var iomem = "e0000000-efffffff : PCI Bus 0000:00\n"
+        for i in 0..<1000 {
+            let bdf = "0000:\(hex(UInt64(1 + i / 32), 2)):\(hex(UInt64(i % 32), 2)).0"
+            let start = 0xe000_0000 + UInt64(i) * 0x4000
+            tree.addFunction(bdf, bars: [.mem32(start, size: 0x4000)],
+                             msix: .init(tableBIR: 0, tableOffset: 0x2000, entries: 4, pbaBIR: 0, pbaOffset: 0x3000))
+            iomem += "  \(hex(start, 8))-\(hex(start + 0x3fff, 8)) : \(bdf)\n"
+        }
+        tree.setIOMem(iomem)
+        let host = try tree.host()
+        let clock = ContinuousClock()
+        var report: AuditReport?
+        let elapsed = clock.measure {
+            report = HostAudit.run(host, options: AuditOptions(policy: .mainline, pageSize: .kib64, msiIsolation: .yes))
+        }
+        print("audit of 1000 functions: \(elapsed)")
+        let audited = try XCTUnwrap(report)
+        XCTAssertEqual(audited.devices.count, 1000)
+        // 16 KiB BARs under 64 KiB pages: only every fourth starts on a page; its reservation hits the next BAR.
+        XCTAssertTrue(audited.devices.allSatisfy { $0.bars.first?.verdicts.first?.mmappable == false })
+        XCTAssertFalse(audited.violated)
+    }
 }

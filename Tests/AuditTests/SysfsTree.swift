@@ -65,6 +65,21 @@ struct SysfsTree: SysfsFiles {
         if let group { links["\(directory)/iommu_group"] = "../../../kernel/iommu_groups/\(group)" }
     }
 
+    /// Adds a PCI-PCI bridge (type-1 header) whose memory window is `window`: 11 resource lines,
+    /// BARs and ROM unused, then the I/O, memory, prefetchable and CardBus windows.
+    mutating func addBridge(_ bdf: String, window: Line) {
+        let directory = "sys/bus/pci/devices/\(bdf)"
+        let lines = Array(repeating: Line.unused, count: 8) + [window, .unused, .unused]
+        files["\(directory)/resource"] = Array(lines.map { line in
+            "0x\(hex16(line.start)) 0x\(hex16(line.end)) 0x\(hex16(line.flags))\n"
+        }.joined().utf8)
+        var config = [UInt8](repeating: 0, count: 256)
+        config[0] = 0x86; config[1] = 0x80; config[2] = 0x10; config[3] = 0xa3
+        config[0x0b] = 0x06; config[0x0a] = 0x04  // class 0x0604: PCI-PCI bridge
+        config[0x0e] = 0x01  // header type 1
+        files["\(directory)/config"] = config
+    }
+
     mutating func setIOMem(_ text: String) { files["proc/iomem"] = Array(text.utf8) }
 
     func contents(of path: String) throws -> [UInt8]? { files[path] }

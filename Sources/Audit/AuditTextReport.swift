@@ -15,6 +15,7 @@ extension AuditReport {
             if let driver = device.driver { header += " driver \(driver)" }
             if let group = device.iommuGroup { header += " iommu_group \(group)" }
             out.append(header)
+            for finding in device.findings { out.append("  finding: \(finding)") }
             if let skipped = device.skipped {
                 out.append("  not audited: \(skipped)")
                 continue

@@ -94,6 +94,9 @@ public struct DeviceAudit: Hashable, Sendable, Codable {
     public var iommuGroup: Int?
     /// Why the function is not audited (a bridge, which vfio-pci refuses to bind), if so.
     public var skipped: String?
+    /// Facts about the device worth a reviewer's attention that no invariant covers, such as an
+    /// MSI-X table that runs past its BAR.
+    public var findings: [String]
     public var bars: [BARAudit]
 }
 
@@ -120,7 +123,7 @@ public enum HostAudit {
     public static func run(_ host: HostInventory, options: AuditOptions) -> AuditReport {
         let placed = PlacedResource.all(in: host)
         let pciRanges = Set(placed.map(\.range))
-        var notes: [String] = host.iomem.warnings.map { "\(HostInventory.iomemFile): \($0)" }
+        var notes = host.warnings
         if host.iomem.roots.isEmpty { notes.append("\(HostInventory.iomemFile) is empty: every BAR counts as claimed and parentless") }
         let audits = host.devices.map { device in
             audit(device, host: host, placed: placed, pciRanges: pciRanges, options: options)
@@ -137,12 +140,26 @@ public enum HostAudit {
                       options: AuditOptions) -> DeviceAudit {
         var result = DeviceAudit(address: device.address.description, vendorID: device.vendorID, deviceID: device.deviceID,
                                  classCode: device.classCode, driver: device.driver, iommuGroup: device.iommuGroup,
-                                 skipped: nil, bars: [])
+                                 skipped: nil, findings: [], bars: [])
         guard !device.isBridge else {
             result.skipped = "a bridge: vfio-pci binds only normal-header functions (vfio_pci_core_register_device)"
             return result
         }
         let directory = host.directories[device.address]
+        if let msix = device.msix {
+            let config = directory.map { "\($0)/config" } ?? "config"
+            let capability = msix.capabilityOffset.map { " (capability at 0x\(String($0, radix: 16)))" } ?? ""
+            if device.msixTableBAR.map({ $0.size == 0 }) ?? true {
+                result.findings.append("\(config)\(capability): the MSI-X table is in BAR \(msix.tableBIR), which is not implemented")
+            } else if device.msixTableFitsBAR == false {
+                result.findings.append("\(config)\(capability): the MSI-X table runs past the end of BAR \(msix.tableBIR)")
+            }
+            if device.msixPBABAR.map({ $0.size == 0 }) ?? true {
+                result.findings.append("\(config)\(capability): the MSI-X PBA is in BAR \(msix.pbaBIR), which is not implemented")
+            } else if device.msixPBAFitsBAR == false {
+                result.findings.append("\(config)\(capability): the MSI-X PBA runs past the end of BAR \(msix.pbaBIR)")
+            }
+        }
         for bar in device.bars where bar.kind.isMemory && bar.size > 0 {
             guard let target = placed.first(where: { $0.owner == device.address && $0.index == bar.index }) else { continue }
             result.bars.append(auditBAR(target, device: device, placed: placed, pciRanges: pciRanges, iomem: host.iomem,

@@ -40,11 +40,15 @@ public struct HostInventory: Sendable {
     public var iomem: ResourceTree
     /// The sysfs directory each function came from, relative to the root, for findings.
     public var directories: [PCIAddress: String]
+    /// The parsers' warnings about readable but odd input, each prefixed with its file.
+    public var warnings: [String]
 
-    public init(devices: [PCIDevice], iomem: ResourceTree, directories: [PCIAddress: String] = [:]) {
+    public init(devices: [PCIDevice], iomem: ResourceTree, directories: [PCIAddress: String] = [:],
+                warnings: [String] = []) {
         self.devices = devices.sorted { $0.address < $1.address }
         self.iomem = iomem
         self.directories = directories
+        self.warnings = warnings
     }
 
     public static let devicesDirectory = "sys/bus/pci/devices"
@@ -84,6 +88,7 @@ public struct HostInventory: Sendable {
 
         var devices: [PCIDevice] = []
         var directories: [PCIAddress: String] = [:]
+        var warnings = iomem.warnings.map { "\(iomemFile): \($0)" }
         for name in names {
             let directory = "\(devicesDirectory)/\(name)"
             let address = try parsed(directory) { () throws(ParseError) in try PCIAddress(parsing: name) }
@@ -92,6 +97,7 @@ public struct HostInventory: Sendable {
             let resources = try parsed(resourcePath) { () throws(ParseError) in try SysfsResourceFile(parsing: resourceText) }
             let configBytes = try required(configPath)
             let config = try parsed(configPath) { () throws(ParseError) in try ConfigSpace(bytes: configBytes) }
+            warnings += resources.warnings.map { "\(resourcePath): \($0)" } + config.warnings.map { "\(configPath): \($0)" }
             func attribute<T>(_ file: String, _ parse: (String) throws(ParseError) -> T) throws(AuditInputError) -> T? {
                 let path = "\(directory)/\(file)"
                 guard let bytes = try read(path) else { return nil }
@@ -112,6 +118,6 @@ public struct HostInventory: Sendable {
             devices.append(device)
             directories[address] = directory
         }
-        return HostInventory(devices: devices, iomem: iomem, directories: directories)
+        return HostInventory(devices: devices, iomem: iomem, directories: directories, warnings: warnings)
     }
 }

@@ -216,4 +216,36 @@ final class HostAuditTests: XCTestCase {
         XCTAssertTrue(audited.devices.allSatisfy { $0.bars.first?.verdicts.first?.mmappable == false })
         XCTAssertFalse(audited.violated)
     }
+
+    func testMalformedInputsAreErrorsNamingTheFile() throws {
+        let resource = "sys/bus/pci/devices/0000:00:03.0/resource", config = "sys/bus/pci/devices/0000:00:03.0/config"
+        func expectError(_ edit: (inout SysfsTree) -> Void, file: String, line: Int? = nil, offset: Int? = nil,
+                         _ message: String, caller: UInt = #line) {
+            var tree = Self.msixTree()
+            edit(&tree)
+            XCTAssertThrowsError(try tree.host(), "case at line \(caller)") { error in
+                guard let e = error as? AuditInputError else { return XCTFail("\(error)", line: caller) }
+                XCTAssertEqual(e.file, file, line: caller)
+                if let line { XCTAssertEqual(e.parseError?.line, line, "\(e)", line: caller) }
+                if let offset { XCTAssertEqual(e.parseError?.byteOffset, offset, "\(e)", line: caller) }
+                XCTAssertTrue(e.description.contains(message), "\(e)", line: caller)
+            }
+        }
+        expectError({ $0.files[resource] = Array("0x00000000fe102000 0x00000000fe101fff 0x0000000000040200\n".utf8) },
+                    file: resource, line: 1, "above")
+        expectError({ $0.files[config] = Array(repeating: 0x86, count: 17) }, file: config, offset: 17, "17 bytes")
+        expectError({ $0.files[config]?[0x41] = 0x40 }, file: config, "loops")
+        expectError({ $0.files[config]?[0x44] = 0x07 }, file: config, "BIR 7")
+        expectError({ $0.files["proc/iomem"] = Array("fe000000-fe1fffff PCI Bus\n".utf8) }, file: "proc/iomem", line: 1, "before the name")
+    }
+
+    func testMSIXTableRunningPastItsBARIsAFinding() throws {
+        var tree = Self.msixTree()
+        tree.files["sys/bus/pci/devices/0000:00:03.0/config"]?[0x45] = 0x3f  // table offset 0x3f00: 8 entries end at 0x3f80
+        tree.files["sys/bus/pci/devices/0000:00:03.0/config"]?[0x42] = 0x3f  // 64 entries: 1 KiB, to 0x4300
+        let report = try audit(tree)
+        let device = try XCTUnwrap(report.devices.first)
+        XCTAssertEqual(device.findings, ["sys/bus/pci/devices/0000:00:03.0/config (capability at 0x40): the MSI-X table runs past the end of BAR 0"])
+        XCTAssertTrue(report.text.contains("finding: sys/bus/pci/devices/0000:00:03.0/config"), report.text)
+    }
 }

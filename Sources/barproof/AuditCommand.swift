@@ -21,12 +21,15 @@ struct AuditCommand: ParsableCommand {
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
 
     @Option(name: .customLong("sysfs"), help: "A directory laid out like / (sys/bus/pci/devices, proc/iomem).")
-    var root: String
+    var root: String?
+
+    @Argument(help: "A snapshot written by `barproof snapshot` (instead of --sysfs).")
+    var snapshot: String?
 
     @Option(help: "The policy: legacy, rfc-v4 or mainline.")
     var policy: String = "mainline"
 
-    @Option(name: .customLong("page-size"), help: "Page size in bytes (default: this machine's); same placement.")
+    @Option(name: .customLong("page-size"), help: "Page size in bytes (default: the snapshot's, else this machine's); same placement.")
     var pageSize: UInt64?
 
     @Option(name: .customLong("msi-isolated"), help: "Whether MSIs are isolated: yes, no or unknown (evaluates both).")
@@ -46,15 +49,41 @@ struct AuditCommand: ParsableCommand {
             guard let isolation = MSIIsolation(rawValue: msiIsolated) else {
                 throw UsageError(message: "--msi-isolated takes yes, no or unknown, not '\(msiIsolated)'")
             }
-            let size = pageSize ?? UInt64(sysconf(Int32(_SC_PAGESIZE)))
+            let files: any SysfsFiles
+            let describe: (String) -> String
+            var defaultPageSize = UInt64(sysconf(Int32(_SC_PAGESIZE)))
+            switch (root, snapshot) {
+            case let (root?, nil):
+                let directory = DirectoryFiles(root: root)
+                files = directory
+                describe = directory.path
+            case let (nil, path?):
+                let loaded: Snapshot
+                do {
+                    loaded = try JSONDecoder().decode(Snapshot.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+                } catch {
+                    printError("\(path): not a barproof snapshot: \(error)")
+                    return Exit.badInput
+                }
+                guard loaded.schema == Snapshot.schemaName else {
+                    printError("\(path): schema \(loaded.schema); this barproof reads \(Snapshot.schemaName)")
+                    return Exit.badInput
+                }
+                files = loaded
+                defaultPageSize = loaded.pageSize
+                describe = { "\(path): \($0)" }
+            default:
+                throw UsageError(message: "give either --sysfs ROOT or a snapshot file, not both or neither")
+            }
+            let size = pageSize ?? defaultPageSize
             guard let page = PageSize(rawValue: size) else {
                 throw UsageError(message: "--page-size \(size) is not a power of two from 4096 to 1 GiB")
             }
             let host: HostInventory
             do {
-                host = try HostInventory.load(from: DirectoryFiles(root: root))
+                host = try HostInventory.load(from: files)
             } catch let error as AuditInputError {
-                printError("\(DirectoryFiles(root: root).path(error.file)): \(error.message)")
+                printError("\(describe(error.file)): \(error.message)")
                 return Exit.badInput
             }
             let report = HostAudit.run(host, options: AuditOptions(
@@ -101,5 +130,42 @@ struct DirectoryFiles: SysfsFiles {
             return nil
         }
         return try FileManager.default.contentsOfDirectory(atPath: path(relative))
+    }
+}
+
+/// `barproof snapshot`: captures what `audit` reads from a live machine, read-only, as one JSON file.
+struct SnapshotCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "snapshot",
+        abstract: "Captures the sysfs PCI files, /proc/iomem, the page size and the PCI/IOMMU kernel parameters as JSON.",
+        discussion: "Device serial numbers in config space are zeroed. Audit the file with `barproof audit FILE`.")
+
+    @Option(help: "The root to read (a directory laid out like /).")
+    var root: String = "/"
+
+    @Option(help: "Write the snapshot here instead of to standard output.")
+    var output: String?
+
+    func run() throws {
+        try guarded {
+            let files = DirectoryFiles(root: root)
+            let commandLine = (try? files.contents(of: "proc/cmdline")).flatMap { $0 }.map { String(decoding: $0, as: UTF8.self) } ?? ""
+            let snapshot: Snapshot
+            do {
+                snapshot = try Snapshot.capture(from: files, pageSize: UInt64(sysconf(Int32(_SC_PAGESIZE))), commandLine: commandLine)
+            } catch let error as AuditInputError {
+                printError("\(files.path(error.file)): \(error.message)")
+                return Exit.badInput
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let data = try encoder.encode(snapshot) + Data("\n".utf8)
+            if let output {
+                try writeAtomically(data, to: output)
+            } else {
+                printOut(String(decoding: data, as: UTF8.self))
+            }
+            return Exit.asExpected
+        }
     }
 }

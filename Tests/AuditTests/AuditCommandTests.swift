@@ -14,7 +14,7 @@ final class AuditCommandTests: XCTestCase {
         return Bundle.main.bundleURL.appendingPathComponent("barproof")
     }
 
-    func run(_ arguments: [String]) throws -> Run {
+    static func run(_ arguments: [String]) throws -> Run {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments
@@ -32,7 +32,7 @@ final class AuditCommandTests: XCTestCase {
     func testSharedPageUnder64KiBPagesIsRefusedNotViolated() throws {
         let root = try HostAuditTests.sharedPageTree().write()
         defer { try? FileManager.default.removeItem(at: root) }
-        let result = try run(["audit", "--sysfs", root.path, "--page-size", "65536", "--msi-isolated", "yes"])
+        let result = try Self.run(["audit", "--sysfs", root.path, "--page-size", "65536", "--msi-isolated", "yes"])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stdout.contains("0000:00:01.0 [1af4:1000] class 0x020000 driver vfio-pci iommu_group 1"), result.stdout)
         XCTAssertTrue(result.stdout.contains("mainline.subpage-reservation"), result.stdout)
@@ -42,7 +42,7 @@ final class AuditCommandTests: XCTestCase {
     func testExposedMSIXTableWithoutIsolationExits1() throws {
         let root = try HostAuditTests.msixTree().write()
         defer { try? FileManager.default.removeItem(at: root) }
-        let result = try run(["audit", "--sysfs", root.path, "--page-size", "4096", "--msi-isolated", "no",
+        let result = try Self.run(["audit", "--sysfs", root.path, "--page-size", "4096", "--msi-isolated", "no",
                               "--allow-unsafe-interrupts", "--format", "json"])
         XCTAssertEqual(result.status, 1, result.stderr)
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
@@ -56,7 +56,7 @@ final class AuditCommandTests: XCTestCase {
         tree.files["sys/bus/pci/devices/0000:00:01.0/resource"] = Array("0x00000000fe000000 0x00000000fe000fff\n".utf8)
         let root = try tree.write()
         defer { try? FileManager.default.removeItem(at: root) }
-        let result = try run(["audit", "--sysfs", root.path])
+        let result = try Self.run(["audit", "--sysfs", root.path])
         XCTAssertEqual(result.status, 65)
         XCTAssertTrue(result.stderr.contains("sys/bus/pci/devices/0000:00:01.0/resource: sysfs resource file, line 1"), result.stderr)
         XCTAssertEqual(result.stdout, "")
@@ -67,7 +67,7 @@ final class AuditCommandTests: XCTestCase {
         tree.files["proc/iomem"] = nil
         let root = try tree.write()
         defer { try? FileManager.default.removeItem(at: root) }
-        let result = try run(["audit", "--sysfs", root.path])
+        let result = try Self.run(["audit", "--sysfs", root.path])
         XCTAssertEqual(result.status, 65)
         XCTAssertTrue(result.stderr.contains("proc/iomem: missing"), result.stderr)
     }

@@ -1,0 +1,151 @@
+import PCIModel
+
+/// A portable capture of exactly the files the audit reads, plus the page size and the PCI/IOMMU
+/// kernel parameters, as one JSON document. It is itself a ``SysfsFiles``, so a snapshot audits
+/// exactly as the tree it was taken from.
+///
+/// Schema `barproof-snapshot/1` (JSON object):
+/// - `schema`: the string `barproof-snapshot/1`.
+/// - `pageSize`: the capturing host's page size in bytes.
+/// - `kernelParameters`: the `/proc/cmdline` words that configure PCI, the IOMMU or vfio
+///   (`pci=`, `iommu=`, `intel_iommu=`, `amd_iommu=`, `vfio*`, ...), in command-line order.
+/// - `iomem`: the text of `proc/iomem`.
+/// - `devices`: one object per `sys/bus/pci/devices/<bdf>` entry, keyed by the entry's name, with
+///   `resource` (text), `config` (the binary image as lowercase hex, two digits a byte, the Device Serial Number zeroed), and,
+///   when present, `vendor`, `device`, `class` (text) and `iommuGroup`, `driver` (link targets).
+public struct Snapshot: Codable, Hashable, Sendable, SysfsFiles {
+    public static let schemaName = "barproof-snapshot/1"
+
+    public struct Device: Codable, Hashable, Sendable {
+        public var resource: String
+        /// The config image in hex, two digits a byte.
+        public var config: String
+        public var vendor: String?
+        public var device: String?
+        public var `class`: String?
+        public var iommuGroup: String?
+        public var driver: String?
+    }
+
+    public var schema: String
+    public var pageSize: UInt64
+    public var kernelParameters: [String]
+    public var iomem: String
+    public var devices: [String: Device]
+
+    /// The command-line words a snapshot keeps.
+    public static func isPCIOrIOMMUParameter(_ word: String) -> Bool {
+        ["pci=", "iommu", "intel_iommu=", "amd_iommu", "vfio", "pcie_", "noiommu", "swiotlb="].contains { word.hasPrefix($0) }
+    }
+
+    /// Captures the files the audit reads from `files`. Files that are missing stay missing; a
+    /// config image that does not parse is kept as read (the audit will report it).
+    public static func capture(from files: some SysfsFiles, pageSize: UInt64, commandLine: String) throws(AuditInputError) -> Snapshot {
+        func read(_ path: String) throws(AuditInputError) -> [UInt8]? {
+            do { return try files.contents(of: path) } catch {
+                throw AuditInputError(file: path, message: "cannot read: \(error)")
+            }
+        }
+        func text(_ path: String) throws(AuditInputError) -> String? { try read(path).map { String(decoding: $0, as: UTF8.self) } }
+        guard let iomem = try text(HostInventory.iomemFile) else {
+            throw AuditInputError(file: HostInventory.iomemFile, message: "missing")
+        }
+        let names: [String]
+        do {
+            guard let found = try files.entries(of: HostInventory.devicesDirectory) else {
+                throw AuditInputError(file: HostInventory.devicesDirectory, message: "missing: not a sysfs root")
+            }
+            names = found.sorted()
+        } catch let error as AuditInputError {
+            throw error
+        } catch {
+            throw AuditInputError(file: HostInventory.devicesDirectory, message: "cannot list: \(error)")
+        }
+        var devices: [String: Device] = [:]
+        for name in names {
+            let directory = "\(HostInventory.devicesDirectory)/\(name)"
+            guard let resource = try text("\(directory)/resource") else {
+                throw AuditInputError(file: "\(directory)/resource", message: "missing")
+            }
+            guard var config = try read("\(directory)/config") else {
+                throw AuditInputError(file: "\(directory)/config", message: "missing")
+            }
+            if let parsed = try? ConfigSpace(bytes: config) { config = parsed.bytesWithSerialNumberZeroed() }
+            devices[name] = Device(
+                resource: resource, config: config.map { byte in
+                    let digits = String(byte, radix: 16)
+                    return digits.count == 1 ? "0" + digits : digits
+                }.joined(), vendor: try text("\(directory)/vendor"),
+                device: try text("\(directory)/device"), class: try text("\(directory)/class"),
+                iommuGroup: files.linkTarget(of: "\(directory)/iommu_group"), driver: files.linkTarget(of: "\(directory)/driver"))
+        }
+        let parameters = commandLine.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+            .filter(isPCIOrIOMMUParameter)
+        return Snapshot(schema: schemaName, pageSize: pageSize, kernelParameters: parameters, iomem: iomem, devices: devices)
+    }
+
+    // MARK: SysfsFiles
+
+    private func split(_ path: String) -> (device: Device, file: String)? {
+        let prefix = HostInventory.devicesDirectory + "/"
+        guard path.hasPrefix(prefix) else { return nil }
+        let rest = path.dropFirst(prefix.count).split(separator: "/", maxSplits: 1).map(String.init)
+        guard rest.count == 2, let device = devices[rest[0]] else { return nil }
+        return (device, rest[1])
+    }
+
+    public func contents(of path: String) throws -> [UInt8]? {
+        if path == HostInventory.iomemFile { return Array(iomem.utf8) }
+        guard let (device, file) = split(path) else { return nil }
+        let text: String?
+        switch file {
+        case "resource": text = device.resource
+        case "config": return try Self.bytes(fromHex: device.config, path: path)
+        case "vendor": text = device.vendor
+        case "device": text = device.device
+        case "class": text = device.class
+        default: text = nil
+        }
+        return text.map { Array($0.utf8) }
+    }
+
+    static func bytes(fromHex text: String, path: String) throws(AuditInputError) -> [UInt8] {
+        let digits = Array(text.utf8)
+        guard digits.count % 2 == 0 else {
+            throw AuditInputError(file: path, message: "snapshot config has an odd number of hex digits (\(digits.count))")
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(digits.count / 2)
+        var i = 0
+        while i < digits.count {
+            guard let high = hexValue(digits[i]), let low = hexValue(digits[i + 1]) else {
+                throw AuditInputError(file: path, message: "snapshot config has a non-hex character at character \(i + 1)")
+            }
+            out.append(high << 4 | low)
+            i += 2
+        }
+        return out
+    }
+
+    private static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+
+    public func linkTarget(of path: String) -> String? {
+        guard let (device, file) = split(path) else { return nil }
+        switch file {
+        case "iommu_group": return device.iommuGroup
+        case "driver": return device.driver
+        default: return nil
+        }
+    }
+
+    public func entries(of path: String) throws -> [String]? {
+        path == HostInventory.devicesDirectory ? devices.keys.sorted() : nil
+    }
+}

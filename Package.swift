@@ -41,7 +41,7 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
         .testTarget(name: "CLITests", dependencies: ["Reports"]),
-        .testTarget(name: "AuditTests", dependencies: ["Audit", "PCIModel", "VFIORules"]),
+        .testTarget(name: "AuditTests", dependencies: ["Audit", "PCIModel", "VFIORules"], exclude: ["Fixtures"]),
         .testTarget(name: "ProverTests", dependencies: ["Prover", "VFIORules", "PCIModel", "Z3Kit"]),
     ]
 )

@@ -31,7 +31,8 @@ extension AuditReport {
             out += table(["BAR", "range", "size", "type", "mmappable", "refused by / violates"], rows).map { "  " + $0 }
             for bar in device.bars where !bar.foreign.isEmpty || bar.msixTableExposed || bar.msixPBAExposed {
                 guard bar.mmappableUnderSomeAssumption else { continue }
-                out.append("  BAR \(bar.index) exposes \(hexPadded(bar.exposedStart, 16))-\(hexPadded(bar.exposedEnd, 16)):")
+                let location = bar.file.map { " (\($0):\(bar.line))" } ?? ""
+                out.append("  BAR \(bar.index) exposes \(hexPadded(bar.exposedStart, 16))-\(hexPadded(bar.exposedEnd, 16))\(location):")
                 for page in pages(of: bar) { out.append("    " + page) }
                 if bar.msixTableExposed { out.append("    MSI-X table bytes are exposed") }
                 if bar.msixPBAExposed { out.append("    MSI-X PBA bytes are exposed") }

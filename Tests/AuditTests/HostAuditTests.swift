@@ -74,6 +74,7 @@ final class HostAuditTests: XCTestCase {
         XCTAssertEqual(first.exposedEnd, 0xfe00_ffff)
         XCTAssertEqual(first.foreign, [ForeignResource(owner: "0000:00:02.0 BAR 0", start: 0xfe00_1000, end: 0xfe00_1fff)])
         XCTAssertTrue(report.violated)
+        XCTAssertTrue(report.text.contains("BAR 0 exposes 0x00000000fe000000-0x00000000fe00ffff (sys/bus/pci/devices/0000:00:01.0/resource:1):"), report.text)
         XCTAssertTrue(report.text.contains("page 0x00000000fe000000 is shared with:"), report.text)
         XCTAssertTrue(report.text.contains("0x00000000fe001000-0x00000000fe001fff 0000:00:02.0 BAR 0"), report.text)
     }

@@ -207,9 +207,10 @@ extension Situation {
         return l.not(l.or(l.greaterOrEqual(request.offset, tableEnd), l.lessOrEqual(requestEnd, msix.tableOffset)))
     }
 
-    /// The bytes of the MSI-X table that a resource holding it decodes, or nil-like falsity:
-    /// returns (exists, span). The table starts at `start + offset` and is cut at the BAR's end
-    /// (a table running past its BAR is a malformed device; only the decoded bytes count).
+    /// The bytes of the MSI-X table that a resource holding it decodes: `exists` when the table
+    /// starts inside the resource, and then `span`. The table starts at `start + offset` and is cut
+    /// at the resource's end (a table running past its BAR is a malformed device; only the bytes
+    /// the BAR decodes count).
     public func tableBytes(in holder: ResourceTerms<L>, _ l: L) -> (exists: L.Truth, span: Span<L>) {
         let holderSpan = l.span(holder)
         let first = l.add(holder.start, msix.tableOffset)

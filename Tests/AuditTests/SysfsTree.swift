@@ -19,6 +19,19 @@ struct SysfsTree: SysfsFiles {
         static func mem64Prefetch(_ start: UInt64, size: UInt64) -> Line {
             Line(start: start, end: start + size - 1, flags: 0x14220c)
         }
+        /// A memory resource installed from an Enhanced Allocation entry
+        /// (`IORESOURCE_MEM | IORESOURCE_PCI_FIXED | IORESOURCE_PCI_EA_BEI`): any size, any alignment.
+        static func eaMem(_ start: UInt64, size: UInt64) -> Line { Line(start: start, end: start + size - 1, flags: 0x230) }
+    }
+
+    /// One 32-bit Enhanced Allocation entry (three DWORDs: header, Base, MaxOffset), enabled.
+    struct EAEntry {
+        var bei: Int
+        /// `PCI_EA_P_*`: 0x00 memory, 0x01 prefetchable memory, 0x02 I/O.
+        var properties: UInt8 = 0x00
+        var base: UInt32
+        /// A multiple of 4: MaxOffset's low two bits read as ones.
+        var size: UInt32
     }
 
     struct MSIX {
@@ -31,7 +44,7 @@ struct SysfsTree: SysfsFiles {
 
     /// Adds a normal-header function with BARs 0-5 (and ROM, unused) from `bars`.
     mutating func addFunction(_ bdf: String, vendor: UInt16 = 0x1af4, device: UInt16 = 0x1000, bars: [Line],
-                              msix: MSIX? = nil, driver: String? = nil, group: Int? = nil) {
+                              msix: MSIX? = nil, ea: [EAEntry] = [], driver: String? = nil, group: Int? = nil) {
         let directory = "sys/bus/pci/devices/\(bdf)"
         var lines = bars + Array(repeating: Line.unused, count: 7 - bars.count)
         lines = Array(lines.prefix(7))
@@ -45,7 +58,8 @@ struct SysfsTree: SysfsFiles {
         set16(0x02, device)
         set16(0x04, 0x0006)
         set32(0x08, 0x0200_0001)
-        for (i, line) in bars.prefix(6).enumerated() where line.flags != 0 {
+        // EA resources leave their BAR registers hard-wired to zero.
+        for (i, line) in bars.prefix(6).enumerated() where line.flags != 0 && line.flags & 0x20 == 0 {
             set32(0x10 + 4 * i, UInt32(truncatingIfNeeded: line.start) | UInt32(line.flags & 0xf))
             if line.flags & 0x100000 != 0, i < 5 { set32(0x14 + 4 * i, UInt32(truncatingIfNeeded: line.start >> 32)) }
         }
@@ -56,6 +70,21 @@ struct SysfsTree: SysfsFiles {
             set16(0x42, UInt16(msix.entries - 1))
             set32(0x44, msix.tableOffset | UInt32(msix.tableBIR))
             set32(0x48, msix.pbaOffset | UInt32(msix.pbaBIR))
+        }
+        if !ea.isEmpty {
+            // PCI_CAP_ID_EA at 0x50, after MSI-X when there is one.
+            set16(0x06, 0x0010)
+            if msix != nil { config[0x41] = 0x50 } else { config[0x34] = 0x50 }
+            config[0x50] = 0x14
+            config[0x52] = UInt8(ea.count)
+            for (n, entry) in ea.enumerated() {
+                let at = 0x54 + 12 * n
+                // PCI_EA_ES 2 (two DWORDs follow), BEI, primary and secondary properties, PCI_EA_ENABLE.
+                set32(at, 0x8000_0000 | UInt32(entry.properties) << 16 | UInt32(entry.properties) << 8
+                          | UInt32(entry.bei) << 4 | 0x2)
+                set32(at + 4, entry.base & 0xffff_fffc)
+                set32(at + 8, (entry.size - 1) & 0xffff_fffc)
+            }
         }
         files["\(directory)/config"] = config
         files["\(directory)/vendor"] = Array("0x\(hex(UInt64(vendor), 4))\n".utf8)

@@ -1,0 +1,93 @@
+import Audit
+import Foundation
+import PCIModel
+import VFIORules
+import XCTest
+
+/// A hand-built tree whose device has an Enhanced Allocation memory resource: fixed by hardware,
+/// 8 KiB, starting 2 KiB into a page, so it is neither naturally aligned nor page aligned.
+final class EnhancedAllocationTests: XCTestCase {
+    static let eaDevice = "0000:00:05.0"
+
+    /// EA BAR 0 of 0000:00:05.0 at fe000800-fe0027ff; 0000:00:06.0's 2 KiB BAR fills the rest of its
+    /// first page (fe000000-fe0007ff), 0000:00:07.0's 2 KiB BAR the rest of its last (fe002800-fe002fff).
+    static func tree() -> SysfsTree {
+        var tree = SysfsTree()
+        tree.addFunction(eaDevice, device: 0x1005, bars: [.eaMem(0xfe00_0800, size: 0x2000)],
+                         ea: [.init(bei: 0, base: 0xfe00_0800, size: 0x2000)], driver: "vfio-pci", group: 5)
+        tree.addFunction("0000:00:06.0", bars: [.mem32(0xfe00_0000, size: 0x800)], driver: "e1000e", group: 6)
+        tree.addFunction("0000:00:07.0", bars: [.mem32(0xfe00_2800, size: 0x800)], driver: "e1000e", group: 7)
+        tree.setIOMem("""
+            fe000000-fe0fffff : PCI Bus 0000:00
+              fe000000-fe0007ff : 0000:00:06.0
+              fe000800-fe0027ff : 0000:00:05.0
+              fe002800-fe002fff : 0000:00:07.0
+
+            """)
+        return tree
+    }
+
+    func bar(_ report: AuditReport, _ address: String) throws -> BARAudit {
+        try XCTUnwrap(report.devices.first { $0.address == address }?.bars.first { $0.index == 0 })
+    }
+
+    func testEACapabilityIsParsedAndMatchesTheFixedResource() throws {
+        let host = try Self.tree().host()
+        let device = try XCTUnwrap(host.devices.first { $0.address.description == Self.eaDevice })
+        let entry = try XCTUnwrap(device.enhancedAllocation.first)
+        XCTAssertEqual(device.enhancedAllocation.count, 1)
+        XCTAssertEqual(entry.target, .bar(0))
+        XCTAssertEqual(entry.kernelSlot, 0)
+        XCTAssertEqual(entry.resource?.range, 0xfe00_0800...0xfe00_27ff)
+        XCTAssertTrue(entry.resource?.flags.contains([.mem, .pciFixed, .pciEABEI]) ?? false)
+        let bar0 = try XCTUnwrap(device.bar(0))
+        XCTAssertEqual(bar0.resource.range, 0xfe00_0800...0xfe00_27ff)
+        XCTAssertTrue(bar0.resource.flags.contains([.pciFixed, .pciEABEI]))
+        XCTAssertEqual(host.warnings, [])
+    }
+
+    /// Under 4 KiB pages the 8 KiB EA BAR is at least a page: mainline maps it whatever its alignment
+    /// (the sub-page clauses do not apply). vfio-pci maps `PAGE_ALIGN(len)` bytes from the page that
+    /// holds the start, so the mmap covers fe000000-fe001fff: it exposes 0000:00:06.0 on the first
+    /// page, and stops short of the BAR's own last 2 KiB and of 0000:00:07.0 after them.
+    func testUnalignedEABARExposesTheResourcesOnItsFirstAndLastPage() throws {
+        let report = HostAudit.run(try Self.tree().host(), options: AuditOptions(policy: .mainline, pageSize: .kib4, msiIsolation: .yes))
+        let ea = try bar(report, Self.eaDevice)
+        XCTAssertEqual(ea.start, 0xfe00_0800)
+        XCTAssertEqual(ea.size, 0x2000)
+        XCTAssertEqual(ea.verdicts.map(\.mmappable), [true])
+        XCTAssertEqual(ea.verdicts.first?.violations, ["page-exclusive"])
+        XCTAssertEqual(ea.exposedStart, 0xfe00_0000)
+        XCTAssertEqual(ea.exposedEnd, 0xfe00_1fff)
+        XCTAssertEqual(ea.foreign, [ForeignResource(owner: "0000:00:06.0 BAR 0", start: 0xfe00_0000, end: 0xfe00_07ff)])
+        XCTAssertEqual(ea.file, "sys/bus/pci/devices/0000:00:05.0/resource")
+        XCTAssertEqual(ea.line, 1)
+        // The neighbours are sub-page BARs whose pages are not theirs alone: mainline refuses them.
+        for address in ["0000:00:06.0", "0000:00:07.0"] {
+            let b = try bar(report, address)
+            XCTAssertEqual(b.verdicts.map(\.mmappable), [false], "\(address): \(b.verdicts)")
+            XCTAssertEqual(b.violations, [])
+        }
+        XCTAssertEqual(report.violationCount, 1)
+        XCTAssertTrue(report.text.contains("0x00000000fe000000-0x00000000fe0007ff 0000:00:06.0 BAR 0"), report.text)
+    }
+
+    /// Under 64 KiB pages the same EA BAR is sub-page and starts off a page boundary: refused.
+    func testUnalignedEABARIsRefusedWhenSubpage() throws {
+        let report = HostAudit.run(try Self.tree().host(), options: AuditOptions(policy: .mainline, pageSize: .kib64, msiIsolation: .yes))
+        let ea = try bar(report, Self.eaDevice)
+        XCTAssertEqual(ea.verdicts.first?.mmappable, false)
+        XCTAssertTrue(ea.verdicts.first?.refusedBy.contains("mainline.subpage-start-aligned") ?? false, "\(ea.verdicts)")
+        XCTAssertFalse(report.violated)
+    }
+
+    func testEndToEndExits1() throws {
+        let root = try Self.tree().write()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let result = try AuditCommandTests.run(["audit", "--sysfs", root.path, "--page-size", "4096", "--msi-isolated", "yes"])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertTrue(result.stdout.contains("BAR 0 exposes 0x00000000fe000000-0x00000000fe001fff (sys/bus/pci/devices/0000:00:05.0/resource:1)"), result.stdout)
+        let sixtyFour = try AuditCommandTests.run(["audit", "--sysfs", root.path, "--page-size", "65536", "--msi-isolated", "yes"])
+        XCTAssertEqual(sixtyFour.status, 0, sixtyFour.stdout + sixtyFour.stderr)
+    }
+}

@@ -2,9 +2,36 @@ import Foundation
 import VFIORules
 
 /// SARIF 2.1.0 for GitHub code scanning: one rule per invariant (short and full description,
-/// help, `security-severity`), one result per check that did not pass, located at the check in
-/// its spec file, with a fingerprint that survives line moves.
+/// help, `security-severity`), one result per finding (for `prove`, a check that did not pass,
+/// located at the check in its spec file; for `audit`, a violated invariant, located at the BAR's
+/// resource line), with a fingerprint that survives line moves.
 public struct SARIFReport: Encodable {
+    /// One result, whatever produced it.
+    public struct Finding: Sendable {
+        public var invariant: Invariant
+        /// `error` or `warning`.
+        public var level: String
+        public var message: String
+        public var file: String
+        public var line: Int
+        public var column: Int
+        /// `partialFingerprints`: a stable identity of the finding, such as `barproofCheck/v1` to a hash.
+        public var fingerprints: [String: String]
+        public var properties: [String: String]
+
+        public init(invariant: Invariant, level: String = "error", message: String, file: String, line: Int, column: Int = 1,
+                    fingerprints: [String: String], properties: [String: String]) {
+            self.invariant = invariant
+            self.level = level
+            self.message = message
+            self.file = file
+            self.line = line
+            self.column = column
+            self.fingerprints = fingerprints
+            self.properties = properties
+        }
+    }
+
     public static let schemaURI = "https://json.schemastore.org/sarif-2.1.0.json"
 
     struct Message: Encodable { var text: String }
@@ -39,14 +66,6 @@ public struct SARIFReport: Encodable {
     struct Region: Encodable { var startLine: Int; var startColumn: Int }
     struct PhysicalLocation: Encodable { var artifactLocation: ArtifactLocation; var region: Region }
     struct Location: Encodable { var physicalLocation: PhysicalLocation }
-    struct ResultProperties: Encodable {
-        var spec: String
-        var check: String
-        var expected: String
-        var verdict: String
-        var policy: String
-        var platform: String
-    }
     struct Result: Encodable {
         var ruleId: String
         var ruleIndex: Int
@@ -55,7 +74,7 @@ public struct SARIFReport: Encodable {
         var message: Message
         var locations: [Location]
         var partialFingerprints: [String: String]
-        var properties: ResultProperties
+        var properties: [String: String]
     }
     struct Invocation: Encodable {
         var executionSuccessful: Bool
@@ -77,16 +96,7 @@ public struct SARIFReport: Encodable {
     }
 
     public init(_ outcomes: [CheckOutcome], barproofVersion: String, exitCode: Int) {
-        let invariants = Invariant.allCases
-        let rules = invariants.map { invariant in
-            Rule(id: invariant.rawValue, name: Self.ruleName(invariant),
-                 shortDescription: Message(text: Self.short(invariant)),
-                 fullDescription: Message(text: "Invariant \(invariant.rawValue): \(invariant.statement)."),
-                 help: MultiformatMessage(text: Self.help(invariant), markdown: Self.help(invariant)),
-                 defaultConfiguration: Configuration(level: "error"),
-                 properties: RuleProperties(tags: ["security", "vfio", "pci"], securitySeverity: Self.severity(invariant)))
-        }
-        let results = outcomes.filter { $0.status != .pass }.map { o in
+        let findings = outcomes.filter { $0.status != .pass }.map { o in
             let text: String
             if o.status == .unknown {
                 text = "\(o.name): inconclusive (\(o.reason ?? "the solver gave up")); expected \(o.expected.rawValue)."
@@ -98,17 +108,36 @@ public struct SARIFReport: Encodable {
                     + o.drift.map { "\($0.field) was '\($0.recorded)', now '\($0.fresh)'" }.joined(separator: "; ") + "."
             }
             let fingerprint = SHA256.hex(Array("\(o.location.spec)\u{0}\(o.check)\u{0}\(o.invariant.rawValue)".utf8))
-            return Result(ruleId: o.invariant.rawValue, ruleIndex: invariants.firstIndex(of: o.invariant) ?? 0,
-                          level: o.status == .unknown ? "warning" : "error", kind: "fail", message: Message(text: text),
-                          locations: [Location(physicalLocation: PhysicalLocation(
-                              artifactLocation: ArtifactLocation(uri: o.location.file),
-                              region: Region(startLine: o.location.line, startColumn: o.location.column)))],
-                          partialFingerprints: ["barproofCheck/v1": fingerprint],
-                          properties: ResultProperties(spec: o.location.spec, check: o.check, expected: o.expected.rawValue,
-                                                       verdict: o.verdict, policy: o.policy, platform: o.platform))
+            return Finding(invariant: o.invariant, level: o.status == .unknown ? "warning" : "error", message: text,
+                           file: o.location.file, line: o.location.line, column: o.location.column,
+                           fingerprints: ["barproofCheck/v1": fingerprint],
+                           properties: ["spec": o.location.spec, "check": o.check, "expected": o.expected.rawValue,
+                                        "verdict": o.verdict, "policy": o.policy, "platform": o.platform])
+        }
+        self.init(findings: findings, barproofVersion: barproofVersion,
+                  executionSuccessful: exitCode == 0 || exitCode == 1 || exitCode == 2, exitCode: exitCode)
+    }
+
+    public init(findings: [Finding], barproofVersion: String, executionSuccessful: Bool, exitCode: Int) {
+        let invariants = Invariant.allCases
+        let rules = invariants.map { invariant in
+            Rule(id: invariant.rawValue, name: Self.ruleName(invariant),
+                 shortDescription: Message(text: Self.short(invariant)),
+                 fullDescription: Message(text: "Invariant \(invariant.rawValue): \(invariant.statement)."),
+                 help: MultiformatMessage(text: Self.help(invariant), markdown: Self.help(invariant)),
+                 defaultConfiguration: Configuration(level: "error"),
+                 properties: RuleProperties(tags: ["security", "vfio", "pci"], securitySeverity: Self.severity(invariant)))
+        }
+        let results = findings.map { f in
+            Result(ruleId: f.invariant.rawValue, ruleIndex: invariants.firstIndex(of: f.invariant) ?? 0,
+                   level: f.level, kind: "fail", message: Message(text: f.message),
+                   locations: [Location(physicalLocation: PhysicalLocation(
+                       artifactLocation: ArtifactLocation(uri: f.file),
+                       region: Region(startLine: f.line, startColumn: f.column)))],
+                   partialFingerprints: f.fingerprints, properties: f.properties)
         }
         runs = [Run(tool: Tool(driver: Driver(version: barproofVersion, semanticVersion: barproofVersion, rules: rules)),
-                    invocations: [Invocation(executionSuccessful: exitCode == 0 || exitCode == 1 || exitCode == 2, exitCode: exitCode)],
+                    invocations: [Invocation(executionSuccessful: executionSuccessful, exitCode: exitCode)],
                     results: results)]
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Audit
+import Reports
 import Foundation
 import PCIModel
 import VFIORules
@@ -18,7 +19,7 @@ struct AuditCommand: ParsableCommand {
             64 usage; 65 bad input (the file and line are named).
             """)
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, sarif }
 
     @Option(name: .customLong("sysfs"), help: "A directory laid out like / (sys/bus/pci/devices, proc/iomem).")
     var root: String?
@@ -38,7 +39,7 @@ struct AuditCommand: ParsableCommand {
     @Flag(name: .customLong("allow-unsafe-interrupts"), help: "The allow_unsafe_interrupts module parameter is set.")
     var allowUnsafeInterrupts = false
 
-    @Option(help: "Output format: text or json.")
+    @Option(help: "Output format: text, json or sarif (SARIF 2.1.0, one result per violated invariant).")
     var format: Format = .text
 
     func run() throws {
@@ -95,9 +96,51 @@ struct AuditCommand: ParsableCommand {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                 printOut(String(decoding: try encoder.encode(report), as: UTF8.self) + "\n")
+            case .sarif:
+                let sarif = SARIFReport(findings: report.sarifFindings, barproofVersion: Barproof.version,
+                                        executionSuccessful: true, exitCode: Int(report.violated ? Exit.missed : Exit.asExpected))
+                printOut(String(decoding: try sarif.encoded(), as: UTF8.self))
             }
             return report.violated ? Exit.missed : Exit.asExpected
         }
+    }
+}
+
+extension AuditReport {
+    /// One SARIF result per (BAR, invariant) pair violated under some MSI-isolation assumption,
+    /// located at the BAR's line of its sysfs `resource` file (paths relative to the audited root).
+    var sarifFindings: [SARIFReport.Finding] {
+        var out: [SARIFReport.Finding] = []
+        for device in devices {
+            for bar in device.bars {
+                for id in bar.violations {
+                    guard let invariant = Invariant(rawValue: id) else { continue }
+                    let range = "0x\(String(bar.start, radix: 16))-0x\(String(bar.end, radix: 16))"
+                    let exposed = "0x\(String(bar.exposedStart, radix: 16))-0x\(String(bar.exposedEnd, radix: 16))"
+                    let assumptions = bar.verdicts.filter { $0.violations.contains(id) }
+                        .map { "MSI isolated: \($0.msiIsolated ? "yes" : "no")" }.joined(separator: ", ")
+                    var text = "\(device.address) BAR \(bar.index) (\(range)): vfio-pci would mmap it under \(policy), "
+                        + "\(pageSize / 1024) KiB pages (\(assumptions)), exposing \(exposed)"
+                    switch invariant {
+                    case .pageExclusive:
+                        text += ", which holds " + bar.foreign.map {
+                            "\($0.owner) (0x\(String($0.start, radix: 16))-0x\(String($0.end, radix: 16)))"
+                        }.joined(separator: ", ")
+                    case .msixNeedsFiltering:
+                        text += ", which holds the MSI-X table, and MSIs are not isolated"
+                    case .mmapWithinBAR:
+                        break
+                    }
+                    let identity = "\(device.address)\u{0}\(bar.index)\u{0}\(id)\u{0}\(policy)\u{0}\(pageSize)"
+                    out.append(SARIFReport.Finding(
+                        invariant: invariant, message: text + ".", file: bar.file ?? "resource", line: bar.line,
+                        fingerprints: ["barproofAudit/v1": SHA256.hex(Array(identity.utf8))],
+                        properties: ["device": device.address, "bar": String(bar.index), "policy": policy,
+                                     "pageSize": String(pageSize)]))
+                }
+            }
+        }
+        return out
     }
 }
 

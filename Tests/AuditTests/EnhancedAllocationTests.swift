@@ -91,3 +91,70 @@ final class EnhancedAllocationTests: XCTestCase {
         XCTAssertEqual(sixtyFour.status, 0, sixtyFour.stdout + sixtyFour.stderr)
     }
 }
+
+/// `barproof audit --format sarif`: SARIF 2.1.0, one result per (BAR, invariant) violation.
+final class AuditSARIFTests: XCTestCase {
+    /// The EA tree plus the MSI-X device of ``HostAuditTests/msixTree()``: with MSIs not isolated and
+    /// `allow_unsafe_interrupts`, two violations (page-exclusive on the EA BAR, msix-needs-filtering on 0000:00:03.0).
+    static func twoViolationTree() -> SysfsTree {
+        var tree = EnhancedAllocationTests.tree()
+        tree.addFunction("0000:00:03.0", bars: [.mem32(0xfe10_0000, size: 0x4000)],
+                         msix: .init(tableBIR: 0, tableOffset: 0x2000, entries: 8, pbaBIR: 0, pbaOffset: 0x3000))
+        tree.setIOMem("""
+            fe000000-fe1fffff : PCI Bus 0000:00
+              fe000000-fe0007ff : 0000:00:06.0
+              fe000800-fe0027ff : 0000:00:05.0
+              fe002800-fe002fff : 0000:00:07.0
+              fe100000-fe103fff : 0000:00:03.0
+
+            """)
+        return tree
+    }
+
+    func sarif(_ tree: SysfsTree, _ arguments: [String]) throws -> (Int32, [String: Any]) {
+        let root = try tree.write()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let result = try AuditCommandTests.run(["audit", "--sysfs", root.path, "--format", "sarif"] + arguments)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], result.stdout + result.stderr)
+        return (result.status, json)
+    }
+
+    func testOneResultPerViolationLocatedAtTheResourceLine() throws {
+        let (status, json) = try sarif(Self.twoViolationTree(),
+                                       ["--page-size", "4096", "--msi-isolated", "no", "--allow-unsafe-interrupts"])
+        XCTAssertEqual(status, 1)
+        XCTAssertEqual(json["version"] as? String, "2.1.0")
+        XCTAssertTrue((json["$schema"] as? String)?.contains("sarif-2.1.0") ?? false)
+        let run = try XCTUnwrap((json["runs"] as? [[String: Any]])?.first)
+        let driver = try XCTUnwrap((run["tool"] as? [String: Any])?["driver"] as? [String: Any])
+        let rules = try XCTUnwrap(driver["rules"] as? [[String: Any]])
+        XCTAssertEqual(rules.compactMap { $0["id"] as? String }, ["page-exclusive", "msix-needs-filtering", "mmap-within-bar"])
+        let results = try XCTUnwrap(run["results"] as? [[String: Any]])
+        // The same count the audit itself reports.
+        let report = HostAudit.run(try Self.twoViolationTree().host(),
+                                   options: AuditOptions(pageSize: .kib4, msiIsolation: .no, allowUnsafeInterrupts: true))
+        XCTAssertEqual(report.violationCount, 2)
+        XCTAssertEqual(results.count, report.violationCount)
+        let byRule = Dictionary(uniqueKeysWithValues: results.map { ($0["ruleId"] as? String ?? "", $0) })
+        for (rule, device) in [("page-exclusive", "0000:00:05.0"), ("msix-needs-filtering", "0000:00:03.0")] {
+            let result = try XCTUnwrap(byRule[rule], "\(results)")
+            XCTAssertEqual(result["level"] as? String, "error")
+            let location = try XCTUnwrap((result["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])
+            XCTAssertEqual((location["artifactLocation"] as? [String: Any])?["uri"] as? String, "sys/bus/pci/devices/\(device)/resource")
+            XCTAssertEqual((location["region"] as? [String: Any])?["startLine"] as? Int, 1)
+            XCTAssertEqual((result["partialFingerprints"] as? [String: String])?["barproofAudit/v1"]?.count, 64)
+            XCTAssertEqual((result["properties"] as? [String: String])?["device"], device)
+            XCTAssertTrue(((result["message"] as? [String: Any])?["text"] as? String)?.hasPrefix("\(device) BAR 0") ?? false)
+        }
+        let text = try XCTUnwrap((byRule["page-exclusive"]?["message"] as? [String: Any])?["text"] as? String)
+        XCTAssertTrue(text.contains("0000:00:06.0 BAR 0 (0xfe000000-0xfe0007ff)"), text)
+    }
+
+    func testNoViolationsGivesNoResultsAndExit0() throws {
+        let (status, json) = try sarif(HostAuditTests.sharedPageTree(), ["--page-size", "65536", "--msi-isolated", "yes"])
+        XCTAssertEqual(status, 0)
+        let run = try XCTUnwrap((json["runs"] as? [[String: Any]])?.first)
+        XCTAssertEqual((run["results"] as? [[String: Any]])?.count, 0)
+        XCTAssertEqual((run["invocations"] as? [[String: Any]])?.first?["exitCode"] as? Int, 0)
+    }
+}

@@ -30,7 +30,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]),
-        .executableTarget(name: "barproof-bench", dependencies: ["Prover", "VFIORules", "PCIModel"],
+        .executableTarget(name: "barproof-bench", dependencies: ["Prover", "VFIORules", "PCIModel", "Audit"],
                           path: "Sources/Benchmarks"),
         .testTarget(name: "Z3KitTests", dependencies: ["Z3Kit", "CZ3"]),
         .testTarget(name: "PCIModelTests", dependencies: ["PCIModel"]),

@@ -1,3 +1,4 @@
+import Audit
 import Foundation
 import PCIModel
 import Prover
@@ -6,6 +7,7 @@ import VFIORules
 // barproof-bench: the time of each pair-model check, in a release build (`make bench`).
 // Machines are noisy: every figure is compared with a baseline measured in the same run.
 // Usage: barproof-bench [ROUNDS] [--no-baseline]
+//        barproof-bench audit [ROUNDS]   (host audit only: 1,000 synthetic functions, baseline 100)
 
 /// Prints a line at once (stdout to a file is block-buffered otherwise).
 func say(_ text: String) {
@@ -28,6 +30,35 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 let rounds = arguments.compactMap { Int($0) }.first ?? 3
 let withBaseline = !arguments.contains("--no-baseline")
 let clock = ContinuousClock()
+
+if arguments.first == "audit" {
+    // The figure: HostAudit.run on a synthetic 1,000-function host (built in memory, no
+    // parsing), median of ROUNDS (default 5). Baseline in the same run: the same layout with 100
+    // functions; equal per-function times mean the audit scales linearly.
+    let auditRounds = arguments.dropFirst().compactMap { Int($0) }.first ?? 5
+    let options = AuditOptions(policy: .mainline, pageSize: .kib64, msiIsolation: .yes)
+    say("barproof-bench audit: HostAudit.run, mainline, 64 KiB pages, MSI isolated, \(auditRounds) rounds (release build)")
+    say(column("host", 28) + "   median ms    min ms   per function us")
+    var perFunction: [Int: Double] = [:]
+    for functions in [100, 1000] {
+        let host = HostInventory.synthetic(functions: functions)
+        var times: [Double] = []
+        var violations = 0
+        for _ in 0..<auditRounds {
+            let start = clock.now
+            let report = HostAudit.run(host, options: options)
+            times.append(milliseconds(clock.now - start))
+            violations = report.violationCount
+        }
+        perFunction[functions] = median(times) * 1000 / Double(functions)
+        say(column("\(functions) functions", 28) + number(median(times)) + " " + number(times.min() ?? .nan)
+            + "   " + number(perFunction[functions] ?? .nan) + "   (\(violations) violations)")
+    }
+    if let base = perFunction[100], let big = perFunction[1000] {
+        say(String(format: "per-function ratio 1000 / 100: %.2fx (1.00x = linear)", big / base))
+    }
+    exit(0)
+}
 
 /// Runs one check `rounds` times on a fresh prover (context and solver included) and returns the
 /// verdict name and the times in milliseconds.

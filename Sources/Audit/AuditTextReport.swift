@@ -59,10 +59,28 @@ extension AuditReport {
             }
         }
         var lines: [String] = []
+        let cells: UInt64 = 64
+        let cellSize = max(page.rawValue / cells, 1)
         for p in shared.sorted().prefix(16) {
+            let onPage = bar.foreign.filter { $0.start <= p &+ (page.rawValue - 1) && p <= $0.end }
+            // A compact map of the page: one cell per 1/64 of it; `#` this BAR, `A`, `B`, ... the
+            // foreign resources listed below it, `.` nothing. The whole page is mapped.
+            var map = ""
+            for i in 0..<cells {
+                let first = p &+ i * cellSize, last = first &+ (cellSize - 1)
+                if let k = onPage.firstIndex(where: { $0.start <= last && first <= $0.end }) {
+                    map.append(Character(UnicodeScalar(UInt8(65 + k % 26))))
+                } else if bar.start <= last && first <= bar.end {
+                    map.append("#")
+                } else {
+                    map.append(".")
+                }
+            }
             lines.append("page \(hexPadded(p, 16)) is shared with:")
-            for f in bar.foreign where f.start <= p &+ (page.rawValue - 1) && p <= f.end {
-                lines.append("  \(hexPadded(f.start, 16))-\(hexPadded(f.end, 16)) \(f.owner)")
+            lines.append("  |\(map)|  (\(sizeText(cellSize)) a cell; # this BAR)")
+            for (k, f) in onPage.enumerated() {
+                let letter = Character(UnicodeScalar(UInt8(65 + k % 26)))
+                lines.append("  \(letter) \(hexPadded(f.start, 16))-\(hexPadded(f.end, 16)) \(f.owner)")
             }
         }
         if shared.count > 16 { lines.append("... more shared pages") }

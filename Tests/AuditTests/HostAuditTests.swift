@@ -77,6 +77,10 @@ final class HostAuditTests: XCTestCase {
         XCTAssertTrue(report.text.contains("BAR 0 exposes 0x00000000fe000000-0x00000000fe00ffff (sys/bus/pci/devices/0000:00:01.0/resource:1):"), report.text)
         XCTAssertTrue(report.text.contains("page 0x00000000fe000000 is shared with:"), report.text)
         XCTAssertTrue(report.text.contains("0x00000000fe001000-0x00000000fe001fff 0000:00:02.0 BAR 0"), report.text)
+        // The compact map of the page: 64 cells of 1 KiB, this BAR's 4 KiB, then the foreign 4 KiB.
+        let map = "|####AAAA" + String(repeating: ".", count: 56) + "|  (1 KiB a cell; # this BAR)"
+        XCTAssertTrue(report.text.contains(map), report.text)
+        XCTAssertTrue(report.text.contains("  A 0x00000000fe001000-0x00000000fe001fff 0000:00:02.0 BAR 0"), report.text)
     }
 
     /// A 16 KiB BAR holding registers at 0-0x1fff, the MSI-X table at 0x2000 and the PBA at 0x3000.

@@ -149,4 +149,27 @@ import Testing
         #expect(drift.stdout.contains("+ verdict: proved"))
         #expect(drift.stdout.contains("(1 drifted from their records)"))
     }
+
+    /// Editing a clause: the recorded proof of `safe` depends on `mainline.attach-isolated-msi`;
+    /// the same spec with that clause dropped no longer proves it, and `prove` says so, naming the
+    /// check, against the expectation and against the record.
+    @Test func droppingAClauseTheProofDependsOnIsDrift() throws {
+        let specs = try SpecDirectory()
+        let path = try specs.write("fast", Self.fastSpec)
+        let proofs = specs.path("proofs")
+        #expect(try BarproofRun.run(["prove", path, "--record", "--proofs", proofs]).status == 0)
+        let record = try String(contentsOfFile: proofs + "/fast/safe.json", encoding: .utf8)
+        #expect(record.contains("mainline.attach-isolated-msi"))
+
+        let edited = Self.fastSpec.replacingOccurrences(
+            of: "  - name: safe\n    invariant: msix-needs-filtering\n",
+            with: "  - name: safe\n    invariant: msix-needs-filtering\n    drop: [attach-isolated-msi]\n")
+        #expect(edited != Self.fastSpec)
+        _ = try specs.write("fast", edited)
+        let run = try BarproofRun.run(["prove", path, "--proofs", proofs])
+        #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("expected proved, got refuted"))
+        #expect(run.stdout.contains("drift: fast/safe no longer matches its recorded proof"))
+        #expect(run.stdout.contains("+ verdict: refuted"))
+    }
 }

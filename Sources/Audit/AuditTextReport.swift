@@ -128,9 +128,3 @@ func hex4(_ value: UInt16) -> String {
     return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
 }
 
-func sizeText(_ size: UInt64) -> String {
-    for (unit, shift) in [("GiB", 30), ("MiB", 20), ("KiB", 10)] where size >= 1 << UInt64(shift) && size % (1 << UInt64(shift)) == 0 {
-        return "\(size >> UInt64(shift)) \(unit)"
-    }
-    return "\(size) B"
-}

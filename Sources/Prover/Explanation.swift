@@ -1,13 +1,7 @@
+import PCIModel
 import VFIORules
 
 func hex(_ x: UInt64) -> String { "0x" + String(x, radix: 16) }
-
-func sizeText(_ x: UInt64) -> String {
-    if x >= 1 << 30, x % (1 << 30) == 0 { return "\(x >> 30) GiB" }
-    if x >= 1 << 20, x % (1 << 20) == 0 { return "\(x >> 20) MiB" }
-    if x >= 1 << 10, x % (1 << 10) == 0 { return "\(x >> 10) KiB" }
-    return "\(x) B"
-}
 
 extension Counterexample {
     /// The counterexample in plain words: which BAR, which page, which other resource, and the

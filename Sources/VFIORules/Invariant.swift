@@ -16,20 +16,10 @@ public enum Invariant: String, CaseIterable, Sendable, Codable, Hashable {
         }
     }
 
-    /// The invariant fails on `s` (given that the mmap is allowed).
+    /// The invariant fails on `s` (given that the mmap is allowed): some case of
+    /// ``violationCases(_:_:)`` holds.
     public func violated<L: Logic>(_ s: Situation<L>, _ l: L) -> L.Truth {
-        let x = s.exposed(l)
-        switch self {
-        case .pageExclusive:
-            return l.or(s.neighbours.map { n in l.and(l.not(n.sameDevice), l.overlaps(x, l.span(n.bar.resource))) })
-        case .msixNeedsFiltering:
-            return l.and(s.tableReachable(l), l.not(s.platform.msiIsolated))
-        case .mmapWithinBAR:
-            let bar = l.span(s.bar.resource)
-            let firstPage = l.pageDown(bar.first, s.platform)
-            let lastByteOfLastPage = l.add(l.pageDown(bar.last, s.platform), l.sub(s.platform.pageSize, l.word(1)))
-            return l.or(l.less(x.first, firstPage), l.less(lastByteOfLastPage, x.last))
-        }
+        l.or(violationCases(s, l).map(\.exact))
     }
 
     /// ``violated(_:_:)`` split into cases whose disjunction it is: one per resource that can be
@@ -43,7 +33,10 @@ public enum Invariant: String, CaseIterable, Sendable, Codable, Hashable {
         case .msixNeedsFiltering:
             return s.tableReachableCases(l).map { $0.and(l.not(s.platform.msiIsolated), l) }
         case .mmapWithinBAR:
-            return [Case(violated(s, l))]
+            let bar = l.span(s.bar.resource)
+            let firstPage = l.pageDown(bar.first, s.platform)
+            let lastByteOfLastPage = l.add(l.pageDown(bar.last, s.platform), l.sub(s.platform.pageSize, l.word(1)))
+            return [Case(l.or(l.less(x.first, firstPage), l.less(lastByteOfLastPage, x.last)))]
         }
     }
 
@@ -70,11 +63,7 @@ public enum Invariant: String, CaseIterable, Sendable, Codable, Hashable {
     /// What must be possible for the invariant to say anything: its premise. When no allowed
     /// mmap satisfies it, the invariant holds vacuously.
     public func premise<L: Logic>(_ s: Situation<L>, _ l: L) -> L.Truth {
-        switch self {
-        case .pageExclusive: l.or(s.neighbours.map { l.not($0.sameDevice) })
-        case .msixNeedsFiltering: s.tableReachable(l)
-        case .mmapWithinBAR: l.yes
-        }
+        l.or(premiseCases(s, l).map(\.exact))
     }
 
     /// Why the premise matters, for a vacuity report.

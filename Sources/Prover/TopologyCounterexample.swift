@@ -1,0 +1,113 @@
+import PCIModel
+import VFIORules
+
+/// One BAR of one function of a ``Topology``.
+public struct BARReference: Hashable, Sendable, Codable, CustomStringConvertible {
+    public var function: PCIAddress
+    public var index: Int
+
+    public init(function: PCIAddress, index: Int) {
+        self.function = function
+        self.index = index
+    }
+
+    public var description: String { "\(function) BAR \(index)" }
+}
+
+/// The platform facts a counterexample was found under, all fixed.
+public struct PlatformFacts: Hashable, Sendable, Codable {
+    public var pageSize: UInt64
+    public var msiIsolated: Bool
+    public var allowUnsafeInterrupts: Bool
+    public var backend: Backend
+    public var unalignedFixedResources: Bool
+
+    public init(pageSize: UInt64, msiIsolated: Bool, allowUnsafeInterrupts: Bool, backend: Backend,
+                unalignedFixedResources: Bool) {
+        self.pageSize = pageSize
+        self.msiIsolated = msiIsolated
+        self.allowUnsafeInterrupts = allowUnsafeInterrupts
+        self.backend = backend
+        self.unalignedFixedResources = unalignedFixedResources
+    }
+}
+
+/// What went wrong in a counterexample, coarsely: two counterexamples with the same view are
+/// near-duplicates, and `search --max N` returns counterexamples with pairwise different views.
+public struct CounterexampleView: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// The policy clause through which the exposing mmap was granted: the sub-page path
+    /// (`subpage-start-aligned` / `subpage-reservation`) for a BAR smaller than a page, otherwise
+    /// the clause bounding the request (`request-within-rounded-bar` / `request-within-bar`), or
+    /// the MSI-X clause for a table exposure. A clause id such as `mainline.subpage-start-aligned`.
+    public var clause: String
+    /// What the exposed bytes belong to, e.g. `mem32 BAR of a sibling device`, `the device's own
+    /// MSI-X table`, `bytes past the BAR`.
+    public var foreignKind: String
+    /// Where the trouble sits in the page, e.g. `page-aligned BAR, foreign bytes after it`.
+    public var pageOffsetClass: String
+
+    public init(clause: String, foreignKind: String, pageOffsetClass: String) {
+        self.clause = clause
+        self.foreignKind = foreignKind
+        self.pageOffsetClass = pageOffsetClass
+    }
+
+    public var description: String { "\(clause) / \(foreignKind) / \(pageOffsetClass)" }
+}
+
+/// A concrete machine on which a policy grants an mmap that breaks an invariant: the topology,
+/// the mmapped BAR, the request, what it exposes and, for `page-exclusive`, the foreign BAR.
+/// Re-checked with the ``Concrete`` rules before it is returned.
+public struct TopologyCounterexample: Hashable, Sendable, Codable {
+    public var topology: Topology
+    public var invariant: Invariant
+    /// The policy label, e.g. `mainline - subpage-reservation`.
+    public var policy: String
+    /// The policy's name and the clauses removed from it, so the policy can be rebuilt.
+    public var policyName: String
+    public var removedClauses: [String]
+    public var platform: PlatformFacts
+    /// The BAR userspace mmaps (through `VFIO_DEVICE_GET_REGION_INFO` and `mmap` of the device fd).
+    public var target: BARReference
+    /// `pgoff << PAGE_SHIFT` relative to the region, and the mapping length.
+    public var requestOffset: UInt64
+    public var requestLength: UInt64
+    /// The physical bytes the mapping exposes (inclusive).
+    public var exposed: Topology.Window
+    /// The other device's BAR whose bytes are exposed (`page-exclusive`); nil otherwise.
+    public var foreign: BARReference?
+    /// The policy clauses that all held, granting the mmap.
+    public var allowedBy: [String]
+    public var view: CounterexampleView
+
+    public init(topology: Topology, invariant: Invariant, policy: Policy, platform: PlatformFacts, target: BARReference,
+                requestOffset: UInt64, requestLength: UInt64, exposed: Topology.Window, foreign: BARReference?,
+                view: CounterexampleView) {
+        self.topology = topology
+        self.invariant = invariant
+        self.policy = policy.label
+        self.policyName = policy.name
+        self.removedClauses = policy.removed
+        self.platform = platform
+        self.target = target
+        self.requestOffset = requestOffset
+        self.requestLength = requestLength
+        self.exposed = exposed
+        self.foreign = foreign
+        self.allowedBy = policy.clauses.map(\.id)
+        self.view = view
+    }
+
+    /// The policy this counterexample was found under.
+    public func rebuiltPolicy() throws -> Policy {
+        guard let base = Policy.named(policyName) else { throw ProverError("unknown policy \(policyName)") }
+        do { return try base.removing(removedClauses) } catch { throw ProverError(error.description) }
+    }
+
+    /// The request maps the whole BAR (offset 0, the page-rounded length), as `barproof audit` assumes.
+    public var mapsWholeBAR: Bool {
+        guard let bar = topology.function(target.function)?.bar(target.index) else { return false }
+        let page = topology.pageSize
+        return requestOffset == 0 && requestLength == (bar.size &+ page &- 1) & ~(page &- 1)
+    }
+}

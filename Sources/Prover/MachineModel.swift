@@ -1,0 +1,491 @@
+import PCIModel
+import VFIORules
+
+// # The bounded machine model of `barproof search`
+//
+// A machine of up to `devices` functions, each with up to `barsPerDevice` BAR slots, on the root
+// bus or behind one of up to `bridges` PCI-PCI bridges. Every field is a variable; the allocator
+// facts below say what any valid allocator may produce. The same generic construction builds the
+// Z3 query (``Symbolic``) and re-checks a model (``Concrete``), as ``SituationLayout`` does for the
+// pair model, so the two can never disagree about what a name means.
+//
+// The mmapped BAR is slot 0 of device 0. That loses nothing: devices are interchangeable up to
+// their bus address (only `resource_alignment` tells them apart, and it is applied per device and
+// upstream bridge wherever the device sits), and a device's slots are interchangeable because each
+// slot carries its BAR index as a variable (the indices of a device's slots are a permutation of
+// 0...5, a 64-bit BAR at index i leaving i + 1 unimplemented).
+//
+// MSI-X is modelled on the mmapped device only: another device's table is one of its BAR's bytes,
+// which `page-exclusive` already forbids exposing.
+//
+// Deliberate simplifications (each makes the model's machines a subset of real ones, so a
+// counterexample found is real): one level of bridges, no prefetchable bridge windows, no I/O
+// windows, bus addresses equal CPU physical addresses, I/O BARs in a 64 KiB I/O space of their own.
+
+/// What `barproof search` may build.
+public struct SearchBounds: Hashable, Sendable {
+    /// Most functions on the machine (1...24).
+    public var devices: Int
+    /// Most BARs a function implements (1...6).
+    public var barsPerDevice: Int
+    /// Most PCI-PCI bridges on the root bus (0...4).
+    public var bridges: Int
+    /// Memory BAR sizes: powers of two in `minBARSize...maxBARSize` (firmware-fixed/EA BARs on a
+    /// platform that allows them unaligned: any multiple of 4 bytes in the range). The default
+    /// minimum is 4 KiB, the PCI specification's recommended smallest memory decode.
+    public var minBARSize: UInt64
+    public var maxBARSize: UInt64
+    /// Where the host bridge's memory window may lie.
+    public var mmio: Topology.Window
+    /// `pci=resource_alignment=`, applied as the kernel applies an explicit parameter (resize).
+    public var resourceAlignment: ResourceAlignmentParameter?
+
+    public init(devices: Int = 4, barsPerDevice: Int = 6, bridges: Int = 1, minBARSize: UInt64 = 4096,
+                maxBARSize: UInt64 = 1 << 30, mmio: Topology.Window = Topology.Window(start: 0x8000_0000, end: (1 << 48) - 1),
+                resourceAlignment: ResourceAlignmentParameter? = nil) {
+        self.devices = devices
+        self.barsPerDevice = barsPerDevice
+        self.bridges = bridges
+        self.minBARSize = minBARSize
+        self.maxBARSize = maxBARSize
+        self.mmio = mmio
+        self.resourceAlignment = resourceAlignment
+    }
+
+    /// Problems with the bounds themselves, for spec errors.
+    public var problems: [String] {
+        var out: [String] = []
+        if !(1...24).contains(devices) { out.append("devices must be 1...24, not \(devices)") }
+        if !(1...6).contains(barsPerDevice) { out.append("bars must be 1...6, not \(barsPerDevice)") }
+        if !(0...4).contains(bridges) { out.append("bridges must be 0...4, not \(bridges)") }
+        for (name, size) in [("smallest BAR size", minBARSize), ("largest BAR size", maxBARSize)]
+        where size < 16 || size & (size - 1) != 0 {
+            out.append("\(name) \(size) is not a power of two of at least 16")
+        }
+        if minBARSize > maxBARSize { out.append("smallest BAR size exceeds the largest") }
+        if mmio.start > mmio.end { out.append("the MMIO range is empty") }
+        return out
+    }
+}
+
+/// The identities `search` gives the machine's functions and bridges.
+public enum MachineNaming {
+    /// Red Hat, Inc. (QEMU's PCI vendor id): a vendor fixtures can use without naming real hardware.
+    public static let vendorID: UInt16 = 0x1b36
+    public static func deviceID(slot: Int) -> UInt16 { UInt16(0x1000 + slot) }
+    /// Other network controller.
+    public static let classCode: UInt32 = 0x028000
+    /// PCI-to-PCI bridge.
+    public static let bridgeClassCode: UInt32 = 0x060400
+
+    /// Bridge `k` is the root port `0000:00:1c.k` (k < 8) with secondary bus `k + 1`.
+    public static func bridgeAddress(_ k: Int) -> PCIAddress {
+        PCIAddress(bus: 0, device: 0x1c + UInt8(k / 8), function: UInt8(k % 8))!
+    }
+
+    /// Device slot `d` is `0000:00:(d+1).0` on the root bus (`upstream` 0) and `0000:(k+1):d.0`
+    /// behind bridge `k` (`upstream` k + 1).
+    public static func functionAddress(slot d: Int, upstream: Int) -> PCIAddress {
+        upstream == 0 ? PCIAddress(bus: 0, device: UInt8(d + 1), function: 0)!
+            : PCIAddress(bus: UInt8(upstream), device: UInt8(d), function: 0)!
+    }
+}
+
+/// One BAR slot of a device.
+public struct SlotTerms<L: Logic> {
+    public var implemented: L.Truth
+    /// The BAR index, 0...5.
+    public var index: L.Word
+    public var io: L.Truth
+    public var is64: L.Truth
+    public var prefetchable: L.Truth
+    public var fixed: L.Truth
+    /// The resource: `pci_resource_start`, `pci_resource_len` (after any `resource_alignment` resize).
+    public var resource: ResourceTerms<L>
+}
+
+public struct DeviceTerms<L: Logic> {
+    public var present: L.Truth
+    /// 0: the root bus; k + 1: behind bridge k.
+    public var upstream: L.Word
+    public var slots: [SlotTerms<L>]
+}
+
+public struct BridgeTerms<L: Logic> {
+    public var present: L.Truth
+    public var window: ResourceTerms<L>
+}
+
+/// The machine as terms, with the situation of the mmap of its target BAR.
+public struct MachineTerms<L: Logic> {
+    public var bounds: SearchBounds
+    public var host: ResourceTerms<L>
+    public var devices: [DeviceTerms<L>]
+    public var bridges: [BridgeTerms<L>]
+    /// The target's device and slot.
+    public var target: (device: Int, slot: Int)
+    /// The mmap of the target BAR, as the pair model's rules see it: every other slot and every
+    /// bridge window is a neighbour.
+    public var situation: Situation<L>
+    /// For each neighbour of ``situation``: the device and slot it is, or nil for a bridge window.
+    public var neighbourSources: [(device: Int, slot: Int)?]
+}
+
+/// Which structure to hold fixed: used to prove a mitigation for one machine under every placement.
+public struct MachineShape: Hashable, Sendable {
+    public struct Slot: Hashable, Sendable {
+        public var index: Int
+        public var kind: BARKind
+        public var prefetchable: Bool
+        public var fixed: Bool
+        /// The BAR's size before any `resource_alignment` resize.
+        public var size: UInt64
+    }
+    public struct Device: Hashable, Sendable {
+        public var upstream: Int
+        public var slots: [Slot]
+    }
+    public var devices: [Device]
+    public var bridges: Int
+    /// The target's device's MSI-X capability, if any (held fixed with the shape).
+    public var msix: MSIXCapability?
+}
+
+public enum MachineLayout {
+    /// Builds the machine whose every field comes from `word`/`truth` by name, with `target` the
+    /// mmapped BAR. The platform and request variables have the pair model's names.
+    public static func make<L: Logic>(_ l: L, bounds: SearchBounds, pageShift: Int, target: (device: Int, slot: Int) = (0, 0),
+                                      word: (String) -> L.Word, truth: (String) -> L.Truth) -> MachineTerms<L> {
+        let host = ResourceTerms<L>(start: word("host.start"), size: word("host.size"))
+        let bridges = (0..<bounds.bridges).map { k in
+            BridgeTerms<L>(present: truth("bridge\(k).present"),
+                           window: ResourceTerms(start: word("bridge\(k).start"), size: word("bridge\(k).size")))
+        }
+        let devices = (0..<bounds.devices).map { d in
+            DeviceTerms<L>(present: truth("d\(d).present"), upstream: word("d\(d).upstream"), slots: (0..<bounds.barsPerDevice).map { k in
+                let p = "d\(d).bar\(k)"
+                return SlotTerms<L>(implemented: truth("\(p).implemented"), index: word("\(p).index"), io: truth("\(p).io"),
+                                    is64: truth("\(p).is64"), prefetchable: truth("\(p).prefetchable"), fixed: truth("\(p).fixed"),
+                                    resource: ResourceTerms(start: word("\(p).start"), size: word("\(p).size")))
+            })
+        }
+        let pageSize = l.word(1 << UInt64(pageShift))
+        let platform = PlatformTerms<L>(
+            pageSize: pageSize, pageShift: pageShift, msiIsolated: truth("platform.msi-isolated"),
+            allowUnsafeInterrupts: truth("platform.allow-unsafe-interrupts"), type1: truth("platform.backend-type1"),
+            iommufd: truth("platform.backend-iommufd"), spapr: truth("platform.backend-spapr"),
+            noiommu: truth("platform.backend-noiommu"), unalignedFixedAllowed: truth("platform.unaligned-fixed"))
+        let msix = MSIXTerms<L>(
+            present: truth("msix.present"), tableBIR: word("msix.table-bir"), tableOffset: word("msix.table-offset"),
+            tableSize: word("msix.table-size"), pbaBIR: word("msix.pba-bir"), pbaOffset: word("msix.pba-offset"),
+            pbaSize: word("msix.pba-size"))
+
+        func parent(_ device: DeviceTerms<L>) -> ResourceTerms<L> {
+            var start = host.start, size = host.size
+            for (k, b) in bridges.enumerated() {
+                let here = l.equal(device.upstream, l.word(UInt64(k + 1)))
+                start = l.ite(here, b.window.start, start)
+                size = l.ite(here, b.window.size, size)
+            }
+            return ResourceTerms(start: start, size: size)
+        }
+        func barTerms(_ s: SlotTerms<L>, memory: L.Truth) -> BARTerms<L> {
+            BARTerms(index: s.index, isMemory: memory, fixed: s.fixed, claimed: l.yes, resource: s.resource)
+        }
+        let owner = devices[target.device]
+        let bar = owner.slots[target.slot]
+        var neighbours: [NeighbourTerms<L>] = []
+        var sources: [(device: Int, slot: Int)?] = []
+        for (d, device) in devices.enumerated() {
+            let sameParent = l.equal(device.upstream, owner.upstream)
+            for (k, slot) in device.slots.enumerated() where (d, k) != (target.device, target.slot) {
+                let memory = l.and(device.present, slot.implemented, l.not(slot.io))
+                neighbours.append(NeighbourTerms(bar: barTerms(slot, memory: memory), sameDevice: l.truth(d == target.device),
+                                                 inParent: l.and(memory, sameParent)))
+                sources.append((d, k))
+            }
+        }
+        for (k, b) in bridges.enumerated() {
+            let onRootBus = l.equal(owner.upstream, l.word(0))
+            neighbours.append(NeighbourTerms(bar: BARTerms(index: l.word(0), isMemory: l.yes, fixed: l.no, claimed: l.yes,
+                                                           resource: b.window),
+                                             sameDevice: l.no, inParent: l.and(b.present, onRootBus)))
+            _ = k
+            sources.append(nil)
+        }
+        let situation = Situation(platform: platform, bar: barTerms(bar, memory: l.not(bar.io)), parent: parent(owner),
+                                  request: RequestTerms(offset: word("mmap.offset"), length: word("mmap.length")),
+                                  msix: msix, neighbours: neighbours)
+        return MachineTerms(bounds: bounds, host: host, devices: devices, bridges: bridges, target: target,
+                            situation: situation, neighbourSources: sources)
+    }
+}
+
+/// One way the invariant can fail on the machine, with the bits that make up its view.
+public struct ViewCase<L: Logic> {
+    /// 0: a foreign device's BAR is exposed; 1: the device's own MSI-X table in the mapped BAR;
+    /// 2: its MSI-X table in another BAR sharing a page; 3: bytes outside the BAR's pages.
+    public var family: Int
+    public var formula: L.Truth
+    public var bits: [L.Truth]
+    /// The neighbour of the situation the case is about, if any.
+    public var neighbour: Int?
+}
+
+/// A view as the solver sees it: the case family and its bits.
+public struct ViewKey: Hashable, Sendable, Comparable {
+    public var family: Int
+    public var bits: [Bool]
+
+    public static func < (a: ViewKey, b: ViewKey) -> Bool {
+        (a.family, a.bits.map { $0 ? 1 : 0 }.description) < (b.family, b.bits.map { $0 ? 1 : 0 }.description)
+    }
+}
+
+extension MachineTerms {
+    /// The parent window of device `d`: its upstream bridge's window, or the host window.
+    public func parent(of d: Int, _ l: L) -> ResourceTerms<L> {
+        var start = host.start, size = host.size
+        for (k, b) in bridges.enumerated() {
+            let here = l.equal(devices[d].upstream, l.word(UInt64(k + 1)))
+            start = l.ite(here, b.window.start, start)
+            size = l.ite(here, b.window.size, size)
+        }
+        return ResourceTerms(start: start, size: size)
+    }
+
+    /// Slot `k` of device `d` is a placed memory BAR.
+    public func isMemory(_ d: Int, _ k: Int, _ l: L) -> L.Truth {
+        l.and(devices[d].present, devices[d].slots[k].implemented, l.not(devices[d].slots[k].io))
+    }
+
+    /// The `resource_alignment` each device slot gets on each upstream (0 root, k + 1 bridge k).
+    func requestedAlignment(device d: Int, upstream u: Int) -> UInt64? {
+        guard let parameter = bounds.resourceAlignment, let shift = situation.platform.pageShift,
+              let page = PageSize(rawValue: 1 << UInt64(shift)) else { return nil }
+        let identity = ResourceAlignmentParameter.DeviceIdentity(
+            address: MachineNaming.functionAddress(slot: d, upstream: u), vendorID: MachineNaming.vendorID,
+            deviceID: MachineNaming.deviceID(slot: d), upstreamBridges: u == 0 ? [] : [MachineNaming.bridgeAddress(u - 1)])
+        return parameter.alignment(for: identity, pageSize: page)
+    }
+
+    /// What any valid allocator produces: windows and BARs inside their parents, siblings
+    /// disjoint, natural alignment (but for fixed/EA BARs where the platform allows), 1 MiB bridge
+    /// windows, 32-bit BARs below 4 GiB, distinct BAR indices with 64-bit BARs taking two, the
+    /// `resource_alignment` resize, and a well-formed MSI-X capability pointing at implemented BARs.
+    /// Plus symmetry breaking: devices, bridges and a device's slots are used in order.
+    public func allocatorFacts(_ l: L) -> L.Truth {
+        var facts: [L.Truth] = []
+        let b = bounds
+        func last(_ r: ResourceTerms<L>) -> L.Word { l.add(r.start, l.sub(r.size, l.word(1))) }
+        func placed(_ r: ResourceTerms<L>) -> L.Truth {
+            l.and(l.notEqual(r.size, l.word(0)), l.addsWithoutOverflow(r.start, l.sub(r.size, l.word(1))))
+        }
+        let mib = 20
+        facts.append(placed(host))
+        facts.append(l.lowBitsZero(host.start, bits: mib))
+        facts.append(l.lowBitsZero(host.size, bits: mib))
+        facts.append(l.greaterOrEqual(host.start, l.word(b.mmio.start)))
+        facts.append(l.lessOrEqual(last(host), l.word(b.mmio.end)))
+        let hostSpan = l.span(host)
+        for (k, bridge) in bridges.enumerated() {
+            let w = bridge.window
+            facts.append(placed(w))
+            facts.append(l.implies(bridge.present, l.and(l.lowBitsZero(w.start, bits: mib), l.lowBitsZero(w.size, bits: mib),
+                                                         l.contains(hostSpan, l.span(w)))))
+            if k > 0 { facts.append(l.implies(bridge.present, bridges[k - 1].present)) }
+            for other in bridges[(k + 1)...] {
+                facts.append(l.implies(l.and(bridge.present, other.present), l.not(l.overlaps(l.span(w), l.span(other.window)))))
+            }
+        }
+        let shift = situation.platform.pageShift ?? 12
+        let page = PageSize(rawValue: 1 << UInt64(shift)) ?? .kib4
+        _ = page
+        var memorySlots: [(d: Int, k: Int)] = []
+        var ioSlots: [(d: Int, k: Int)] = []
+        for (d, device) in devices.enumerated() {
+            if d == target.device { facts.append(device.present) }
+            if d > 0 { facts.append(l.implies(device.present, devices[d - 1].present)) }
+            facts.append(l.lessOrEqual(device.upstream, l.word(UInt64(bridges.count))))
+            for (k, bridge) in bridges.enumerated() {
+                facts.append(l.implies(l.equal(device.upstream, l.word(UInt64(k + 1))), bridge.present))
+            }
+            facts.append(l.implies(device.present, device.slots[0].implemented))
+            let parentSpan = l.span(parent(of: d, l))
+            for (k, slot) in device.slots.enumerated() {
+                let r = slot.resource
+                facts.append(placed(r))
+                if d == target.device && k == target.slot { facts.append(slot.implemented) }
+                facts.append(l.implies(slot.implemented, device.present))
+                if k > 0 && !(d == target.device && k - 1 == target.slot) && !(d == target.device && k == target.slot) {
+                    facts.append(l.implies(slot.implemented, device.slots[k - 1].implemented))
+                }
+                facts.append(l.lessOrEqual(slot.index, l.word(5)))
+                facts.append(l.implies(slot.is64, l.not(slot.io)))
+                facts.append(l.implies(slot.prefetchable, l.not(slot.io)))
+                facts.append(l.implies(slot.is64, l.lessOrEqual(slot.index, l.word(4))))
+                for (m, other) in device.slots.enumerated() where m != k {
+                    if m > k { facts.append(l.notEqual(slot.index, other.index)) }
+                    facts.append(l.implies(l.and(slot.implemented, slot.is64, other.implemented),
+                                           l.notEqual(other.index, l.add(slot.index, l.word(1)))))
+                }
+                // Memory BARs.
+                let memory = isMemory(d, k, l)
+                let unaligned = l.and(slot.fixed, situation.platform.unalignedFixedAllowed)
+                let sized = l.and(l.lessOrEqual(l.word(b.minBARSize), r.size), l.lessOrEqual(r.size, l.word(b.maxBARSize)))
+                var resized: [L.Truth] = []
+                for u in 0...bridges.count {
+                    // pci_request_resource_alignment() with resize (an explicit parameter): a BAR
+                    // smaller than the alignment becomes [0, align - 1], placed anew; firmware-fixed
+                    // resources are left alone ("ignoring requested alignment").
+                    guard let align = requestedAlignment(device: d, upstream: u) else { continue }
+                    let here = l.and(l.equal(device.upstream, l.word(UInt64(u))), l.not(slot.fixed))
+                    facts.append(l.implies(l.and(memory, here), l.greaterOrEqual(r.size, l.word(align))))
+                    resized.append(l.and(here, l.equal(r.size, l.word(align))))
+                }
+                let sizeOK = l.or([sized] + resized)
+                facts.append(l.implies(memory, l.and(
+                    sizeOK,
+                    l.contains(parentSpan, l.span(r)),
+                    l.implies(l.not(slot.is64), l.lessOrEqual(last(r), l.word(0xffff_ffff))),
+                    l.implies(unaligned, l.and(l.lowBitsZero(r.start, bits: 2), l.lowBitsZero(r.size, bits: 2))),
+                    l.implies(l.not(unaligned), l.naturallyAligned(r)))))
+                // I/O BARs: a 64 KiB port space of their own.
+                let io = l.and(device.present, slot.implemented, slot.io)
+                facts.append(l.implies(io, l.and(l.naturallyAligned(r), l.lessOrEqual(l.word(4), r.size),
+                                                 l.lessOrEqual(r.size, l.word(256)), l.lessOrEqual(last(r), l.word(0xffff)))))
+                memorySlots.append((d, k))
+                ioSlots.append((d, k))
+            }
+        }
+        // Siblings are disjoint: memory BARs under the same parent window, root-bus BARs and
+        // bridge windows, and all I/O BARs.
+        for (i, a) in memorySlots.enumerated() {
+            let ra = l.span(devices[a.d].slots[a.k].resource)
+            for other in memorySlots[(i + 1)...] {
+                let rb = l.span(devices[other.d].slots[other.k].resource)
+                let siblings = l.and(isMemory(a.d, a.k, l), isMemory(other.d, other.k, l),
+                                     l.equal(devices[a.d].upstream, devices[other.d].upstream))
+                facts.append(l.implies(siblings, l.not(l.overlaps(ra, rb))))
+                let bothIO = l.and(devices[a.d].present, devices[a.d].slots[a.k].implemented, devices[a.d].slots[a.k].io,
+                                   devices[other.d].present, devices[other.d].slots[other.k].implemented,
+                                   devices[other.d].slots[other.k].io)
+                facts.append(l.implies(bothIO, l.not(l.overlaps(ra, rb))))
+            }
+            for bridge in bridges {
+                let onRoot = l.and(isMemory(a.d, a.k, l), l.equal(devices[a.d].upstream, l.word(0)), bridge.present)
+                facts.append(l.implies(onRoot, l.not(l.overlaps(ra, l.span(bridge.window)))))
+            }
+        }
+        // MSI-X of the mmapped device: table and PBA in implemented memory BARs, inside them.
+        let m = situation.msix
+        let owner = devices[target.device]
+        for (bir, offset, size) in [(m.tableBIR, m.tableOffset, m.tableSize), (m.pbaBIR, m.pbaOffset, m.pbaSize)] {
+            let holders = owner.slots.indices.map { k in
+                l.and(isMemory(target.device, k, l), l.equal(owner.slots[k].index, bir),
+                      l.lessOrEqual(l.add(offset, size), owner.slots[k].resource.size))
+            }
+            facts.append(l.implies(m.present, l.or(holders)))
+        }
+        _ = ioSlots
+        return l.and(facts)
+    }
+
+    /// The invariant's violation cases on the machine, each with its view bits. A case about a
+    /// neighbour holds only when that neighbour is a placed memory BAR (never a bridge window:
+    /// windows pass addresses on; they are not a device's registers).
+    public func viewCases(_ invariant: Invariant, _ l: L) -> [ViewCase<L>] {
+        let s = situation
+        let cases = invariant.violationCases(s, l)
+        let subpage = s.isSubpage(l)
+        let aligned = l.isPageAligned(s.bar.resource.start, s.platform)
+        var out: [ViewCase<L>] = []
+        for (i, c) in cases.enumerated() {
+            let neighbour = invariant.firstNeighbourCase.flatMap { i >= $0 ? i - $0 : nil }
+            var formula = c.exact
+            if let neighbour {
+                let guardTerm = neighbourSources[neighbour] == nil ? l.no : s.neighbours[neighbour].bar.isMemory
+                formula = l.and(formula, guardTerm)
+            }
+            switch invariant {
+            case .pageExclusive:
+                guard let neighbour, let source = neighbourSources[neighbour] else { continue }
+                let n = s.neighbours[neighbour]
+                let slot = devices[source.device].slots[source.slot]
+                out.append(ViewCase(family: 0, formula: formula,
+                                    bits: [subpage, aligned, slot.is64, slot.prefetchable, n.inParent,
+                                           l.less(s.bar.resource.start, n.bar.resource.start)],
+                                    neighbour: neighbour))
+            case .msixNeedsFiltering:
+                if let neighbour {
+                    guard neighbourSources[neighbour] != nil else { continue }
+                    let n = s.neighbours[neighbour]
+                    out.append(ViewCase(family: 2, formula: formula,
+                                        bits: [subpage, aligned, l.less(s.bar.resource.start, n.bar.resource.start)],
+                                        neighbour: neighbour))
+                } else {
+                    let inPage = l.sub(s.bar.resource.start, l.pageDown(s.bar.resource.start, s.platform))
+                    let onFirstPage = l.less(l.add(inPage, s.msix.tableOffset), s.platform.pageSize)
+                    out.append(ViewCase(family: 1, formula: formula, bits: [subpage, aligned, onFirstPage], neighbour: nil))
+                }
+            case .mmapWithinBAR:
+                let x = s.exposed(l)
+                out.append(ViewCase(family: 3, formula: formula,
+                                    bits: [subpage, aligned, l.less(x.first, l.pageDown(s.bar.resource.start, s.platform))],
+                                    neighbour: nil))
+            }
+        }
+        return out
+    }
+
+    /// The violation, restricted to cases whose view is not in `blocked` (and, when `only` is
+    /// given, to that view).
+    public func violation(_ invariant: Invariant, blocked: [ViewKey] = [], only: ViewKey? = nil, _ l: L) -> L.Truth {
+        func matches(_ c: ViewCase<L>, _ key: ViewKey) -> L.Truth {
+            guard c.family == key.family, c.bits.count == key.bits.count else { return l.no }
+            return l.and(zip(c.bits, key.bits).map { $1 ? $0 : l.not($0) })
+        }
+        return l.or(viewCases(invariant, l).map { c in
+            var parts = [c.formula]
+            parts += blocked.map { l.not(matches(c, $0)) }
+            if let only { parts.append(matches(c, only)) }
+            return l.and(parts)
+        })
+    }
+}
+
+extension ViewKey {
+    /// The view in words, for the policy the counterexample was found under.
+    public func view(policy: Policy) -> CounterexampleView {
+        let has = Set(policy.clauses.map(\.rule))
+        func id(_ rule: Rule) -> String { "\(policy.name).\(rule.rawValue)" }
+        let subpage = bits[0], aligned = bits[1]
+        let requestClause = has.contains(.requestWithinRoundedBAR) ? id(.requestWithinRoundedBAR)
+            : has.contains(.requestWithinBAR) ? id(.requestWithinBAR) : "no clause bounds the request"
+        var clause = requestClause
+        if subpage {
+            if has.contains(.subpageReservation) { clause = id(.subpageReservation) }
+            else if has.contains(.subpageStartAligned) { clause = id(.subpageStartAligned) }
+        }
+        if family == 1 || family == 2, has.contains(.msixTableExcludedUnlessFiltered) {
+            clause = id(.msixTableExcludedUnlessFiltered)
+        }
+        let barClass = "\(aligned ? "page-aligned" : "mid-page") \(subpage ? "sub-page" : "page-or-larger") BAR"
+        switch family {
+        case 0:
+            let kind = "\(bits[2] ? "64-bit" : "32-bit")\(bits[3] ? " prefetchable" : "") BAR of another device"
+                + (bits[4] ? " on the same bus" : " under another window")
+            return CounterexampleView(clause: clause, foreignKind: kind,
+                                      pageOffsetClass: "\(barClass), foreign bytes \(bits[5] ? "after" : "before") it")
+        case 1:
+            return CounterexampleView(clause: clause, foreignKind: "the device's own MSI-X table, in the mapped BAR",
+                                      pageOffsetClass: "\(barClass), table \(bits[2] ? "on the mapping's first page" : "beyond its first page")")
+        case 2:
+            return CounterexampleView(clause: clause, foreignKind: "the device's MSI-X table, in another of its BARs",
+                                      pageOffsetClass: "\(barClass), table BAR \(bits[2] ? "after" : "before") it")
+        default:
+            return CounterexampleView(clause: clause, foreignKind: "bytes outside the BAR's own pages",
+                                      pageOffsetClass: "\(barClass), exposed \(bits[2] ? "before" : "after") its pages")
+        }
+    }
+}

@@ -173,46 +173,11 @@ public enum HostAudit {
                          pciRanges: Set<ClosedRange<UInt64>>, iomem: ResourceTree, options: AuditOptions,
                          file: String?) -> BARAudit {
         let page = options.pageSize
-        let extent = page.pageDown(target.start)...(page.pageUp(target.end &+ 1) &- 1)
-        // Only same-device resources and those on the BAR's pages can change the answer for an
-        // mmap of the whole BAR; leaving the rest out keeps a large host linear per BAR.
-        var neighbours = placed.filter { n in
-            n != target && (n.owner == device.address || n.isMemory && n.start <= extent.upperBound && extent.lowerBound <= n.end)
-        }
-        neighbours += PlacedResource.platformNodes(near: target, extent: extent, iomem: iomem, pciRanges: pciRanges)
-
-        var assignment = Assignment()
-        func put(_ prefix: String, _ r: PlacedResource) {
-            assignment.words["\(prefix).start"] = r.start
-            assignment.words["\(prefix).size"] = r.size
-            assignment.words["\(prefix).index"] = UInt64(r.index)
-            assignment.truths["\(prefix).memory"] = r.isMemory
-            assignment.truths["\(prefix).fixed"] = r.fixed
-            assignment.truths["\(prefix).claimed"] = r.claimed
-        }
-        put("bar", target)
-        // iomem_resource itself spans all 2^64 addresses: start 0, size 2^64 wraps to 0, and the
-        // span's last byte `start + size - 1` wraps to 2^64 - 1, as the rules compute it.
-        assignment.words["parent.start"] = target.parent?.start ?? 0
-        assignment.words["parent.size"] = target.parent.map { $0.end &- $0.start &+ 1 } ?? 0
-        assignment.words["mmap.offset"] = 0
-        assignment.words["mmap.length"] = page.pageUp(target.size)
-        if let msix = device.msix {
-            assignment.truths["msix.present"] = true
-            assignment.words["msix.table-bir"] = UInt64(msix.tableBIR)
-            assignment.words["msix.table-offset"] = UInt64(msix.tableOffset)
-            assignment.words["msix.table-size"] = msix.tableSize
-            assignment.words["msix.pba-bir"] = UInt64(msix.pbaBIR)
-            assignment.words["msix.pba-offset"] = UInt64(msix.pbaOffset)
-            assignment.words["msix.pba-size"] = msix.pbaSize
-        }
-        for (i, n) in neighbours.enumerated() {
-            put("other\(i)", n)
-            assignment.truths["other\(i).same-device"] = n.owner == device.address
-            assignment.truths["other\(i).in-parent"] = n.parent == target.parent
-        }
-        assignment.truths["platform.backend-type1"] = true
-        assignment.truths["platform.allow-unsafe-interrupts"] = options.allowUnsafeInterrupts
+        let (initial, neighbours) = mmapAssignment(
+            target, device: device, placed: placed, pciRanges: pciRanges, iomem: iomem, pageSize: page,
+            offset: 0, length: page.pageUp(target.size), allowUnsafeInterrupts: options.allowUnsafeInterrupts,
+            backend: .type1)
+        var assignment = initial
 
         let l = Concrete()
         var verdicts: [BARVerdict] = []
@@ -247,6 +212,67 @@ public enum HostAudit {
                         exposedStart: exposed.first, exposedEnd: exposed.last, foreign: foreign,
                         msixTableExposed: tableExposed, msixPBAExposed: pbaExposed, verdicts: verdicts,
                         file: file, line: SysfsResourceFile.lineNumber(ofResource: target.index))
+    }
+
+    /// The assignment the rules read for one mmap of `target` (`offset` and `length` as vfio-pci
+    /// receives them: `pgoff << PAGE_SHIFT` and `vm_end - vm_start`), with every resource that can
+    /// change the answer as a neighbour: the device's other resources, and every memory resource on
+    /// the BAR's pages or on the exposed bytes. `platform.msi-isolated` is left for the caller.
+    static func mmapAssignment(_ target: PlacedResource, device: PCIDevice, placed: [PlacedResource],
+                               pciRanges: Set<ClosedRange<UInt64>>, iomem: ResourceTree, pageSize page: PageSize,
+                               offset: UInt64, length: UInt64, allowUnsafeInterrupts: Bool,
+                               backend: Backend) -> (Assignment, [PlacedResource]) {
+        var extent = page.pageDown(target.start)...(page.pageUp(target.end &+ 1) &- 1)
+        // A request past the BAR (refused or not) exposes bytes off the BAR's pages; its resources
+        // must be neighbours too. For an mmap of the whole BAR the exposed bytes lie inside `extent`.
+        let exposedFirst = page.pageDown(target.start) &+ offset
+        let exposedLast = exposedFirst &+ (length &- 1)
+        if length > 0, exposedFirst <= exposedLast {
+            extent = min(extent.lowerBound, exposedFirst)...max(extent.upperBound, exposedLast)
+        }
+        // Only same-device resources and those on these bytes can change the answer; leaving the
+        // rest out keeps a large host linear per BAR.
+        var neighbours = placed.filter { n in
+            n != target && (n.owner == device.address || n.isMemory && n.start <= extent.upperBound && extent.lowerBound <= n.end)
+        }
+        neighbours += PlacedResource.platformNodes(near: target, extent: extent, iomem: iomem, pciRanges: pciRanges)
+
+        var assignment = Assignment()
+        func put(_ prefix: String, _ r: PlacedResource) {
+            assignment.words["\(prefix).start"] = r.start
+            assignment.words["\(prefix).size"] = r.size
+            assignment.words["\(prefix).index"] = UInt64(r.index)
+            assignment.truths["\(prefix).memory"] = r.isMemory
+            assignment.truths["\(prefix).fixed"] = r.fixed
+            assignment.truths["\(prefix).claimed"] = r.claimed
+        }
+        put("bar", target)
+        // iomem_resource itself spans all 2^64 addresses: start 0, size 2^64 wraps to 0, and the
+        // span's last byte `start + size - 1` wraps to 2^64 - 1, as the rules compute it.
+        assignment.words["parent.start"] = target.parent?.start ?? 0
+        assignment.words["parent.size"] = target.parent.map { $0.end &- $0.start &+ 1 } ?? 0
+        assignment.words["mmap.offset"] = offset
+        assignment.words["mmap.length"] = length
+        if let msix = device.msix {
+            assignment.truths["msix.present"] = true
+            assignment.words["msix.table-bir"] = UInt64(msix.tableBIR)
+            assignment.words["msix.table-offset"] = UInt64(msix.tableOffset)
+            assignment.words["msix.table-size"] = msix.tableSize
+            assignment.words["msix.pba-bir"] = UInt64(msix.pbaBIR)
+            assignment.words["msix.pba-offset"] = UInt64(msix.pbaOffset)
+            assignment.words["msix.pba-size"] = msix.pbaSize
+        }
+        for (i, n) in neighbours.enumerated() {
+            put("other\(i)", n)
+            assignment.truths["other\(i).same-device"] = n.owner == device.address
+            assignment.truths["other\(i).in-parent"] = n.parent == target.parent
+        }
+        assignment.truths["platform.backend-type1"] = backend == .type1
+        assignment.truths["platform.backend-iommufd"] = backend == .iommufd
+        assignment.truths["platform.backend-spapr"] = backend == .spapr
+        assignment.truths["platform.backend-noiommu"] = backend == .noiommu
+        assignment.truths["platform.allow-unsafe-interrupts"] = allowUnsafeInterrupts
+        return (assignment, neighbours)
     }
 }
 

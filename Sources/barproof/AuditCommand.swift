@@ -24,11 +24,14 @@ struct AuditCommand: ParsableCommand {
     @Option(name: .customLong("sysfs"), help: "A directory laid out like / (sys/bus/pci/devices, proc/iomem).")
     var root: String?
 
-    @Argument(help: "A snapshot written by `barproof snapshot` (instead of --sysfs).")
+    @Argument(help: "A snapshot written by `barproof snapshot`, or a fixture's topology.json (instead of --sysfs).")
     var snapshot: String?
 
     @Option(help: "The policy: legacy, rfc-v4 or mainline.")
     var policy: String = "mainline"
+
+    @Option(name: .customLong("drop"), help: "A clause to remove from the policy (repeatable), e.g. subpage-reservation.")
+    var drop: [String] = []
 
     @Option(name: .customLong("page-size"), help: "Page size in bytes (default: the snapshot's, else this machine's); same placement.")
     var pageSize: UInt64?
@@ -44,9 +47,11 @@ struct AuditCommand: ParsableCommand {
 
     func run() throws {
         try guarded {
-            guard let policy = Policy.named(policy) else {
+            guard let named = Policy.named(policy) else {
                 throw UsageError(message: "unknown policy '\(policy)'; known: \(Policy.all.map(\.name).joined(separator: ", "))")
             }
+            let policy: Policy
+            do { policy = try named.removing(drop) } catch { throw UsageError(message: "\(error)") }
             guard let isolation = MSIIsolation(rawValue: msiIsolated) else {
                 throw UsageError(message: "--msi-isolated takes yes, no or unknown, not '\(msiIsolated)'")
             }
@@ -59,11 +64,19 @@ struct AuditCommand: ParsableCommand {
                 files = directory
                 describe = directory.path
             case let (nil, path?):
+                // A fixture's topology.json (schema barproof-topology/1) embeds the snapshot of its tree.
+                struct Schema: Decodable { var schema: String }
+                struct Fixture: Decodable { var snapshot: Snapshot }
                 let loaded: Snapshot
                 do {
-                    loaded = try JSONDecoder().decode(Snapshot.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+                    let data = try Data(contentsOf: URL(fileURLWithPath: path))
+                    if try JSONDecoder().decode(Schema.self, from: data).schema == TopologyDocument.schemaName {
+                        loaded = try JSONDecoder().decode(Fixture.self, from: data).snapshot
+                    } else {
+                        loaded = try JSONDecoder().decode(Snapshot.self, from: data)
+                    }
                 } catch {
-                    printError("\(path): not a barproof snapshot: \(error)")
+                    printError("\(path): not a barproof snapshot or topology: \(error)")
                     return Exit.badInput
                 }
                 guard loaded.schema == Snapshot.schemaName else {
@@ -141,38 +154,6 @@ extension AuditReport {
             }
         }
         return out
-    }
-}
-
-/// ``SysfsFiles`` over a directory of the file system: the only place the audit touches files.
-struct DirectoryFiles: SysfsFiles {
-    var root: String
-
-    func path(_ relative: String) -> String {
-        root.hasSuffix("/") ? root + relative : root + "/" + relative
-    }
-
-    func contents(of relative: String) throws -> [UInt8]? {
-        let path = path(relative)
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        // sysfs reports a size of 4096 for every attribute; read until EOF rather than trusting it.
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw CocoaError(.fileReadNoPermission, userInfo: [NSFilePathErrorKey: path])
-        }
-        defer { try? handle.close() }
-        return [UInt8](try handle.readToEnd() ?? Data())
-    }
-
-    func linkTarget(of relative: String) -> String? {
-        try? FileManager.default.destinationOfSymbolicLink(atPath: path(relative))
-    }
-
-    func entries(of relative: String) throws -> [String]? {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path(relative), isDirectory: &isDirectory), isDirectory.boolValue else {
-            return nil
-        }
-        return try FileManager.default.contentsOfDirectory(atPath: path(relative))
     }
 }
 

@@ -1,0 +1,175 @@
+import Foundation
+import PCIModel
+import Prover
+import VFIORules
+
+/// Writes a ``TopologyCounterexample`` as a fixture folder that real tools read:
+///
+/// - `topology.json`: the counterexample and the rendered files, schema `barproof-topology/1`
+///   (``TopologyDocument``); `barproof audit topology.json` audits it;
+/// - `sys/bus/pci/devices/<bdf>/{resource,config,vendor,device,class}` and `proc/iomem`, in the
+///   kernel's formats; `barproof audit --sysfs <folder>` audits it;
+/// - `memory-map.svg` (``MemoryMapSVG``);
+/// - `README.md`: what is violated, through which clause, and the commands that reproduce it.
+///
+/// Rendering (``files(for:)``) is pure; ``write(_:to:)`` puts the files into a temporary folder
+/// beside the target and renames it into place, so a failed write leaves nothing half-written
+/// (and an existing folder of that name untouched).
+public struct FixtureWriter: Sendable {
+    /// The spec the counterexample came from, for the `barproof search` command in the README.
+    public var specPath: String?
+    /// The check (`--check ID`) within that spec.
+    public var checkID: String?
+
+    public init(specPath: String? = nil, checkID: String? = nil) {
+        self.specPath = specPath
+        self.checkID = checkID
+    }
+
+    public static let topologyFile = "topology.json"
+    public static let svgFile = "memory-map.svg"
+    public static let readmeFile = "README.md"
+
+    /// The folder's files by relative path.
+    ///
+    /// - Throws: ``FixtureError`` when the topology could not come from a real allocator
+    ///   (`placementProblems()`), cannot be encoded in config space, or does not hold the target
+    ///   or foreign BAR.
+    public func files(for cx: TopologyCounterexample) throws(FixtureError) -> [String: [UInt8]] {
+        let t = cx.topology
+        let problems = t.placementProblems() + t.encodingProblems()
+        guard problems.isEmpty else {
+            throw FixtureError("the topology cannot be written as a fixture: " + problems.joined(separator: "; "))
+        }
+        guard let target = t.function(cx.target.function)?.bar(cx.target.index), target.kind.isMemory else {
+            throw FixtureError("the topology has no memory BAR \(cx.target)")
+        }
+        if let foreign = cx.foreign, t.function(foreign.function)?.bar(foreign.index) == nil {
+            throw FixtureError("the topology has no BAR \(foreign)")
+        }
+        guard PageSize(rawValue: cx.platform.pageSize) != nil, cx.platform.pageSize == t.pageSize else {
+            throw FixtureError("page size \(cx.platform.pageSize) (topology \(t.pageSize)) is not a power of two from 4 KiB to 1 GiB, or they differ")
+        }
+        var files = t.sysfsFiles()
+        let document = TopologyDocument(
+            schema: TopologyDocument.schemaName, counterexample: cx, summary: summary(cx, target: target),
+            reproduce: .init(audit: auditCommand(cx, sysfs: false), auditWholeBAR: auditAsksTheSameQuestion(cx),
+                             search: searchCommand),
+            snapshot: snapshot(of: files, pageSize: t.pageSize))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        do {
+            files[Self.topologyFile] = Array(try encoder.encode(document)) + Array("\n".utf8)
+        } catch {
+            throw FixtureError("cannot encode \(Self.topologyFile): \(error)")
+        }
+        files[Self.svgFile] = Array(MemoryMapSVG.render(cx).utf8)
+        files[Self.readmeFile] = Array(readme(cx, target: target).utf8)
+        return files
+    }
+
+    /// Renders the fixture and writes it to `folder` (created with its parents; replaced when it
+    /// exists). The files go to a hidden temporary folder beside it first, then one rename.
+    public func write(_ cx: TopologyCounterexample, to folder: URL) throws {
+        let rendered = try files(for: cx)
+        let fm = FileManager.default
+        let parent = folder.deletingLastPathComponent()
+        try fm.createDirectory(at: parent, withIntermediateDirectories: true)
+        let nonce = "\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)"
+        let staging = parent.appendingPathComponent(".\(folder.lastPathComponent).\(nonce).tmp")
+        do {
+            for (path, bytes) in rendered.sorted(by: { $0.key < $1.key }) {
+                let url = staging.appendingPathComponent(path)
+                try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try Data(bytes).write(to: url)
+            }
+            if fm.fileExists(atPath: folder.path) {
+                let old = parent.appendingPathComponent(".\(folder.lastPathComponent).\(nonce).old")
+                try fm.moveItem(at: folder, to: old)
+                do {
+                    try fm.moveItem(at: staging, to: folder)
+                } catch {
+                    try? fm.moveItem(at: old, to: folder)
+                    throw error
+                }
+                try? fm.removeItem(at: old)
+            } else {
+                try fm.moveItem(at: staging, to: folder)
+            }
+        } catch {
+            try? fm.removeItem(at: staging)
+            throw error
+        }
+    }
+
+    // MARK: Commands
+
+    /// `barproof audit` asks the counterexample's question when the request maps the whole BAR
+    /// and the backend is type1 (the audit assumes both).
+    func auditAsksTheSameQuestion(_ cx: TopologyCounterexample) -> Bool {
+        cx.mapsWholeBAR && cx.platform.backend == .type1
+    }
+
+    /// The `barproof audit` command line, run in the fixture folder.
+    func auditCommand(_ cx: TopologyCounterexample, sysfs: Bool) -> String {
+        var words = ["barproof", "audit", "--policy", cx.policyName]
+        for clause in cx.removedClauses { words += ["--drop", clause] }
+        words += ["--page-size", String(cx.platform.pageSize), "--msi-isolated", cx.platform.msiIsolated ? "yes" : "no"]
+        if cx.platform.allowUnsafeInterrupts { words.append("--allow-unsafe-interrupts") }
+        words += sysfs ? ["--sysfs", "."] : [Self.topologyFile]
+        return words.joined(separator: " ")
+    }
+
+    var searchCommand: String? {
+        guard let specPath else { return nil }
+        var words = ["barproof", "search", shellQuoted(specPath)]
+        if let checkID { words += ["--check", shellQuoted(checkID)] }
+        return words.joined(separator: " ")
+    }
+
+    // MARK: topology.json
+
+    func summary(_ cx: TopologyCounterexample, target: Topology.PlacedBAR) -> TopologyDocument.Summary {
+        let page = cx.platform.pageSize
+        var pages: [String] = []
+        var p = cx.exposed.start & ~(page - 1)
+        while p <= cx.exposed.end && pages.count < 64 {
+            pages.append("\(hexText(p))-\(hexText(p + (page - 1)))")
+            if p > UInt64.max - page { break }
+            p += page
+        }
+        return .init(
+            invariant: cx.invariant.rawValue, statement: cx.invariant.statement, policy: cx.policy,
+            target: "\(cx.target) (\(target.kind.rawValue)\(target.prefetchable ? " prefetchable" : "")\(target.fixed ? " fixed" : ""), \(sizeText(target.size)) at \(hexText(target.start))-\(hexText(target.end)))",
+            request: "offset \(hexText(cx.requestOffset)), length \(hexText(cx.requestLength))",
+            exposed: "\(hexText(cx.exposed.start))-\(hexText(cx.exposed.end))", pages: pages,
+            foreign: cx.foreign.map { f in
+                let bar = cx.topology.function(f.function)?.bar(f.index)
+                return bar.map { "\(f) (\($0.kind.rawValue), \(sizeText($0.size)) at \(hexText($0.start))-\(hexText($0.end)))" } ?? f.description
+            },
+            allowedThrough: cx.view.clause)
+    }
+
+    func snapshot(of files: [String: [UInt8]], pageSize: UInt64) -> SnapshotDocument {
+        var devices: [String: SnapshotDocument.Device] = [:]
+        let prefix = "sys/bus/pci/devices/"
+        let names = Set(files.keys.filter { $0.hasPrefix(prefix) }.compactMap { $0.dropFirst(prefix.count).split(separator: "/").first.map(String.init) })
+        func text(_ path: String) -> String? { files[path].map { String(decoding: $0, as: UTF8.self) } }
+        for name in names {
+            let directory = prefix + name
+            devices[name] = .init(resource: text("\(directory)/resource") ?? "",
+                                  config: (files["\(directory)/config"] ?? []).map { paddedHex(UInt64($0), 2) }.joined(),
+                                  vendor: text("\(directory)/vendor"), device: text("\(directory)/device"),
+                                  class: text("\(directory)/class"))
+        }
+        return SnapshotDocument(schema: SnapshotDocument.schemaName, pageSize: pageSize, kernelParameters: [],
+                                iomem: text("proc/iomem") ?? "", devices: devices)
+    }
+}
+
+/// `word` as one shell word: unchanged when it holds only safe characters, else single-quoted.
+func shellQuoted(_ word: String) -> String {
+    let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=+,@")
+    if !word.isEmpty && word.allSatisfy(safe.contains) { return word }
+    return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}

@@ -1,0 +1,258 @@
+import PCIModel
+import Prover
+import VFIORules
+
+/// `memory-map.svg`: the pages around a counterexample's violation, drawn as plain SVG 1.1 with no
+/// external resources and a fixed layout, so the same counterexample always gives the same bytes.
+///
+/// Layout: a horizontal address axis over the exposed range rounded out to pages plus one page of
+/// context on each side; one row per parent window and per memory BAR on those pages, each BAR a
+/// box coloured by its device; the mmapped (exposed) range as a dashed outline over every row and
+/// a row of its own; the foreign bytes it exposes (another device's BAR, the MSI-X table, bytes
+/// past the BAR) hatched red; page boundaries with their addresses; a title with the invariant,
+/// the policy and the page size; a legend. Widths are linear in address, but no box is drawn
+/// narrower than ``minimumBoxWidth`` so that a 16-byte MSI-X table in a 64 KiB page stays visible.
+public enum MemoryMapSVG {
+    public static let width = 1000
+    static let labelColumn = 250.0
+    static let rightMargin = 20.0
+    static let rowHeight = 24.0
+    static let rowGap = 8.0
+    public static let minimumBoxWidth = 3.0
+    /// One colour per device, in address order of the devices drawn.
+    static let palette = ["#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#9c755f", "#bab0ac"]
+
+    struct Row {
+        var label: String
+        var boxes: [Box]
+    }
+
+    struct Box {
+        var start: UInt64
+        var end: UInt64
+        var fill: String
+        var stroke: String
+        var dashed = false
+    }
+
+    public static func render(_ cx: TopologyCounterexample) -> String {
+        let t = cx.topology
+        let page = max(cx.platform.pageSize, 1)
+        let pageMask = ~(page &- 1)
+        let exposedFirst = cx.exposed.start & pageMask
+        let exposedLastPage = cx.exposed.end & pageMask
+        // One page of context each side, kept inside 0...2^64 - 1.
+        let viewStart = exposedFirst >= page ? exposedFirst - page : exposedFirst
+        let lastPage = exposedLastPage <= UInt64.max - page ? exposedLastPage + page : exposedLastPage
+        let viewEnd = lastPage &+ (page - 1)  // inclusive; lastPage + page - 1 never wraps (page-aligned)
+        let span = Double(viewEnd - viewStart) + 1
+        let x0 = labelColumn, x1 = Double(width) - rightMargin
+        func x(_ address: UInt64) -> Double { x0 + (Double(address - viewStart) / span) * (x1 - x0) }
+        func xEnd(_ last: UInt64) -> Double { last >= viewEnd ? x1 : x(last + 1) }
+        func clip(_ start: UInt64, _ end: UInt64) -> (UInt64, UInt64)? {
+            let s = max(start, viewStart), e = min(end, viewEnd)
+            return s <= e ? (s, e) : nil
+        }
+
+        // Devices with a memory BAR in view, in address order, each with its colour.
+        let shownFunctions = t.functions.sorted { $0.address < $1.address }.filter { f in
+            f.bars.contains { $0.kind.isMemory && $0.size > 0 && clip($0.start, $0.end) != nil }
+        }
+        var colour: [PCIAddress: String] = [:]
+        for (i, f) in shownFunctions.enumerated() { colour[f.address] = palette[i % palette.count] }
+
+        var rows: [Row] = []
+        // Parent windows in view, outermost first.
+        var windows: [(String, Topology.Window)] = [("PCI Bus \(paddedHex(UInt64(t.functions.first?.address.domain ?? 0), 4)):00 (host window)", t.hostWindow)]
+        for b in t.bridges.sorted(by: { $0.address < $1.address }) {
+            windows.append(("PCI Bus \(paddedHex(UInt64(b.address.domain), 4)):\(paddedHex(UInt64(b.secondaryBus), 2)) (bridge \(b.address))", b.window))
+        }
+        for (name, w) in windows where clip(w.start, w.end) != nil {
+            rows.append(Row(label: name, boxes: [Box(start: w.start, end: w.end, fill: "#eeeeee", stroke: "#999999")]))
+        }
+        var bars: [(Topology.Function, Topology.PlacedBAR)] = []
+        for f in shownFunctions {
+            for bar in f.bars where bar.kind.isMemory && bar.size > 0 && clip(bar.start, bar.end) != nil { bars.append((f, bar)) }
+        }
+        bars.sort { ($0.1.start, $0.0.address, $0.1.index) < ($1.1.start, $1.0.address, $1.1.index) }
+        var hatched: [(row: Int, start: UInt64, end: UInt64)] = []
+        var tables: [(row: Int, start: UInt64, end: UInt64)] = []
+        for (f, bar) in bars {
+            let isTarget = f.address == cx.target.function && bar.index == cx.target.index
+            let role = isTarget ? " (mmapped)" : (cx.foreign.map { $0.function == f.address && $0.index == bar.index } ?? false) ? " (foreign)" : ""
+            let label = "\(f.address) BAR \(bar.index) \(bar.kind.rawValue) \(sizeText(bar.size))\(role)"
+            let fill = colour[f.address] ?? palette[0]
+            rows.append(Row(label: label, boxes: [Box(start: bar.start, end: bar.end, fill: fill, stroke: isTarget ? "#000000" : "#333333")]))
+            let row = rows.count - 1
+            if let msix = f.msix, msix.tableBIR == bar.index, UInt64(msix.tableOffset) < bar.size {
+                let first = bar.start + UInt64(msix.tableOffset)
+                let last = min(bar.end, first &+ (msix.tableSize - 1))
+                tables.append((row, first, last))
+                if cx.invariant == .msixNeedsFiltering && f.address == cx.target.function,
+                   let (s, e) = overlap(first, last, cx.exposed.start, cx.exposed.end) {
+                    hatched.append((row, s, e))
+                }
+            }
+            if cx.invariant == .pageExclusive && f.address != cx.target.function,
+               let (s, e) = overlap(bar.start, bar.end, cx.exposed.start, cx.exposed.end) {
+                hatched.append((row, s, e))
+            }
+        }
+        rows.append(Row(label: "mmap \(hexText(cx.requestOffset))+\(hexText(cx.requestLength)) (exposed)",
+                        boxes: [Box(start: cx.exposed.start, end: cx.exposed.end, fill: "#ffffff", stroke: "#000000", dashed: true)]))
+        let exposedRow = rows.count - 1
+        if cx.invariant == .mmapWithinBAR, let bar = t.function(cx.target.function)?.bar(cx.target.index) {
+            let first = bar.start & pageMask
+            let last = (bar.end & pageMask) &+ (page - 1)
+            if cx.exposed.start < first { hatched.append((exposedRow, cx.exposed.start, min(cx.exposed.end, first - 1))) }
+            if cx.exposed.end > last { hatched.append((exposedRow, max(cx.exposed.start, last + 1), cx.exposed.end)) }
+        }
+
+        // Vertical geometry.
+        let titleY = 30.0, subtitleY = 50.0, axisLabelY = 78.0
+        let rowsTop = 92.0
+        func rowY(_ i: Int) -> Double { rowsTop + Double(i) * (rowHeight + rowGap) }
+        let rowsBottom = rowY(rows.count) - rowGap
+        var legend: [(swatch: String?, text: String)] = []
+        for f in shownFunctions {
+            let barsText = f.bars.filter { $0.kind.isMemory && $0.size > 0 }.map { bar in
+                "BAR \(bar.index) \(hexText(bar.start))-\(hexText(bar.end))"
+            }.joined(separator: ", ")
+            legend.append((colour[f.address], "\(f.address) [\(paddedHex(UInt64(f.vendorID), 4)):\(paddedHex(UInt64(f.deviceID), 4))]: \(barsText)"))
+        }
+        legend.append(("exposed", "dashed outline: the bytes the allowed mmap exposes, \(hexText(cx.exposed.start))-\(hexText(cx.exposed.end))"))
+        legend.append(("hatch", hatchedMeaning(cx)))
+        if !tables.isEmpty { legend.append(("table", "dark stripe: the MSI-X table")) }
+        legend.append((nil, "Widths are linear in address over \(hexText(viewStart))-\(hexText(viewEnd)); a box narrower than \(Int(minimumBoxWidth)) px is drawn \(Int(minimumBoxWidth)) px wide."))
+        let legendTop = rowsBottom + 36
+        let height = Int(legendTop + Double(legend.count) * 20 + 16)
+
+        var svg = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" font-family="monospace" font-size="12">
+
+            """
+        let title = "\(cx.invariant.rawValue) violated: \(cx.policy), \(sizeText(page)) pages"
+        svg += "<title>\(xmlEscaped(title))</title>\n"
+        svg += """
+            <defs>
+            <pattern id="foreign" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)">
+            <rect x="0" y="0" width="6" height="6" fill="#ffd6d6"/>
+            <line x1="0" y1="0" x2="0" y2="6" stroke="#d00000" stroke-width="3"/>
+            </pattern>
+            </defs>
+            <rect x="0" y="0" width="\(width)" height="\(height)" fill="#ffffff"/>
+
+            """
+        svg += text(10, titleY, title, size: 16, bold: true)
+        var subtitle = "\(cx.target) mmapped"
+        if let foreign = cx.foreign { subtitle += "; exposes \(foreign)" }
+        subtitle += "; allowed through \(cx.view.clause)"
+        svg += text(10, subtitleY, subtitle, size: 12)
+
+        // Page boundaries: every page when there are few, else a stride with labels 120 px apart.
+        let pages = (viewEnd - viewStart) / page + 1
+        let pixelsPerPage = (x1 - x0) / Double(pages)
+        let labelStride = max(UInt64(1), UInt64((120.0 / pixelsPerPage).rounded(.up)))
+        let lineStride = pages > 256 ? labelStride : 1
+        var boundary: UInt64 = 0
+        while boundary <= pages {
+            let address = viewStart &+ boundary &* page
+            let bx = boundary == pages ? x1 : x(address)
+            if boundary % lineStride == 0 || boundary == pages {
+                svg += "<line x1=\"\(fmt(bx))\" y1=\"\(fmt(axisLabelY + 4))\" x2=\"\(fmt(bx))\" y2=\"\(fmt(rowsBottom + 6))\" stroke=\"#bbbbbb\" stroke-width=\"1\"/>\n"
+            }
+            if boundary % labelStride == 0 && boundary < pages {
+                svg += text(bx + 2, axisLabelY, hexText(address), size: 10, fill: "#555555")
+            }
+            boundary += 1
+        }
+
+        for (i, row) in rows.enumerated() {
+            let y = rowY(i)
+            svg += text(10, y + rowHeight * 0.68, row.label, size: 11)
+            for box in row.boxes {
+                guard let (s, e) = clip(box.start, box.end) else { continue }
+                let bx = x(s), w = max(xEnd(e) - bx, minimumBoxWidth)
+                svg += "<rect x=\"\(fmt(bx))\" y=\"\(fmt(y))\" width=\"\(fmt(w))\" height=\"\(fmt(rowHeight))\" fill=\"\(box.fill)\" stroke=\"\(box.stroke)\" stroke-width=\"\(box.dashed ? "2" : "1")\"\(box.dashed ? " stroke-dasharray=\"6,3\"" : "")/>\n"
+            }
+        }
+        for h in hatched {
+            guard let (s, e) = clip(h.start, h.end) else { continue }
+            let bx = x(s), w = max(xEnd(e) - bx, minimumBoxWidth)
+            svg += "<rect x=\"\(fmt(bx))\" y=\"\(fmt(rowY(h.row) + 3))\" width=\"\(fmt(w))\" height=\"\(fmt(rowHeight - 6))\" fill=\"url(#foreign)\" stroke=\"#d00000\" stroke-width=\"1\"/>\n"
+        }
+        for table in tables {
+            guard let (s, e) = clip(table.start, table.end) else { continue }
+            let bx = x(s), w = max(xEnd(e) - bx, minimumBoxWidth)
+            svg += "<rect x=\"\(fmt(bx))\" y=\"\(fmt(rowY(table.row) + rowHeight - 7))\" width=\"\(fmt(w))\" height=\"6\" fill=\"#222222\"/>\n"
+        }
+        // The exposed range outlined across every row.
+        if let (s, e) = clip(cx.exposed.start, cx.exposed.end) {
+            let bx = x(s), w = max(xEnd(e) - bx, minimumBoxWidth)
+            svg += "<rect x=\"\(fmt(bx))\" y=\"\(fmt(rowsTop - 4))\" width=\"\(fmt(w))\" height=\"\(fmt(rowsBottom - rowsTop + 8))\" fill=\"none\" stroke=\"#000000\" stroke-width=\"2\" stroke-dasharray=\"6,3\"/>\n"
+        }
+
+        for (i, entry) in legend.enumerated() {
+            let y = legendTop + Double(i) * 20
+            switch entry.swatch {
+            case "exposed":
+                svg += "<rect x=\"10\" y=\"\(fmt(y - 11))\" width=\"24\" height=\"14\" fill=\"none\" stroke=\"#000000\" stroke-width=\"2\" stroke-dasharray=\"6,3\"/>\n"
+            case "hatch":
+                svg += "<rect x=\"10\" y=\"\(fmt(y - 11))\" width=\"24\" height=\"14\" fill=\"url(#foreign)\" stroke=\"#d00000\" stroke-width=\"1\"/>\n"
+            case "table":
+                svg += "<rect x=\"10\" y=\"\(fmt(y - 7))\" width=\"24\" height=\"6\" fill=\"#222222\"/>\n"
+            case let colour?:
+                svg += "<rect x=\"10\" y=\"\(fmt(y - 11))\" width=\"24\" height=\"14\" fill=\"\(colour)\" stroke=\"#333333\" stroke-width=\"1\"/>\n"
+            case nil:
+                break
+            }
+            svg += text(entry.swatch == nil ? 10 : 42, y, entry.text, size: 11)
+        }
+        svg += "</svg>\n"
+        return svg
+    }
+
+    static func hatchedMeaning(_ cx: TopologyCounterexample) -> String {
+        switch cx.invariant {
+        case .pageExclusive: "red hatch: another device's bytes inside the exposed range"
+        case .msixNeedsFiltering: "red hatch: MSI-X table bytes inside the exposed range, MSIs not isolated"
+        case .mmapWithinBAR: "red hatch: exposed bytes past the page-rounded extent of the BAR"
+        }
+    }
+
+    static func overlap(_ a: UInt64, _ b: UInt64, _ c: UInt64, _ d: UInt64) -> (UInt64, UInt64)? {
+        let s = max(a, c), e = min(b, d)
+        return s <= e ? (s, e) : nil
+    }
+
+    static func text(_ x: Double, _ y: Double, _ content: String, size: Int, bold: Bool = false, fill: String = "#000000") -> String {
+        "<text x=\"\(fmt(x))\" y=\"\(fmt(y))\" font-size=\"\(size)\"\(bold ? " font-weight=\"bold\"" : "") fill=\"\(fill)\">\(xmlEscaped(content))</text>\n"
+    }
+
+    /// Two decimals at most, no exponent, no locale: deterministic coordinates.
+    static func fmt(_ value: Double) -> String {
+        let hundredths = Int((value * 100).rounded())
+        let sign = hundredths < 0 ? "-" : ""
+        let magnitude = abs(hundredths)
+        let whole = magnitude / 100, fraction = magnitude % 100
+        if fraction == 0 { return "\(sign)\(whole)" }
+        return fraction % 10 == 0 ? "\(sign)\(whole).\(fraction / 10)" : "\(sign)\(whole).\(fraction < 10 ? "0" : "")\(fraction)"
+    }
+}
+
+/// `&`, `<`, `>`, `"` and `'` as XML entities.
+func xmlEscaped(_ text: String) -> String {
+    var out = ""
+    for c in text {
+        switch c {
+        case "&": out += "&amp;"
+        case "<": out += "&lt;"
+        case ">": out += "&gt;"
+        case "\"": out += "&quot;"
+        case "'": out += "&apos;"
+        default: out.append(c)
+        }
+    }
+    return out
+}

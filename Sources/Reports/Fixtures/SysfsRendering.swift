@@ -1,0 +1,273 @@
+import PCIModel
+
+/// A topology the fixture writers cannot render, or that no real allocator could produce.
+public struct FixtureError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// `Topology` rendered in the kernel's own formats: the sysfs `resource`, `config`, `vendor`,
+/// `device`, `class` files of every function and bridge, and `/proc/iomem`. What the audit
+/// importers (`HostInventory.load`) read back is the topology itself, without parser warnings.
+extension Topology {
+    /// `resource_show()` (drivers/pci/pci-sysfs.c) prints `pci_dev->resource[i]` for `i` below
+    /// `PCI_BRIDGE_RESOURCES` (a function) or `PCI_NUM_RESOURCES` (a bridge), each as
+    /// `"0x%016llx 0x%016llx 0x%016llx\n"`. With `CONFIG_PCI_IOV`, as distribution kernels build,
+    /// that is 13 lines (BARs 0-5, ROM, VF BARs 0-5) and 17 (plus 4 bridge windows).
+    static let functionResourceLines = 13
+    static let bridgeResourceLines = 17
+
+    /// The `IORESOURCE_*` flags `__pci_read_base()`/`decode_bar()` (drivers/pci/probe.c) give a BAR:
+    /// the type (`IORESOURCE_MEM`/`IORESOURCE_IO`), `IORESOURCE_MEM_64` and `IORESOURCE_PREFETCH`
+    /// from the register, `IORESOURCE_SIZEALIGN`, the register's low bits copied into the low byte,
+    /// and `IORESOURCE_PCI_FIXED` for a firmware-fixed BAR.
+    static func resourceFlags(_ bar: PlacedBAR) -> ResourceFlags {
+        var flags: ResourceFlags = [.sizeAlign]
+        switch bar.kind {
+        case .io:
+            flags.formUnion([.io, ResourceFlags(rawValue: 0x1)])  // PCI_BASE_ADDRESS_SPACE_IO
+        case .mem32, .mem64, .none:
+            flags.insert(.mem)
+            if bar.kind == .mem64 { flags.formUnion([.mem64, .barRegisterMemType64]) }
+            if bar.prefetchable { flags.formUnion([.prefetch, .barRegisterPrefetch]) }
+        }
+        if bar.fixed { flags.insert(.pciFixed) }
+        return flags
+    }
+
+    /// Problems that keep a function's BARs from being encoded in config space.
+    func encodingProblems() -> [String] {
+        var problems: [String] = []
+        for f in functions {
+            var used: [Int: Int] = [:]
+            for bar in f.bars {
+                let name = "\(f.address) BAR \(bar.index)"
+                guard (0...5).contains(bar.index) else { problems.append("\(name): a BAR index is 0-5"); continue }
+                guard bar.kind != .none else { problems.append("\(name): kind none is not a BAR"); continue }
+                if bar.size == 0 { problems.append("\(name): size 0") }
+                let slots = bar.kind == .mem64 ? [bar.index, bar.index + 1] : [bar.index]
+                if bar.kind == .mem64 && bar.index == 5 { problems.append("\(name): a 64-bit BAR needs slot 6 for its upper half") }
+                for slot in slots {
+                    if let other = used[slot] { problems.append("\(name) and BAR \(other) both use register slot \(slot)") }
+                    used[slot] = bar.index
+                }
+                if bar.kind == .io && (bar.end > UInt64(UInt32.max)) { problems.append("\(name): an I/O BAR above 4 GiB") }
+            }
+            if let msix = f.msix {
+                for (what, bir) in [("table", msix.tableBIR), ("PBA", msix.pbaBIR)] where f.bar(bir).map({ !$0.kind.isMemory }) ?? true {
+                    problems.append("\(f.address): the MSI-X \(what) is in BAR \(bir), which is no memory BAR")
+                }
+            }
+        }
+        let addresses = functions.map(\.address) + bridges.map(\.address)
+        if Set(addresses).count != addresses.count { problems.append("two functions or bridges share an address") }
+        return problems
+    }
+
+    /// The `resource` file of `function`.
+    func resourceText(_ function: Function) -> String {
+        var lines = Array(repeating: (UInt64(0), UInt64(0), UInt64(0)), count: Self.functionResourceLines)
+        for bar in function.bars where (0...5).contains(bar.index) {
+            lines[bar.index] = (bar.start, bar.end, Self.resourceFlags(bar).rawValue)
+        }
+        return lines.map(Self.resourceLine).joined()
+    }
+
+    /// The `resource` file of a bridge: BARs, ROM and VF BARs unused, then the I/O window (closed),
+    /// the memory window, the prefetchable window, and the unused fourth (CardBus) slot.
+    /// `pci_read_bridge_mmio()` gives the memory window `IORESOURCE_MEM`;
+    /// `pci_read_bridge_mmio_pref()` gives the prefetchable one `IORESOURCE_MEM | IORESOURCE_PREFETCH`,
+    /// plus `IORESOURCE_MEM_64` and the register's `PCI_PREF_RANGE_TYPE_64` bit when 64-bit.
+    func resourceText(_ bridge: Bridge) -> String {
+        var lines = Array(repeating: (UInt64(0), UInt64(0), UInt64(0)), count: Self.bridgeResourceLines)
+        let window = (bridge.window.start, bridge.window.end)
+        if Self.usesPrefetchableWindow(bridge) {
+            lines[15] = (window.0, window.1, ResourceFlags([.mem, .prefetch, .mem64]).rawValue | 0x1)
+        } else {
+            lines[14] = (window.0, window.1, ResourceFlags.mem.rawValue)
+        }
+        return lines.map(Self.resourceLine).joined()
+    }
+
+    /// A bridge's memory window register holds bits 31:20 only; a window above 4 GiB is forwarded
+    /// through the 64-bit prefetchable window instead (`PCI_PREF_BASE_UPPER32`), as the kernel
+    /// places 64-bit prefetchable BARs.
+    static func usesPrefetchableWindow(_ bridge: Bridge) -> Bool { bridge.window.end > UInt64(UInt32.max) }
+
+    static func resourceLine(_ line: (UInt64, UInt64, UInt64)) -> String {
+        "0x\(paddedHex(line.0, 16)) 0x\(paddedHex(line.1, 16)) 0x\(paddedHex(line.2, 16))\n"
+    }
+
+    /// A 256-byte conventional config image of `function`: IDs, command (memory decode and bus
+    /// master on, I/O decode when it has an I/O BAR), class, header type 0 (multi-function when a
+    /// sibling function shares its device number), BAR registers holding the placed addresses with
+    /// their type bits (`PCI_BASE_ADDRESS_SPACE_IO`, `PCI_BASE_ADDRESS_MEM_TYPE_64` with the upper
+    /// half in the next register, `PCI_BASE_ADDRESS_MEM_PREFETCH`), subsystem IDs, and, with MSI-X,
+    /// `PCI_STATUS_CAP_LIST` and the MSI-X capability (ID 0x11) at 0x40 as the only list entry.
+    func configImage(_ function: Function) -> [UInt8] {
+        var c = ConfigImageBuilder()
+        let hasIO = function.bars.contains { $0.kind == .io }
+        c.set16(0x00, function.vendorID)
+        c.set16(0x02, function.deviceID)
+        c.set16(0x04, 0x0006 | (hasIO ? 0x0001 : 0))  // PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER (| _IO)
+        c.set32(0x08, function.classCode << 8)  // revision 0
+        let a = function.address
+        let multiFunction = functions.contains { $0.address != a && $0.address.domain == a.domain && $0.address.bus == a.bus && $0.address.device == a.device }
+        c.bytes[0x0e] = HeaderType(.normal, multiFunction: multiFunction).rawValue
+        for bar in function.bars where (0...5).contains(bar.index) {
+            let offset = 0x10 + 4 * bar.index
+            switch bar.kind {
+            case .io:
+                c.set32(offset, UInt32(truncatingIfNeeded: bar.start) & ~0x3 | 0x1)
+            case .mem32, .mem64, .none:
+                var low = UInt32(truncatingIfNeeded: bar.start) & ~0xf
+                if bar.prefetchable { low |= 0x8 }
+                if bar.kind == .mem64 {
+                    low |= 0x4
+                    if bar.index < 5 { c.set32(offset + 4, UInt32(truncatingIfNeeded: bar.start >> 32)) }
+                }
+                c.set32(offset, low)
+            }
+        }
+        c.set16(0x2c, function.vendorID)
+        c.set16(0x2e, function.deviceID)
+        c.bytes[0x3d] = 0x01  // INTA#
+        if let msix = function.msix {
+            c.set16(0x06, 0x0010)  // PCI_STATUS_CAP_LIST
+            c.bytes[0x34] = 0x40
+            c.bytes[0x40] = MSIXCapability.capabilityID
+            c.bytes[0x41] = 0x00  // last in the list
+            var control = UInt16(msix.entries - 1)  // PCI_MSIX_FLAGS_QSIZE
+            if msix.enabled { control |= 0x8000 }
+            if msix.functionMasked { control |= 0x4000 }
+            c.set16(0x42, control)
+            c.set32(0x44, msix.tableOffset | UInt32(msix.tableBIR))
+            c.set32(0x48, msix.pbaOffset | UInt32(msix.pbaBIR))
+        }
+        return c.bytes
+    }
+
+    /// A 256-byte type 1 config image of `bridge` (a QEMU PCI-PCI bridge, 1b36:0001, class 0x060400):
+    /// bus numbers, the I/O window closed, and the window in `PCI_MEMORY_BASE`/`PCI_MEMORY_LIMIT`
+    /// (bits 31:20) or, above 4 GiB, in the 64-bit prefetchable registers with the other closed.
+    func configImage(_ bridge: Bridge) -> [UInt8] {
+        var c = ConfigImageBuilder()
+        c.set16(0x00, 0x1b36)
+        c.set16(0x02, 0x0001)
+        c.set16(0x04, 0x0006)
+        c.set32(0x08, 0x0604_00 << 8)
+        c.bytes[0x0e] = HeaderType(.bridge).rawValue
+        c.bytes[0x18] = bridge.address.bus
+        c.bytes[0x19] = bridge.secondaryBus
+        c.bytes[0x1a] = subordinateBus(of: bridge)
+        c.bytes[0x1c] = 0xf0  // I/O base above limit: closed
+        c.bytes[0x1d] = 0x00
+        let base = UInt16(truncatingIfNeeded: bridge.window.start >> 16) & 0xfff0
+        let limit = UInt16(truncatingIfNeeded: bridge.window.end >> 16) & 0xfff0
+        if Self.usesPrefetchableWindow(bridge) {
+            c.set16(0x20, 0xfff0)  // memory window closed
+            c.set16(0x22, 0x0000)
+            c.set16(0x24, base | 0x1)  // PCI_PREF_RANGE_TYPE_64
+            c.set16(0x26, limit | 0x1)
+            c.set32(0x28, UInt32(truncatingIfNeeded: bridge.window.start >> 32))
+            c.set32(0x2c, UInt32(truncatingIfNeeded: bridge.window.end >> 32))
+        } else {
+            c.set16(0x20, base)
+            c.set16(0x22, limit)
+            c.set16(0x24, 0xfff1)  // prefetchable window closed
+            c.set16(0x26, 0x0001)
+        }
+        return c.bytes
+    }
+
+    /// The highest bus number behind `bridge`: its own secondary bus or that of a bridge below it.
+    func subordinateBus(of bridge: Bridge) -> UInt8 {
+        var highest = bridge.secondaryBus
+        var frontier = [bridge.address]
+        var seen: Set<PCIAddress> = [bridge.address]
+        while let next = frontier.popLast() {
+            for b in bridges where b.upstream == next && !seen.contains(b.address) {
+                seen.insert(b.address)
+                highest = max(highest, b.secondaryBus)
+                frontier.append(b.address)
+            }
+        }
+        return highest
+    }
+
+    /// `/proc/iomem` as `r_show()` (kernel/resource.c) prints it: `start-end : name`, lowercase hex
+    /// of at least 8 digits, two spaces of indentation per level, siblings by address. The host
+    /// window is `PCI Bus 0000:00`; each bridge window is `PCI Bus dddd:bb` (its secondary bus) under
+    /// its parent window; each memory BAR is a child named by its function (`0000:00:02.0`).
+    func procIOMemText() -> String {
+        struct Entry { var start: UInt64; var end: UInt64; var name: String; var bridge: PCIAddress? }
+        func children(of upstream: PCIAddress?) -> [Entry] {
+            var out: [Entry] = []
+            for b in bridges where b.upstream == upstream {
+                out.append(Entry(start: b.window.start, end: b.window.end,
+                                 name: "PCI Bus \(paddedHex(UInt64(b.address.domain), 4)):\(paddedHex(UInt64(b.secondaryBus), 2))",
+                                 bridge: b.address))
+            }
+            for f in functions where f.upstream == upstream {
+                for bar in f.bars where bar.kind.isMemory && bar.size > 0 {
+                    out.append(Entry(start: bar.start, end: bar.end, name: f.address.description, bridge: nil))
+                }
+            }
+            return out.sorted { ($0.start, $0.end, $0.name) < ($1.start, $1.end, $1.name) }
+        }
+        var text = ""
+        func emit(_ entry: Entry, depth: Int, visited: Set<PCIAddress>) {
+            text += String(repeating: "  ", count: depth)
+                + "\(paddedHex(entry.start, 8))-\(paddedHex(entry.end, 8)) : \(entry.name)\n"
+            guard let bridge = entry.bridge, !visited.contains(bridge) else { return }
+            for child in children(of: bridge) { emit(child, depth: depth + 1, visited: visited.union([bridge])) }
+        }
+        let domain = functions.first?.address.domain ?? 0
+        text += "\(paddedHex(hostWindow.start, 8))-\(paddedHex(hostWindow.end, 8)) : PCI Bus \(paddedHex(UInt64(domain), 4)):00\n"
+        for child in children(of: nil) { emit(child, depth: 1, visited: []) }
+        return text
+    }
+
+    /// Every file of the sysfs-shaped tree, by path relative to the tree's root.
+    func sysfsFiles() -> [String: [UInt8]] {
+        var files: [String: [UInt8]] = ["proc/iomem": Array(procIOMemText().utf8)]
+        func put(_ address: PCIAddress, resource: String, config: [UInt8], vendor: UInt16, device: UInt16, classCode: UInt32) {
+            let directory = "sys/bus/pci/devices/\(address)"
+            files["\(directory)/resource"] = Array(resource.utf8)
+            files["\(directory)/config"] = config
+            // drivers/pci/pci-sysfs.c: vendor and device "0x%04x\n", class "0x%06x\n".
+            files["\(directory)/vendor"] = Array("0x\(paddedHex(UInt64(vendor), 4))\n".utf8)
+            files["\(directory)/device"] = Array("0x\(paddedHex(UInt64(device), 4))\n".utf8)
+            files["\(directory)/class"] = Array("0x\(paddedHex(UInt64(classCode), 6))\n".utf8)
+        }
+        for f in functions {
+            put(f.address, resource: resourceText(f), config: configImage(f), vendor: f.vendorID, device: f.deviceID,
+                classCode: f.classCode)
+        }
+        for b in bridges {
+            put(b.address, resource: resourceText(b), config: configImage(b), vendor: 0x1b36, device: 0x0001, classCode: 0x060400)
+        }
+        return files
+    }
+}
+
+/// Little-endian register writes into a zeroed 256-byte image.
+struct ConfigImageBuilder {
+    var bytes = [UInt8](repeating: 0, count: 256)
+
+    mutating func set16(_ offset: Int, _ value: UInt16) {
+        bytes[offset] = UInt8(value & 0xff)
+        bytes[offset + 1] = UInt8(value >> 8)
+    }
+
+    mutating func set32(_ offset: Int, _ value: UInt32) {
+        for i in 0..<4 { bytes[offset + i] = UInt8((value >> (8 * UInt32(i))) & 0xff) }
+    }
+}
+
+/// Lowercase hex without `0x`, zero-padded to at least `width` digits.
+func paddedHex(_ value: UInt64, _ width: Int) -> String {
+    let digits = String(value, radix: 16)
+    return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+}

@@ -23,6 +23,7 @@ let package = Package(
         .target(name: "Prover", dependencies: ["Z3Kit", "VFIORules", "PCIModel"]),
         .target(name: "Reports", dependencies: ["Prover", "VFIORules", "PCIModel"]),
         .target(name: "Audit", dependencies: ["PCIModel", "VFIORules"]),
+        .target(name: "Fixtures", dependencies: ["Reports", "Audit", "Prover", "VFIORules", "PCIModel"]),
         .executableTarget(
             name: "barproof",
             dependencies: [
@@ -42,6 +43,7 @@ let package = Package(
             ]),
         .testTarget(name: "CLITests", dependencies: ["Reports"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "PCIModel", "VFIORules"], exclude: ["Fixtures"]),
+        .testTarget(name: "FixtureTests", dependencies: ["Fixtures", "Reports", "Audit", "Prover", "VFIORules", "PCIModel"]),
         .testTarget(name: "ProverTests", dependencies: ["Prover", "VFIORules", "PCIModel", "Z3Kit"]),
     ]
 )

@@ -41,7 +41,7 @@ let package = Package(
                 "VFIORules", "PCIModel", "Prover", "Z3Kit",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
-        .testTarget(name: "CLITests", dependencies: ["Reports"]),
+        .testTarget(name: "CLITests", dependencies: ["Reports"], exclude: ["Schemas"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "PCIModel", "VFIORules"], exclude: ["Fixtures"]),
         .testTarget(name: "FixtureTests", dependencies: ["Fixtures", "Reports", "Audit", "Prover", "VFIORules", "PCIModel"]),
         .testTarget(name: "ProverTests", dependencies: ["Prover", "VFIORules", "PCIModel", "Z3Kit"]),

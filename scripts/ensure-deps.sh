@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what barproof needs to build and test when it is missing, with apt-get.
 # Needed: libz3-dev + pkg-config (link Z3), z3 and cvc5 (tests re-check exported SMT-LIB2),
-# librsvg2-bin (tests render memory-map.svg). Swift itself must already be on PATH.
+# librsvg2-bin (tests render memory-map.svg), python3-jsonschema (tests validate SARIF against its
+# schema; any python3 on PATH that imports jsonschema will do). Swift itself must already be on PATH.
 set -euo pipefail
 
 missing=()
@@ -10,6 +11,8 @@ command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 command -v z3 >/dev/null 2>&1 || missing+=(z3)
 command -v cvc5 >/dev/null 2>&1 || missing+=(cvc5)
 command -v rsvg-convert >/dev/null 2>&1 || missing+=(librsvg2-bin)
+python3 -c 'import jsonschema' >/dev/null 2>&1 || /usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1 \
+  || missing+=(python3-jsonschema)
 
 if ! command -v swift >/dev/null 2>&1; then
   echo "barproof: 'swift' is not on PATH. Install Swift 6 (https://swift.org/install) and retry." >&2

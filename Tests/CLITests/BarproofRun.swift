@@ -24,6 +24,11 @@ struct BarproofRun {
 
     /// Runs `barproof arguments` in `directory` (the repository by default).
     static func run(_ arguments: [String], in directory: URL = repository) throws -> BarproofRun {
+        try run(program: executable, arguments, in: directory)
+    }
+
+    /// Runs `program arguments` in `directory` (the repository by default), such as a schema validator.
+    static func run(program: URL, _ arguments: [String], in directory: URL = repository) throws -> BarproofRun {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("barproof-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -31,7 +36,7 @@ struct BarproofRun {
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         let process = Process()
-        process.executableURL = executable
+        process.executableURL = program
         process.arguments = arguments
         process.currentDirectoryURL = directory
         let outHandle = try FileHandle(forWritingTo: out), errHandle = try FileHandle(forWritingTo: err)

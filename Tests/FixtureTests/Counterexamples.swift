@@ -99,8 +99,53 @@ enum Counterexamples {
         return cx
     }
 
+    /// mainline on a platform that allows unaligned fixed (firmware or Enhanced Allocation) BARs,
+    /// 4 KiB pages: an 8 KiB fixed BAR starting half-way into a page; the mapping starts at that
+    /// page and exposes the 2 KiB BAR of another device before it.
+    static var fixedUnaligned: TopologyCounterexample {
+        let a = address("0000:00:05.0"), b = address("0000:00:06.0")
+        let topology = Topology(
+            pageSize: 4096, hostWindow: .init(start: 0xc000_0000, end: 0xc0ff_ffff),
+            functions: [
+                .init(address: a, vendorID: 0x177d, deviceID: 0xa002, classCode: 0x058000,
+                      bars: [.init(index: 0, kind: .mem32, start: 0xc000_0800, size: 0x2000, fixed: true)]),
+                .init(address: b, vendorID: 0x177d, deviceID: 0xa003, classCode: 0x058000,
+                      bars: [.init(index: 0, kind: .mem32, start: 0xc000_0000, size: 0x800)]),
+            ])
+        return TopologyCounterexample(
+            topology: topology, invariant: .pageExclusive, policy: .mainline,
+            platform: .init(pageSize: 4096, msiIsolated: true, allowUnsafeInterrupts: false, backend: .type1,
+                            unalignedFixedResources: true),
+            target: .init(function: a, index: 0), requestOffset: 0, requestLength: 0x2000,
+            exposed: .init(start: 0xc000_0000, end: 0xc000_1fff), foreign: .init(function: b, index: 0),
+            view: .init(clause: "mainline.request-within-rounded-bar", foreignKind: "mem32 BAR of a sibling device",
+                        pageOffsetClass: "BAR off the page grid, foreign bytes before it"))
+    }
+
+    /// The same with a 16 GiB fixed 64-bit BAR: a mapping of 4 Mi pages, drawn on one axis.
+    static var fixedUnalignedHuge: TopologyCounterexample {
+        let a = address("0000:00:07.0"), b = address("0000:00:08.0")
+        let topology = Topology(
+            pageSize: 4096, hostWindow: .init(start: 0x40_0000_0000, end: 0x7f_ffff_ffff),
+            functions: [
+                .init(address: a, vendorID: 0x10de, deviceID: 0x2330, classCode: 0x030200,
+                      bars: [.init(index: 0, kind: .mem64, prefetchable: true, start: 0x40_0000_0800, size: 0x4_0000_0000, fixed: true)]),
+                .init(address: b, vendorID: 0x10de, deviceID: 0x22a3, classCode: 0x068000,
+                      bars: [.init(index: 0, kind: .mem64, start: 0x40_0000_0000, size: 0x800)]),
+            ])
+        return TopologyCounterexample(
+            topology: topology, invariant: .pageExclusive, policy: .mainline,
+            platform: .init(pageSize: 4096, msiIsolated: true, allowUnsafeInterrupts: false, backend: .type1,
+                            unalignedFixedResources: true),
+            target: .init(function: a, index: 0), requestOffset: 0, requestLength: 0x4_0000_0000,
+            exposed: .init(start: 0x40_0000_0000, end: 0x43_ffff_ffff), foreign: .init(function: b, index: 0),
+            view: .init(clause: "mainline.request-within-rounded-bar", foreignKind: "mem32 BAR of a sibling device",
+                        pageOffsetClass: "BAR off the page grid, foreign bytes before it"))
+    }
+
     static var all: [(String, TopologyCounterexample)] {
         [("subpage-without-reservation", subpageWithoutReservation), ("prefetchable64-behind-bridge", prefetchable64BehindBridge),
-         ("msix-unfiltered", msixUnfiltered), ("msix-table-page-only", msixTablePageOnly)]
+         ("msix-unfiltered", msixUnfiltered), ("msix-table-page-only", msixTablePageOnly),
+         ("fixed-unaligned", fixedUnaligned), ("fixed-unaligned-16g", fixedUnalignedHuge)]
     }
 }

@@ -15,7 +15,7 @@ extension FixtureWriter {
         md += "**The mmap.** Userspace maps region \(cx.target.index) of \(cx.target.function) through vfio-pci, "
         md += "\(s.target), with \(s.request). "
         md += "The mapping starts at the page holding the BAR and exposes \(s.exposed) "
-        md += s.pages.count == 1 ? "(page \(s.pages[0])).\n\n" : "(\(s.pages.count) pages: \(s.pages.prefix(4).joined(separator: ", "))\(s.pages.count > 4 ? ", ..." : "")).\n\n"
+        md += s.pageCount == 1 ? "(page \(s.pages[0])).\n\n" : "(\(s.pageCount) pages: \(s.pages.prefix(4).joined(separator: ", "))\(s.pageCount > 4 ? ", ..." : "")).\n\n"
         switch cx.invariant {
         case .pageExclusive:
             if let foreign = s.foreign, let ref = cx.foreign, let bar = t.function(ref.function)?.bar(ref.index) {

@@ -29,6 +29,8 @@ public struct FixtureWriter: Sendable {
     public static let topologyFile = "topology.json"
     public static let svgFile = "memory-map.svg"
     public static let readmeFile = "README.md"
+    /// At most this many exposed pages are listed in the summary.
+    static let listedPages = 64
 
     /// The folder's files by relative path.
     ///
@@ -46,6 +48,9 @@ public struct FixtureWriter: Sendable {
         }
         if let foreign = cx.foreign, t.function(foreign.function)?.bar(foreign.index) == nil {
             throw FixtureError("the topology has no BAR \(foreign)")
+        }
+        guard cx.exposed.start <= cx.exposed.end, cx.requestLength > 0 else {
+            throw FixtureError("the exposed range \(cx.exposed) is empty or wraps")
         }
         guard PageSize(rawValue: cx.platform.pageSize) != nil, cx.platform.pageSize == t.pageSize else {
             throw FixtureError("page size \(cx.platform.pageSize) (topology \(t.pageSize)) is not a power of two from 4 KiB to 1 GiB, or they differ")
@@ -133,7 +138,7 @@ public struct FixtureWriter: Sendable {
         let page = cx.platform.pageSize
         var pages: [String] = []
         var p = cx.exposed.start & ~(page - 1)
-        while p <= cx.exposed.end && pages.count < 64 {
+        while p <= cx.exposed.end && pages.count < Self.listedPages {
             pages.append("\(hexText(p))-\(hexText(p + (page - 1)))")
             if p > UInt64.max - page { break }
             p += page
@@ -142,7 +147,8 @@ public struct FixtureWriter: Sendable {
             invariant: cx.invariant.rawValue, statement: cx.invariant.statement, policy: cx.policy,
             target: "\(cx.target) (\(target.kind.rawValue)\(target.prefetchable ? " prefetchable" : "")\(target.fixed ? " fixed" : ""), \(sizeText(target.size)) at \(hexText(target.start))-\(hexText(target.end)))",
             request: "offset \(hexText(cx.requestOffset)), length \(hexText(cx.requestLength))",
-            exposed: "\(hexText(cx.exposed.start))-\(hexText(cx.exposed.end))", pages: pages,
+            exposed: "\(hexText(cx.exposed.start))-\(hexText(cx.exposed.end))",
+            pageCount: ((cx.exposed.end & ~(page - 1)) - (cx.exposed.start & ~(page - 1))) / page + 1, pages: pages,
             foreign: cx.foreign.map { f in
                 let bar = cx.topology.function(f.function)?.bar(f.index)
                 return bar.map { "\(f) (\($0.kind.rawValue), \(sizeText($0.size)) at \(hexText($0.start))-\(hexText($0.end)))" } ?? f.description

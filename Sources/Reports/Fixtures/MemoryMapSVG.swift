@@ -14,7 +14,7 @@ import VFIORules
 /// narrower than ``minimumBoxWidth`` so that a 16-byte MSI-X table in a 64 KiB page stays visible.
 public enum MemoryMapSVG {
     public static let width = 1000
-    static let labelColumn = 250.0
+    static let labelColumn = 320.0
     static let rightMargin = 20.0
     static let rowHeight = 24.0
     static let rowGap = 8.0
@@ -153,20 +153,23 @@ public enum MemoryMapSVG {
         // Page boundaries: every page when there are few, else a stride with labels 120 px apart.
         let pages = (viewEnd - viewStart) / page + 1
         let pixelsPerPage = (x1 - x0) / Double(pages)
-        let labelStride = max(UInt64(1), UInt64((120.0 / pixelsPerPage).rounded(.up)))
+        let labelStride = max(UInt64(1), UInt64(min(120.0 / pixelsPerPage, 1e18).rounded(.up)))
         let lineStride = pages > 256 ? labelStride : 1
-        var boundary: UInt64 = 0
-        while boundary <= pages {
-            let address = viewStart &+ boundary &* page
-            let bx = boundary == pages ? x1 : x(address)
-            if boundary % lineStride == 0 || boundary == pages {
-                svg += "<line x1=\"\(fmt(bx))\" y1=\"\(fmt(axisLabelY + 4))\" x2=\"\(fmt(bx))\" y2=\"\(fmt(rowsBottom + 6))\" stroke=\"#bbbbbb\" stroke-width=\"1\"/>\n"
-            }
-            if boundary % labelStride == 0 && boundary < pages {
-                svg += text(bx + 2, axisLabelY, hexText(address), size: 10, fill: "#555555")
-            }
-            boundary += 1
+        func boundaryLine(_ bx: Double) -> String {
+            "<line x1=\"\(fmt(bx))\" y1=\"\(fmt(axisLabelY + 4))\" x2=\"\(fmt(bx))\" y2=\"\(fmt(rowsBottom + 6))\" stroke=\"#bbbbbb\" stroke-width=\"1\"/>\n"
         }
+        var boundary: UInt64 = 0
+        while boundary < pages {
+            let address = viewStart + boundary * page
+            svg += boundaryLine(x(address))
+            // A label that would run past the right edge is left out (10 px monospace: ~6.1 px a character).
+            let label = hexText(address)
+            if boundary % labelStride == 0 && x(address) + 2 + 6.1 * Double(label.count) <= Double(width) {
+                svg += text(x(address) + 2, axisLabelY, label, size: 10, fill: "#555555")
+            }
+            boundary += lineStride
+        }
+        svg += boundaryLine(x1)
 
         for (i, row) in rows.enumerated() {
             let y = rowY(i)

@@ -16,7 +16,7 @@ import VFIORules
 ///   `allowedBy`, `view` {`clause`, `foreignKind`, `pageOffsetClass`}. Addresses and sizes are JSON
 ///   numbers (exact up to 2^64 - 1 for a 64-bit reader); inclusive ends.
 /// - `summary`: the same facts as text for people: `invariant`, `statement`, `policy`, `target`,
-///   `request`, `exposed`, `pages`, `foreign`?, `allowedThrough`, hex addresses with `0x`.
+///   `request`, `exposed`, `pageCount`, `pages` (the first 64), `foreign`?, `allowedThrough`, hex addresses with `0x`.
 /// - `reproduce`: `audit` (the `barproof audit` command line that flags the target BAR, run in the
 ///   fixture folder), `auditWholeBAR` (whether that audit asks the same question: it maps every BAR
 ///   whole, offset 0 and the page-rounded size, under the type1 backend), and `search` (the
@@ -35,6 +35,9 @@ public struct TopologyDocument: Codable, Hashable, Sendable {
         public var target: String
         public var request: String
         public var exposed: String
+        /// How many pages the mapping exposes.
+        public var pageCount: UInt64
+        /// The first 64 of them.
         public var pages: [String]
         public var foreign: String?
         public var allowedThrough: String

@@ -8,6 +8,7 @@ import VFIORules
 // Machines are noisy: every figure is compared with a baseline measured in the same run.
 // Usage: barproof-bench [ROUNDS] [--no-baseline]
 //        barproof-bench audit [ROUNDS]   (host audit only: 1,000 synthetic functions, baseline 100)
+//        barproof-bench search [ROUNDS]  (time to the first counterexample for N = 2, 4, 8, 16 devices)
 
 /// Prints a line at once (stdout to a file is block-buffered otherwise).
 func say(_ text: String) {
@@ -57,6 +58,53 @@ if arguments.first == "audit" {
     if let base = perFunction[100], let big = perFunction[1000] {
         say(String(format: "per-function ratio 1000 / 100: %.2fx (1.00x = linear)", big / base))
     }
+    exit(0)
+}
+
+if arguments.first == "search-smt2" {
+    let devices = arguments.dropFirst().compactMap { Int($0) }.first ?? 2
+    let search = TopologySearch(policy: try Policy.mainline.removing(["subpage-reservation"]), platform: PlatformSpec(pageSizes: [.kib64]),
+                                invariant: .pageExclusive, bounds: SearchBounds(devices: devices))
+    print(try search.firstQuery(page: .kib64))
+    exit(0)
+}
+
+if arguments.first == "search" {
+    // Issue 6's figure: time to the first counterexample of a bounded topology search with
+    // machines of up to N devices (6 BARs each, 1 bridge), for mainline without the sub-page
+    // reservation on 64 KiB pages, median of ROUNDS (default 3), fresh context per round.
+    // Baseline in the same run: N = 2; the ratio shows how the query grows with the machine.
+    let searchRounds = arguments.dropFirst().compactMap { Int($0) }.first ?? 3
+    let policy = try Policy.mainline.removing(["subpage-reservation"])
+    let platform = PlatformSpec(pageSizes: [.kib64])
+    say("barproof-bench search: first counterexample, \(policy.label), 64 KiB pages, page-exclusive, \(searchRounds) rounds (release build)")
+    say("baseline: the same search as one query over the whole machine (no deepening), one round")
+    say(column("machine", 34) + "   median ms    min ms   baseline ms   ratio")
+    for devices in [2, 4, 8, 16] {
+        var times: [Double] = []
+        var found = 0
+        let bounds = SearchBounds(devices: devices, barsPerDevice: 6, bridges: 1)
+        for _ in 0..<searchRounds {
+            let start = clock.now
+            let search = TopologySearch(policy: policy, platform: platform, invariant: .pageExclusive, bounds: bounds)
+            found = try search.first().counterexamples.count
+            times.append(milliseconds(clock.now - start))
+        }
+        var base = Double.nan
+        if withBaseline && devices <= 8 {
+            let start = clock.now
+            _ = try TopologySearch(policy: policy, platform: platform, invariant: .pageExclusive, bounds: bounds).firstWithoutDeepening()
+            base = milliseconds(clock.now - start)
+        }
+        let m = median(times)
+        say(column("N = \(devices) devices x 6 BARs, 1 bridge", 34) + number(m) + " " + number(times.min() ?? .nan)
+            + "    " + number(base) + String(format: "   %5.1fx", base / m) + (found == 1 ? "" : "   (no counterexample!)"))
+    }
+    let start = clock.now
+    let minimal = try TopologySearch(policy: policy, platform: platform, invariant: .pageExclusive,
+                                     bounds: SearchBounds(devices: 8)).run(max: 1, minimize: true)
+    say("minimised (N = 8): \(number(milliseconds(clock.now - start)).trimmingCharacters(in: .whitespaces)) ms, "
+        + "\(minimal.counterexamples.first.map { "\($0.topology.functions.count) devices, \($0.topology.functions.flatMap(\.bars).count) BARs" } ?? "none")")
     exit(0)
 }
 

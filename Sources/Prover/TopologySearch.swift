@@ -41,28 +41,77 @@ public final class TopologySearch {
     }
 
     /// Up to `max` counterexamples with pairwise different views.
+    ///
+    /// The search deepens: machines of 1, 2, ... devices, each with 1, 2, ... BAR slots, first
+    /// without bridges and then with them, up to the bounds. A level is searched until no
+    /// unblocked view is left on it, then the next; so each counterexample comes from the
+    /// smallest level that shows its view (fewest devices, then fewest BAR slots), and small
+    /// queries, which solve fast, are tried first. "Exhausted" means the full bounds were searched.
     public func run(max: Int = 1, minimize: Bool = false) throws -> SearchResult {
         var result = SearchResult(counterexamples: [], exhausted: false, unknown: nil, notes: [])
         var blocked: [ViewKey] = []
         pages: for page in platform.pageSizes {
-            guard result.counterexamples.count < max else { break }
-            let session = try MachineSession(search: self, pageShift: page.shift)
-            while result.counterexamples.count < max {
-                switch try session.next(blocked: blocked, minimize: minimize, notes: &result.notes) {
-                case let .found(example, key):
-                    result.counterexamples.append(example)
-                    blocked.append(key)
-                case .none:
-                    continue pages
-                case let .unknown(reason):
-                    result.unknown = "\(page) pages: \(reason)"
-                    break pages
+            for (level, target) in levels() {
+                guard result.counterexamples.count < max else { break pages }
+                let session = try MachineSession(search: self, pageShift: page.shift, bounds: level, target: target)
+                while result.counterexamples.count < max {
+                    switch try session.next(blocked: blocked, minimize: minimize, notes: &result.notes) {
+                    case let .found(example, key):
+                        result.counterexamples.append(example)
+                        blocked.append(key)
+                        continue
+                    case .none:
+                        break
+                    case let .unknown(reason):
+                        result.unknown = "\(page) pages, \(level.devices) devices x \(level.barsPerDevice) BARs: \(reason)"
+                        break pages
+                    }
+                    break
                 }
             }
         }
-        // Exhausted: every page size ran out of views before `max` was reached.
         result.exhausted = result.counterexamples.count < max && result.unknown == nil
         return result
+    }
+
+    /// The machines to search, smallest first, each with the mmapped BAR's place. The mmapped BAR
+    /// is slot 0 of device 0 unless a `resource_alignment` tells devices apart; then every device
+    /// takes a turn.
+    func levels() -> [(SearchBounds, (device: Int, slot: Int))] {
+        var out: [(SearchBounds, (device: Int, slot: Int))] = []
+        for devices in 1...bounds.devices {
+            for bars in 1...bounds.barsPerDevice {
+                for bridges in bounds.bridges > 0 ? [0, bounds.bridges] : [0] {
+                    var level = bounds
+                    level.devices = devices
+                    level.barsPerDevice = bars
+                    level.bridges = bridges
+                    let targets = bounds.resourceAlignment == nil ? [0] : Array(0..<devices)
+                    out += targets.map { (level, ($0, 0)) }
+                }
+            }
+        }
+        return out
+    }
+
+    /// The first counterexample from one query over the whole bounds, without deepening: the
+    /// benchmark's baseline.
+    public func firstWithoutDeepening() throws -> TopologyCounterexample? {
+        var notes: [String] = []
+        for page in platform.pageSizes {
+            let session = try MachineSession(search: self, pageShift: page.shift)
+            if case let .found(example, _) = try session.next(blocked: [], minimize: false, notes: &notes) { return example }
+        }
+        return nil
+    }
+
+    /// The first query (the violation of any view) for `page`, as an SMT-LIB2 script.
+    public func firstQuery(page: PageSize) throws -> String {
+        let session = try MachineSession(search: self, pageShift: page.shift)
+        return try session.solver.withScope {
+            try session.solver.assert(session.machine.violation(invariant, session.logic))
+            return try session.solver.smtlib2(extra: [], comments: ["barproof search: \(invariant.rawValue) under \(policy.label)"])
+        }
     }
 
     /// Time-to-first: one satisfiability check per page size, no minimisation.

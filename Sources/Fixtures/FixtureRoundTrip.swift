@@ -88,9 +88,12 @@ public enum FixtureRoundTrip {
         if host.devices.count != t.functions.count + t.bridges.count {
             problems.append("\(host.devices.count) functions read, \(t.functions.count + t.bridges.count) written")
         }
-        func parentProblem(_ name: String, _ range: ClosedRange<UInt64>, upstream: PCIAddress?) -> String? {
+        // Looked up by node name too: a BAR can fill its bridge's window exactly, and a bridge
+        // window can equal its parent's, so a range alone does not say which node is meant.
+        func parentProblem(_ name: String, _ range: ClosedRange<UInt64>, node: String, upstream: PCIAddress?) -> String? {
             let expected = t.parentWindow(of: upstream)
-            guard let parent = host.iomem.parent(of: range) else { return "\(name): not under any window in proc/iomem" }
+            guard host.iomem.path(to: range, named: node) != nil else { return "\(name): no node \"\(node)\" in proc/iomem" }
+            guard let parent = host.iomem.parent(of: range, named: node) else { return "\(name): not under any window in proc/iomem" }
             return parent.start == expected.start && parent.end == expected.end
                 ? nil : "\(name): parent in proc/iomem is \(parent), expected \(expected)"
         }
@@ -114,7 +117,8 @@ public enum FixtureRoundTrip {
                     problems.append("\(f.address) BAR \(index): read back as \(read.map(\.description) ?? "nothing"), written as \(bar.kind.rawValue) \(bar.window)")
                     continue
                 }
-                if bar.kind.isMemory, let problem = parentProblem("\(f.address) BAR \(index)", bar.start...bar.end, upstream: f.upstream) {
+                if bar.kind.isMemory, let problem = parentProblem("\(f.address) BAR \(index)", bar.start...bar.end, node: f.address.description,
+                                                                    upstream: f.upstream) {
                     problems.append(problem)
                 }
             }
@@ -131,11 +135,21 @@ public enum FixtureRoundTrip {
             if !d.bridgeWindows.contains(where: { $0.start == b.window.start && $0.end == b.window.end }) {
                 problems.append("bridge \(b.address): window \(b.window) not in its resource file")
             }
-            if let problem = parentProblem("bridge \(b.address) window", b.window.start...b.window.end, upstream: b.upstream) {
+            if let problem = parentProblem("bridge \(b.address) window", b.window.start...b.window.end,
+                                            node: "PCI Bus \(busName(b.address.domain, b.secondaryBus))", upstream: b.upstream) {
                 problems.append(problem)
             }
         }
         return problems
+    }
+
+    /// `dddd:bb`, as `/proc/iomem` names a bus.
+    static func busName(_ domain: UInt32, _ bus: UInt8) -> String {
+        func padded(_ v: UInt64, _ width: Int) -> String {
+            let digits = String(v, radix: 16)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(padded(UInt64(domain), 4)):\(padded(UInt64(bus), 2))"
     }
 
     /// The replay of the counterexample's mmap, and the whole-BAR audit when it asks the same question.

@@ -143,9 +143,33 @@ enum Counterexamples {
                         pageOffsetClass: "BAR off the page grid, foreign bytes before it"))
     }
 
+    /// Degenerate windows: the bridge's window is the whole host window, and the 1 MiB BAR holding
+    /// the MSI-X table fills the bridge's window, so three iomem nodes share one range.
+    static var msixBARFillsBridgeWindow: TopologyCounterexample {
+        let bridge = address("0000:00:1c.0"), a = address("0000:02:00.0")
+        let window = Topology.Window(start: 0xfc00_0000, end: 0xfc0f_ffff)
+        let msix = MSIXCapability(tableBIR: 0, tableOffset: 0xe_0000, entries: 64, pbaBIR: 0, pbaOffset: 0xf_0000)
+        let topology = Topology(
+            pageSize: 4096, hostWindow: window,
+            bridges: [.init(address: bridge, secondaryBus: 2, window: window)],
+            functions: [
+                .init(address: a, vendorID: 0x144d, deviceID: 0xa808, classCode: 0x010802,
+                      bars: [.init(index: 0, kind: .mem64, start: 0xfc00_0000, size: 0x10_0000)], msix: msix, upstream: bridge),
+            ])
+        return TopologyCounterexample(
+            topology: topology, invariant: .msixNeedsFiltering, policy: .mainline,
+            platform: .init(pageSize: 4096, msiIsolated: false, allowUnsafeInterrupts: true, backend: .type1,
+                            unalignedFixedResources: false),
+            target: .init(function: a, index: 0), requestOffset: 0, requestLength: 0x10_0000,
+            exposed: .init(start: 0xfc00_0000, end: 0xfc0f_ffff), foreign: nil,
+            view: .init(clause: "mainline.request-within-rounded-bar", foreignKind: "the device's own MSI-X table",
+                        pageOffsetClass: "table beyond the first page"))
+    }
+
     static var all: [(String, TopologyCounterexample)] {
         [("subpage-without-reservation", subpageWithoutReservation), ("prefetchable64-behind-bridge", prefetchable64BehindBridge),
          ("msix-unfiltered", msixUnfiltered), ("msix-table-page-only", msixTablePageOnly),
-         ("fixed-unaligned", fixedUnaligned), ("fixed-unaligned-16g", fixedUnalignedHuge)]
+         ("fixed-unaligned", fixedUnaligned), ("fixed-unaligned-16g", fixedUnalignedHuge),
+         ("msix-bar-fills-bridge-window", msixBARFillsBridgeWindow)]
     }
 }

@@ -1,0 +1,60 @@
+import Fixtures
+import Foundation
+import PCIModel
+import Prover
+import Reports
+import VFIORules
+import XCTest
+
+/// Every counterexample `TopologySearch` finds for the README's refuted rows is written as a
+/// fixture, read back by the audit importers and replayed: the acceptance round trip, on what the
+/// search really generates rather than on hand-built machines.
+final class SearchRoundTripTests: XCTestCase {
+    struct Row {
+        var name: String
+        var policy: Policy
+        var platform: PlatformSpec
+        var invariant: Invariant
+        var max: Int
+        var devices = 2
+    }
+
+    static var rows: [Row] {
+        get throws {
+            [
+                Row(name: "mainline-without-reservation-64k", policy: try Policy.mainline.removing(["subpage-reservation"]),
+                    platform: PlatformSpec(pageSizes: [.kib64]), invariant: .pageExclusive, max: 2),
+                Row(name: "mainline-unsafe-interrupts", policy: .mainline,
+                    platform: PlatformSpec(pageSizes: [.kib4], msiIsolated: false, allowUnsafeInterrupts: true),
+                    invariant: .msixNeedsFiltering, max: 4),
+                Row(name: "mainline-unaligned-fixed", policy: .mainline,
+                    platform: PlatformSpec(pageSizes: [.kib4], unalignedFixedResources: true), invariant: .pageExclusive, max: 2),
+                Row(name: "legacy-without-table-exclusion", policy: try Policy.legacy.removing(["msix-table-excluded"]),
+                    platform: PlatformSpec(pageSizes: [.kib4], msiIsolated: false), invariant: .msixNeedsFiltering, max: 1,
+                    devices: 1),
+            ]
+        }
+    }
+
+    func testEverySearchedCounterexampleRoundTrips() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("barproof-search-fixtures-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        var written = 0
+        for row in try Self.rows {
+            let search = TopologySearch(policy: row.policy, platform: row.platform, invariant: row.invariant,
+                                        bounds: SearchBounds(devices: row.devices, barsPerDevice: 2), timeoutMilliseconds: 60_000)
+            let result = try search.run(max: row.max, minimize: false)
+            XCTAssertNil(result.unknown, row.name)
+            XCTAssertFalse(result.counterexamples.isEmpty, "\(row.name): no counterexample")
+            for (i, cx) in result.counterexamples.enumerated() {
+                let folder = scratch.appendingPathComponent("\(row.name)-\(i + 1)")
+                try FixtureWriter(specPath: "Specs/\(row.policy.name).yaml", checkID: row.name).write(cx, to: folder)
+                XCTAssertEqual(FixtureRoundTrip.check(counterexample: cx, folder: folder), [], "\(row.name) #\(i + 1): \(cx.view)")
+                let png = try FixtureRoundTrip.renderedPNGSize(ofSVG: folder.appendingPathComponent(FixtureWriter.svgFile))
+                XCTAssertEqual(png.width, MemoryMapSVG.width)
+                written += 1
+            }
+        }
+        XCTAssertGreaterThanOrEqual(written, 4)
+    }
+}

@@ -160,6 +160,37 @@ final class FixtureWriterTests: XCTestCase {
         XCTAssertTrue(try text(partial, FixtureWriter.readmeFile).contains("is a different question"))
     }
 
+    func testUnalignedFixedBARsAreEnhancedAllocationEntries() throws {
+        let folder = try write(Counterexamples.fixedUnaligned, "ea")
+        let a = "sys/bus/pci/devices/0000:00:05.0"
+        let resource = try text(folder, "\(a)/resource").split(separator: "\n")
+        XCTAssertEqual(resource[0], "0x00000000c0000800 0x00000000c00027ff 0x0000000000000230")
+        let config = try ConfigSpace(bytes: [UInt8](Data(contentsOf: folder.appendingPathComponent("\(a)/config"))))
+        XCTAssertEqual(config.barRegisters[0].rawValue, 0, "an EA BAR's register is hard-wired to zero")
+        XCTAssertEqual(config.capabilities.map(\.id), [0x14])
+        let entry = try XCTUnwrap(config.enhancedAllocation.first)
+        XCTAssertEqual(entry.bei, 0)
+        XCTAssertEqual(entry.resource?.start, 0xc000_0800)
+        XCTAssertEqual(entry.resource?.end, 0xc000_27ff)
+        XCTAssertEqual(config.warnings, [])
+
+        let huge = try write(Counterexamples.fixedUnalignedHuge, "ea64")
+        XCTAssertEqual(try text(huge, "sys/bus/pci/devices/0000:00:07.0/resource").split(separator: "\n")[0],
+                       "0x0000004000000800 0x00000044000007ff 0x0000000000102230")
+        let wide = try ConfigSpace(bytes: [UInt8](Data(contentsOf: huge.appendingPathComponent("sys/bus/pci/devices/0000:00:07.0/config"))))
+        XCTAssertEqual(wide.enhancedAllocation.first?.resource?.start, 0x40_0000_0800)
+        XCTAssertEqual(wide.enhancedAllocation.first?.resource?.end, 0x44_0000_07ff)
+        XCTAssertEqual(wide.enhancedAllocation.first?.resource?.is64Bit, true)
+
+        // A naturally aligned fixed BAR stays a BAR register, marked IORESOURCE_PCI_FIXED.
+        var aligned = Counterexamples.subpageWithoutReservation
+        aligned.topology.functions[0].bars[0].fixed = true
+        let plain = try write(aligned, "fixed-aligned")
+        XCTAssertEqual(try text(plain, "sys/bus/pci/devices/0000:00:01.0/resource").split(separator: "\n")[0],
+                       "0x00000000e0000000 0x00000000e0000fff 0x0000000000040210")
+        XCTAssertEqual(FixtureRoundTrip.check(counterexample: aligned, folder: plain), [])
+    }
+
     // MARK: The check has teeth
 
     func testRoundTripReportsATamperedTree() throws {

@@ -23,6 +23,14 @@ extension Topology {
     /// from the register, `IORESOURCE_SIZEALIGN`, the register's low bits copied into the low byte,
     /// and `IORESOURCE_PCI_FIXED` for a firmware-fixed BAR.
     static func resourceFlags(_ bar: PlacedBAR) -> ResourceFlags {
+        if isEnhancedAllocation(bar) {
+            // pci_ea_flags() and pci_ea_read() (drivers/pci/pci.c): MEM (| PREFETCH), FIXED, EA_BEI,
+            // MEM_64 when the entry has 64-bit fields; no register bits, no SIZEALIGN.
+            var flags: ResourceFlags = [.mem, .pciFixed, .pciEABEI]
+            if bar.prefetchable { flags.insert(.prefetch) }
+            if bar.kind == .mem64 { flags.insert(.mem64) }
+            return flags
+        }
         var flags: ResourceFlags = [.sizeAlign]
         switch bar.kind {
         case .io:
@@ -34,6 +42,14 @@ extension Topology {
         }
         if bar.fixed { flags.insert(.pciFixed) }
         return flags
+    }
+
+    /// A fixed memory BAR that is not naturally aligned cannot come from a BAR register (hardware
+    /// decodes power-of-two, size-aligned ranges): it is written as an Enhanced Allocation entry
+    /// (`PCI_CAP_ID_EA`), whose base and size are 4-byte granular, with the BAR register zero.
+    /// A naturally aligned fixed BAR is a firmware-fixed BAR register (`IORESOURCE_PCI_FIXED`).
+    static func isEnhancedAllocation(_ bar: PlacedBAR) -> Bool {
+        bar.fixed && bar.kind.isMemory && !(bar.size & (bar.size &- 1) == 0 && bar.size != 0 && bar.start % bar.size == 0)
     }
 
     /// Problems that keep a function's BARs from being encoded in config space.
@@ -53,6 +69,9 @@ extension Topology {
                     used[slot] = bar.index
                 }
                 if bar.kind == .io && (bar.end > UInt64(UInt32.max)) { problems.append("\(name): an I/O BAR above 4 GiB") }
+                if Self.isEnhancedAllocation(bar) && (bar.start % 4 != 0 || bar.size % 4 != 0) {
+                    problems.append("\(name): an Enhanced Allocation base and size are multiples of 4 bytes")
+                }
             }
             if let msix = f.msix {
                 for (what, bir) in [("table", msix.tableBIR), ("PBA", msix.pbaBIR)] where f.bar(bir).map({ !$0.kind.isMemory }) ?? true {
@@ -104,7 +123,8 @@ extension Topology {
     /// sibling function shares its device number), BAR registers holding the placed addresses with
     /// their type bits (`PCI_BASE_ADDRESS_SPACE_IO`, `PCI_BASE_ADDRESS_MEM_TYPE_64` with the upper
     /// half in the next register, `PCI_BASE_ADDRESS_MEM_PREFETCH`), subsystem IDs, and, with MSI-X,
-    /// `PCI_STATUS_CAP_LIST` and the MSI-X capability (ID 0x11) at 0x40 as the only list entry.
+    /// `PCI_STATUS_CAP_LIST` and the MSI-X capability (ID 0x11) at 0x40; an Enhanced Allocation
+    /// capability (ID 0x14) at 0x50 for the fixed BARs that are not naturally aligned.
     func configImage(_ function: Function) -> [UInt8] {
         var c = ConfigImageBuilder()
         let hasIO = function.bars.contains { $0.kind == .io }
@@ -115,7 +135,7 @@ extension Topology {
         let a = function.address
         let multiFunction = functions.contains { $0.address != a && $0.address.domain == a.domain && $0.address.bus == a.bus && $0.address.device == a.device }
         c.bytes[0x0e] = HeaderType(.normal, multiFunction: multiFunction).rawValue
-        for bar in function.bars where (0...5).contains(bar.index) {
+        for bar in function.bars where (0...5).contains(bar.index) && !Self.isEnhancedAllocation(bar) {
             let offset = 0x10 + 4 * bar.index
             switch bar.kind {
             case .io:
@@ -133,6 +153,7 @@ extension Topology {
         c.set16(0x2c, function.vendorID)
         c.set16(0x2e, function.deviceID)
         c.bytes[0x3d] = 0x01  // INTA#
+        let enhanced = function.bars.filter { (0...5).contains($0.index) && Self.isEnhancedAllocation($0) }
         if let msix = function.msix {
             c.set16(0x06, 0x0010)  // PCI_STATUS_CAP_LIST
             c.bytes[0x34] = 0x40
@@ -144,6 +165,28 @@ extension Topology {
             c.set16(0x42, control)
             c.set32(0x44, msix.tableOffset | UInt32(msix.tableBIR))
             c.set32(0x48, msix.pbaOffset | UInt32(msix.pbaBIR))
+        }
+        if !enhanced.isEmpty {
+            // PCI_CAP_ID_EA at 0x50, after MSI-X when there is one; entries from +4 (PCI_EA_FIRST_ENT).
+            c.set16(0x06, 0x0010)
+            if function.msix != nil { c.bytes[0x41] = 0x50 } else { c.bytes[0x34] = 0x50 }
+            c.bytes[0x50] = 0x14
+            c.bytes[0x52] = UInt8(enhanced.count)  // PCI_EA_NUM_ENT
+            var at = 0x54
+            for bar in enhanced {
+                let wide = bar.kind == .mem64
+                let property: UInt32 = bar.prefetchable ? 0x01 : 0x00  // PCI_EA_P_MEM_PREFETCH, PCI_EA_P_MEM
+                let last = bar.size - 1
+                // PCI_EA_ENABLE, secondary and primary properties, BEI, PCI_EA_ES (DWORDs after the first).
+                c.set32(at, 0x8000_0000 | property << 16 | property << 8 | UInt32(bar.index) << 4 | (wide ? 4 : 2))
+                c.set32(at + 4, UInt32(truncatingIfNeeded: bar.start) & 0xffff_fffc | (wide ? 0x2 : 0))  // PCI_EA_IS_64
+                c.set32(at + 8, UInt32(truncatingIfNeeded: last) & 0xffff_fffc | (wide ? 0x2 : 0))
+                if wide {
+                    c.set32(at + 12, UInt32(truncatingIfNeeded: bar.start >> 32))
+                    c.set32(at + 16, UInt32(truncatingIfNeeded: last >> 32))
+                }
+                at += wide ? 20 : 12
+            }
         }
         return c.bytes
     }

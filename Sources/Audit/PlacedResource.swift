@@ -53,12 +53,17 @@ struct PlacedResource: Hashable, Sendable {
                 let claimed = !bar.resource.isUnset && inTree
                 if index > 5, !claimed { continue }
                 let flags = bar.resource.flags
+                // The kernel names a BAR's iomem node after its function (`pci_name`). Look the node
+                // up by that name when it is there: a BAR can fill its window exactly, and by range
+                // alone the window would be taken for the BAR and its own parent for the parent.
+                let nodeName = device.address.description
+                let node: String? = memory && !hidden && tree.path(to: range, named: nodeName) != nil ? nodeName : nil
                 out.append(PlacedResource(
                     owner: device.address, label: "\(device.address) \(name)", index: index,
                     kind: bar.kind.rawValue, prefetchable: bar.prefetchable, isMemory: memory,
                     fixed: flags.contains(.pciFixed) || flags.contains(.pciEABEI), claimed: claimed,
                     start: range.lowerBound, end: range.upperBound,
-                    parent: memory && !hidden ? tree.parent(of: range).map(NodeKey.init) : nil))
+                    parent: memory && !hidden ? tree.parent(of: range, named: node).map(NodeKey.init) : nil))
             }
         }
         return out

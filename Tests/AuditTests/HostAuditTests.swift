@@ -253,4 +253,21 @@ final class HostAuditTests: XCTestCase {
         XCTAssertEqual(device.findings, ["sys/bus/pci/devices/0000:00:03.0/config (capability at 0x40): the MSI-X table runs past the end of BAR 0"])
         XCTAssertTrue(report.text.contains("finding: sys/bus/pci/devices/0000:00:03.0/config"), report.text)
     }
+
+    /// A 4 KiB BAR that fills its parent window exactly: the sub-page reservation would lie outside
+    /// the parent, so the kernel refuses the mmap under 64 KiB pages (`request_resource` fails).
+    /// The parent is the window, not the BAR's own node found by range alone.
+    func testBARFillingItsWindowHasTheWindowAsParent() throws {
+        var tree = SysfsTree()
+        tree.addFunction("0000:00:01.0", bars: [.mem32(0xfe00_0000, size: 0x1000)])
+        tree.setIOMem("""
+            fe000000-fe000fff : PCI Bus 0000:00
+              fe000000-fe000fff : 0000:00:01.0
+
+            """)
+        let report = try audit(tree, page: .kib64)
+        let verdict = try XCTUnwrap(try bar(report, "0000:00:01.0").verdicts.first)
+        XCTAssertFalse(verdict.mmappable)
+        XCTAssertEqual(verdict.refusedBy, ["mainline.subpage-reservation"])
+    }
 }

@@ -166,10 +166,37 @@ enum Counterexamples {
                         pageOffsetClass: "table beyond the first page"))
     }
 
+    /// A switch: a root port (bus 1 behind it) and a downstream port (bus 2) under it, the
+    /// target and its neighbour on bus 2, a third device on the root bus.
+    static var nestedBridges: TopologyCounterexample {
+        let root = address("0000:00:1c.0"), down = address("0000:01:00.0")
+        let a = address("0000:02:00.0"), b = address("0000:02:01.0"), c = address("0000:00:02.0")
+        let topology = Topology(
+            pageSize: 16384, hostWindow: .init(start: 0xa000_0000, end: 0xafff_ffff),
+            bridges: [.init(address: root, secondaryBus: 1, window: .init(start: 0xa010_0000, end: 0xa02f_ffff)),
+                      .init(address: down, secondaryBus: 2, window: .init(start: 0xa020_0000, end: 0xa02f_ffff), upstream: root)],
+            functions: [
+                .init(address: a, vendorID: 0x8086, deviceID: 0x0d4e, classCode: 0x020000,
+                      bars: [.init(index: 1, kind: .mem32, start: 0xa020_0000, size: 0x1000)], upstream: down),
+                .init(address: b, vendorID: 0x8086, deviceID: 0x0d4f, classCode: 0x020000,
+                      bars: [.init(index: 0, kind: .mem32, start: 0xa020_2000, size: 0x2000)], upstream: down),
+                .init(address: c, vendorID: 0x1234, deviceID: 0x1111, classCode: 0x030000,
+                      bars: [.init(index: 0, kind: .mem32, prefetchable: true, start: 0xa000_0000, size: 0x10_0000)]),
+            ])
+        return TopologyCounterexample(
+            topology: topology, invariant: .pageExclusive, policy: policy("rfc-v4", removing: ["subpage-reservation"]),
+            platform: .init(pageSize: 16384, msiIsolated: true, allowUnsafeInterrupts: false, backend: .iommufd,
+                            unalignedFixedResources: false),
+            target: .init(function: a, index: 1), requestOffset: 0, requestLength: 0x4000,
+            exposed: .init(start: 0xa020_0000, end: 0xa020_3fff), foreign: .init(function: b, index: 0),
+            view: .init(clause: "rfc-v4.subpage-start-aligned", foreignKind: "mem32 BAR of a sibling device",
+                        pageOffsetClass: "page-aligned BAR, foreign bytes after it"))
+    }
+
     static var all: [(String, TopologyCounterexample)] {
         [("subpage-without-reservation", subpageWithoutReservation), ("prefetchable64-behind-bridge", prefetchable64BehindBridge),
          ("msix-unfiltered", msixUnfiltered), ("msix-table-page-only", msixTablePageOnly),
          ("fixed-unaligned", fixedUnaligned), ("fixed-unaligned-16g", fixedUnalignedHuge),
-         ("msix-bar-fills-bridge-window", msixBARFillsBridgeWindow)]
+         ("msix-bar-fills-bridge-window", msixBARFillsBridgeWindow), ("nested-bridges", nestedBridges)]
     }
 }

@@ -1,7 +1,9 @@
 # barproof: the two commands a newcomer needs are `make prove` and `make test`.
-# Both install what is missing (libz3-dev, pkg-config, z3, cvc5, librsvg2-bin) with apt-get first.
+# Both install what is missing (libz3-dev, pkg-config, z3, cvc5, librsvg2-bin, python3-jsonschema)
+# with apt-get first.
 SWIFT ?= swift
 SPECS ?= Specs
+SWIFTFLAGS ?=
 
 .PHONY: deps build release test prove prove-record prove-bench bench clean
 
@@ -14,8 +16,12 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
+# The test suite, then every spec proved by the debug binary it built, so CI (`.ci/run`) gates on the
+# invariants and recorded proofs; fails if either fails. SWIFTFLAGS passes e.g. --scratch-path.
 test: deps
-	$(SWIFT) test
+	$(SWIFT) test $(SWIFTFLAGS)
+	$(SWIFT) build $(SWIFTFLAGS) --product barproof
+	"$$($(SWIFT) build $(SWIFTFLAGS) --show-bin-path)/barproof" prove $(SPECS)
 
 prove: release
 	.build/release/barproof prove $(SPECS)

@@ -97,7 +97,9 @@ extension Topology {
     /// the memory window, the prefetchable window, and the unused fourth (CardBus) slot.
     /// `pci_read_bridge_mmio()` gives the memory window `IORESOURCE_MEM`;
     /// `pci_read_bridge_mmio_pref()` gives the prefetchable one `IORESOURCE_MEM | IORESOURCE_PREFETCH`,
-    /// plus `IORESOURCE_MEM_64` and the register's `PCI_PREF_RANGE_TYPE_64` bit when 64-bit.
+    /// plus `IORESOURCE_MEM_64` and the register's `PCI_PREF_RANGE_TYPE_64` bit when 64-bit
+    /// (recalled from drivers/pci/probe.c, not re-read: UNVERIFIED; the audit does not read bridge
+    /// window flags).
     func resourceText(_ bridge: Bridge) -> String {
         var lines = Array(repeating: (UInt64(0), UInt64(0), UInt64(0)), count: Self.bridgeResourceLines)
         let window = (bridge.window.start, bridge.window.end)

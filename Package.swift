@@ -27,7 +27,7 @@ let package = Package(
         .executableTarget(
             name: "barproof",
             dependencies: [
-                "Z3Kit", "PCIModel", "VFIORules", "Prover", "Reports", "Audit",
+                "Z3Kit", "PCIModel", "VFIORules", "Prover", "Reports", "Audit", "Fixtures",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]),

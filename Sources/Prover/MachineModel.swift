@@ -140,15 +140,37 @@ public struct MachineShape: Hashable, Sendable {
         public var fixed: Bool
         /// The BAR's size before any `resource_alignment` resize.
         public var size: UInt64
+
+        public init(index: Int, kind: BARKind, prefetchable: Bool, fixed: Bool, size: UInt64) {
+            self.index = index
+            self.kind = kind
+            self.prefetchable = prefetchable
+            self.fixed = fixed
+            self.size = size
+        }
     }
+
     public struct Device: Hashable, Sendable {
+        /// 0: the root bus; k + 1: behind bridge k.
         public var upstream: Int
         public var slots: [Slot]
+        public var msix: MSIXCapability?
+
+        public init(upstream: Int, slots: [Slot], msix: MSIXCapability?) {
+            self.upstream = upstream
+            self.slots = slots
+            self.msix = msix
+        }
     }
+
+    /// Device `d` is the search's device slot `d` (its bus address follows ``MachineNaming``).
     public var devices: [Device]
     public var bridges: Int
-    /// The target's device's MSI-X capability, if any (held fixed with the shape).
-    public var msix: MSIXCapability?
+
+    public init(devices: [Device], bridges: Int) {
+        self.devices = devices
+        self.bridges = bridges
+    }
 }
 
 public enum MachineLayout {
@@ -387,6 +409,10 @@ extension MachineTerms {
             }
             facts.append(l.implies(m.present, l.or(holders)))
         }
+        // Table and PBA do not share bytes (PCI Local Bus 3.0, 6.8.2: "must not overlap").
+        let apart = l.or(l.notEqual(m.tableBIR, m.pbaBIR), l.lessOrEqual(l.add(m.tableOffset, m.tableSize), m.pbaOffset),
+                         l.lessOrEqual(l.add(m.pbaOffset, m.pbaSize), m.tableOffset))
+        facts.append(l.implies(m.present, apart))
         _ = ioSlots
         return l.and(facts)
     }

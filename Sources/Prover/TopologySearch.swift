@@ -42,17 +42,17 @@ public final class TopologySearch {
 
     /// Up to `max` counterexamples with pairwise different views.
     ///
-    /// The search deepens: machines of 1, 2, ... devices, each with 1, 2, ... BAR slots, first
-    /// without bridges and then with them, up to the bounds. A level is searched until no
+    /// The search deepens: machines of 1, 2, ... devices, each with one BAR slot and then all of
+    /// them, first without bridges and then with them, up to the bounds, each level at every page size. A level is searched until no
     /// unblocked view is left on it, then the next; so each counterexample comes from the
-    /// smallest level that shows its view (fewest devices, then fewest BAR slots), and small
+    /// smallest level that shows its view (fewest devices first), and small
     /// queries, which solve fast, are tried first. "Exhausted" means the full bounds were searched.
     public func run(max: Int = 1, minimize: Bool = false) throws -> SearchResult {
         var result = SearchResult(counterexamples: [], exhausted: false, unknown: nil, notes: [])
         var blocked: [ViewKey] = []
-        pages: for page in platform.pageSizes {
-            for (level, target) in levels() {
-                guard result.counterexamples.count < max else { break pages }
+        levels: for (level, target) in levels() {
+            for page in platform.pageSizes {
+                guard result.counterexamples.count < max else { break levels }
                 let session = try MachineSession(search: self, pageShift: page.shift, bounds: level, target: target)
                 while result.counterexamples.count < max {
                     switch try session.next(blocked: blocked, minimize: minimize, notes: &result.notes) {
@@ -64,7 +64,7 @@ public final class TopologySearch {
                         break
                     case let .unknown(reason):
                         result.unknown = "\(page) pages, \(level.devices) devices x \(level.barsPerDevice) BARs: \(reason)"
-                        break pages
+                        break levels
                     }
                     break
                 }
@@ -80,7 +80,9 @@ public final class TopologySearch {
     func levels() -> [(SearchBounds, (device: Int, slot: Int))] {
         var out: [(SearchBounds, (device: Int, slot: Int))] = []
         for devices in 1...bounds.devices {
-            for bars in 1...bounds.barsPerDevice {
+            // One BAR slot per device first (small queries solve fast), then all of them; fewer
+            // BARs within a level is the minimiser's job.
+            for bars in Set([1, bounds.barsPerDevice]).sorted() {
                 for bridges in bounds.bridges > 0 ? [0, bounds.bridges] : [0] {
                     var level = bounds
                     level.devices = devices
@@ -239,7 +241,7 @@ final class MachineSession {
         }
         for (k, bridge) in m.bridges.enumerated() { facts.append(fixed(bridge.present, k < shape.bridges)) }
         let x = m.situation.msix
-        if let msix = shape.msix {
+        if let msix = shape.devices[m.target.device].msix {
             facts.append(x.present)
             facts.append(l.equal(x.tableBIR, l.word(UInt64(msix.tableBIR))))
             facts.append(l.equal(x.tableOffset, l.word(UInt64(msix.tableOffset))))
@@ -337,6 +339,17 @@ final class MachineSession {
                           l.equal(s.request.length, l.pageUp(s.bar.resource.size, s.platform)))
         guard let wholeFound = try attempt([whole]) else { return best }
         if let wholeFound { best = wholeFound; kept.append(whole) }
+        // The plainest machine that still shows the view: the type1 backend (what `barproof
+        // audit` assumes), then BARs that are not firmware-fixed, prefetchable, 64-bit or I/O.
+        var preferences: [BoolTerm] = [s.platform.type1]
+        for (d, k) in implemented where best.truth("d\(d).bar\(k).implemented") && best.truth("d\(d).present") {
+            let slot = machine.devices[d].slots[k]
+            preferences += [l.not(slot.fixed), l.not(slot.prefetchable), l.not(slot.is64), l.not(slot.io)]
+        }
+        for preference in preferences {
+            guard let found = try attempt([preference]) else { return best }
+            if let found { best = found; kept.append(preference) }
+        }
         // Smallest sizes, then lowest addresses, each in device and slot order.
         var values: [(String, BitVector, UInt64)] = []
         for (d, k) in implemented where best.truth("d\(d).bar\(k).implemented") && best.truth("d\(d).present") {
@@ -349,7 +362,15 @@ final class MachineSession {
         for (d, k) in implemented where best.truth("d\(d).bar\(k).implemented") && best.truth("d\(d).present") {
             values.append(("d\(d).bar\(k).start", machine.devices[d].slots[k].resource.start, 0))
         }
+        for (d, k) in implemented where best.truth("d\(d).bar\(k).implemented") && best.truth("d\(d).present") {
+            values.append(("d\(d).bar\(k).index", machine.devices[d].slots[k].index, 0))
+        }
         values.append(("mmap.offset", s.request.offset, 0))
+        // Then the tightest windows around what was placed.
+        values.append(("host.size", machine.host.size, 1 << 20))
+        for (k, bridge) in machine.bridges.enumerated() where best.truth("bridge\(k).present") {
+            values.append(("bridge\(k).size", bridge.window.size, 1 << 20))
+        }
         for (name, term, floor) in values {
             var low = floor, high = best.word(name)
             while low < high {

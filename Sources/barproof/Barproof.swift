@@ -18,7 +18,7 @@ struct Barproof: ParsableCommand {
                 65 bad input (spec or record); 70 internal error.
                 """,
             version: "barproof \(version) (Z3 \(Context.fullVersion))",
-            subcommands: [Prove.self, Explain.self, List.self, ExportSMT2.self, AuditCommand.self, SnapshotCommand.self],
+            subcommands: [Prove.self, Explain.self, List.self, ExportSMT2.self, Search.self, AuditCommand.self, SnapshotCommand.self],
             defaultSubcommand: nil)
     }
 }

@@ -25,6 +25,8 @@ struct SpecCheck: Sendable {
     var invariant: Invariant
     var assumptions: [Assumption]
     var expect: Expectation
+    /// Bounds for `barproof search`.
+    var search: SearchBounds
 
     func request(timeoutMilliseconds: UInt32?, seed: UInt32, minimiseCore: Bool = false) -> CheckRequest {
         CheckRequest(policy: policy, platform: platform, invariant: invariant, assumptions: assumptions,
@@ -123,8 +125,9 @@ struct PlatformFields {
 
 /// Walks the YAML node tree, checking every key and value and noting problems at their marks.
 struct SpecParser {
-    static let topKeys = ["description", "policy", "drop", "platform", "assumptions", "checks"]
-    static let checkKeys = ["name", "description", "invariant", "expect", "drop", "platform", "assumptions"]
+    static let topKeys = ["description", "policy", "drop", "platform", "assumptions", "search", "checks"]
+    static let checkKeys = ["name", "description", "invariant", "expect", "drop", "platform", "assumptions", "search"]
+    static let searchKeys = ["devices", "bars", "bridges", "bar_sizes", "mmio", "resource_alignment"]
     static let platformKeys = ["page_sizes", "msi_isolated", "allow_unsafe_interrupts", "backends", "unaligned_fixed_resources"]
 
     let file: String
@@ -170,6 +173,7 @@ struct SpecParser {
         let drops = top["drop"].map { strings($0, what: "'drop'") } ?? []
         let platform = top["platform"].flatMap { platformFields($0) } ?? PlatformFields()
         let assumptions = top["assumptions"].flatMap { assumptionList($0) }
+        let search = top["search"].flatMap { searchBounds($0, base: SearchBounds()) } ?? SearchBounds()
 
         guard let checksNode = top["checks"] else {
             error(root, "missing key 'checks' (a list of checks, each with 'invariant' and 'expect')")
@@ -184,7 +188,8 @@ struct SpecParser {
         var checks: [SpecCheck] = []
         var seen: [String: Mark?] = [:]
         for node in sequence {
-            guard let check = check(node, policy: policy, drops: drops, platform: platform, assumptions: assumptions) else { continue }
+            guard let check = check(node, policy: policy, drops: drops, platform: platform, assumptions: assumptions,
+                                    search: search) else { continue }
             if let first = seen[check.name] {
                 error(node, "two checks are named '\(check.name)' (the first at line \(first?.line ?? 0)); give one a 'name'")
                 continue
@@ -196,7 +201,7 @@ struct SpecParser {
     }
 
     mutating func check(_ node: Node, policy: Policy?, drops: [(String, Node)], platform: PlatformFields,
-                        assumptions: [Assumption]?) -> SpecCheck? {
+                        assumptions: [Assumption]?, search: SearchBounds) -> SpecCheck? {
         guard let keys = fields(node, allowed: Self.checkKeys, what: "a check") else { return nil }
         _ = keys["description"].map { string($0, what: "'description'") }
         var invariant: Invariant?
@@ -233,6 +238,7 @@ struct SpecParser {
         let ownDrops = keys["drop"].map { strings($0, what: "'drop'") } ?? []
         let ownPlatform = keys["platform"].flatMap { platformFields($0) } ?? PlatformFields()
         let ownAssumptions = keys["assumptions"].flatMap { assumptionList($0) }
+        let ownSearch = keys["search"].flatMap { searchBounds($0, base: search) } ?? search
 
         guard let policy else { return nil }
         var removed: [String] = []
@@ -250,7 +256,8 @@ struct SpecParser {
         let mark = node.mark
         return SpecCheck(name: name, location: SpecLocation(spec: "", file: file, line: mark?.line ?? 1, column: mark?.column ?? 1),
                          policy: reduced, platform: ownPlatform.overriding(platform).platform, invariant: invariant,
-                         assumptions: ownAssumptions ?? assumptions ?? Assumption.defaults, expect: expect)
+                         assumptions: ownAssumptions ?? assumptions ?? Assumption.defaults, expect: expect,
+                         search: ownSearch)
     }
 
     mutating func platformFields(_ node: Node) -> PlatformFields? {
@@ -290,6 +297,69 @@ struct SpecParser {
             fields.unalignedFixedResources = flag
         }
         return fields
+    }
+
+    /// The `search` mapping: bounds for `barproof search`, each key overriding `base`.
+    mutating func searchBounds(_ node: Node, base: SearchBounds) -> SearchBounds? {
+        guard let keys = fields(node, allowed: Self.searchKeys, what: "'search'") else { return nil }
+        var bounds = base
+        func count(_ key: String, _ range: ClosedRange<Int>) -> Int? {
+            guard let value = keys[key], let text = string(value, what: "'\(key)'") else { return nil }
+            guard let n = Int(text), range.contains(n) else {
+                error(value, "'\(key)' must be a whole number in \(range.lowerBound)...\(range.upperBound), found '\(text)'")
+                return nil
+            }
+            return n
+        }
+        if let n = count("devices", 1...24) { bounds.devices = n }
+        if let n = count("bars", 1...6) { bounds.barsPerDevice = n }
+        if let n = count("bridges", 0...4) { bounds.bridges = n }
+        func pair(_ key: String) -> (UInt64, UInt64)? {
+            guard let value = keys[key] else { return nil }
+            let items = strings(value, what: "'\(key)'")
+            guard items.count == 2 else {
+                error(value, "'\(key)' must be a list of two values [smallest, largest]")
+                return nil
+            }
+            let values = items.map { text, item -> UInt64? in
+                let parsed = Self.byteCount(text)
+                if parsed == nil { error(item, "'\(text)' is not a byte count or address (use 4096, 0x1000, 4K, 1M, 1G, 1T)") }
+                return parsed
+            }
+            guard let low = values[0], let high = values[1] else { return nil }
+            if low > high { error(value, "'\(key)' must list the smaller value first") ; return nil }
+            return (low, high)
+        }
+        if let (low, high) = pair("bar_sizes") {
+            if low < 16 || low & (low - 1) != 0 || high & (high - 1) != 0 {
+                error(keys["bar_sizes"], "'bar_sizes' must be powers of two of at least 16 bytes (PCI's smallest memory BAR)")
+            } else {
+                bounds.minBARSize = low
+                bounds.maxBARSize = high
+            }
+        }
+        if let (low, high) = pair("mmio") { bounds.mmio = Topology.Window(start: low, end: high) }
+        if let value = keys["resource_alignment"], let text = string(value, what: "'resource_alignment'") {
+            do {
+                bounds.resourceAlignment = try ResourceAlignmentParameter(parsing: text)
+            } catch {
+                self.error(value, "'resource_alignment' is not valid kernel syntax ([<order>@]<pci_dev>[; ...]): \(error.message)")
+            }
+        }
+        return bounds
+    }
+
+    /// `4096`, `0x1000`, `4K`, `1M`, `1G`, `1T` (binary multiples).
+    static func byteCount(_ text: String) -> UInt64? {
+        let upper = text.uppercased()
+        if upper.hasPrefix("0X") { return UInt64(upper.dropFirst(2), radix: 16) }
+        for (suffix, shift) in [("K", 10), ("M", 20), ("G", 30), ("T", 40)] {
+            for unit in [suffix + "IB", suffix + "B", suffix] where upper.hasSuffix(unit) {
+                guard let n = UInt64(upper.dropLast(unit.count)), n <= UInt64.max >> shift else { return nil }
+                return n << UInt64(shift)
+            }
+        }
+        return UInt64(text)
     }
 
     mutating func assumptionList(_ node: Node) -> [Assumption]? {

@@ -1,0 +1,302 @@
+import ArgumentParser
+import Fixtures
+import Foundation
+import PCIModel
+import Prover
+import Reports
+import VFIORules
+
+extension Barproof {
+    struct Search: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Search bounded machines for counterexample topologies and write them out as fixtures.",
+            discussion: """
+                For each check (or the one named with --check), searches machines within the spec's \
+                'search' bounds for placements on which the policy grants an mmap that breaks the \
+                invariant. Counterexamples are re-checked with the concrete rules; with --out each is \
+                written as a fixture folder (topology.json, a sysfs tree, memory-map.svg, README.md) \
+                and read back through the audit importers before it is reported. When the pair model \
+                proves the invariant for all topologies, no machine within the bounds can break it, \
+                and the search says so without searching (--exhaustive searches the bounds anyway). \
+                Exit: 0 when the outcome matches the check's expectation (counterexamples for \
+                'refuted', none for 'proved'/'vacuous'), 1 when it does not, 2 when inconclusive.
+                """)
+
+        @Argument(help: "A spec file, or a spec name under Specs/.")
+        var spec: String
+
+        @Option(name: .customLong("check"), help: "Search only this check (its name; default: every check).")
+        var checkName: String?
+
+        @Option(help: "Up to this many counterexamples per check, with pairwise different views.")
+        var max: Int = 1
+
+        @Flag(help: "Minimise each counterexample: fewest devices, fewest BARs, smallest sizes, lowest addresses.")
+        var minimize = false
+
+        @Option(help: "Write one fixture folder per counterexample under this directory.")
+        var out: String?
+
+        @Flag(help: "For each counterexample, a mitigation (a pci=resource_alignment= value or a clause) with a proof that it holds on that machine.")
+        var suggest = false
+
+        @Flag(help: "Decide 'no counterexample within the bounds' by searching the bounds, not through the pair model's proof.")
+        var exhaustive = false
+
+        @Option(help: "Output format: text or json.")
+        var format: SearchFormat = .text
+
+        @OptionGroup var solver: SolverOptions
+
+        func validate() throws {
+            if max < 1 { throw ValidationError("--max must be at least 1") }
+        }
+
+        func run() throws {
+            try guarded {
+                let specPath = try resolveSpecPath(spec)
+                let spec = try Spec.load(path: specPath)
+                let checks = try checkName.map { [try findCheck($0, in: spec)] } ?? spec.checks
+                for check in checks where !check.search.problems.isEmpty {
+                    throw SpecErrors(diagnostics: check.search.problems.map {
+                        SpecDiagnostic(file: check.location.file, line: check.location.line, column: check.location.column,
+                                       message: "search bounds of check '\(check.name)': \($0)")
+                    })
+                }
+                var reports: [SearchReport] = []
+                var worst = Exit.asExpected
+                for check in checks {
+                    let report = try searchOne(check, spec: spec, specPath: specPath)
+                    reports.append(report)
+                    worst = Swift.max(worst, report.exitCode)
+                }
+                switch format {
+                case .text: printOut(reports.map { $0.text }.joined(separator: "\n"))
+                case .json:
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                    printOut(String(decoding: try encoder.encode(SearchDocument(schema: SearchDocument.schemaName, checks: reports)),
+                                    as: UTF8.self) + "\n")
+                }
+                return worst == Exit.missed || worst == Exit.inconclusive ? worst : Exit.asExpected
+            }
+        }
+
+        func searchOne(_ check: SpecCheck, spec: Spec, specPath: String) throws -> SearchReport {
+            let clock = ContinuousClock()
+            let started = clock.now
+            var report = SearchReport(spec: spec.name, check: check.name, invariant: check.invariant.rawValue,
+                                      policy: check.policy.label, platform: check.platform.label, expected: check.expect.rawValue,
+                                      bounds: Self.describe(check.search), outcome: "", counterexamples: [], notes: [])
+            let search = TopologySearch(policy: check.policy, platform: check.platform, invariant: check.invariant,
+                                        bounds: check.search, timeoutMilliseconds: solver.timeoutMilliseconds, seed: solver.seed)
+            if !exhaustive {
+                // A proof over the pair model covers every topology, so every machine in the bounds.
+                let request = CheckRequest(policy: check.policy, platform: check.platform, invariant: check.invariant,
+                                           assumptions: check.assumptions, timeoutMilliseconds: solver.timeoutMilliseconds,
+                                           seed: solver.seed, findDependencies: false)
+                switch try request.run() {
+                case .proved, .vacuous:
+                    report.outcome = "none"
+                    report.notes.append("no counterexample exists within the bounds: the pair model proves \(check.invariant.rawValue) for all topologies")
+                    report.seconds = (clock.now - started).seconds
+                    return report
+                case .unknown(let reason):
+                    report.notes.append("the pair model is inconclusive (\(reason)); searching the bounds")
+                case .refuted:
+                    break
+                }
+            }
+            let result = try search.run(max: max, minimize: minimize)
+            report.notes += result.notes
+            for (i, example) in result.counterexamples.enumerated() {
+                var entry = SearchReport.Entry(counterexample: example, explanation: Self.explain(example), folder: nil, suggestion: nil)
+                if suggest { entry.suggestion = try Self.suggestion(for: example, search: search, bounds: check.search) }
+                if let out {
+                    let folder = URL(fileURLWithPath: out).appendingPathComponent("\(spec.name)-\(check.name)-\(i + 1)")
+                    try FixtureWriter(specPath: specPath, checkID: check.name).write(example, to: folder)
+                    let problems = FixtureRoundTrip.check(counterexample: example, folder: folder)
+                    if !problems.isEmpty {
+                        throw ProverError("the fixture in \(folder.path) does not round-trip: " + problems.joined(separator: "; "))
+                    }
+                    entry.folder = folder.path
+                }
+                report.counterexamples.append(entry)
+            }
+            if let unknown = result.unknown {
+                report.outcome = result.counterexamples.isEmpty ? "unknown" : "found"
+                report.notes.append("search incomplete: \(unknown)")
+                if result.counterexamples.isEmpty { report.inconclusive = true }
+            } else if result.counterexamples.isEmpty {
+                report.outcome = "none"
+                report.notes.append("no counterexample within the bounds (searched exhaustively)")
+            } else {
+                report.outcome = "found"
+                if result.exhausted && result.counterexamples.count < max {
+                    report.notes.append("the view space is exhausted: \(result.counterexamples.count) distinct view(s) within the bounds, fewer than --max \(max)")
+                }
+            }
+            report.seconds = (clock.now - started).seconds
+            return report
+        }
+
+        static func describe(_ b: SearchBounds) -> String {
+            var text = "up to \(b.devices) devices x \(b.barsPerDevice) BARs, \(b.bridges) bridge(s), BAR sizes \(sizeText(b.minBARSize))...\(sizeText(b.maxBARSize)), MMIO \(b.mmio)"
+            if let alignment = b.resourceAlignment, !alignment.entries.isEmpty { text += ", resource_alignment set" }
+            return text
+        }
+
+        /// The counterexample in plain words.
+        static func explain(_ cx: TopologyCounterexample) -> [String] {
+            var lines: [String] = []
+            let t = cx.topology
+            lines.append("page size \(sizeText(cx.platform.pageSize)); backend \(cx.platform.backend.rawValue); MSIs \(cx.platform.msiIsolated ? "isolated" : "not isolated"); allow_unsafe_interrupts=\(cx.platform.allowUnsafeInterrupts ? 1 : 0)")
+            lines.append("host window \(t.hostWindow)" + t.bridges.map { "; bridge \($0.address) window \($0.window)" }.joined())
+            for f in t.functions {
+                let place = f.upstream.map { "behind \($0)" } ?? "on the root bus"
+                let bars = f.bars.map { b in
+                    "BAR \(b.index) \(b.kind.rawValue)\(b.prefetchable ? " pref" : "")\(b.fixed ? " fixed" : "") \(b.window) (\(sizeText(b.size)))"
+                }.joined(separator: ", ")
+                var line = "\(f.address) \(place): \(bars)"
+                if let m = f.msix { line += "; MSI-X table in BAR \(m.tableBIR) at \(hexText(UInt64(m.tableOffset))), \(m.entries) entries" }
+                lines.append(line)
+            }
+            lines.append("mmap of \(cx.target): offset \(hexText(cx.requestOffset)) length \(hexText(cx.requestLength)) exposes \(cx.exposed)")
+            if let foreign = cx.foreign, let bar = t.function(foreign.function)?.bar(foreign.index) {
+                let first = Swift.max(cx.exposed.start, bar.start), last = Swift.min(cx.exposed.end, bar.end)
+                lines.append("it exposes \(foreign)'s bytes [\(hexText(first)), \(hexText(last))]")
+            }
+            lines.append("view: \(cx.view)")
+            return lines
+        }
+
+        /// A mitigation and its proof on this machine: the machine's devices, BARs, kinds, sizes
+        /// and bridges held fixed, every placement and every BAR's mmap checked.
+        static func suggestion(for cx: TopologyCounterexample, search: TopologySearch, bounds: SearchBounds) throws -> String {
+            let shape = MachineShape(counterexample: cx)
+            let shift = cx.platform.pageSize.trailingZeroBitCount
+            let policy = try cx.rebuiltPolicy()
+            var tried: [String] = []
+            func proves(_ p: Policy, _ b: SearchBounds) throws -> ShapeProof {
+                try search.provesShape(shape, pageShift: shift, policy: p, bounds: b, platform: cx.platform)
+            }
+            // 1. pci=resource_alignment=<PAGE_SHIFT>@<bdf>: the kernel grows the target's resource to a
+            //    page (resize), so nothing else can share its page.
+            if cx.invariant == .pageExclusive {
+                let value = "\(shift)@\(cx.target.function)"
+                var b = bounds
+                if let parameter = try? ResourceAlignmentParameter(parsing: value) {
+                    b.resourceAlignment = ResourceAlignmentParameter(entries: parameter.entries + (bounds.resourceAlignment?.entries ?? []))
+                    switch try proves(policy, b) {
+                    case .proved(let targets):
+                        return "pci=resource_alignment=\(value): proved on this machine for every placement and every mmap of its \(targets) memory BAR(s)"
+                    case .refuted(let bar): tried.append("pci=resource_alignment=\(value) (\(bar) still breaks it)")
+                    case .unknown(let reason): tried.append("pci=resource_alignment=\(value) (unknown: \(reason))")
+                    }
+                }
+            }
+            // 2. Restore a clause the spec dropped, or add one of another policy.
+            var candidates: [(String, Policy)] = []
+            if let base = Policy.named(cx.policyName) {
+                for removed in cx.removedClauses {
+                    let rest = cx.removedClauses.filter { $0 != removed }
+                    if let restored = try? base.removing(rest) { candidates.append(("restore clause \(cx.policyName).\(removed)", restored)) }
+                }
+            }
+            for other in Policy.all {
+                for clause in other.clauses where !policy.clauses.contains(where: { $0.rule == clause.rule }) {
+                    if candidates.contains(where: { $0.0.hasSuffix("." + clause.rule.rawValue) }) { continue }
+                    candidates.append(("add clause \(clause.rule.rawValue) (as \(clause.id))", policy.adding(clause.rule)))
+                }
+            }
+            for (label, candidate) in candidates {
+                switch try proves(candidate, bounds) {
+                case .proved(let targets):
+                    return "\(label): proved on this machine for every placement and every mmap of its \(targets) memory BAR(s)"
+                case .refuted: tried.append(label)
+                case .unknown(let reason): tried.append("\(label) (unknown: \(reason))")
+                }
+            }
+            return "no mitigation found; tried: " + tried.joined(separator: "; ")
+        }
+    }
+}
+
+enum SearchFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+/// The JSON output of `barproof search`, schema `barproof-search/1`.
+struct SearchDocument: Encodable {
+    static let schemaName = "barproof-search/1"
+    var schema: String
+    var checks: [SearchReport]
+}
+
+/// What `search` found for one check.
+struct SearchReport: Encodable {
+    struct Entry: Encodable {
+        var counterexample: TopologyCounterexample
+        var explanation: [String]
+        var folder: String?
+        var suggestion: String?
+    }
+
+    var spec: String
+    var check: String
+    var invariant: String
+    var policy: String
+    var platform: String
+    var expected: String
+    var bounds: String
+    /// `found`, `none` or `unknown`.
+    var outcome: String
+    var counterexamples: [Entry]
+    var notes: [String]
+    var inconclusive = false
+    var seconds: Double = 0
+
+    private enum CodingKeys: String, CodingKey {
+        case spec, check, invariant, policy, platform, expected, bounds, outcome, counterexamples, notes
+    }
+
+    var exitCode: Int32 {
+        if inconclusive { return Exit.inconclusive }
+        let wanted = expected == "refuted"
+        return (outcome == "found") == wanted ? Exit.asExpected : Exit.missed
+    }
+
+    var text: String {
+        var lines = ["\(spec)/\(check): \(invariant) under \(policy), \(platform) (expected \(expected))"]
+        lines.append("  bounds: \(bounds)")
+        for (i, entry) in counterexamples.enumerated() {
+            lines.append("  counterexample \(i + 1):")
+            lines += entry.explanation.map { "    " + $0 }
+            if let suggestion = entry.suggestion { lines.append("    mitigation: " + suggestion) }
+            if let folder = entry.folder { lines.append("    fixture: \(folder)") }
+        }
+        lines += notes.map { "  " + $0 }
+        let verdict = inconclusive ? "inconclusive (never a pass)"
+            : exitCode == Exit.asExpected ? "as expected" : "NOT as expected"
+        lines.append("  \(counterexamples.count) counterexample(s), \(verdict), \(String(format: "%.2f", seconds)) s")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+extension MachineShape {
+    /// The counterexample's machine with placement left open: its functions in slot order, their
+    /// BARs, kinds, sizes and upstream bridges, and the mapped function's MSI-X capability.
+    init(counterexample cx: TopologyCounterexample) {
+        let t = cx.topology
+        let bridgeIndex = Dictionary(uniqueKeysWithValues: t.bridges.enumerated().map { ($1.address, $0 + 1) })
+        self.init(devices: t.functions.map { f in
+            Device(upstream: f.upstream.flatMap { bridgeIndex[$0] } ?? 0, slots: f.bars.map {
+                Slot(index: $0.index, kind: $0.kind, prefetchable: $0.prefetchable, fixed: $0.fixed, size: $0.size)
+            }, msix: f.msix)
+        }, bridges: t.bridges.count)
+    }
+}

@@ -39,10 +39,13 @@ public struct SearchBounds: Hashable, Sendable {
     public var mmio: Topology.Window
     /// `pci=resource_alignment=`, applied as the kernel applies an explicit parameter (resize).
     public var resourceAlignment: ResourceAlignmentParameter?
+    /// BARs may be firmware-fixed (`IORESOURCE_PCI_FIXED`) or Enhanced Allocation entries, which
+    /// keep their place: unaligned where the platform allows it, never realigned by `resource_alignment`.
+    public var fixedBARs: Bool
 
     public init(devices: Int = 4, barsPerDevice: Int = 6, bridges: Int = 1, minBARSize: UInt64 = 4096,
                 maxBARSize: UInt64 = 1 << 30, mmio: Topology.Window = Topology.Window(start: 0x8000_0000, end: (1 << 48) - 1),
-                resourceAlignment: ResourceAlignmentParameter? = nil) {
+                resourceAlignment: ResourceAlignmentParameter? = nil, fixedBARs: Bool = true) {
         self.devices = devices
         self.barsPerDevice = barsPerDevice
         self.bridges = bridges
@@ -50,6 +53,7 @@ public struct SearchBounds: Hashable, Sendable {
         self.maxBARSize = maxBARSize
         self.mmio = mmio
         self.resourceAlignment = resourceAlignment
+        self.fixedBARs = fixedBARs
     }
 
     /// Problems with the bounds themselves, for spec errors.
@@ -343,6 +347,7 @@ extension MachineTerms {
                     facts.append(l.implies(slot.implemented, device.slots[k - 1].implemented))
                 }
                 facts.append(l.lessOrEqual(slot.index, l.word(5)))
+                if !b.fixedBARs { facts.append(l.not(slot.fixed)) }
                 facts.append(l.implies(slot.is64, l.not(slot.io)))
                 facts.append(l.implies(slot.prefetchable, l.not(slot.io)))
                 facts.append(l.implies(slot.is64, l.lessOrEqual(slot.index, l.word(4))))

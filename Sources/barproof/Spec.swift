@@ -127,7 +127,7 @@ struct PlatformFields {
 struct SpecParser {
     static let topKeys = ["description", "policy", "drop", "platform", "assumptions", "search", "checks"]
     static let checkKeys = ["name", "description", "invariant", "expect", "drop", "platform", "assumptions", "search"]
-    static let searchKeys = ["devices", "bars", "bridges", "bar_sizes", "mmio", "resource_alignment"]
+    static let searchKeys = ["devices", "bars", "bridges", "bar_sizes", "mmio", "resource_alignment", "fixed_bars"]
     static let platformKeys = ["page_sizes", "msi_isolated", "allow_unsafe_interrupts", "backends", "unaligned_fixed_resources"]
 
     let file: String
@@ -338,6 +338,7 @@ struct SpecParser {
                 bounds.maxBARSize = high
             }
         }
+        if let value = keys["fixed_bars"], let flag = boolean(value, key: "fixed_bars") { bounds.fixedBARs = flag }
         if let (low, high) = pair("mmio") { bounds.mmio = Topology.Window(start: low, end: high) }
         if let value = keys["resource_alignment"], let text = string(value, what: "'resource_alignment'") {
             do {

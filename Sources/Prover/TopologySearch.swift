@@ -282,10 +282,10 @@ final class MachineSession {
             outcome = .unknown(reason)
         case .sat(let model):
             var assignment = try self.assignment(model)
-            let key = try viewKey(of: assignment, blocked: blocked)
             if minimize {
-                assignment = try self.minimize(assignment, view: key, notes: &notes)
+                assignment = try self.minimize(assignment, blocked: blocked, notes: &notes)
             }
+            let key = try viewKey(of: assignment, blocked: blocked)
             outcome = .found(try counterexample(assignment, key: key), key)
         }
         return outcome
@@ -293,12 +293,12 @@ final class MachineSession {
 
     // MARK: Minimisation
 
-    /// Lexicographic tightening of a satisfiable assignment, keeping its view: fewest devices,
+    /// Lexicographic tightening of a satisfiable assignment, among the views not yet blocked: fewest devices,
     /// fewest BARs, a whole-BAR mmap when one exists, smallest sizes, lowest addresses. Each step
     /// keeps what it found as a constraint; a step that meets `unknown` stops the tightening.
-    private func minimize(_ start: Assignment, view: ViewKey, notes: inout [String]) throws -> Assignment {
+    private func minimize(_ start: Assignment, blocked: [ViewKey], notes: inout [String]) throws -> Assignment {
         let l = logic
-        var kept: [BoolTerm] = [machine.violation(search.invariant, only: view, l)]
+        var kept: [BoolTerm] = [machine.violation(search.invariant, blocked: blocked, l)]
         var best = start
         func attempt(_ extra: [BoolTerm]) throws -> Assignment?? {
             switch try check(kept + extra) {

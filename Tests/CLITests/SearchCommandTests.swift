@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+
+/// `barproof search` end to end: the built binary, its stdout, the fixtures it writes, exit codes.
+@Suite(.serialized) struct SearchCommandTests {
+    static let spec = """
+        policy: mainline
+        platform:
+          page_sizes: [64K]
+        search:
+          devices: 3
+          bars: 2
+          bridges: 1
+        checks:
+          - name: without-reservation
+            invariant: page-exclusive
+            drop: [subpage-reservation]
+            expect: refuted
+          - name: with-reservation
+            invariant: page-exclusive
+            expect: proved
+        """
+
+    @Test func refutedCheckWritesMinimalFixturesWithAMitigation() throws {
+        let specs = try SpecDirectory()
+        let path = try specs.write("small", Self.spec)
+        let out = specs.path("fixtures")
+        let run = try BarproofRun.run(["search", path, "--check", "without-reservation", "--minimize", "--suggest", "--out", out])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("small/without-reservation: page-exclusive under mainline - subpage-reservation"))
+        #expect(run.stdout.contains("0000:00:01.0 on the root bus: BAR 0 mem32 [0x80000000, 0x80000fff] (4 KiB)"))
+        #expect(run.stdout.contains("0000:00:02.0 on the root bus: BAR 0 mem32 [0x80001000, 0x80001fff] (4 KiB)"))
+        #expect(run.stdout.contains("mitigation: pci=resource_alignment=16@0000:00:01.0: proved on this machine"))
+        #expect(run.stdout.contains("1 counterexample(s), as expected"))
+        let folder = out + "/small-without-reservation-1"
+        for file in ["topology.json", "memory-map.svg", "README.md", "proc/iomem", "sys/bus/pci/devices/0000:00:01.0/config",
+                     "sys/bus/pci/devices/0000:00:02.0/resource"] {
+            #expect(FileManager.default.fileExists(atPath: folder + "/" + file), "missing \(file)")
+        }
+        // The fixture audits as the counterexample says.
+        let audit = try BarproofRun.run(["audit", "--policy", "mainline", "--drop", "subpage-reservation", "--page-size", "65536",
+                                         "--msi-isolated", "yes", folder + "/topology.json"])
+        #expect(audit.status == 1)
+        #expect(audit.stdout.contains("page-exclusive"))
+    }
+
+    @Test func provedCheckReportsNoCounterexampleAndExitsZero() throws {
+        let specs = try SpecDirectory()
+        let path = try specs.write("small", Self.spec)
+        let run = try BarproofRun.run(["search", path, "--check", "with-reservation"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("no counterexample exists within the bounds: the pair model proves page-exclusive for all topologies"))
+        #expect(run.stdout.contains("0 counterexample(s), as expected"))
+        // Searching the bounds themselves (kept small: an exhaustive search is a proof over every machine in them).
+        let small = try specs.write("smaller", Self.spec.replacingOccurrences(of: "devices: 3", with: "devices: 2")
+            .replacingOccurrences(of: "bars: 2", with: "bars: 1"))
+        let exhaustive = try BarproofRun.run(["search", small, "--check", "with-reservation", "--exhaustive", "--format", "json"])
+        #expect(exhaustive.status == 0, "\(exhaustive.stderr)")
+        #expect(exhaustive.stdout.contains("\"schema\" : \"barproof-search/1\""))
+        #expect(exhaustive.stdout.contains("no counterexample within the bounds (searched exhaustively)"))
+    }
+
+    @Test func wrongExpectationExitsOne() throws {
+        let specs = try SpecDirectory()
+        let path = try specs.write("wrong", Self.spec.replacingOccurrences(of: "expect: refuted", with: "expect: proved"))
+        let run = try BarproofRun.run(["search", path, "--check", "without-reservation", "--max", "2"])
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("NOT as expected"))
+    }
+
+    @Test func badBoundsAreBadInput() throws {
+        let specs = try SpecDirectory()
+        let path = try specs.write("bad", Self.spec.replacingOccurrences(of: "bars: 2", with: "bars: 9"))
+        let run = try BarproofRun.run(["search", path])
+        #expect(run.status == 65)
+        #expect(run.stderr.contains("bad.yaml:6:"))
+        #expect(run.stderr.contains("'bars' must be a whole number in 1...6"))
+        let alignment = try specs.write("align", Self.spec.replacingOccurrences(of: "bridges: 1", with: "resource_alignment: \"16@zz\""))
+        let second = try BarproofRun.run(["search", alignment])
+        #expect(second.status == 65)
+        #expect(second.stderr.contains("'resource_alignment' is not valid kernel syntax"))
+    }
+}

@@ -80,8 +80,12 @@ public final class PairProver {
     private let seed: UInt32
     /// Finds unsat cores, made on first use with the same model facts.
     private var coreSolverStorage: Solver?
-    let situation: Situation<Symbolic>
-    private var wordNames: [String] = []
+    /// The model with every field a variable (start addresses relative to the BAR's page, see
+    /// ``word(_:_:pageShift:)``), split by the size class only: the exported queries.
+    private let general: Situation<Symbolic>
+    private let generalWords: [(name: String, term: BitVector)]
+    /// The parts the solver decides, which together cover the general model (see ``Part``).
+    private let parts: [Part]
     private var truthNames: [String] = []
 
     /// - Parameters:
@@ -106,17 +110,111 @@ public final class PairProver {
         self.strategy = strategy
         self.timeout = timeoutMilliseconds
         self.seed = seed
-        var words: [String] = []
         var truths: [String] = []
-        situation = SituationLayout.make(
-            logic, neighbours: neighbours, pageShift: platform.fixedPageShift,
-            word: { words.append($0); return logic.variable($0) },
-            truth: { truths.append($0); return logic.flag($0) })
-        wordNames = words
+        let shift = platform.fixedPageShift
+        func layout(_ override: (String) -> BitVector?) -> (Situation<Symbolic>, [(name: String, term: BitVector)]) {
+            var words: [(name: String, term: BitVector)] = []
+            truths = []
+            let made = SituationLayout.make(
+                logic, neighbours: neighbours, pageShift: shift,
+                word: { name in
+                    let term = override(name) ?? PairProver.word(name, logic, pageShift: shift)
+                    words.append((name, term))
+                    return term
+                },
+                truth: { truths.append($0); return logic.flag($0) })
+            return (made, words)
+        }
+        (general, generalWords) = layout { _ in nil }
         truthNames = truths
-        try solver.assert(situation.wellFormed(logic))
-        try solver.assert(platform.constrains(situation.platform, logic))
+        let subpage = general.isSubpage(logic)
+        var parts = [Part(situation: general, words: generalWords, condition: subpage),
+                     Part(situation: general, words: generalWords, condition: logic.not(subpage))]
+        if let shift, strategy == .bitBlast {
+            // Where the mapped BAR starts on a page boundary, its start is its page base; where it
+            // is also whole pages, or smaller than a page, so is its size. See `Part`.
+            let start = general.bar.resource.start, size = general.bar.resource.size
+            let startAligned = logic.lowBitsZero(start, bits: shift)
+            let wholePages = logic.and(startAligned, logic.lowBitsZero(size, bits: shift))
+            let (whole, wholeWords) = layout { name in
+                switch name {
+                case "bar.start": logic.alignedVariable("bar.start.page", pageShift: shift, isBase: true)
+                case "bar.size": logic.alignedVariable("bar.size.pages", pageShift: shift, isBase: false)
+                default: nil
+                }
+            }
+            let (small, smallWords) = layout { name in
+                switch name {
+                case "bar.start": logic.alignedVariable("bar.start.page", pageShift: shift, isBase: true)
+                case "bar.size": logic.narrowVariable("bar.size.in-page", pageShift: shift)
+                default: nil
+                }
+            }
+            parts = [Part(situation: small, words: smallWords, condition: small.isSubpage(logic)),
+                     Part(situation: whole, words: wholeWords, condition: logic.not(whole.isSubpage(logic))),
+                     Part(situation: general, words: generalWords,
+                          condition: logic.or(logic.and(subpage, logic.not(startAligned)),
+                                              logic.and(logic.not(subpage), logic.not(wholePages))))]
+        }
+        self.parts = try parts.map { part in
+            var facts = part
+            facts.facts = logic.and(part.situation.wellFormed(logic), platform.constrains(part.situation.platform, logic))
+            try logic.throwIfFailed()
+            return facts
+        }
         try logic.throwIfFailed()
+    }
+
+    /// A part of the model's space that the solver decides as its own query.
+    ///
+    /// With a fixed page size the mapped BAR's start and size are split three ways: (1) sub-page,
+    /// starting on a page boundary; (2) at least a page, starting on a page boundary and a whole
+    /// number of pages; (3) every other BAR (sub-page off the page grid, or at least a page and
+    /// off the grid or not whole pages). Together they cover every BAR (a sound case split: the
+    /// invariant holds iff it holds in every part). Parts (1) and (2) are changes of variables on
+    /// their own ground: the start is `bar.start.page` over zero bits
+    /// (``Symbolic/alignedVariable(_:pageShift:isBase:)``), and the size is `bar.size.in-page`
+    /// zero-extended (1) or `bar.size.pages` over zero bits (2); every such BAR is exactly one
+    /// assignment of them. There page rounding of the start, the size and the last byte folds to
+    /// terms ``Symbolic`` knows exactly, so the clauses and the violation compare the same sums
+    /// (measured: see the encoding notes). The rules require (1) or (2) of a mappable naturally
+    /// aligned BAR (`subpage-start-aligned`, natural alignment), so part (3) is refuted quickly
+    /// unless a clause or assumption is dropped, and holds the counterexamples when one is.
+    struct Part {
+        let situation: Situation<Symbolic>
+        let words: [(name: String, term: BitVector)]
+        /// The part's ground, conjoined to every case.
+        let condition: BoolTerm
+        /// The model facts and the platform over `situation`.
+        var facts: BoolTerm?
+
+        init(situation: Situation<Symbolic>, words: [(name: String, term: BitVector)], condition: BoolTerm) {
+            self.situation = situation
+            self.words = words
+            self.condition = condition
+        }
+    }
+
+    /// The term for the layout's word `name`: a variable, except for start addresses, which are
+    /// taken relative to the mapped BAR's page (its start when the page size is symbolic):
+    ///
+    /// - `bar.start` is `bar.start.page` (the page number) over `bar.start.in-page` (the offset in
+    ///   the page), ``Symbolic/pagedVariable(_:pageShift:)``;
+    /// - every other start (the parent window, each neighbour) is `pgdn(bar.start) + <name>-from-bar-page`
+    ///   (mod 2^64).
+    ///
+    /// Changes of variables, not constraints: every start address has exactly one such
+    /// representation, so every query is satisfiable iff it was with the starts themselves
+    /// variables, and a model gives the same machine (``assignment(_:_:)`` evaluates the terms).
+    /// Every address becomes a sum over the one page base, so that ``Symbolic`` compares
+    /// addresses through their offsets and carries instead of through 64-bit adders.
+    static func word(_ name: String, _ logic: Symbolic, pageShift: Int?) -> BitVector {
+        guard name.hasSuffix(".start") else { return logic.variable(name) }
+        let barStart = pageShift.map { logic.pagedVariable("bar.start", pageShift: $0) } ?? logic.variable("bar.start")
+        if name == "bar.start" { return barStart }
+        guard let pageShift else { return logic.add(barStart, logic.variable(name + "-from-bar")) }
+        let base = logic.bitAnd(barStart, logic.word(~((1 << UInt64(pageShift)) - 1)))
+        return logic.add(base, logic.variable(name + "-from-bar-page"))
     }
 
     /// The solver that finds unsat cores: the incremental one itself, or a bit-blast solver
@@ -127,9 +225,6 @@ public final class PairProver {
         let made = try Solver(context, tactics: SolverStrategy.bitBlastTactics, unsatCores: true)
         made.timeoutMilliseconds = timeout
         made.randomSeed = seed
-        try made.assert(situation.wellFormed(logic))
-        try made.assert(platform.constrains(situation.platform, logic))
-        try logic.throwIfFailed()
         coreSolverStorage = made
         return made
     }
@@ -137,9 +232,28 @@ public final class PairProver {
     /// The handle that interrupts a running check from another task.
     public var interruptHandle: InterruptHandle { context.interruptHandle }
 
-    private func named(_ policy: Policy, _ assumptions: [Assumption]) -> [NamedAssumption] {
+    private func named(_ policy: Policy, _ assumptions: [Assumption], _ situation: Situation<Symbolic>) -> [NamedAssumption] {
         policy.clauses.map { NamedAssumption($0.id, $0.rule.holds(situation, logic)) }
             + assumptions.map { NamedAssumption($0.rawValue, $0.holds(situation, logic)) }
+    }
+
+    /// One query: a case of a part, with the part's facts, under the part's named clauses.
+    private struct Query {
+        let part: Part
+        let violation: Case<Symbolic>
+        let named: [NamedAssumption]
+    }
+
+    /// The queries of `cases` (the violation's or the premise's) over every part, case by case.
+    private func queries(_ cases: (Situation<Symbolic>) -> [Case<Symbolic>], _ invariant: Invariant,
+                         _ policy: Policy, _ assumptions: [Assumption]) throws -> [Query] {
+        let perPart = parts.map { part in
+            (part, named(policy, assumptions, part.situation),
+             symmetryReduced(cases(part.situation), invariant).map { $0.and(part.condition, logic) })
+        }
+        try logic.throwIfFailed()
+        let count = perPart.first?.2.count ?? 0
+        return (0..<count).flatMap { index in perPart.map { Query(part: $0.0, violation: $0.2[index], named: $0.1) } }
     }
 
     /// Keeps one representative of the per-neighbour cases.
@@ -157,25 +271,26 @@ public final class PairProver {
     /// Splits `cases` by the size class of the mmapped BAR (smaller than a page, or not). Small
     /// cases solve much faster than their disjunction.
     private func bySizeClass(_ cases: [Case<Symbolic>]) -> [Case<Symbolic>] {
-        let subpage = situation.isSubpage(logic)
+        let subpage = general.isSubpage(logic)
         return cases.flatMap { c in [c.and(subpage, logic), c.and(logic.not(subpage), logic)] }
     }
 
-    /// Checks one case on `solver`: its relaxation first when it has one (unsat there is unsat
+    /// Checks one query on `solver`: its relaxation first when it has one (unsat there is unsat
     /// here, with a core that is valid here too, since the case implies its relaxation), then the
     /// case itself.
-    private func check(_ c: Case<Symbolic>, on solver: Solver, named: [NamedAssumption],
-                       minimiseCore: Bool) throws -> CheckResult {
-        if let relaxation = c.relaxation,
-           case let .unsat(core) = try checkUnder(relaxation, on: solver, named: named, minimiseCore: minimiseCore) {
+    private func check(_ query: Query, on solver: Solver, minimiseCore: Bool) throws -> CheckResult {
+        let facts = query.part.facts ?? logic.yes
+        if let relaxation = query.violation.relaxation,
+           case let .unsat(core) = try checkUnder(facts, relaxation, on: solver, named: query.named, minimiseCore: minimiseCore) {
             return .unsat(core: core)
         }
-        return try checkUnder(c.exact, on: solver, named: named, minimiseCore: minimiseCore)
+        return try checkUnder(facts, query.violation.exact, on: solver, named: query.named, minimiseCore: minimiseCore)
     }
 
-    private func checkUnder(_ formula: BoolTerm, on solver: Solver, named: [NamedAssumption],
+    private func checkUnder(_ facts: BoolTerm, _ formula: BoolTerm, on solver: Solver, named: [NamedAssumption],
                             minimiseCore: Bool) throws -> CheckResult {
         try solver.withScope { () throws -> CheckResult in
+            try solver.assert(facts)
             try solver.assert(formula)
             let first = try solver.check(assuming: named)
             guard case let .unsat(core) = first, minimiseCore else { return first }
@@ -191,16 +306,14 @@ public final class PairProver {
     /// cases' cores (minimised with `minimiseCore`); without, ``Proof/dependencies`` is empty.
     public func check(_ invariant: Invariant, policy: Policy, assumptions: [Assumption] = Assumption.defaults,
                       dependencies findDependencies: Bool = true, minimiseCore: Bool = false) throws -> Verdict {
-        let named = named(policy, assumptions)
-        let cases = bySizeClass(symmetryReduced(invariant.violationCases(situation, logic), invariant))
-        try logic.throwIfFailed()
+        let cases = try queries({ invariant.violationCases($0, logic) }, invariant, policy, assumptions)
         var unknown: String?
         for violation in cases {
-            switch try check(violation, on: solver, named: named, minimiseCore: false) {
+            switch try check(violation, on: solver, minimiseCore: false) {
             case let .unknown(reason):
                 unknown = unknown ?? reason
             case let .sat(model):
-                let example = Counterexample(assignment: try assignment(model), neighbours: neighbours,
+                let example = Counterexample(assignment: try assignment(model, violation.part.words), neighbours: neighbours,
                                              pageShift: platform.fixedPageShift, allowedBy: policy.clauses.map(\.id),
                                              assumptions: assumptions.map(\.rawValue))
                 try recheck(example, invariant: invariant, policy: policy, assumptions: assumptions)
@@ -214,7 +327,7 @@ public final class PairProver {
         if findDependencies {
             let cores = try coreSolver()
             for violation in cases {
-                switch try check(violation, on: cores, named: named, minimiseCore: minimiseCore) {
+                switch try check(violation, on: cores, minimiseCore: minimiseCore) {
                 case let .unsat(core): dependencies.formUnion(core)
                 case let .unknown(reason): return .unknown(reason: "finding dependencies: \(reason)")
                 case .sat: throw ProverError("a case proved unsatisfiable is satisfiable on the core-tracking solver")
@@ -225,10 +338,10 @@ public final class PairProver {
                           dependencies: dependencies.sorted(), vacuityWitness: nil)
         // Vacuity: some case of the premise is satisfiable with the mmap allowed.
         var vacuityUnknown: String?
-        for premise in bySizeClass(symmetryReduced(invariant.premiseCases(situation, logic), invariant)) {
-            switch try check(premise, on: solver, named: named, minimiseCore: false) {
+        for premise in try queries({ invariant.premiseCases($0, logic) }, invariant, policy, assumptions) {
+            switch try check(premise, on: solver, minimiseCore: false) {
             case let .sat(model):
-                proof.vacuityWitness = try assignment(model)
+                proof.vacuityWitness = try assignment(model, premise.part.words)
                 return .proved(proof)
             case let .unknown(reason):
                 vacuityUnknown = vacuityUnknown ?? reason
@@ -245,11 +358,13 @@ public final class PairProver {
     /// unsatisfiable iff that case is proved; the check is proved iff all are.
     public func caseQueries(_ invariant: Invariant, policy: Policy, assumptions: [Assumption] = Assumption.defaults,
                             comments: [String] = []) throws -> [String] {
-        let named = named(policy, assumptions)
-        let cases = bySizeClass(symmetryReduced(invariant.violationCases(situation, logic), invariant))
+        let named = named(policy, assumptions, general)
+        let cases = bySizeClass(symmetryReduced(invariant.violationCases(general, logic), invariant))
+        let facts = logic.and(general.wellFormed(logic), platform.constrains(general.platform, logic))
         try logic.throwIfFailed()
         return try cases.enumerated().map { index, violation in
             try solver.withScope {
+                try solver.assert(facts)
                 try solver.assert(violation.exact)
                 let header = comments + [
                     "barproof: \(invariant.rawValue) under \(policy.label), \(platform.label); case \(index + 1) of \(cases.count)",
@@ -277,9 +392,9 @@ public final class PairProver {
         return kept
     }
 
-    private func assignment(_ model: Model) throws -> Assignment {
+    private func assignment(_ model: Model, _ words: [(name: String, term: BitVector)]) throws -> Assignment {
         var result = Assignment()
-        for name in wordNames { result.words[name] = try model.value(logic.variable(name)) }
+        for (name, term) in words { result.words[name] = try model.value(term) }
         for name in truthNames { result.truths[name] = try model.value(logic.flag(name)) }
         if let shift = platform.fixedPageShift { result.words["platform.page-size"] = 1 << UInt64(shift) }
         try logic.throwIfFailed()

@@ -8,6 +8,10 @@ public struct BoolTerm {
 
     /// The term in SMT-LIB2 syntax (`Z3_ast_to_string`).
     public var smtlib: String { String(cString: Z3_ast_to_string(ast.context.raw, ast.raw)) }
+
+    /// Z3's identifier of the term (`Z3_get_ast_id`): equal for structurally equal terms of one
+    /// context while either is alive (Z3 shares them).
+    public var id: UInt32 { Z3_get_ast_id(ast.context.raw, ast.raw) }
 }
 
 /// A fixed-width bit-vector term. Its width is read from Z3 when it is made, so mismatches
@@ -26,6 +30,10 @@ public struct BitVector {
 
     /// The term in SMT-LIB2 syntax (`Z3_ast_to_string`).
     public var smtlib: String { String(cString: Z3_ast_to_string(ast.context.raw, ast.raw)) }
+
+    /// Z3's identifier of the term (`Z3_get_ast_id`): equal for structurally equal terms of one
+    /// context while either is alive (Z3 shares them).
+    public var id: UInt32 { Z3_get_ast_id(ast.context.raw, ast.raw) }
 }
 
 // MARK: - Constants

@@ -60,6 +60,18 @@ import Testing
         #expect(exhaustive.stdout.contains("no counterexample within the bounds (searched exhaustively)"))
     }
 
+    /// Same spec, same seed: the same counterexamples, byte for byte.
+    @Test func searchIsDeterministic() throws {
+        let specs = try SpecDirectory()
+        let path = try specs.write("small", Self.spec)
+        let arguments = ["search", path, "--check", "without-reservation", "--max", "3", "--format", "json", "--seed", "7"]
+        let first = try BarproofRun.run(arguments)
+        let second = try BarproofRun.run(arguments)
+        #expect(first.status == 0)
+        #expect(first.stdout == second.stdout)
+        #expect(first.stdout.components(separatedBy: "\"view\"").count - 1 == 3)
+    }
+
     @Test func wrongExpectationExitsOne() throws {
         let specs = try SpecDirectory()
         let path = try specs.write("wrong", Self.spec.replacingOccurrences(of: "expect: refuted", with: "expect: proved"))

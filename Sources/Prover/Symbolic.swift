@@ -246,7 +246,7 @@ extension Symbolic {
         if common.atoms.isEmpty && fa.constant == fb.constant && fa.constant != 0 {
             common.constant = fa.constant
         }
-        guard !common.atoms.isEmpty || common.constant != 0 else { return nil }
+        guard !common.atoms.isEmpty || common.constant != 0 else { return lastComparison(fa, fb, strict: strict) }
         let minusCommon = common.scaled(UInt64.max)
         let fx = fa.plus(minusCommon), fy = fb.plus(minusCommon)
         // c + x carries iff x > 2^64 - 1 - c = ~c.
@@ -257,6 +257,23 @@ extension Symbolic {
         let carryY = truth { try y > notC }
         let rest = compare(fx, fy, strict: strict) ?? truth { try strict ? x < y : x <= y }
         return truth { try (carryX == carryY).ite(rest, carryX) }
+    }
+
+    /// A comparison with an inclusive end `Y - 1` (mod 2^64), made on `Y`: `x <= Y - 1` is `Y == 0 or
+    /// x < Y`, and `Y - 1 < x` is `Y != 0 and Y <= x` (when `Y` is 0, `Y - 1` is the largest word).
+    /// Exact, and it compares the sums the rules also compare (a request's `offset + length`
+    /// with a BAR's rounded size) instead of their predecessors. Nil for any other shape.
+    private func lastComparison(_ fa: LinearForm, _ fb: LinearForm, strict: Bool) -> BoolTerm? {
+        let one = LinearForm(constant: 1)
+        if !strict, fa.constant == 0, fb.constant == UInt64.max, !fb.atoms.isEmpty {
+            let x = build(fa), y = build(fb.plus(one)), zero = word(0)
+            return truth { try (y == zero) || (x < y) }
+        }
+        if strict, fa.constant == UInt64.max, fb.constant == 0, !fa.atoms.isEmpty {
+            let y = build(fa.plus(one)), x = build(fb), zero = word(0)
+            return truth { try !(y == zero) && (y <= x) }
+        }
+        return nil
     }
 
     /// Remembers `form` as the linear form of `term` (the first one recorded stays: any is exact).

@@ -249,14 +249,25 @@ extension Symbolic {
         guard !common.atoms.isEmpty || common.constant != 0 else { return lastComparison(fa, fb, strict: strict) }
         let minusCommon = common.scaled(UInt64.max)
         let fx = fa.plus(minusCommon), fy = fb.plus(minusCommon)
-        // c + x carries iff x > 2^64 - 1 - c = ~c.
-        let c = build(common)
-        let notC = word { try ~c }
-        let x = build(fx), y = build(fy)
-        let carryX = truth { try x > notC }
-        let carryY = truth { try y > notC }
-        let rest = compare(fx, fy, strict: strict) ?? truth { try strict ? x < y : x <= y }
+        let carryX = carry(common, fx), carryY = carry(common, fy)
+        let rest = compare(fx, fy, strict: strict) ?? {
+            let x = build(fx), y = build(fy)
+            return truth { try strict ? x < y : x <= y }
+        }()
         return truth { try (carryX == carryY).ite(rest, carryX) }
+    }
+
+    /// Whether `c + x` carries out of 64 bits: `x > ~c`. For an inclusive end `x = X - 1` it is
+    /// tested on `X`: `c != 0 and (X == 0 or X > -c)` (when `X` is 0, `x` is the largest word),
+    /// which compares the sum the rules compare rather than its predecessor. Both exact.
+    private func carry(_ common: LinearForm, _ fx: LinearForm) -> BoolTerm {
+        let c = build(common)
+        if fx.constant == UInt64.max, !fx.atoms.isEmpty {
+            let end = build(fx.plus(LinearForm(constant: 1))), minusC = build(common.scaled(UInt64.max)), zero = word(0)
+            return truth { try !(c == zero) && ((end == zero) || (end > minusC)) }
+        }
+        let x = build(fx), notC = word { try ~c }
+        return truth { try x > notC }
     }
 
     /// A comparison with an inclusive end `Y - 1` (mod 2^64), made on `Y`: `x <= Y - 1` is `Y == 0 or

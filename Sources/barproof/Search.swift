@@ -114,7 +114,8 @@ extension Barproof {
                 if suggest { entry.suggestion = try Self.suggestion(for: example, search: search, bounds: check.search) }
                 if let out {
                     let folder = URL(fileURLWithPath: out).appendingPathComponent("\(spec.name)-\(check.name)-\(i + 1)")
-                    try FixtureWriter(specPath: specPath, checkID: check.name).write(example, to: folder)
+                    let proved = entry.suggestion.flatMap { $0.hasPrefix("no mitigation") ? nil : $0 }
+                    try FixtureWriter(specPath: specPath, checkID: check.name, mitigation: proved).write(example, to: folder)
                     let problems = FixtureRoundTrip.check(counterexample: example, folder: folder)
                     if !problems.isEmpty {
                         throw ProverError("the fixture in \(folder.path) does not round-trip: " + problems.joined(separator: "; "))
@@ -203,9 +204,10 @@ extension Barproof {
                     if let restored = try? base.removing(rest) { candidates.append(("restore clause \(cx.policyName).\(removed)", restored)) }
                 }
             }
+            var considered = Set(cx.removedClauses.compactMap(Rule.init(rawValue:)))
             for other in Policy.all {
                 for clause in other.clauses where !policy.clauses.contains(where: { $0.rule == clause.rule }) {
-                    if candidates.contains(where: { $0.0.hasSuffix("." + clause.rule.rawValue) }) { continue }
+                    guard considered.insert(clause.rule).inserted else { continue }
                     candidates.append(("add clause \(clause.rule.rawValue) (as \(clause.id))", policy.adding(clause.rule)))
                 }
             }

@@ -37,6 +37,8 @@ import Testing
                      "sys/bus/pci/devices/0000:00:02.0/resource"] {
             #expect(FileManager.default.fileExists(atPath: folder + "/" + file), "missing \(file)")
         }
+        let readme = try String(contentsOfFile: folder + "/README.md", encoding: .utf8)
+        #expect(readme.contains("## Mitigation\n\npci=resource_alignment=16@0000:00:01.0: proved on this machine"))
         // The fixture audits as the counterexample says.
         let audit = try BarproofRun.run(["audit", "--policy", "mainline", "--drop", "subpage-reservation", "--page-size", "65536",
                                          "--msi-isolated", "yes", folder + "/topology.json"])

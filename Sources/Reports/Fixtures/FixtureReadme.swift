@@ -69,6 +69,11 @@ extension FixtureWriter {
         }
         md += "\n![memory map](\(Self.svgFile))\n\n"
 
+        if let mitigation {
+            md += "## Mitigation\n\n\(mitigation)\n\n"
+            md += "(`barproof search --suggest` proved it on this machine: its functions, BARs, kinds and sizes held, "
+                + "every placement and every BAR's mmap checked.)\n\n"
+        }
         md += "## Reproduce\n\nIn this folder:\n\n```sh\n"
         md += auditCommand(cx, sysfs: false) + "\n"
         md += auditCommand(cx, sysfs: true) + "\n"

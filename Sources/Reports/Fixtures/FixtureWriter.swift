@@ -20,10 +20,13 @@ public struct FixtureWriter: Sendable {
     public var specPath: String?
     /// The check (`--check ID`) within that spec.
     public var checkID: String?
+    /// A mitigation proved on the machine (`search --suggest`), for the README.
+    public var mitigation: String?
 
-    public init(specPath: String? = nil, checkID: String? = nil) {
+    public init(specPath: String? = nil, checkID: String? = nil, mitigation: String? = nil) {
         self.specPath = specPath
         self.checkID = checkID
+        self.mitigation = mitigation
     }
 
     public static let topologyFile = "topology.json"

@@ -39,9 +39,11 @@ import Testing
         return try #require(run["results"] as? [[String: Any]])
     }
 
-    @Test func shippedSpecsSARIFValidates() throws {
+    /// A passing run: rules and tool, no results. One shipped spec gives the same document shape
+    /// as all of them (every spec is proved elsewhere in the suite and by `make test`).
+    @Test func shippedSpecSARIFValidates() throws {
         let specs = try SpecDirectory()
-        let run = try BarproofRun.run(["prove", "Specs", "--format", "sarif", "--jobs", "2"])
+        let run = try BarproofRun.run(["prove", "Specs/mainline.yaml", "--format", "sarif", "--jobs", "2"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(try results(run.stdout).isEmpty)
         let validation = try validate(run.stdout, in: specs)

@@ -20,6 +20,8 @@ public final class Symbolic: Logic {
     /// Compare sums that share summands through their carries (see ``lessOrEqual(_:_:)``); on
     /// by default, off only to measure what it buys.
     public var relativeComparisons = true
+    /// Each word choice built here, by term id (the term kept so its id stays its own).
+    private var iteTerms: [UInt32: (term: BitVector, condition: BoolTerm, then: BitVector, otherwise: BitVector)] = [:]
     /// Words made by ``pagedVariable(_:pageShift:)``: their page base and in-page offset.
     private var pageSplits: [UInt32: (shift: Int, base: BitVector, offset: BitVector)] = [:]
     /// The page bases, by term id: the summands compared first (see ``lessOrEqual(_:_:)``).
@@ -187,7 +189,9 @@ public final class Symbolic: Logic {
     public func not(_ a: BoolTerm) -> BoolTerm { truth { try !a } }
     public func implies(_ a: BoolTerm, _ b: BoolTerm) -> BoolTerm { truth { try a.implies(b) } }
     public func ite(_ condition: BoolTerm, _ then: BitVector, _ otherwise: BitVector) -> BitVector {
-        word { try condition.ite(then, otherwise) }
+        let made = word { try condition.ite(then, otherwise) }
+        if iteTerms[made.id] == nil { iteTerms[made.id] = (made, condition, then, otherwise) }
+        return made
     }
 
 
@@ -236,6 +240,23 @@ extension Symbolic {
     /// `fa <= fb` (or `<` when `strict`) with the summands common to both split off as in
     /// ``lessOrEqual(_:_:)``; nil when they share none.
     fileprivate func compare(_ fa: LinearForm, _ fb: LinearForm, strict: Bool) -> BoolTerm? {
+        // A choice among summands is compared branch by branch: `r + ite(p, t, e) <= y` is
+        // `ite(p, r + t <= y, r + e <= y)`, so each branch meets the sums it is compared with.
+        for (left, form) in [(true, fa), (false, fb)] {
+            guard let (id, _) = form.atoms.first(where: { iteTerms[$0.key] != nil && $0.value.coefficient == 1 }),
+                  let choice = iteTerms[id] else { continue }
+            var rest = form
+            rest.atoms[id] = nil
+            let branches = [choice.then, choice.otherwise].map { branch -> BoolTerm in
+                let side = rest.plus(self.form(branch))
+                let (x, y) = left ? (side, fb) : (fa, side)
+                return compare(x, y, strict: strict) ?? {
+                    let bx = build(x), by = build(y)
+                    return truth { try strict ? bx < by : bx <= by }
+                }()
+            }
+            return truth { try choice.condition.ite(branches[0], branches[1]) }
+        }
         var common = LinearForm()
         for (id, atom) in fa.atoms where bases.contains(id) && fb.atoms[id]?.coefficient == atom.coefficient {
             common.atoms[id] = atom

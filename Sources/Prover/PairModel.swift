@@ -46,11 +46,43 @@ import Z3Kit
 //   only the verdict is needed (core tracking turns off solve-eqs and elim-uncnstr): 3-5x;
 // - one representative of symmetric per-neighbour cases in the bounded model;
 // - power of two stated as `(x-1)>>1 & ~(x-1) == 0` (bitwise; about 1.2x).
-// Tried and dropped (no gain beyond noise): other tactic pipelines (qfbv, reduce-bv-size,
-// max-bv-sharing, aggressive simplifier settings), instantiated monotonicity lemmas for the
-// 64-bit adders (about 1.5x on one case, not general). What remains hard is the SAT search over 64-bit adder
-// chains (`pgdn(start) + off + len - 1` against `start + size - 1`); cvc5 is 2-3x faster than Z3
-// on the exported cases, which suggests the encoding, not the solver, is where the next 10x is.
+// What was hard: the SAT search over 64-bit adder chains. Proving `s + off + len - 1 <= s + z - 1`
+// from `off + len <= z` alone took 3.3 s in z3 (bit-blast pipeline); `off + len - 1 <= z - 1`
+// alone 0.12 s. The next four steps take those adders out of the comparisons; each is exact for
+// all values (the differential test compares every probe with `Concrete`), none is a constraint:
+// - `Symbolic` keeps the linear form (sum of atoms mod 2^64) of every sum, difference,
+//   complement and page rounding it builds, and compares two sums that share summands `c` on
+//   the rest and the carries of `c + x`, `c + y` (`ite(carry x == carry y, x <= y, carry x)`):
+//   the 3.3 s lemma above becomes 10 ms;
+// - every start address is relative to the mapped BAR's page: `bar.start` is a page number over
+//   an in-page offset, other starts are `pgdn(bar.start) + variable` (changes of variables), so
+//   all addresses share the one page base that comparisons split off first;
+// - with a fixed page size the mapped BAR is split into three parts (`Part`: page-aligned
+//   sub-page; page-aligned whole pages; the rest), the first two as changes of variables on
+//   their ground, so page rounding of the start, size and last byte folds to known terms.
+//   These three together, same time, loaded machine: `barproof prove Specs` --jobs 1 46 s ->
+//   12 s; per spec file at one page size 4-8x (legacy 4K 13.8 -> 2.0 s, rfc-v4 4K 21.7 -> 2.7 s);
+// - an inclusive end `Y - 1` is compared through `Y` (`x <= Y - 1` is `Y == 0 or x < Y`), so the
+//   violation compares the very sums the clauses compare (`off + len` against the rounded size):
+//   2x (sum over the six one-page spec files 9.9 -> 5.1 s);
+// - the carry of an inclusive end over `c` tested on `Y` against one term `-c`: about 10%
+//   (5.0 -> 4.7 s, 4.9 -> 4.4 s in two passes);
+// - a comparison with a choice (`ite`, the MSI-X table cut at its BAR's end) compared branch by
+//   branch: about 6% (4.0 -> 3.75 s in two passes).
+// Tried and dropped: other tactic pipelines (qfbv, reduce-bv-size, max-bv-sharing, aig,
+// propagate-values, no first simplify; same conflicts or more), aggressive simplifier settings,
+// SAT parameters (elim_vars, probing, subsumption, scc, asymm_branch, cut off: within noise),
+// instantiated monotonicity lemmas for the 64-bit adders (about 1.5x on one case, not general);
+// a power of two and natural alignment without adders (`x & (smear(x) << 1) == 0`, smear by
+// shifts and ors: 5-25% slower); keeping `Y == 0` from being rewritten to `x == -y` by z3's
+// simplifier (1936 -> 1403 conflicts on one query, no time gain); a hand-written QF_LIA
+// encoding (wrapping sums as `ite`, natural alignment as a 64-way disjunction of `mod`
+// constraints: one page-exclusive query gave no answer in 10 minutes); deciding the cases of one
+// check on two threads (a second prover in its own context): `prove --jobs 1` 4.4 -> 3.7 s but
+// `--jobs 2` 2.35 -> 3.0 s and 30-40% more CPU, so it hurts where the checks already run in
+// parallel. What remains is SAT search over carries and relative comparisons: 20-100 ms per part
+// query, 3-7 queries per check (more parts made refuted checks slower: 30 -> 60 ms, 9 ms of it
+// building three situations).
 
 /// How Z3 solves each query.
 public enum SolverStrategy: String, Sendable, CaseIterable {

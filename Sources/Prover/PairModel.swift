@@ -68,7 +68,10 @@ import Z3Kit
 // - the carry of an inclusive end over `c` tested on `Y` against one term `-c`: about 10%
 //   (5.0 -> 4.7 s, 4.9 -> 4.4 s in two passes);
 // - a comparison with a choice (`ite`, the MSI-X table cut at its BAR's end) compared branch by
-//   branch: about 6% (4.0 -> 3.75 s in two passes).
+//   branch: about 6% (4.0 -> 3.75 s in two passes);
+// - the page sizes of one check on threads of their own while a processor is idle
+//   (`CheckRequest.run`): `barproof prove Specs` --jobs 1 5.55/4.32/5.43/4.52 -> 3.40/2.72/
+//   2.80/2.85 s, --jobs 2 2.91/2.87/2.30/3.43 -> 2.54/2.25/3.13/2.41 s (four alternating runs).
 // Tried and dropped: other tactic pipelines (qfbv, reduce-bv-size, max-bv-sharing, aig,
 // propagate-values, no first simplify; same conflicts or more), aggressive simplifier settings,
 // SAT parameters (elim_vars, probing, subsumption, scc, asymm_branch, cut off: within noise),
@@ -80,7 +83,9 @@ import Z3Kit
 // constraints: one page-exclusive query gave no answer in 10 minutes); deciding the cases of one
 // check on two threads (a second prover in its own context): `prove --jobs 1` 4.4 -> 3.7 s but
 // `--jobs 2` 2.35 -> 3.0 s and 30-40% more CPU, so it hurts where the checks already run in
-// parallel. What remains is SAT search over carries and relative comparisons: 20-100 ms per part
+// parallel (page sizes in parallel without the idle-processor test: --jobs 2 2.4 -> 2.9 s);
+// asserting the named clauses outright on the deciding solver instead of under tracking
+// literals (4.36/4.41/4.64 -> 4.29/4.41/4.54 s: no difference). What remains is SAT search over carries and relative comparisons: 20-100 ms per part
 // query, 3-7 queries per check (more parts made refuted checks slower: 30 -> 60 ms, 9 ms of it
 // building three situations).
 

@@ -16,12 +16,13 @@
 (declare-fun platform.backend-iommufd () Bool)
 (declare-fun platform.backend-type1 () Bool)
 (declare-fun bar.size () (_ BitVec 64))
-(declare-fun bar.start () (_ BitVec 64))
+(declare-fun bar.start.page () (_ BitVec 52))
+(declare-fun bar.start.in-page () (_ BitVec 12))
 (declare-fun parent.size () (_ BitVec 64))
-(declare-fun parent.start () (_ BitVec 64))
+(declare-fun parent.start-from-bar-page () (_ BitVec 64))
 (declare-fun bar.index () (_ BitVec 64))
 (declare-fun other0.size () (_ BitVec 64))
-(declare-fun other0.start () (_ BitVec 64))
+(declare-fun other0.start-from-bar-page () (_ BitVec 64))
 (declare-fun other0.index () (_ BitVec 64))
 (declare-fun other0.same-device () Bool)
 (declare-fun mmap.offset () (_ BitVec 64))
@@ -52,23 +53,55 @@
 (assert (not (and platform.backend-iommufd platform.backend-noiommu)))
 (assert (not (and platform.backend-spapr platform.backend-noiommu)))
 (assert (not (= bar.size #x0000000000000000)))
-(assert (let ((a!1 ((_ extract 64 64)
-             (bvadd (concat #b0 (bvadd #xffffffffffffffff bar.size))
-                    (concat #b0 bar.start)))))
-  (= a!1 #b0)))
+(assert (let ((a!1 (not (bvule (concat #x0000000000000 bar.start.in-page)
+                       (concat (bvnot bar.start.page) #xfff))))
+      (a!2 (not (bvule (bvadd bar.size
+                              (concat #x0000000000000 bar.start.in-page))
+                       (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
+      (a!5 (not (bvule bar.size
+                       (bvmul #xffffffffffffffff
+                              (concat #x0000000000000 bar.start.in-page))))))
+(let ((a!3 (or a!2
+               (= bar.size
+                  (bvmul #xffffffffffffffff
+                         (concat #x0000000000000 bar.start.in-page)))))
+      (a!6 (not (and (not (= bar.start.in-page #x000))
+                     (or (= bar.size #x0000000000000000) a!5)))))
+(let ((a!4 (= a!1 (and (not (= bar.start.page #x0000000000000)) a!3))))
+  (ite a!4 a!6 a!1)))))
 (assert (not (= parent.size #x0000000000000000)))
-(assert (let ((a!1 ((_ extract 64 64)
-             (bvadd (concat #b0 (bvadd #xffffffffffffffff parent.size))
-                    (concat #b0 parent.start)))))
-  (= a!1 #b0)))
+(assert (let ((a!1 (not (bvule parent.start-from-bar-page
+                       (concat (bvnot bar.start.page) #xfff))))
+      (a!2 (not (bvule (bvadd parent.start-from-bar-page parent.size)
+                       (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
+      (a!4 (or (= parent.size #x0000000000000000)
+               (not (bvule parent.size
+                           (bvmul #xffffffffffffffff parent.start-from-bar-page))))))
+(let ((a!3 (and (not (= bar.start.page #x0000000000000))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!2)))
+      (a!5 (not (and (not (= parent.start-from-bar-page #x0000000000000000))
+                     a!4))))
+  (ite (= a!1 a!3) a!5 a!1))))
 (assert (= ((_ extract 63 3) bar.index)
    #b0000000000000000000000000000000000000000000000000000000000000))
 (assert (bvule ((_ extract 2 0) bar.index) #b110))
 (assert (not (= other0.size #x0000000000000000)))
-(assert (let ((a!1 ((_ extract 64 64)
-             (bvadd (concat #b0 other0.start)
-                    (concat #b0 (bvadd #xffffffffffffffff other0.size))))))
-  (= a!1 #b0)))
+(assert (let ((a!1 (not (bvule other0.start-from-bar-page
+                       (concat (bvnot bar.start.page) #xfff))))
+      (a!2 (not (bvule (bvadd other0.start-from-bar-page other0.size)
+                       (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
+      (a!4 (or (= other0.size #x0000000000000000)
+               (not (bvule other0.size
+                           (bvmul #xffffffffffffffff other0.start-from-bar-page))))))
+(let ((a!3 (and (not (= bar.start.page #x0000000000000))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!2)))
+      (a!5 (not (and (not (= other0.start-from-bar-page #x0000000000000000))
+                     a!4))))
+  (ite (= a!1 a!3) a!5 a!1))))
 (assert (= ((_ extract 63 3) other0.index)
    #b0000000000000000000000000000000000000000000000000000000000000))
 (assert (bvule ((_ extract 2 0) other0.index) #b110))
@@ -97,32 +130,91 @@
                     (concat #x0 ((_ extract 63 4) msix.table-size))))))
   (= msix.pba-size (concat #b000 a!1 #b000))))
 (assert (not platform.unaligned-fixed))
-(assert (let ((a!1 (bvule (concat ((_ extract 63 12) bar.start) #x000)
-                  (bvadd mmap.offset
-                         (concat ((_ extract 63 12) bar.start) #x000))))
-      (a!2 (bvule (bvadd #xffffffffffffffff
-                         mmap.offset
-                         mmap.length
-                         (concat ((_ extract 63 12) bar.start) #x000))
-                  (concat ((_ extract 63 12)
-                            (bvadd #xffffffffffffffff bar.start bar.size))
-                          #xfff))))
-  (or (not a!1) (not a!2))))
+(assert (let ((a!1 (not (bvule mmap.offset (concat (bvnot bar.start.page) #xfff))))
+      (a!2 (bvmul #xffffffffffffffff
+                  (concat #x0000000000000
+                          (bvadd #xfff
+                                 bar.start.in-page
+                                 ((_ extract 11 0) bar.size)))))
+      (a!4 (not (bvule (bvadd mmap.offset mmap.length)
+                       (bvmul #xffffffffffffffff (concat bar.start.page #x000))))))
+(let ((a!3 (not (bvule (bvadd #x0000000000000ffe
+                              bar.size
+                              (concat #x0000000000000 bar.start.in-page)
+                              a!2)
+                       (concat (bvnot bar.start.page) #xfff))))
+      (a!5 (and (not (= bar.start.page #x0000000000000))
+                (or (= mmap.offset (bvmul #xffffffffffffffff mmap.length)) a!4)))
+      (a!6 (not (bvule (bvadd #xffffffffffffffff mmap.offset mmap.length)
+                       (bvadd #x0000000000000ffe
+                              bar.size
+                              (concat #x0000000000000 bar.start.in-page)
+                              a!2)))))
+  (or a!1 (ite (= a!3 a!5) a!6 a!3)))))
 (assert (bvule #x0000000000001000 bar.size))
 (assert bar.claimed)
 (assert (or other0.claimed (not other0.same-device)))
 (assert (not (bvule #x0000000000000006 bar.index)))
 (assert bar.memory)
 (assert (not (= bar.size #x0000000000000000)))
-(assert (or (bvule #x0000000000001000 bar.size) (= ((_ extract 11 0) bar.start) #x000)))
-(assert (let ((a!1 (not (and (bvule (bvadd bar.start bar.size)
-                            (bvadd #xffffffffffffffff other0.start other0.size))
-                     (bvule other0.start (bvadd #x0000000000000fff bar.start))))))
-(let ((a!2 (and (bvule parent.start (bvadd bar.start bar.size))
-                (bvule (bvadd #x0000000000000fff bar.start)
-                       (bvadd #xffffffffffffffff parent.start parent.size))
-                (or (not (and other0.in-parent other0.claimed)) a!1))))
-  (or (bvule #x0000000000001000 bar.size) a!2))))
+(assert (or (bvule #x0000000000001000 bar.size) (= bar.start.in-page #x000)))
+(assert (let ((a!1 (bvule (bvadd bar.size (concat #x0000000000000 bar.start.in-page))
+                  (concat (bvnot bar.start.page) #xfff)))
+      (a!3 (not (bvule parent.start-from-bar-page
+                       (concat (bvnot bar.start.page) #xfff))))
+      (a!5 (bvule (bvadd #x0000000000000fff
+                         (concat #x0000000000000 bar.start.in-page))
+                  (concat (bvnot bar.start.page) #xfff)))
+      (a!6 (not (bvule (bvadd parent.start-from-bar-page parent.size)
+                       (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
+      (a!9 (not (bvule (bvadd other0.start-from-bar-page other0.size)
+                       (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
+      (a!11 (not (bvule (bvadd other0.start-from-bar-page other0.size)
+                        (bvadd bar.size
+                               (concat #x0000000000000 bar.start.in-page)))))
+      (a!14 (not (bvule other0.start-from-bar-page
+                        (concat (bvnot bar.start.page) #xfff)))))
+(let ((a!2 (= (bvule parent.start-from-bar-page
+                     (concat (bvnot bar.start.page) #xfff))
+              a!1))
+      (a!7 (and (not (= bar.start.page #x0000000000000))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!6)))
+      (a!10 (and (not (= bar.start.page #x0000000000000))
+                 (or (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size))
+                     a!9)))
+      (a!13 (= (bvule other0.start-from-bar-page
+                      (concat (bvnot bar.start.page) #xfff))
+               a!5)))
+(let ((a!4 (ite a!2
+                (bvule parent.start-from-bar-page
+                       (bvadd bar.size
+                              (concat #x0000000000000 bar.start.in-page)))
+                a!3))
+      (a!8 (ite (= (not a!5) a!7)
+                (bvule (bvadd #x0000000000000fff
+                              (concat #x0000000000000 bar.start.in-page))
+                       (bvadd #xffffffffffffffff
+                              parent.start-from-bar-page
+                              parent.size))
+                (not a!5)))
+      (a!12 (ite (= (not a!1) a!10)
+                 (or (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size))
+                     a!11)
+                 (not a!1)))
+      (a!15 (ite a!13
+                 (bvule other0.start-from-bar-page
+                        (bvadd #x0000000000000fff
+                               (concat #x0000000000000 bar.start.in-page)))
+                 a!14)))
+(let ((a!16 (and a!4
+                 a!8
+                 (or (not (and other0.in-parent other0.claimed))
+                     (not (and a!12 a!15))))))
+  (or (bvule #x0000000000001000 bar.size) a!16))))))
 (assert (bvule (bvadd mmap.offset mmap.length)
        (concat ((_ extract 63 12) (bvadd #x0000000000000fff bar.size)) #x000)))
 (assert (or platform.msi-isolated
@@ -134,41 +226,163 @@
 (assert (let ((a!1 (bvor (bvnot ((_ extract 63 1) (bvadd #xffffffffffffffff bar.size)))
                  (bvadd #b111111111111111111111111111111111111111111111111111111111111111
                         ((_ extract 62 0) bar.size))))
-      (a!2 (bvnot (bvor (bvnot bar.start)
-                        (bvnot (bvadd #xffffffffffffffff bar.size))))))
+      (a!2 (bvor (bvnot bar.start.in-page)
+                 (bvnot (bvadd #xfff ((_ extract 11 0) bar.size)))))
+      (a!3 (bvor (bvnot bar.start.page)
+                 (bvnot ((_ extract 63 12) (bvadd #xffffffffffffffff bar.size))))))
   (or (and bar.fixed platform.unaligned-fixed)
       (and (not (= bar.size #x0000000000000000))
            (= (bvnot a!1)
               #b000000000000000000000000000000000000000000000000000000000000000)
-           (= a!2 #x0000000000000000)))))
+           (= (bvnot a!2) #x000)
+           (= (bvnot a!3) #x0000000000000)))))
 (assert (let ((a!1 (bvor (bvnot ((_ extract 63 1)
                           (bvadd #xffffffffffffffff other0.size)))
                  (bvadd #b111111111111111111111111111111111111111111111111111111111111111
                         ((_ extract 62 0) other0.size))))
-      (a!2 (bvnot (bvor (bvnot other0.start)
-                        (bvnot (bvadd #xffffffffffffffff other0.size))))))
+      (a!2 (bvor (bvnot (bvadd #xffffffffffffffff other0.size))
+                 (bvnot (bvadd (concat bar.start.page #x000)
+                               other0.start-from-bar-page)))))
   (or (and other0.fixed platform.unaligned-fixed)
       (and (not (= other0.size #x0000000000000000))
            (= (bvnot a!1)
               #b000000000000000000000000000000000000000000000000000000000000000)
-           (= a!2 #x0000000000000000)))))
-(assert (or (not bar.claimed)
-    (and (bvule parent.start bar.start)
-         (bvule (bvadd #xffffffffffffffff bar.start bar.size)
-                (bvadd #xffffffffffffffff parent.start parent.size)))))
-(assert (or (not (and other0.claimed other0.in-parent))
-    (and (bvule parent.start other0.start)
-         (bvule (bvadd #xffffffffffffffff other0.start other0.size)
-                (bvadd #xffffffffffffffff parent.start parent.size)))))
-(assert (let ((a!1 (not (and (bvule other0.start
-                            (bvadd #xffffffffffffffff bar.start bar.size))
-                     (bvule bar.start
-                            (bvadd #xffffffffffffffff other0.start other0.size))))))
-  (or (not (and other0.claimed other0.in-parent bar.claimed)) a!1)))
-(assert (let ((a!1 (not (and (bvule other0.start
-                            (bvadd #xffffffffffffffff parent.start parent.size))
-                     (bvule parent.start
-                            (bvadd #xffffffffffffffff other0.start other0.size))))))
-  (or (not (and other0.claimed (not other0.in-parent))) a!1)))
+           (= (bvnot a!2) #x0000000000000000)))))
+(assert (let ((a!1 (= (bvule parent.start-from-bar-page
+                     (concat (bvnot bar.start.page) #xfff))
+              (bvule (concat #x0000000000000 bar.start.in-page)
+                     (concat (bvnot bar.start.page) #xfff))))
+      (a!2 (not (bvule parent.start-from-bar-page
+                       (concat (bvnot bar.start.page) #xfff))))
+      (a!4 (not (bvule (bvadd bar.size
+                              (concat #x0000000000000 bar.start.in-page))
+                       (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
+      (a!6 (not (bvule (bvadd parent.start-from-bar-page parent.size)
+                       (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
+      (a!9 (= (= bar.size
+                 (bvmul #xffffffffffffffff
+                        (concat #x0000000000000 bar.start.in-page)))
+              (= parent.start-from-bar-page
+                 (bvmul #xffffffffffffffff parent.size))))
+      (a!10 (not (= bar.size
+                    (bvmul #xffffffffffffffff
+                           (concat #x0000000000000 bar.start.in-page))))))
+(let ((a!3 (ite a!1
+                (and (= ((_ extract 63 12) parent.start-from-bar-page)
+                        #x0000000000000)
+                     (bvule ((_ extract 11 0) parent.start-from-bar-page)
+                            bar.start.in-page))
+                a!2))
+      (a!5 (or a!4
+               (= bar.size
+                  (bvmul #xffffffffffffffff
+                         (concat #x0000000000000 bar.start.in-page)))))
+      (a!7 (and (not (= bar.start.page #x0000000000000))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!6)))
+      (a!11 (ite a!9
+                 (bvule (bvadd bar.size
+                               (concat #x0000000000000 bar.start.in-page))
+                        (bvadd parent.start-from-bar-page parent.size))
+                 a!10)))
+(let ((a!8 (= (and (not (= bar.start.page #x0000000000000)) a!5) a!7)))
+(let ((a!12 (ite a!8 a!11 (and (not (= bar.start.page #x0000000000000)) a!5))))
+  (or (not bar.claimed) (and a!3 a!12)))))))
+(assert (let ((a!1 (= (bvule parent.start-from-bar-page
+                     (concat (bvnot bar.start.page) #xfff))
+              (bvule other0.start-from-bar-page
+                     (concat (bvnot bar.start.page) #xfff))))
+      (a!2 (not (bvule parent.start-from-bar-page
+                       (concat (bvnot bar.start.page) #xfff))))
+      (a!3 (not (bvule (bvadd other0.start-from-bar-page other0.size)
+                       (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
+      (a!5 (not (bvule (bvadd parent.start-from-bar-page parent.size)
+                       (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
+      (a!7 (ite (= (= other0.start-from-bar-page
+                      (bvmul #xffffffffffffffff other0.size))
+                   (= parent.start-from-bar-page
+                      (bvmul #xffffffffffffffff parent.size)))
+                (bvule (bvadd other0.start-from-bar-page other0.size)
+                       (bvadd parent.start-from-bar-page parent.size))
+                (not (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size))))))
+(let ((a!4 (and (not (= bar.start.page #x0000000000000))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!3)))
+      (a!6 (and (not (= bar.start.page #x0000000000000))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!5))))
+  (or (not (and other0.claimed other0.in-parent))
+      (and (ite a!1
+                (bvule parent.start-from-bar-page other0.start-from-bar-page)
+                a!2)
+           (ite (= a!4 a!6) a!7 a!4))))))
+(assert (let ((a!1 (not (bvule other0.start-from-bar-page
+                       (concat (bvnot bar.start.page) #xfff))))
+      (a!2 (not (bvule (bvadd bar.size
+                              (concat #x0000000000000 bar.start.in-page))
+                       (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
+      (a!5 (not (bvule (bvadd bar.size
+                              (concat #x0000000000000 bar.start.in-page))
+                       other0.start-from-bar-page)))
+      (a!7 (not (bvule (concat #x0000000000000 bar.start.in-page)
+                       (concat (bvnot bar.start.page) #xfff))))
+      (a!8 (not (bvule (bvadd other0.start-from-bar-page other0.size)
+                       (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
+      (a!10 (and (= ((_ extract 63 12)
+                      (bvadd other0.start-from-bar-page other0.size))
+                    #x0000000000000)
+                 (bvule (bvadd ((_ extract 11 0) other0.start-from-bar-page)
+                               ((_ extract 11 0) other0.size))
+                        bar.start.in-page))))
+(let ((a!3 (or a!2
+               (= bar.size
+                  (bvmul #xffffffffffffffff
+                         (concat #x0000000000000 bar.start.in-page)))))
+      (a!6 (or a!5
+               (= bar.size
+                  (bvmul #xffffffffffffffff
+                         (concat #x0000000000000 bar.start.in-page)))))
+      (a!9 (and (not (= bar.start.page #x0000000000000))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!8))))
+(let ((a!4 (= a!1 (and (not (= bar.start.page #x0000000000000)) a!3)))
+      (a!11 (ite (= a!7 a!9)
+                 (or (not a!10)
+                     (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size)))
+                 a!7)))
+  (or (not (and other0.claimed other0.in-parent bar.claimed))
+      (not (and (ite a!4 a!6 a!1) a!11)))))))
+(assert (let ((a!1 (not (bvule other0.start-from-bar-page
+                       (concat (bvnot bar.start.page) #xfff))))
+      (a!2 (not (bvule (bvadd parent.start-from-bar-page parent.size)
+                       (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
+      (a!4 (or (not (bvule (bvadd parent.start-from-bar-page parent.size)
+                           other0.start-from-bar-page))
+               (= parent.start-from-bar-page
+                  (bvmul #xffffffffffffffff parent.size))))
+      (a!5 (not (bvule parent.start-from-bar-page
+                       (concat (bvnot bar.start.page) #xfff))))
+      (a!6 (not (bvule (bvadd other0.start-from-bar-page other0.size)
+                       (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
+      (a!8 (or (not (bvule (bvadd other0.start-from-bar-page other0.size)
+                           parent.start-from-bar-page))
+               (= other0.start-from-bar-page
+                  (bvmul #xffffffffffffffff other0.size)))))
+(let ((a!3 (and (not (= bar.start.page #x0000000000000))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!2)))
+      (a!7 (and (not (= bar.start.page #x0000000000000))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!6))))
+(let ((a!9 (not (and (ite (= a!1 a!3) a!4 a!1) (ite (= a!5 a!7) a!8 a!5)))))
+  (or (not (and other0.claimed (not other0.in-parent))) a!9)))))
 (assert (or other0.claimed other0.same-device))
 (check-sat)

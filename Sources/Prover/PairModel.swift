@@ -149,20 +149,20 @@ public final class PairProver {
         self.seed = seed
         var truths: [String] = []
         let shift = platform.fixedPageShift
-        func layout(_ override: (String) -> BitVector?) -> (Situation<Symbolic>, [(name: String, term: BitVector)]) {
+        func layout(_ make: (String) -> BitVector) -> (Situation<Symbolic>, [(name: String, term: BitVector)]) {
             var words: [(name: String, term: BitVector)] = []
             truths = []
             let made = SituationLayout.make(
                 logic, neighbours: neighbours, pageShift: shift,
                 word: { name in
-                    let term = override(name) ?? PairProver.word(name, logic, pageShift: shift)
+                    let term = make(name)
                     words.append((name, term))
                     return term
                 },
                 truth: { truths.append($0); return logic.flag($0) })
             return (made, words)
         }
-        (general, generalWords) = layout { _ in nil }
+        (general, generalWords) = layout { PairProver.word($0, logic, pageShift: shift) }
         truthNames = truths
         let subpage = general.isSubpage(logic)
         var parts = [Part(situation: general, words: generalWords, condition: subpage),
@@ -173,20 +173,8 @@ public final class PairProver {
             let start = general.bar.resource.start, size = general.bar.resource.size
             let startAligned = logic.lowBitsZero(start, bits: shift)
             let wholePages = logic.and(startAligned, logic.lowBitsZero(size, bits: shift))
-            let (whole, wholeWords) = layout { name in
-                switch name {
-                case "bar.start": logic.alignedVariable("bar.start.page", pageShift: shift, isBase: true)
-                case "bar.size": logic.alignedVariable("bar.size.pages", pageShift: shift, isBase: false)
-                default: nil
-                }
-            }
-            let (small, smallWords) = layout { name in
-                switch name {
-                case "bar.start": logic.alignedVariable("bar.start.page", pageShift: shift, isBase: true)
-                case "bar.size": logic.narrowVariable("bar.size.in-page", pageShift: shift)
-                default: nil
-                }
-            }
+            let (whole, wholeWords) = layout { PairProver.word($0, logic, pageShift: shift, shape: .alignedWholePages) }
+            let (small, smallWords) = layout { PairProver.word($0, logic, pageShift: shift, shape: .alignedSubpage) }
             parts = [Part(situation: small, words: smallWords, condition: small.isSubpage(logic)),
                      Part(situation: whole, words: wholeWords, condition: logic.not(whole.isSubpage(logic))),
                      Part(situation: general, words: generalWords,
@@ -246,6 +234,28 @@ public final class PairProver {
     /// Every address becomes a sum over the one page base, so that ``Symbolic`` compares
     /// addresses through their offsets and carries instead of through 64-bit adders.
     static func word(_ name: String, _ logic: Symbolic, pageShift: Int?) -> BitVector {
+        word(name, logic, pageShift: pageShift, shape: .general)
+    }
+
+    /// The mapped BAR's shape in a ``Part``: any BAR, or one starting on a page boundary that is
+    /// whole pages or smaller than a page.
+    enum Shape: CaseIterable {
+        case general, alignedWholePages, alignedSubpage
+    }
+
+    /// The term for the layout's word `name` in a part of `shape` (for the aligned shapes, with
+    /// `pageShift` fixed): `bar.start` is its page base alone, and `bar.size` whole pages
+    /// (`bar.size.pages` over zero bits) or an in-page count (`bar.size.in-page` zero-extended).
+    static func word(_ name: String, _ logic: Symbolic, pageShift: Int?, shape: Shape) -> BitVector {
+        if let pageShift, shape != .general {
+            switch name {
+            case "bar.start": return logic.alignedVariable("bar.start.page", pageShift: pageShift, isBase: true)
+            case "bar.size" where shape == .alignedWholePages:
+                return logic.alignedVariable("bar.size.pages", pageShift: pageShift, isBase: false)
+            case "bar.size": return logic.narrowVariable("bar.size.in-page", pageShift: pageShift)
+            default: break
+            }
+        }
         guard name.hasSuffix(".start") else { return logic.variable(name) }
         let barStart = pageShift.map { logic.pagedVariable("bar.start", pageShift: $0) } ?? logic.variable("bar.start")
         if name == "bar.start" { return barStart }

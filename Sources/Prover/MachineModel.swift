@@ -195,25 +195,10 @@ public enum MachineLayout {
                                     resource: ResourceTerms(start: word("\(p).start"), size: word("\(p).size")))
             })
         }
-        let pageSize = l.word(1 << UInt64(pageShift))
-        let platform = PlatformTerms<L>(
-            pageSize: pageSize, pageShift: pageShift, msiIsolated: truth("platform.msi-isolated"),
-            allowUnsafeInterrupts: truth("platform.allow-unsafe-interrupts"), type1: truth("platform.backend-type1"),
-            iommufd: truth("platform.backend-iommufd"), spapr: truth("platform.backend-spapr"),
-            noiommu: truth("platform.backend-noiommu"), unalignedFixedAllowed: truth("platform.unaligned-fixed"))
-        let msix = MSIXTerms<L>(
-            present: truth("msix.present"), tableBIR: word("msix.table-bir"), tableOffset: word("msix.table-offset"),
-            tableSize: word("msix.table-size"), pbaBIR: word("msix.pba-bir"), pbaOffset: word("msix.pba-offset"),
-            pbaSize: word("msix.pba-size"))
-
+        let platform = SituationLayout.platform(l, pageShift: pageShift, word: word, truth: truth)
+        let msix = SituationLayout.msix(l, word: word, truth: truth)
         func parent(_ device: DeviceTerms<L>) -> ResourceTerms<L> {
-            var start = host.start, size = host.size
-            for (k, b) in bridges.enumerated() {
-                let here = l.equal(device.upstream, l.word(UInt64(k + 1)))
-                start = l.ite(here, b.window.start, start)
-                size = l.ite(here, b.window.size, size)
-            }
-            return ResourceTerms(start: start, size: size)
+            MachineTerms.parentWindow(of: device, host: host, bridges: bridges, l)
         }
         func barTerms(_ s: SlotTerms<L>, memory: L.Truth) -> BARTerms<L> {
             BARTerms(index: s.index, isMemory: memory, fixed: s.fixed, claimed: l.yes, resource: s.resource)
@@ -231,12 +216,11 @@ public enum MachineLayout {
                 sources.append((d, k))
             }
         }
-        for (k, b) in bridges.enumerated() {
+        for b in bridges {
             let onRootBus = l.equal(owner.upstream, l.word(0))
             neighbours.append(NeighbourTerms(bar: BARTerms(index: l.word(0), isMemory: l.yes, fixed: l.no, claimed: l.yes,
                                                            resource: b.window),
                                              sameDevice: l.no, inParent: l.and(b.present, onRootBus)))
-            _ = k
             sources.append(nil)
         }
         let situation = Situation(platform: platform, bar: barTerms(bar, memory: l.not(bar.io)), parent: parent(owner),
@@ -271,9 +255,14 @@ public struct ViewKey: Hashable, Sendable, Comparable {
 extension MachineTerms {
     /// The parent window of device `d`: its upstream bridge's window, or the host window.
     public func parent(of d: Int, _ l: L) -> ResourceTerms<L> {
+        Self.parentWindow(of: devices[d], host: host, bridges: bridges, l)
+    }
+
+    static func parentWindow(of device: DeviceTerms<L>, host: ResourceTerms<L>, bridges: [BridgeTerms<L>],
+                             _ l: L) -> ResourceTerms<L> {
         var start = host.start, size = host.size
         for (k, b) in bridges.enumerated() {
-            let here = l.equal(devices[d].upstream, l.word(UInt64(k + 1)))
+            let here = l.equal(device.upstream, l.word(UInt64(k + 1)))
             start = l.ite(here, b.window.start, start)
             size = l.ite(here, b.window.size, size)
         }
@@ -324,11 +313,7 @@ extension MachineTerms {
                 facts.append(l.implies(l.and(bridge.present, other.present), l.not(l.overlaps(l.span(w), l.span(other.window)))))
             }
         }
-        let shift = situation.platform.pageShift ?? 12
-        let page = PageSize(rawValue: 1 << UInt64(shift)) ?? .kib4
-        _ = page
-        var memorySlots: [(d: Int, k: Int)] = []
-        var ioSlots: [(d: Int, k: Int)] = []
+        var allSlots: [(d: Int, k: Int)] = []
         for (d, device) in devices.enumerated() {
             if d == target.device { facts.append(device.present) }
             if d > 0 { facts.append(l.implies(device.present, devices[d - 1].present)) }
@@ -381,15 +366,14 @@ extension MachineTerms {
                 let io = l.and(device.present, slot.implemented, slot.io)
                 facts.append(l.implies(io, l.and(l.naturallyAligned(r), l.lessOrEqual(l.word(4), r.size),
                                                  l.lessOrEqual(r.size, l.word(256)), l.lessOrEqual(last(r), l.word(0xffff)))))
-                memorySlots.append((d, k))
-                ioSlots.append((d, k))
+                allSlots.append((d, k))
             }
         }
         // Siblings are disjoint: memory BARs under the same parent window, root-bus BARs and
         // bridge windows, and all I/O BARs.
-        for (i, a) in memorySlots.enumerated() {
+        for (i, a) in allSlots.enumerated() {
             let ra = l.span(devices[a.d].slots[a.k].resource)
-            for other in memorySlots[(i + 1)...] {
+            for other in allSlots[(i + 1)...] {
                 let rb = l.span(devices[other.d].slots[other.k].resource)
                 let siblings = l.and(isMemory(a.d, a.k, l), isMemory(other.d, other.k, l),
                                      l.equal(devices[a.d].upstream, devices[other.d].upstream))
@@ -418,7 +402,6 @@ extension MachineTerms {
         let apart = l.or(l.notEqual(m.tableBIR, m.pbaBIR), l.lessOrEqual(l.add(m.tableOffset, m.tableSize), m.pbaOffset),
                          l.lessOrEqual(l.add(m.pbaOffset, m.pbaSize), m.tableOffset))
         facts.append(l.implies(m.present, apart))
-        _ = ioSlots
         return l.and(facts)
     }
 

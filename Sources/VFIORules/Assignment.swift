@@ -17,6 +17,25 @@ public struct Assignment: Hashable, Sendable, Codable {
 /// The names of a situation's variables. One layout serves the solver (named constants) and the
 /// concrete side (assignment lookups), so the two can never disagree about what a name means.
 public enum SituationLayout {
+    /// The platform terms by name (`platform.*`); with a fixed page shift the page size is a literal.
+    public static func platform<L: Logic>(_ l: L, pageShift: Int?, word: (String) -> L.Word,
+                                          truth: (String) -> L.Truth) -> PlatformTerms<L> {
+        let pageSize = pageShift.map { l.word(1 << UInt64($0)) } ?? word("platform.page-size")
+        return PlatformTerms<L>(
+            pageSize: pageSize, pageShift: pageShift, msiIsolated: truth("platform.msi-isolated"),
+            allowUnsafeInterrupts: truth("platform.allow-unsafe-interrupts"), type1: truth("platform.backend-type1"),
+            iommufd: truth("platform.backend-iommufd"), spapr: truth("platform.backend-spapr"),
+            noiommu: truth("platform.backend-noiommu"), unalignedFixedAllowed: truth("platform.unaligned-fixed"))
+    }
+
+    /// The mapped device's MSI-X capability terms by name (`msix.*`).
+    public static func msix<L: Logic>(_ l: L, word: (String) -> L.Word, truth: (String) -> L.Truth) -> MSIXTerms<L> {
+        MSIXTerms<L>(
+            present: truth("msix.present"), tableBIR: word("msix.table-bir"), tableOffset: word("msix.table-offset"),
+            tableSize: word("msix.table-size"), pbaBIR: word("msix.pba-bir"), pbaOffset: word("msix.pba-offset"),
+            pbaSize: word("msix.pba-size"))
+    }
+
     /// Builds a situation whose every field comes from `word`/`truth` by name. With a fixed page
     /// shift the page size is a literal, not a variable.
     public static func make<L: Logic>(_ l: L, neighbours: Int, pageShift: Int?,
@@ -26,16 +45,8 @@ public enum SituationLayout {
                      claimed: truth("\(prefix).claimed"),
                      resource: ResourceTerms(start: word("\(prefix).start"), size: word("\(prefix).size")))
         }
-        let pageSize = pageShift.map { l.word(1 << UInt64($0)) } ?? word("platform.page-size")
-        let platform = PlatformTerms<L>(
-            pageSize: pageSize, pageShift: pageShift, msiIsolated: truth("platform.msi-isolated"),
-            allowUnsafeInterrupts: truth("platform.allow-unsafe-interrupts"), type1: truth("platform.backend-type1"),
-            iommufd: truth("platform.backend-iommufd"), spapr: truth("platform.backend-spapr"),
-            noiommu: truth("platform.backend-noiommu"), unalignedFixedAllowed: truth("platform.unaligned-fixed"))
-        let msix = MSIXTerms<L>(
-            present: truth("msix.present"), tableBIR: word("msix.table-bir"), tableOffset: word("msix.table-offset"),
-            tableSize: word("msix.table-size"), pbaBIR: word("msix.pba-bir"), pbaOffset: word("msix.pba-offset"),
-            pbaSize: word("msix.pba-size"))
+        let platform = self.platform(l, pageShift: pageShift, word: word, truth: truth)
+        let msix = self.msix(l, word: word, truth: truth)
         let others = (0..<neighbours).map { i in
             NeighbourTerms(bar: bar("other\(i)"), sameDevice: truth("other\(i).same-device"),
                            inParent: truth("other\(i).in-parent"))

@@ -18,10 +18,11 @@ public struct SearchResult: Sendable {
 /// Searches bounded machines (``MachineTerms``) for placements on which a policy grants an mmap
 /// that breaks an invariant.
 ///
-/// One query per page size of the platform (a fixed page size solves faster). The first
-/// counterexample is a single satisfiability check; `minimize` then tightens it lexicographically
-/// (fewest devices, fewest BARs, a whole-BAR mmap if possible, smallest sizes, lowest addresses),
-/// and `max > 1` enumerates further counterexamples whose views differ, blocking each view found.
+/// Machines are searched smallest first (``run(max:minimize:)``), one query per machine size and
+/// page size (a fixed page size solves faster). `minimize` tightens each counterexample
+/// lexicographically (fewest devices, fewest BARs, a whole-BAR mmap if possible, smallest sizes,
+/// lowest addresses), and `max > 1` enumerates further counterexamples whose views differ,
+/// blocking each view found.
 public final class TopologySearch {
     public let policy: Policy
     public let platform: PlatformSpec
@@ -43,10 +44,11 @@ public final class TopologySearch {
     /// Up to `max` counterexamples with pairwise different views.
     ///
     /// The search deepens: machines of 1, 2, ... devices, each with one BAR slot and then all of
-    /// them, first without bridges and then with them, up to the bounds, each level at every page size. A level is searched until no
-    /// unblocked view is left on it, then the next; so each counterexample comes from the
-    /// smallest level that shows its view (fewest devices first), and small
-    /// queries, which solve fast, are tried first. "Exhausted" means the full bounds were searched.
+    /// them, first without bridges and then with them, up to the bounds, each level at every page
+    /// size. A level is searched until no unblocked view is left on it, then the next; so each
+    /// counterexample comes from the smallest level that shows its view (fewest devices first),
+    /// and small queries, which solve fast, are tried first. "Exhausted" means the full bounds
+    /// were searched.
     public func run(max: Int = 1, minimize: Bool = false) throws -> SearchResult {
         var result = SearchResult(counterexamples: [], exhausted: false, unknown: nil, notes: [])
         var blocked: [ViewKey] = []
@@ -54,19 +56,17 @@ public final class TopologySearch {
             for page in platform.pageSizes {
                 guard result.counterexamples.count < max else { break levels }
                 let session = try MachineSession(search: self, pageShift: page.shift, bounds: level, target: target)
-                while result.counterexamples.count < max {
+                views: while result.counterexamples.count < max {
                     switch try session.next(blocked: blocked, minimize: minimize, notes: &result.notes) {
                     case let .found(example, key):
                         result.counterexamples.append(example)
                         blocked.append(key)
-                        continue
                     case .none:
-                        break
+                        break views
                     case let .unknown(reason):
                         result.unknown = "\(page) pages, \(level.devices) devices x \(level.barsPerDevice) BARs: \(reason)"
                         break levels
                     }
-                    break
                 }
             }
         }

@@ -61,14 +61,6 @@ if arguments.first == "audit" {
     exit(0)
 }
 
-if arguments.first == "search-smt2" {
-    let devices = arguments.dropFirst().compactMap { Int($0) }.first ?? 2
-    let search = TopologySearch(policy: try Policy.mainline.removing(["subpage-reservation"]), platform: PlatformSpec(pageSizes: [.kib64]),
-                                invariant: .pageExclusive, bounds: SearchBounds(devices: devices))
-    print(try search.firstQuery(page: .kib64))
-    exit(0)
-}
-
 if arguments.first == "search" {
     // Issue 6's figure: time to the first counterexample of a bounded topology search with
     // machines of up to N devices (6 BARs each, 1 bridge), for mainline without the sub-page

@@ -243,13 +243,9 @@ public struct ViewCase<L: Logic> {
 }
 
 /// A view as the solver sees it: the case family and its bits.
-public struct ViewKey: Hashable, Sendable, Comparable {
+public struct ViewKey: Hashable, Sendable {
     public var family: Int
     public var bits: [Bool]
-
-    public static func < (a: ViewKey, b: ViewKey) -> Bool {
-        (a.family, a.bits.map { $0 ? 1 : 0 }.description) < (b.family, b.bits.map { $0 ? 1 : 0 }.description)
-    }
 }
 
 extension MachineTerms {

@@ -107,15 +107,6 @@ public final class TopologySearch {
         return nil
     }
 
-    /// The first query (the violation of any view) for `page`, as an SMT-LIB2 script.
-    public func firstQuery(page: PageSize) throws -> String {
-        let session = try MachineSession(search: self, pageShift: page.shift)
-        return try session.solver.withScope {
-            try session.solver.assert(session.machine.violation(invariant, session.logic))
-            return try session.solver.smtlib2(extra: [], comments: ["barproof search: \(invariant.rawValue) under \(policy.label)"])
-        }
-    }
-
     /// Time-to-first: one satisfiability check per page size, no minimisation.
     public func first() throws -> SearchResult { try run(max: 1, minimize: false) }
 

@@ -78,13 +78,20 @@ extension CheckRequest {
     private func perPageSize() -> [Result<Verdict, any Error>] {
         let pages = platform.pageSizes
         let outcomes = Mutex([Result<Verdict, any Error>?](repeating: nil, count: pages.count))
+        let stops = pages.map { _ in StopSignal() }
         let solve: @Sendable (Int) -> Void = { index in
             var single = platform
             single.pageSizes = [pages[index]]
             let outcome = Result<Verdict, any Error> {
                 let prover = try PairProver(platform: single, timeoutMilliseconds: timeoutMilliseconds, seed: seed)
+                prover.stop = stops[index]
                 return try prover.check(invariant, policy: policy, assumptions: assumptions,
                                         dependencies: findDependencies, minimiseCore: minimiseCore)
+            }
+            if case .success(.refuted) = outcome {
+                // The verdict is combined in page-size order, so the later page sizes no longer
+                // matter; the earlier ones still do (their counterexample would be the one shown).
+                for later in stops[(index + 1)...] { later.stop() }
             }
             outcomes.withLock { $0[index] = outcome }
         }
@@ -117,5 +124,30 @@ extension CheckRequest {
             }
         }
         return result
+    }
+}
+
+/// Tells a ``PairProver`` deciding one page size of a check that its verdict is no longer needed:
+/// it interrupts the query running now and makes every later one return `unknown` at once.
+final class StopSignal: Sendable {
+    private let state = Mutex<(stopped: Bool, handle: InterruptHandle?)>((false, nil))
+
+    var isStopped: Bool { state.withLock { $0.stopped } }
+
+    /// Interrupts `handle`'s checks from now on (and now, if already stopped).
+    func attach(_ handle: InterruptHandle) {
+        let stopped = state.withLock { state in
+            state.handle = handle
+            return state.stopped
+        }
+        if stopped { handle.interrupt() }
+    }
+
+    func stop() {
+        let handle = state.withLock { state in
+            state.stopped = true
+            return state.handle
+        }
+        handle?.interrupt()
     }
 }

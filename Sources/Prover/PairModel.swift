@@ -128,6 +128,10 @@ public final class PairProver {
     /// The parts the solver decides, which together cover the general model (see ``Part``).
     private let parts: [Part]
     private var truthNames: [String] = []
+    /// Set by ``CheckRequest`` when another page size has already settled the check.
+    var stop: StopSignal? {
+        didSet { stop?.attach(interruptHandle) }
+    }
 
     /// - Parameters:
     ///   - platform: The platform facts to hold fixed or open.
@@ -179,11 +183,11 @@ public final class PairProver {
             let wholePages = logic.and(startAligned, logic.lowBitsZero(size, bits: shift))
             let (whole, wholeWords) = layout { PairProver.word($0, logic, pageShift: shift, shape: .alignedWholePages) }
             let (small, smallWords) = layout { PairProver.word($0, logic, pageShift: shift, shape: .alignedSubpage) }
-            parts = [Part(situation: small, words: smallWords, condition: small.isSubpage(logic)),
-                     Part(situation: whole, words: wholeWords, condition: logic.not(whole.isSubpage(logic))),
-                     Part(situation: general, words: generalWords,
+            parts = [Part(situation: general, words: generalWords,
                           condition: logic.or(logic.and(subpage, logic.not(startAligned)),
-                                              logic.and(logic.not(subpage), logic.not(wholePages))))]
+                                              logic.and(logic.not(subpage), logic.not(wholePages)))),
+                     Part(situation: small, words: smallWords, condition: small.isSubpage(logic)),
+                     Part(situation: whole, words: wholeWords, condition: logic.not(whole.isSubpage(logic)))]
         }
         self.parts = try parts.map { part in
             var facts = part
@@ -330,6 +334,7 @@ public final class PairProver {
     /// here, with a core that is valid here too, since the case implies its relaxation), then the
     /// case itself.
     private func check(_ query: Query, on solver: Solver, minimiseCore: Bool) throws -> CheckResult {
+        if stop?.isStopped == true { return .unknown(reason: "stopped: another page size settled the check") }
         let facts = query.part.facts ?? logic.yes
         if let relaxation = query.violation.relaxation,
            case let .unsat(core) = try checkUnder(facts, relaxation, on: solver, named: query.named, minimiseCore: minimiseCore) {
@@ -351,12 +356,49 @@ public final class PairProver {
 
     /// Checks `invariant` under `policy` and `assumptions`.
     ///
-    /// The violation is split into cases (``Invariant/violationCases(_:_:)`` crossed with the size
-    /// class); the invariant is proved iff every case is unsatisfiable. With `dependencies`, each
-    /// case is solved again on a core-tracking solver and the proof depends on the union of the
-    /// cases' cores (minimised with `minimiseCore`); without, ``Proof/dependencies`` is empty.
+    /// Vacuity comes first: a witness of the premise (an allowed mmap the invariant speaks of),
+    /// from ``WitnessSearch`` when one of its concrete machines satisfies every formula, else from
+    /// the solver. When no case of the premise is satisfiable the check is vacuous and the
+    /// violation is not solved: every case of the violation implies the same case of the premise
+    /// (``Invariant/violationCases(_:_:)``), so it is unsatisfiable too, and the premise's cores
+    /// are the proof's dependencies.
+    ///
+    /// The violation is split into cases (``Invariant/violationCases(_:_:)`` crossed with the
+    /// parts of the model); the invariant is proved iff every case is unsatisfiable. With
+    /// `dependencies`, each case is solved again on a core-tracking solver and the proof depends on
+    /// the union of the cases' cores (minimised with `minimiseCore`); without, ``Proof/dependencies``
+    /// is empty.
     public func check(_ invariant: Invariant, policy: Policy, assumptions: [Assumption] = Assumption.defaults,
                       dependencies findDependencies: Bool = true, minimiseCore: Bool = false) throws -> Verdict {
+        var witness = WitnessSearch.first(invariant, policy: policy, assumptions: assumptions, platform: platform,
+                                          neighbours: neighbours)
+        var vacuityUnknown: String?
+        if witness == nil {
+            let premises = try queries({ invariant.premiseCases($0, logic) }, invariant, policy, assumptions)
+            for premise in premises {
+                switch try check(premise, on: solver, minimiseCore: false) {
+                case let .sat(model):
+                    witness = try assignment(model, premise.part.words)
+                case let .unknown(reason):
+                    vacuityUnknown = vacuityUnknown ?? reason
+                case .unsat:
+                    continue
+                }
+                if witness != nil { break }
+            }
+            if witness == nil, vacuityUnknown == nil {
+                var dependencies: [String] = []
+                if findDependencies {
+                    switch try cores(of: premises, minimiseCore: minimiseCore) {
+                    case let .success(found): dependencies = found
+                    case let .failure(why): return .unknown(reason: why.text)
+                    }
+                }
+                let proof = Proof(scope: .allTopologies(neighbours: neighbours), assumptions: assumptions.map(\.rawValue).sorted(),
+                                  dependencies: dependencies, vacuityWitness: nil)
+                return .vacuous(proof, reason: "no allowed mmap satisfies the premise: \(invariant.premiseText)")
+            }
+        }
         let cases = try queries({ invariant.violationCases($0, logic) }, invariant, policy, assumptions)
         var unknown: String?
         for violation in cases {
@@ -374,34 +416,36 @@ public final class PairProver {
             }
         }
         if let unknown { return .unknown(reason: unknown) }
-        var dependencies = Set<String>()
-        if findDependencies {
-            let cores = try coreSolver()
-            for violation in cases {
-                switch try check(violation, on: cores, minimiseCore: minimiseCore) {
-                case let .unsat(core): dependencies.formUnion(core)
-                case let .unknown(reason): return .unknown(reason: "finding dependencies: \(reason)")
-                case .sat: throw ProverError("a case proved unsatisfiable is satisfiable on the core-tracking solver")
-                }
-            }
-        }
-        var proof = Proof(scope: .allTopologies(neighbours: neighbours), assumptions: assumptions.map(\.rawValue).sorted(),
-                          dependencies: dependencies.sorted(), vacuityWitness: nil)
-        // Vacuity: some case of the premise is satisfiable with the mmap allowed.
-        var vacuityUnknown: String?
-        for premise in try queries({ invariant.premiseCases($0, logic) }, invariant, policy, assumptions) {
-            switch try check(premise, on: solver, minimiseCore: false) {
-            case let .sat(model):
-                proof.vacuityWitness = try assignment(model, premise.part.words)
-                return .proved(proof)
-            case let .unknown(reason):
-                vacuityUnknown = vacuityUnknown ?? reason
-            case .unsat:
-                continue
-            }
-        }
         if let vacuityUnknown { return .unknown(reason: "vacuity check: \(vacuityUnknown)") }
-        return .vacuous(proof, reason: "no allowed mmap satisfies the premise: \(invariant.premiseText)")
+        var dependencies: [String] = []
+        if findDependencies {
+            switch try cores(of: cases, minimiseCore: minimiseCore) {
+            case let .success(found): dependencies = found
+            case let .failure(why): return .unknown(reason: why.text)
+            }
+        }
+        return .proved(Proof(scope: .allTopologies(neighbours: neighbours), assumptions: assumptions.map(\.rawValue).sorted(),
+                             dependencies: dependencies, vacuityWitness: witness))
+    }
+
+    /// Why dependencies could not be found (a query ran out of time).
+    private struct UnknownReason: Error {
+        let text: String
+        init(_ text: String) { self.text = text }
+    }
+
+    /// The union of the unsat cores of `queries`, each solved again on the core-tracking solver.
+    private func cores(of queries: [Query], minimiseCore: Bool) throws -> Result<[String], UnknownReason> {
+        var union = Set<String>()
+        let cores = try coreSolver()
+        for query in queries {
+            switch try check(query, on: cores, minimiseCore: minimiseCore) {
+            case let .unsat(core): union.formUnion(core)
+            case let .unknown(reason): return .failure(UnknownReason("finding dependencies: \(reason)"))
+            case .sat: throw ProverError("a case proved unsatisfiable is satisfiable on the core-tracking solver")
+            }
+        }
+        return .success(union.sorted())
     }
 
     /// The exact queries of a check, one per case, as self-contained SMT-LIB2 scripts: the model

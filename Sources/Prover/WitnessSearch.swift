@@ -1,0 +1,110 @@
+import PCIModel
+import VFIORules
+
+/// Concrete machines tried as vacuity witnesses before the solver is asked for one.
+///
+/// A vacuity witness is any assignment of the pair model on which the model facts, the platform,
+/// every clause of the policy, every assumption and the invariant's premise hold. Whether the
+/// solver or this search finds it does not matter to the proof: every candidate is evaluated
+/// with the ``Concrete`` rules on exactly the formulas the solver would be given, and only one
+/// that satisfies all of them is returned. When none does, ``PairProver`` asks the solver, so the
+/// search is a shortcut, never a verdict: it cannot make a check vacuous or proved.
+///
+/// The candidates are small ordinary layouts: one BAR (half a page, a page, or four pages) at
+/// 4 GiB in a window of sixteen pages, a neighbour of the same or another device (far away, or
+/// right after the BAR), the device's MSI-X table absent, in the BAR or in the neighbour, the
+/// whole BAR or its first page mapped, on every platform the spec leaves open. Measured: a
+/// solver query for a witness costs 15-50 ms; the search finds one in well under a millisecond
+/// for every shipped check whose premise can hold.
+enum WitnessSearch {
+    static func first(_ invariant: Invariant, policy: Policy, assumptions: [Assumption], platform: PlatformSpec,
+                      neighbours: Int) -> Assignment? {
+        guard neighbours >= 1, let pageSize = platform.pageSizes.first else { return nil }
+        let c = Concrete()
+        let page = pageSize.rawValue
+        let shift = platform.fixedPageShift
+        let base: UInt64 = 1 << 32
+        for truths in platformChoices(platform) {
+            // The platform facts alone: skip the rest when they already fail.
+            var probe = Assignment(truths: truths)
+            probe.words["platform.page-size"] = page
+            let bare = Situation<Concrete>.concrete(probe, neighbours: neighbours, pageShift: shift)
+            guard platform.constrains(bare.platform, c) else { continue }
+            for size in [page / 2, page, 4 * page] {
+                let pages = max(page, (size + page - 1) / page * page)
+                for adjacent in [false, true] {
+                    for sameDevice in [false, true] {
+                        for table in [nil, UInt64(0), UInt64(1)] {
+                            for length in Set([pages, page]).sorted(by: >) {
+                                var a = probe
+                                a.words["bar.index"] = 0
+                                a.words["bar.start"] = base
+                                a.words["bar.size"] = size
+                                a.truths["bar.memory"] = true
+                                a.truths["bar.claimed"] = true
+                                a.words["parent.start"] = base
+                                a.words["parent.size"] = 16 * page
+                                a.words["other0.index"] = 1
+                                a.words["other0.start"] = adjacent ? base + size : base + 8 * page
+                                a.words["other0.size"] = adjacent ? size : page
+                                a.truths["other0.memory"] = true
+                                a.truths["other0.claimed"] = true
+                                a.truths["other0.in-parent"] = true
+                                a.truths["other0.same-device"] = sameDevice
+                                for i in 1..<neighbours {
+                                    // Further neighbours: same-size BARs of other devices beyond the first.
+                                    a.words["other\(i).index"] = 1
+                                    a.words["other\(i).start"] = base + UInt64(8 + i) * page
+                                    a.words["other\(i).size"] = page
+                                    a.truths["other\(i).memory"] = true
+                                    a.truths["other\(i).claimed"] = true
+                                    a.truths["other\(i).in-parent"] = true
+                                }
+                                a.words["mmap.offset"] = 0
+                                a.words["mmap.length"] = length
+                                a.truths["msix.present"] = table != nil
+                                a.words["msix.table-bir"] = table ?? 0
+                                a.words["msix.pba-bir"] = table ?? 0
+                                a.words["msix.table-offset"] = 0
+                                a.words["msix.table-size"] = 16
+                                a.words["msix.pba-offset"] = 16
+                                a.words["msix.pba-size"] = 8
+                                if satisfies(a, invariant, policy, assumptions, platform, neighbours, shift) { return a }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return nil
+    }
+
+    /// Every model fact, the platform, each clause and assumption, and the premise, concretely.
+    static func satisfies(_ a: Assignment, _ invariant: Invariant, _ policy: Policy, _ assumptions: [Assumption],
+                          _ platform: PlatformSpec, _ neighbours: Int, _ shift: Int?) -> Bool {
+        let c = Concrete()
+        let s = Situation<Concrete>.concrete(a, neighbours: neighbours, pageShift: shift)
+        return s.wellFormed(c) && platform.constrains(s.platform, c)
+            && policy.clauses.allSatisfy { $0.rule.holds(s, c) }
+            && assumptions.allSatisfy { $0.holds(s, c) }
+            && invariant.premise(s, c)
+    }
+
+    /// The platform truths to try: each open fact both ways, each backend the spec allows.
+    private static func platformChoices(_ platform: PlatformSpec) -> [[String: Bool]] {
+        var result: [[String: Bool]] = []
+        for isolated in platform.msiIsolated.map({ [$0] }) ?? [true, false] {
+            for unsafe in platform.allowUnsafeInterrupts.map({ [$0] }) ?? [false, true] {
+                for backend in platform.backends {
+                    var truths: [String: Bool] = [
+                        "platform.msi-isolated": isolated, "platform.allow-unsafe-interrupts": unsafe,
+                        "platform.unaligned-fixed": platform.unalignedFixedResources,
+                    ]
+                    for other in Backend.allCases { truths["platform.backend-\(other.rawValue)"] = other == backend }
+                    result.append(truths)
+                }
+            }
+        }
+        return result
+    }
+}

@@ -5,8 +5,34 @@ import Synchronization
 import VFIORules
 import Z3Kit
 
-/// Threads of this process deciding checks now (see `CheckRequest.perPageSize`).
-private let busyThreads = Atomic<Int>(0)
+/// The processors of this machine and how many threads of this process are deciding checks now.
+/// Checks use another thread only while a processor is idle: checks that already run in parallel
+/// (`barproof prove --jobs 2`) gain nothing from more threads, and Z3 contexts working at once
+/// cost each other time (measured 20-35% more CPU).
+enum Processors {
+    private static let busy = Atomic<Int>(0)
+    static let count = ProcessInfo.processInfo.activeProcessorCount
+
+    /// Counts the calling thread as busy while `body` runs.
+    static func occupied<T>(_ body: () throws -> T) rethrows -> T {
+        busy.add(1, ordering: .relaxed)
+        defer { busy.subtract(1, ordering: .relaxed) }
+        return try body()
+    }
+
+    /// Takes an idle processor for one more thread, if one is idle; give it back with ``release()``.
+    static func reserveIdle() -> Bool {
+        var current = busy.load(ordering: .relaxed)
+        while current < count {
+            let (exchanged, original) = busy.compareExchange(expected: current, desired: current + 1, ordering: .relaxed)
+            if exchanged { return true }
+            current = original
+        }
+        return false
+    }
+
+    static func release() { busy.subtract(1, ordering: .relaxed) }
+}
 
 /// One check: an invariant under a policy on a platform, with assumptions.
 public struct CheckRequest: Hashable, Sendable {
@@ -72,9 +98,7 @@ extension CheckRequest {
 
     /// The verdict at each page size alone, in the order of `platform.pageSizes`.
     ///
-    /// Page sizes run on threads of their own only while a processor is idle: checks that
-    /// already run in parallel (`barproof prove --jobs 2`) gain nothing from more threads, and
-    /// Z3 contexts working at once cost each other time (measured 20-35% more CPU).
+    /// Page sizes run on threads of their own only while a processor is idle (``Processors``).
     private func perPageSize() -> [Result<Verdict, any Error>] {
         let pages = platform.pageSizes
         let outcomes = Mutex([Result<Verdict, any Error>?](repeating: nil, count: pages.count))
@@ -95,17 +119,16 @@ extension CheckRequest {
             }
             outcomes.withLock { $0[index] = outcome }
         }
-        busyThreads.add(1, ordering: .relaxed)
-        defer { busyThreads.subtract(1, ordering: .relaxed) }
-        if pages.count == 2, busyThreads.load(ordering: .relaxed) < ProcessInfo.processInfo.activeProcessorCount {
-            busyThreads.add(1, ordering: .relaxed)
-            defer { busyThreads.subtract(1, ordering: .relaxed) }
-            DispatchQueue.concurrentPerform(iterations: 2, execute: solve)
-        } else {
-            for index in pages.indices {
-                solve(index)
-                // As before: a refutation ends the check.
-                if case .success(.refuted) = outcomes.withLock({ $0[index] }) { break }
+        Processors.occupied {
+            if pages.count == 2, Processors.reserveIdle() {
+                defer { Processors.release() }
+                DispatchQueue.concurrentPerform(iterations: 2, execute: solve)
+            } else {
+                for index in pages.indices {
+                    solve(index)
+                    // As before: a refutation ends the check.
+                    if case .success(.refuted) = outcomes.withLock({ $0[index] }) { break }
+                }
             }
         }
         return outcomes.withLock { $0.map { $0 ?? .failure(ProverError("a page size was left unchecked")) } }
@@ -127,10 +150,17 @@ extension CheckRequest {
     }
 }
 
-/// Tells a ``PairProver`` deciding one page size of a check that its verdict is no longer needed:
-/// it interrupts the query running now and makes every later one return `unknown` at once.
+/// Tells a prover (a page size of a check, or a part of the model) that its answer is no longer
+/// needed: it interrupts the query running now, makes every later one return `unknown` at once,
+/// and stops the signals adopted by this one.
 final class StopSignal: Sendable {
-    private let state = Mutex<(stopped: Bool, handle: InterruptHandle?)>((false, nil))
+    private struct State {
+        var stopped = false
+        var handle: InterruptHandle?
+        var children: [StopSignal] = []
+    }
+
+    private let state = Mutex(State())
 
     var isStopped: Bool { state.withLock { $0.stopped } }
 
@@ -143,11 +173,27 @@ final class StopSignal: Sendable {
         if stopped { handle.interrupt() }
     }
 
+    /// Interrupts no handle from now on.
+    func detach() {
+        state.withLock { $0.handle = nil }
+    }
+
+    /// Stops `child` when this signal stops (at once, if it already has).
+    func adopt(_ child: StopSignal) {
+        let stopped = state.withLock { state in
+            if !state.stopped { state.children.append(child) }
+            return state.stopped
+        }
+        if stopped { child.stop() }
+    }
+
     func stop() {
-        let handle = state.withLock { state in
+        let (handle, children) = state.withLock { state -> (InterruptHandle?, [StopSignal]) in
+            if state.stopped { return (nil, []) }
             state.stopped = true
-            return state.handle
+            return (state.handle, state.children)
         }
         handle?.interrupt()
+        for child in children { child.stop() }
     }
 }

@@ -1,4 +1,6 @@
+import Dispatch
 import PCIModel
+import Synchronization
 import VFIORules
 import Z3Kit
 
@@ -92,6 +94,31 @@ import Z3Kit
 // literals (4.36/4.41/4.64 -> 4.29/4.41/4.54 s: no difference). What remains is SAT search over carries and relative comparisons: 20-100 ms per part
 // query, 3-7 queries per check (more parts made refuted checks slower: 30 -> 60 ms, 9 ms of it
 // building three situations).
+//
+// Session 3 (fewer queries, and the queries of a check spread over the processors). Measured
+// first: `barproof prove Specs` made 118 queries for 2.7 s of solving, about 23 ms each, and a
+// query that needs only 20-60 SAT conflicts still costs 12-19 ms (the `sat` tactic's set-up on
+// 10k variables / 34k clauses; no SAT parameter changed it), so the number of queries counts as
+// much as the hard ones (80-120 ms, 1-3k conflicts, equally hard on their unsat core alone).
+// - Vacuity first, from ``WitnessSearch`` (concrete machines checked with `Concrete`) before the
+//   solver; a vacuous check settled by its premise alone (violation implies premise, case by
+//   case); the cheap "rest" part first (it holds the counterexamples of dropped alignment); a
+//   refuting page size stops the later ones: `make prove-bench` --jobs 1 3.4 -> 1.65-1.71 s,
+//   --jobs 2 2.4-3.0 -> 1.52-1.56 s; barproof-bench median of medians 190 -> 136 ms.
+// - Each part in a context of its own, the queries of a check on two threads while a processor
+//   is idle (``PairProver``, answers combined in a fixed order so the parallel and the serial run
+//   agree): barproof-bench median of medians 136 -> 84 ms; `prove` about 6% slower (five
+//   alternating runs: --jobs 1 median 1.69 -> 1.80 s, --jobs 2 1.54 -> 1.64 s), since a context
+//   per part costs more than one per page size and `prove` already fills both processors.
+//   Grouping the parts two to a context: median of medians 96-111 ms, no gain for `prove`.
+// - `Z3_mk_context_rc` took 3-7 ms in `barproof` (glibc hands Z3's large tables back to the
+//   kernel and page-faults them in again); raising glibc's mmap and trim thresholds
+//   (``Context``): 0.5 ms, a PairProver's three contexts 20 -> 3.5 ms.
+// Tried and dropped: Z3's incremental SAT solver (`QF_FD`, facts bit-blasted once, cases under
+// assumptions): 10-20x slower (no solve-eqs/elim-uncnstr on tracked clauses); splitting the
+// hardest part query on the neighbour's place (inside the parent or not; below or above the
+// BAR's page): conflicts drop but the sum of the halves is no faster; cvc5's
+// `--solve-bv-as-int` on the same queries: no answer in 60 s.
 
 /// How Z3 solves each query.
 public enum SolverStrategy: String, Sendable, CaseIterable {
@@ -106,32 +133,26 @@ public enum SolverStrategy: String, Sendable, CaseIterable {
     static let bitBlastTactics = ["simplify", "solve-eqs", "elim-uncnstr", "simplify", "bit-blast", "sat"]
 }
 
-/// Proves or refutes invariants over the pair model, for one platform, reusing one context and
-/// one solver (push/pop) across the checks.
+/// Proves or refutes invariants over the pair model, for one platform.
+///
+/// The model is decided in parts (``PartProver``) by two provers, each with a Z3 context of its own
+/// and a fixed list of parts, so that a part's answers never depend on what ran beside it: the
+/// provers run on two threads while a processor is idle (a single check, `barproof explain`, the
+/// benchmark) and one after another otherwise (`barproof prove --jobs 2`), with the same verdict,
+/// counterexample and witness either way. The verdict is combined in part order, as if the parts
+/// ran in turn.
 public final class PairProver {
     public let platform: PlatformSpec
     public let neighbours: Int
-    let context: Context
-    let logic: Symbolic
-    /// Decides cases; for the bit-blast strategy it tracks no cores, which keeps Z3's
-    /// preprocessing and is several times faster.
-    let solver: Solver
     private let strategy: SolverStrategy
     private let timeout: UInt32?
     private let seed: UInt32
-    /// Finds unsat cores, made on first use with the same model facts.
-    private var coreSolverStorage: Solver?
-    /// The model with every field a variable (start addresses relative to the BAR's page, see
-    /// ``word(_:_:pageShift:)``), split by the size class only: the exported queries.
-    private let general: Situation<Symbolic>
-    private let generalWords: [(name: String, term: BitVector)]
-    /// The parts the solver decides, which together cover the general model (see ``Part``).
-    private let parts: [Part]
-    private var truthNames: [String] = []
+    /// The provers of the parts, which together cover the general model (see ``PartProver``).
+    private let provers: [PartProver]
+    /// Every part, in order: the prover deciding it and its place there.
+    private let parts: [(prover: Int, local: Int)]
     /// Set by ``CheckRequest`` when another page size has already settled the check.
-    var stop: StopSignal? {
-        didSet { stop?.attach(interruptHandle) }
-    }
+    var stop: StopSignal?
 
     /// - Parameters:
     ///   - platform: The platform facts to hold fixed or open.
@@ -143,89 +164,23 @@ public final class PairProver {
                 strategy: SolverStrategy = .bitBlast) throws {
         self.platform = platform
         self.neighbours = neighbours
-        context = Context()
-        let logic = try Symbolic(context)
-        self.logic = logic
-        switch strategy {
-        case .bitBlast: solver = try Solver(context, tactics: SolverStrategy.bitBlastTactics, unsatCores: false)
-        case .incremental: solver = try Solver(context, logic: "QF_BV")
-        }
-        solver.timeoutMilliseconds = timeoutMilliseconds
-        solver.randomSeed = seed
         self.strategy = strategy
         self.timeout = timeoutMilliseconds
         self.seed = seed
-        var truths: [String] = []
-        let shift = platform.fixedPageShift
-        func layout(_ make: (String) -> BitVector) -> (Situation<Symbolic>, [(name: String, term: BitVector)]) {
-            var words: [(name: String, term: BitVector)] = []
-            truths = []
-            let made = SituationLayout.make(
-                logic, neighbours: neighbours, pageShift: shift,
-                word: { name in
-                    let term = make(name)
-                    words.append((name, term))
-                    return term
-                },
-                truth: { truths.append($0); return logic.flag($0) })
-            return (made, words)
+        // Two provers, the work split about evenly (measured over the shipped checks: the rest
+        // part 0.8 s, aligned sub-page 1.0 s, aligned whole pages 1.3 s of solving in all).
+        let groups: [[(order: Int, kind: PartProver.Kind)]] = platform.fixedPageShift != nil && strategy == .bitBlast
+            ? [[(0, .rest)], [(1, .alignedSubpage)], [(2, .alignedWholePages)]]
+            : [[(0, .subpage)], [(1, .notSubpage)]]
+        provers = try groups.map { group in
+            try PartProver(group, platform: platform, neighbours: neighbours, timeoutMilliseconds: timeoutMilliseconds,
+                           seed: seed, strategy: strategy)
         }
-        (general, generalWords) = layout { PairProver.word($0, logic, pageShift: shift) }
-        truthNames = truths
-        let subpage = general.isSubpage(logic)
-        var parts = [Part(situation: general, words: generalWords, condition: subpage),
-                     Part(situation: general, words: generalWords, condition: logic.not(subpage))]
-        if let shift, strategy == .bitBlast {
-            // Where the mapped BAR starts on a page boundary, its start is its page base; where it
-            // is also whole pages, or smaller than a page, so is its size. See `Part`.
-            let start = general.bar.resource.start, size = general.bar.resource.size
-            let startAligned = logic.lowBitsZero(start, bits: shift)
-            let wholePages = logic.and(startAligned, logic.lowBitsZero(size, bits: shift))
-            let (whole, wholeWords) = layout { PairProver.word($0, logic, pageShift: shift, shape: .alignedWholePages) }
-            let (small, smallWords) = layout { PairProver.word($0, logic, pageShift: shift, shape: .alignedSubpage) }
-            parts = [Part(situation: general, words: generalWords,
-                          condition: logic.or(logic.and(subpage, logic.not(startAligned)),
-                                              logic.and(logic.not(subpage), logic.not(wholePages)))),
-                     Part(situation: small, words: smallWords, condition: small.isSubpage(logic)),
-                     Part(situation: whole, words: wholeWords, condition: logic.not(whole.isSubpage(logic)))]
+        var parts: [(order: Int, prover: Int, local: Int)] = []
+        for (index, prover) in provers.enumerated() {
+            for (local, part) in prover.parts.enumerated() { parts.append((part.order, index, local)) }
         }
-        self.parts = try parts.map { part in
-            var facts = part
-            facts.facts = logic.and(part.situation.wellFormed(logic), platform.constrains(part.situation.platform, logic))
-            try logic.throwIfFailed()
-            return facts
-        }
-        try logic.throwIfFailed()
-    }
-
-    /// A part of the model's space that the solver decides as its own query.
-    ///
-    /// With a fixed page size the mapped BAR's start and size are split three ways: (1) sub-page,
-    /// starting on a page boundary; (2) at least a page, starting on a page boundary and a whole
-    /// number of pages; (3) every other BAR (sub-page off the page grid, or at least a page and
-    /// off the grid or not whole pages). Together they cover every BAR (a sound case split: the
-    /// invariant holds iff it holds in every part). Parts (1) and (2) are changes of variables on
-    /// their own ground: the start is `bar.start.page` over zero bits
-    /// (``Symbolic/alignedVariable(_:pageShift:isBase:)``), and the size is `bar.size.in-page`
-    /// zero-extended (1) or `bar.size.pages` over zero bits (2); every such BAR is exactly one
-    /// assignment of them. There page rounding of the start, the size and the last byte folds to
-    /// terms ``Symbolic`` knows exactly, so the clauses and the violation compare the same sums
-    /// (measured: see the encoding notes). The rules require (1) or (2) of a mappable naturally
-    /// aligned BAR (`subpage-start-aligned`, natural alignment), so part (3) is refuted quickly
-    /// unless a clause or assumption is dropped, and holds the counterexamples when one is.
-    struct Part {
-        let situation: Situation<Symbolic>
-        let words: [(name: String, term: BitVector)]
-        /// The part's ground, conjoined to every case.
-        let condition: BoolTerm
-        /// The model facts and the platform over `situation`.
-        var facts: BoolTerm?
-
-        init(situation: Situation<Symbolic>, words: [(name: String, term: BitVector)], condition: BoolTerm) {
-            self.situation = situation
-            self.words = words
-            self.condition = condition
-        }
+        self.parts = parts.sorted { $0.order < $1.order }.map { ($0.prover, $0.local) }
     }
 
     /// The term for the layout's word `name`: a variable, except for start addresses, which are
@@ -238,14 +193,14 @@ public final class PairProver {
     ///
     /// Changes of variables, not constraints: every start address has exactly one such
     /// representation, so every query is satisfiable iff it was with the starts themselves
-    /// variables, and a model gives the same machine (``assignment(_:_:)`` evaluates the terms).
+    /// variables, and a model gives the same machine (the assignment evaluates the terms).
     /// Every address becomes a sum over the one page base, so that ``Symbolic`` compares
     /// addresses through their offsets and carries instead of through 64-bit adders.
     static func word(_ name: String, _ logic: Symbolic, pageShift: Int?) -> BitVector {
         word(name, logic, pageShift: pageShift, shape: .general)
     }
 
-    /// The mapped BAR's shape in a ``Part``: any BAR, or one starting on a page boundary that is
+    /// The mapped BAR's shape in a part: any BAR, or one starting on a page boundary that is
     /// whole pages or smaller than a page.
     enum Shape: CaseIterable {
         case general, alignedWholePages, alignedSubpage
@@ -272,88 +227,6 @@ public final class PairProver {
         return logic.add(base, logic.variable(name + "-from-bar-page"))
     }
 
-    /// The solver that finds unsat cores: the incremental one itself, or a bit-blast solver
-    /// that tracks cores, holding the same model facts and platform.
-    private func coreSolver() throws -> Solver {
-        if strategy == .incremental { return solver }
-        if let coreSolverStorage { return coreSolverStorage }
-        let made = try Solver(context, tactics: SolverStrategy.bitBlastTactics, unsatCores: true)
-        made.timeoutMilliseconds = timeout
-        made.randomSeed = seed
-        coreSolverStorage = made
-        return made
-    }
-
-    /// The handle that interrupts a running check from another task.
-    public var interruptHandle: InterruptHandle { context.interruptHandle }
-
-    private func named(_ policy: Policy, _ assumptions: [Assumption], _ situation: Situation<Symbolic>) -> [NamedAssumption] {
-        policy.clauses.map { NamedAssumption($0.id, $0.rule.holds(situation, logic)) }
-            + assumptions.map { NamedAssumption($0.rawValue, $0.holds(situation, logic)) }
-    }
-
-    /// One query: a case of a part, with the part's facts, under the part's named clauses.
-    private struct Query {
-        let part: Part
-        let violation: Case<Symbolic>
-        let named: [NamedAssumption]
-    }
-
-    /// The queries of `cases` (the violation's or the premise's) over every part, case by case.
-    private func queries(_ cases: (Situation<Symbolic>) -> [Case<Symbolic>], _ invariant: Invariant,
-                         _ policy: Policy, _ assumptions: [Assumption]) throws -> [Query] {
-        let perPart = parts.map { part in
-            (part, named(policy, assumptions, part.situation),
-             symmetryReduced(cases(part.situation), invariant).map { $0.and(part.condition, logic) })
-        }
-        try logic.throwIfFailed()
-        let count = perPart.first?.2.count ?? 0
-        return (0..<count).flatMap { index in perPart.map { Query(part: $0.0, violation: $0.2[index], named: $0.1) } }
-    }
-
-    /// Keeps one representative of the per-neighbour cases.
-    ///
-    /// Every formula of the model treats the neighbours alike: the model facts, the clauses and the
-    /// assumptions quantify over all of them, and their pairwise conditions are symmetric. Swapping
-    /// neighbours `i` and `0` in a model therefore gives a model, and turns a violation through
-    /// neighbour `i` into one through neighbour `0`. So the case of neighbour `0` is satisfiable iff
-    /// some neighbour's case is, and the others need not be solved.
-    private func symmetryReduced(_ cases: [Case<Symbolic>], _ invariant: Invariant) -> [Case<Symbolic>] {
-        guard let first = invariant.firstNeighbourCase, neighbours > 1 else { return cases }
-        return Array(cases.prefix(first + 1))
-    }
-
-    /// Splits `cases` by the size class of the mmapped BAR (smaller than a page, or not). Small
-    /// cases solve much faster than their disjunction.
-    private func bySizeClass(_ cases: [Case<Symbolic>]) -> [Case<Symbolic>] {
-        let subpage = general.isSubpage(logic)
-        return cases.flatMap { c in [c.and(subpage, logic), c.and(logic.not(subpage), logic)] }
-    }
-
-    /// Checks one query on `solver`: its relaxation first when it has one (unsat there is unsat
-    /// here, with a core that is valid here too, since the case implies its relaxation), then the
-    /// case itself.
-    private func check(_ query: Query, on solver: Solver, minimiseCore: Bool) throws -> CheckResult {
-        if stop?.isStopped == true { return .unknown(reason: "stopped: another page size settled the check") }
-        let facts = query.part.facts ?? logic.yes
-        if let relaxation = query.violation.relaxation,
-           case let .unsat(core) = try checkUnder(facts, relaxation, on: solver, named: query.named, minimiseCore: minimiseCore) {
-            return .unsat(core: core)
-        }
-        return try checkUnder(facts, query.violation.exact, on: solver, named: query.named, minimiseCore: minimiseCore)
-    }
-
-    private func checkUnder(_ facts: BoolTerm, _ formula: BoolTerm, on solver: Solver, named: [NamedAssumption],
-                            minimiseCore: Bool) throws -> CheckResult {
-        try solver.withScope { () throws -> CheckResult in
-            try solver.assert(facts)
-            try solver.assert(formula)
-            let first = try solver.check(assuming: named)
-            guard case let .unsat(core) = first, minimiseCore else { return first }
-            return .unsat(core: try minimise(core, among: named, on: solver))
-        }
-    }
-
     /// Checks `invariant` under `policy` and `assumptions`.
     ///
     /// Vacuity comes first: a witness of the premise (an allowed mmap the invariant speaks of),
@@ -370,91 +243,191 @@ public final class PairProver {
     /// is empty.
     public func check(_ invariant: Invariant, policy: Policy, assumptions: [Assumption] = Assumption.defaults,
                       dependencies findDependencies: Bool = true, minimiseCore: Bool = false) throws -> Verdict {
+        do {
+            return try decide(invariant, policy: policy, assumptions: assumptions, dependencies: findDependencies,
+                              minimiseCore: minimiseCore)
+        } catch is Stopped {
+            return .unknown(reason: "stopped: another page size settled the check")
+        }
+    }
+
+    /// Thrown out of ``eachCase(_:_:_:_:cores:minimiseCore:)`` when the check as a whole was stopped.
+    private struct Stopped: Error {}
+
+    private func decide(_ invariant: Invariant, policy: Policy, assumptions: [Assumption], dependencies findDependencies: Bool,
+                        minimiseCore: Bool) throws -> Verdict {
+        let scope = Scope.allTopologies(neighbours: neighbours)
+        let assumed = assumptions.map(\.rawValue).sorted()
         var witness = WitnessSearch.first(invariant, policy: policy, assumptions: assumptions, platform: platform,
                                           neighbours: neighbours)
         var vacuityUnknown: String?
         if witness == nil {
-            let premises = try queries({ invariant.premiseCases($0, logic) }, invariant, policy, assumptions)
-            for premise in premises {
-                switch try check(premise, on: solver, minimiseCore: false) {
-                case let .sat(model):
-                    witness = try assignment(model, premise.part.words)
-                case let .unknown(reason):
-                    vacuityUnknown = vacuityUnknown ?? reason
-                case .unsat:
-                    continue
-                }
-                if witness != nil { break }
-            }
-            if witness == nil, vacuityUnknown == nil {
+            let premise = { (s: Situation<Symbolic>, l: Symbolic) in invariant.premiseCases(s, l) }
+            switch try firstSatisfiable(premise, invariant, policy, assumptions) {
+            case let .satisfiable(found): witness = found
+            case let .unknown(reason): vacuityUnknown = reason
+            case .unsatisfiable:
                 var dependencies: [String] = []
                 if findDependencies {
-                    switch try cores(of: premises, minimiseCore: minimiseCore) {
-                    case let .success(found): dependencies = found
-                    case let .failure(why): return .unknown(reason: why.text)
-                    }
+                    dependencies = try cores(premise, invariant, policy, assumptions, minimiseCore: minimiseCore)
                 }
-                let proof = Proof(scope: .allTopologies(neighbours: neighbours), assumptions: assumptions.map(\.rawValue).sorted(),
-                                  dependencies: dependencies, vacuityWitness: nil)
-                return .vacuous(proof, reason: "no allowed mmap satisfies the premise: \(invariant.premiseText)")
+                if let reason = dependencyFailure { return .unknown(reason: reason) }
+                return .vacuous(Proof(scope: scope, assumptions: assumed, dependencies: dependencies, vacuityWitness: nil),
+                                reason: "no allowed mmap satisfies the premise: \(invariant.premiseText)")
             }
         }
-        let cases = try queries({ invariant.violationCases($0, logic) }, invariant, policy, assumptions)
-        var unknown: String?
-        for violation in cases {
-            switch try check(violation, on: solver, minimiseCore: false) {
-            case let .unknown(reason):
-                unknown = unknown ?? reason
-            case let .sat(model):
-                let example = Counterexample(assignment: try assignment(model, violation.part.words), neighbours: neighbours,
-                                             pageShift: platform.fixedPageShift, allowedBy: policy.clauses.map(\.id),
-                                             assumptions: assumptions.map(\.rawValue))
-                try recheck(example, invariant: invariant, policy: policy, assumptions: assumptions)
-                return .refuted(example)
-            case .unsat:
-                continue
-            }
+        let violation = { (s: Situation<Symbolic>, l: Symbolic) in invariant.violationCases(s, l) }
+        switch try firstSatisfiable(violation, invariant, policy, assumptions) {
+        case let .satisfiable(assignment):
+            let example = Counterexample(assignment: assignment, neighbours: neighbours, pageShift: platform.fixedPageShift,
+                                         allowedBy: policy.clauses.map(\.id), assumptions: assumptions.map(\.rawValue))
+            try recheck(example, invariant: invariant, policy: policy, assumptions: assumptions)
+            return .refuted(example)
+        case let .unknown(reason):
+            return .unknown(reason: reason)
+        case .unsatisfiable:
+            break
         }
-        if let unknown { return .unknown(reason: unknown) }
         if let vacuityUnknown { return .unknown(reason: "vacuity check: \(vacuityUnknown)") }
         var dependencies: [String] = []
         if findDependencies {
-            switch try cores(of: cases, minimiseCore: minimiseCore) {
-            case let .success(found): dependencies = found
-            case let .failure(why): return .unknown(reason: why.text)
-            }
+            dependencies = try cores(violation, invariant, policy, assumptions, minimiseCore: minimiseCore)
+            if let reason = dependencyFailure { return .unknown(reason: reason) }
         }
-        return .proved(Proof(scope: .allTopologies(neighbours: neighbours), assumptions: assumptions.map(\.rawValue).sorted(),
-                             dependencies: dependencies, vacuityWitness: witness))
+        return .proved(Proof(scope: scope, assumptions: assumed, dependencies: dependencies, vacuityWitness: witness))
     }
 
-    /// Why dependencies could not be found (a query ran out of time).
-    private struct UnknownReason: Error {
-        let text: String
-        init(_ text: String) { self.text = text }
+    /// Why the last ``cores(_:_:_:_:minimiseCore:)`` found no dependencies (a query ran out).
+    private var dependencyFailure: String?
+
+    /// What the cases over all parts say, taken in order: the first satisfiable one, else the
+    /// first unknown one, else that none holds.
+    private enum Outcome {
+        case satisfiable(Assignment)
+        case unknown(String)
+        case unsatisfiable
     }
 
-    /// The union of the unsat cores of `queries`, each solved again on the core-tracking solver.
-    private func cores(of queries: [Query], minimiseCore: Bool) throws -> Result<[String], UnknownReason> {
+    private func firstSatisfiable(_ cases: (Situation<Symbolic>, Symbolic) -> [Case<Symbolic>],
+                                  _ invariant: Invariant, _ policy: Policy,
+                                  _ assumptions: [Assumption]) throws -> Outcome {
+        let answers = try eachCase(cases, invariant, policy, assumptions, cores: false, minimiseCore: false)
+        if let last = answers.last, case let .satisfiable(found) = last { return .satisfiable(found) }
+        for answer in answers { if case let .unknown(reason) = answer { return .unknown(reason) } }
+        return .unsatisfiable
+    }
+
+    /// The union of the unsat cores of every case over every part (each solved again on its
+    /// prover's core-tracking solver); sets ``dependencyFailure`` when one ran out of time.
+    private func cores(_ cases: (Situation<Symbolic>, Symbolic) -> [Case<Symbolic>], _ invariant: Invariant,
+                       _ policy: Policy, _ assumptions: [Assumption], minimiseCore: Bool) throws -> [String] {
+        dependencyFailure = nil
         var union = Set<String>()
-        let cores = try coreSolver()
-        for query in queries {
-            switch try check(query, on: cores, minimiseCore: minimiseCore) {
-            case let .unsat(core): union.formUnion(core)
-            case let .unknown(reason): return .failure(UnknownReason("finding dependencies: \(reason)"))
-            case .sat: throw ProverError("a case proved unsatisfiable is satisfiable on the core-tracking solver")
+        for answer in try eachCase(cases, invariant, policy, assumptions, cores: true, minimiseCore: minimiseCore) {
+            switch answer {
+            case let .unsatisfiable(core): union.formUnion(core)
+            case let .unknown(reason): dependencyFailure = dependencyFailure ?? "finding dependencies: \(reason)"
+            case .satisfiable: throw ProverError("a case proved unsatisfiable is satisfiable on the core-tracking solver")
             }
         }
-        return .success(union.sorted())
+        return union.sorted()
+    }
+
+    /// Decides every case of every part, case by case (case 0 over the parts in order, then case 1,
+    /// ...): the provers on threads of their own while a processor is idle, else one query after
+    /// another in that order. Each prover decides its own queries in that order either way. Once a
+    /// case holds (without `cores`), the later queries are stopped or skipped; the earlier ones run
+    /// on. Returns the answers in order up to the first case that holds, which are the same
+    /// whichever way the provers ran.
+    private func eachCase(_ cases: (Situation<Symbolic>, Symbolic) -> [Case<Symbolic>], _ invariant: Invariant,
+                          _ policy: Policy, _ assumptions: [Assumption], cores: Bool,
+                          minimiseCore: Bool) throws -> [PartProver.Answer] {
+        // Built here, before any thread starts: a prover's context is used by one thread at a time.
+        let perPart = try parts.map { place in
+            let prover = provers[place.prover]
+            return try prover.queries(prover.parts[place.local], cases, invariant, policy, assumptions)
+        }
+        let caseCount = perPart.map(\.count).max() ?? 0
+        var work: [(prover: Int, query: PartProver.Query)] = []
+        for index in 0..<caseCount {
+            for (place, queries) in zip(parts, perPart) where index < queries.count {
+                work.append((place.prover, queries[index]))
+            }
+        }
+        let signals = work.map { _ in
+            let signal = StopSignal()
+            stop?.adopt(signal)
+            return signal
+        }
+        func settles(_ answer: PartProver.Answer) -> Bool {
+            if case .satisfiable = answer { true } else { false }
+        }
+        func run(_ order: Int) -> Result<PartProver.Answer, any Error>? {
+            let signal = signals[order]
+            if signal.isStopped { return nil }
+            let prover = provers[work[order].prover]
+            // Interrupts reach the prover only while it decides this query, never an earlier one.
+            signal.attach(prover.interruptHandle)
+            defer { signal.detach() }
+            let answer = Result { try prover.decide(work[order].query, cores: cores, minimiseCore: minimiseCore) }
+            if case let .success(value) = answer, settles(value) {
+                for later in signals[(order + 1)...] { later.stop() }
+            }
+            return answer
+        }
+        var answers = [Result<PartProver.Answer, any Error>?](repeating: nil, count: work.count)
+        if provers.count > 1, work.count > 1, Processors.reserveIdle() {
+            defer { Processors.release() }
+            let orders = provers.indices.map { index in work.indices.filter { work[$0].prover == index } }
+            withoutActuallyEscaping(run) { run in
+                // Each prover is used by one thread only, so the non-Sendable provers and answers
+                // cross threads safely.
+                let decide = Unchecked(run)
+                let shared = Mutex(Unchecked(answers))
+                DispatchQueue.concurrentPerform(iterations: orders.count) { index in
+                    for order in orders[index] {
+                        let answer = Unchecked(decide.value(order))
+                        shared.withLock { $0.value[order] = answer.value }
+                    }
+                }
+                answers = shared.withLock { $0.value }
+            }
+        } else {
+            for order in work.indices {
+                answers[order] = run(order)
+                if case let .success(value)? = answers[order], settles(value) { break }
+            }
+        }
+        if stop?.isStopped == true { throw Stopped() }
+        // Up to the first case that holds: every query before it ran to its end.
+        var result: [PartProver.Answer] = []
+        for answer in answers {
+            guard let answer else { break }
+            let value = try answer.get()
+            result.append(value)
+            if settles(value) { break }
+        }
+        return result
     }
 
     /// The exact queries of a check, one per case, as self-contained SMT-LIB2 scripts: the model
     /// facts, the platform, the case of the violation, then each clause and assumption. Each is
     /// unsatisfiable iff that case is proved; the check is proved iff all are.
+    ///
+    /// They are stated over the general model (every field a variable, start addresses relative to
+    /// the BAR's page), split by the size class of the mapped BAR only, in a context of their own.
     public func caseQueries(_ invariant: Invariant, policy: Policy, assumptions: [Assumption] = Assumption.defaults,
                             comments: [String] = []) throws -> [String] {
-        let named = named(policy, assumptions, general)
-        let cases = bySizeClass(symmetryReduced(invariant.violationCases(general, logic), invariant))
+        let context = Context()
+        let logic = try Symbolic(context)
+        let solver = try Solver(context, tactics: SolverStrategy.bitBlastTactics, unsatCores: false)
+        let shift = platform.fixedPageShift
+        let general = SituationLayout.make(logic, neighbours: neighbours, pageShift: shift,
+                                           word: { PairProver.word($0, logic, pageShift: shift) }, truth: { logic.flag($0) })
+        let named = PartProver.named(policy, assumptions, general, logic)
+        let subpage = general.isSubpage(logic)
+        let cases = PartProver.symmetryReduced(invariant.violationCases(general, logic), invariant, neighbours: neighbours)
+            .flatMap { c in [c.and(subpage, logic), c.and(logic.not(subpage), logic)] }
         let facts = logic.and(general.wellFormed(logic), platform.constrains(general.platform, logic))
         try logic.throwIfFailed()
         return try cases.enumerated().map { index, violation in
@@ -468,32 +441,6 @@ public final class PairProver {
                 return try solver.smtlib2(extra: named.map(\.formula), comments: header)
             }
         }
-    }
-
-    /// Deletion-based core minimisation: drop each member whose absence keeps the query unsat.
-    private func minimise(_ core: [String], among named: [NamedAssumption], on solver: Solver) throws -> [String] {
-        var kept = core.sorted()
-        var index = 0
-        while index < kept.count {
-            let trial = kept.enumerated().filter { $0.offset != index }.map(\.element)
-            let subset = named.filter { trial.contains($0.name) }
-            if case let .unsat(smaller) = try solver.check(assuming: subset) {
-                kept = smaller.sorted()
-                index = 0
-                continue
-            }
-            index += 1
-        }
-        return kept
-    }
-
-    private func assignment(_ model: Model, _ words: [(name: String, term: BitVector)]) throws -> Assignment {
-        var result = Assignment()
-        for (name, term) in words { result.words[name] = try model.value(term) }
-        for name in truthNames { result.truths[name] = try model.value(logic.flag(name)) }
-        if let shift = platform.fixedPageShift { result.words["platform.page-size"] = 1 << UInt64(shift) }
-        try logic.throwIfFailed()
-        return result
     }
 
     /// Re-evaluates a counterexample with the concrete rules. One that does not reproduce is a bug.
@@ -511,4 +458,10 @@ public final class PairProver {
                               + failures.joined(separator: ", ") + " fail")
         }
     }
+}
+
+/// A value handed between threads where the code guarantees one thread uses it at a time.
+private struct Unchecked<Value>: @unchecked Sendable {
+    var value: Value
+    init(_ value: Value) { self.value = value }
 }

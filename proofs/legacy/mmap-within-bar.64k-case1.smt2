@@ -97,9 +97,9 @@
                (not (bvule other0.size
                            (bvmul #xffffffffffffffff other0.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))
-                    a!2)))
+                (or a!2
+                    (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size)))))
       (a!5 (not (and (not (= other0.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -145,7 +145,7 @@
                               a!2)
                        (concat (bvnot bar.start.page) #xffff))))
       (a!5 (and (not (= bar.start.page #x000000000000))
-                (or (= mmap.offset (bvmul #xffffffffffffffff mmap.length)) a!4)))
+                (or a!4 (= mmap.offset (bvmul #xffffffffffffffff mmap.length)))))
       (a!6 (not (bvule (bvadd #xffffffffffffffff mmap.offset mmap.length)
                        (bvadd #x000000000000fffe
                               bar.size
@@ -251,9 +251,9 @@
                 (not (= other0.start-from-bar-page
                         (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (and (not (= bar.start.page #x000000000000))
-                (or (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))
-                    a!3)))
+                (or a!3
+                    (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size)))))
       (a!6 (and (not (= bar.start.page #x000000000000))
                 (or a!5
                     (= parent.start-from-bar-page
@@ -285,14 +285,14 @@
                (= bar.size
                   (bvmul #xffffffffffffffff
                          (concat #x000000000000 bar.start.in-page)))))
-      (a!6 (or (= bar.size
+      (a!6 (or a!5
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))
-               a!5))
+                         (concat #x000000000000 bar.start.in-page)))))
       (a!9 (and (not (= bar.start.page #x000000000000))
-                (or (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))
-                    a!8))))
+                (or a!8
+                    (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x000000000000)) a!3)))
       (a!11 (ite (= a!7 a!9)
                  (or (not a!10)
@@ -322,9 +322,9 @@
                     (= parent.start-from-bar-page
                        (bvmul #xffffffffffffffff parent.size)))))
       (a!7 (and (not (= bar.start.page #x000000000000))
-                (or (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))
-                    a!6))))
+                (or a!6
+                    (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!9 (not (and (ite (= a!1 a!3) a!4 a!1) (ite (= a!5 a!7) a!8 a!5)))))
   (or (not (and other0.claimed (not other0.in-parent))) a!9)))))
 (assert (or other0.claimed other0.same-device))

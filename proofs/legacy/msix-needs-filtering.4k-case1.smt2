@@ -294,10 +294,10 @@
                (= bar.size
                   (bvmul #xffffffffffffffff
                          (concat #x0000000000000 bar.start.in-page)))))
-      (a!6 (or (= bar.size
+      (a!6 (or a!5
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))
-               a!5))
+                         (concat #x0000000000000 bar.start.in-page)))))
       (a!9 (and (not (= bar.start.page #x0000000000000))
                 (or (= other0.start-from-bar-page
                        (bvmul #xffffffffffffffff other0.size))

@@ -79,9 +79,9 @@
                (not (bvule parent.size
                            (bvmul #xffffffffffffffff parent.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
-                (or a!2
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size)))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!2)))
       (a!5 (not (and (not (= parent.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -159,10 +159,10 @@
                   (bvmul #xffffffffffffffff other0.size))
                (not (bvule (bvadd other0.start-from-bar-page other0.size)
                            mmap.offset)))))
-(let ((a!4 (or a!3
-               (= msix.table-offset
+(let ((a!4 (or (= msix.table-offset
                   (bvadd (bvmul #xffffffffffffffff msix.table-size)
-                         (bvmul #xffffffffffffffff other0.start-from-bar-page)))))
+                         (bvmul #xffffffffffffffff other0.start-from-bar-page)))
+               a!3))
       (a!8 (and (not (= bar.start.page #x0000000000000))
                 (or (= other0.start-from-bar-page
                        (bvmul #xffffffffffffffff other0.size))
@@ -177,7 +177,7 @@
                (not (bvule (bvadd mmap.offset mmap.length)
                            (bvadd msix.table-offset other0.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
-                (or a!2 (= mmap.offset (bvmul #xffffffffffffffff mmap.length))))))
+                (or (= mmap.offset (bvmul #xffffffffffffffff mmap.length)) a!2))))
   (ite (= a!1 a!3) a!4 a!1))))
 (assert (not platform.msi-isolated))
 (assert (not (bvule #x0000000000001000 bar.size)))
@@ -249,9 +249,9 @@
                   (bvmul #xffffffffffffffff
                          (concat #x0000000000000 bar.start.in-page)))))
       (a!7 (and (not (= bar.start.page #x0000000000000))
-                (or a!6
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size)))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!6)))
       (a!11 (ite a!9
                  (bvule (bvadd bar.size
                                (concat #x0000000000000 bar.start.in-page))
@@ -283,9 +283,9 @@
                        (bvmul #xffffffffffffffff other0.size))
                     a!3)))
       (a!6 (and (not (= bar.start.page #x0000000000000))
-                (or a!5
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!5))))
   (or (not (and other0.claimed other0.in-parent))
       (and (ite a!1
                 (bvule parent.start-from-bar-page other0.start-from-bar-page)
@@ -313,10 +313,10 @@
                (= bar.size
                   (bvmul #xffffffffffffffff
                          (concat #x0000000000000 bar.start.in-page)))))
-      (a!6 (or a!5
-               (= bar.size
+      (a!6 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))))
+                         (concat #x0000000000000 bar.start.in-page)))
+               a!5))
       (a!9 (and (not (= bar.start.page #x0000000000000))
                 (or (= other0.start-from-bar-page
                        (bvmul #xffffffffffffffff other0.size))
@@ -346,9 +346,9 @@
                (not (bvule (bvadd other0.start-from-bar-page other0.size)
                            parent.start-from-bar-page)))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
-                (or a!2
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size)))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!2)))
       (a!7 (and (not (= bar.start.page #x0000000000000))
                 (or (= other0.start-from-bar-page
                        (bvmul #xffffffffffffffff other0.size))

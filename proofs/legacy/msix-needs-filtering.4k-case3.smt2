@@ -62,10 +62,10 @@
       (a!5 (not (bvule bar.size
                        (bvmul #xffffffffffffffff
                               (concat #x0000000000000 bar.start.in-page))))))
-(let ((a!3 (or (= bar.size
+(let ((a!3 (or a!2
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))
-               a!2))
+                         (concat #x0000000000000 bar.start.in-page)))))
       (a!6 (not (and (not (= bar.start.in-page #x000))
                      (or (= bar.size #x0000000000000000) a!5)))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x0000000000000)) a!3))))
@@ -155,10 +155,10 @@
                            mmap.offset))))
       (a!7 (not (bvule (bvadd other0.start-from-bar-page other0.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
-      (a!9 (or (= other0.start-from-bar-page
-                  (bvmul #xffffffffffffffff other0.size))
-               (not (bvule (bvadd other0.start-from-bar-page other0.size)
-                           mmap.offset)))))
+      (a!9 (or (not (bvule (bvadd other0.start-from-bar-page other0.size)
+                           mmap.offset))
+               (= other0.start-from-bar-page
+                  (bvmul #xffffffffffffffff other0.size)))))
 (let ((a!4 (or (= msix.table-offset
                   (bvadd (bvmul #xffffffffffffffff msix.table-size)
                          (bvmul #xffffffffffffffff other0.start-from-bar-page)))
@@ -173,9 +173,9 @@
                        (concat (bvnot bar.start.page) #xfff))))
       (a!2 (not (bvule (bvadd mmap.offset mmap.length)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
-      (a!4 (or (not (bvule (bvadd mmap.offset mmap.length)
-                           (bvadd msix.table-offset other0.start-from-bar-page)))
-               (= mmap.offset (bvmul #xffffffffffffffff mmap.length)))))
+      (a!4 (or (= mmap.offset (bvmul #xffffffffffffffff mmap.length))
+               (not (bvule (bvadd mmap.offset mmap.length)
+                           (bvadd msix.table-offset other0.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
                 (or (= mmap.offset (bvmul #xffffffffffffffff mmap.length)) a!2))))
   (ite (= a!1 a!3) a!4 a!1))))
@@ -244,10 +244,10 @@
                      (bvule ((_ extract 11 0) parent.start-from-bar-page)
                             bar.start.in-page))
                 a!2))
-      (a!5 (or (= bar.size
+      (a!5 (or a!4
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))
-               a!4))
+                         (concat #x0000000000000 bar.start.in-page)))))
       (a!7 (and (not (= bar.start.page #x0000000000000))
                 (or (= parent.start-from-bar-page
                        (bvmul #xffffffffffffffff parent.size))
@@ -309,23 +309,23 @@
                  (bvule (bvadd ((_ extract 11 0) other0.size)
                                ((_ extract 11 0) other0.start-from-bar-page))
                         bar.start.in-page))))
-(let ((a!3 (or (= bar.size
+(let ((a!3 (or a!2
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))
-               a!2))
-      (a!6 (or (= bar.size
+                         (concat #x0000000000000 bar.start.in-page)))))
+      (a!6 (or a!5
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))
-               a!5))
+                         (concat #x0000000000000 bar.start.in-page)))))
       (a!9 (and (not (= bar.start.page #x0000000000000))
                 (or a!8
                     (= other0.start-from-bar-page
                        (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x0000000000000)) a!3)))
       (a!11 (ite (= a!7 a!9)
-                 (or (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size))
-                     (not a!10))
+                 (or (not a!10)
+                     (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size)))
                  a!7)))
   (or (not (and other0.claimed other0.in-parent bar.claimed))
       (not (and (ite a!4 a!6 a!1) a!11)))))))
@@ -341,10 +341,10 @@
                        (concat (bvnot bar.start.page) #xfff))))
       (a!6 (not (bvule (bvadd other0.start-from-bar-page other0.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
-      (a!8 (or (= other0.start-from-bar-page
-                  (bvmul #xffffffffffffffff other0.size))
-               (not (bvule (bvadd other0.start-from-bar-page other0.size)
-                           parent.start-from-bar-page)))))
+      (a!8 (or (not (bvule (bvadd other0.start-from-bar-page other0.size)
+                           parent.start-from-bar-page))
+               (= other0.start-from-bar-page
+                  (bvmul #xffffffffffffffff other0.size)))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
                 (or (= parent.start-from-bar-page
                        (bvmul #xffffffffffffffff parent.size))

@@ -79,9 +79,9 @@
                (not (bvule parent.size
                            (bvmul #xffffffffffffffff parent.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!2)))
+                (or a!2
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!5 (not (and (not (= parent.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -146,23 +146,23 @@
                               msix.table-size
                               other0.start-from-bar-page)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
-      (a!6 (or (not (bvule (bvadd msix.table-offset
+      (a!6 (or (= msix.table-offset
+                  (bvadd (bvmul #xffffffffffffffff msix.table-size)
+                         (bvmul #xffffffffffffffff other0.start-from-bar-page)))
+               (not (bvule (bvadd msix.table-offset
                                   msix.table-size
                                   other0.start-from-bar-page)
-                           mmap.offset))
-               (= msix.table-offset
-                  (bvadd (bvmul #xffffffffffffffff msix.table-size)
-                         (bvmul #xffffffffffffffff other0.start-from-bar-page)))))
+                           mmap.offset))))
       (a!7 (not (bvule (bvadd other0.start-from-bar-page other0.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
-      (a!9 (or (not (bvule (bvadd other0.start-from-bar-page other0.size)
-                           mmap.offset))
-               (= other0.start-from-bar-page
-                  (bvmul #xffffffffffffffff other0.size)))))
-(let ((a!4 (or a!3
-               (= msix.table-offset
+      (a!9 (or (= other0.start-from-bar-page
+                  (bvmul #xffffffffffffffff other0.size))
+               (not (bvule (bvadd other0.start-from-bar-page other0.size)
+                           mmap.offset)))))
+(let ((a!4 (or (= msix.table-offset
                   (bvadd (bvmul #xffffffffffffffff msix.table-size)
-                         (bvmul #xffffffffffffffff other0.start-from-bar-page)))))
+                         (bvmul #xffffffffffffffff other0.start-from-bar-page)))
+               a!3))
       (a!8 (and (not (= bar.start.page #x000000000000))
                 (or (= other0.start-from-bar-page
                        (bvmul #xffffffffffffffff other0.size))
@@ -249,9 +249,9 @@
                   (bvmul #xffffffffffffffff
                          (concat #x000000000000 bar.start.in-page)))))
       (a!7 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!6)))
+                (or a!6
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!11 (ite a!9
                  (bvule (bvadd bar.size
                                (concat #x000000000000 bar.start.in-page))
@@ -283,9 +283,9 @@
                        (bvmul #xffffffffffffffff other0.size))
                     a!3)))
       (a!6 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!5))))
+                (or a!5
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))))))
   (or (not (and other0.claimed other0.in-parent))
       (and (ite a!1
                 (bvule parent.start-from-bar-page other0.start-from-bar-page)
@@ -313,19 +313,19 @@
                (= bar.size
                   (bvmul #xffffffffffffffff
                          (concat #x000000000000 bar.start.in-page)))))
-      (a!6 (or a!5
-               (= bar.size
+      (a!6 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))))
+                         (concat #x000000000000 bar.start.in-page)))
+               a!5))
       (a!9 (and (not (= bar.start.page #x000000000000))
                 (or (= other0.start-from-bar-page
                        (bvmul #xffffffffffffffff other0.size))
                     a!8))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x000000000000)) a!3)))
       (a!11 (ite (= a!7 a!9)
-                 (or (not a!10)
-                     (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size)))
+                 (or (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size))
+                     (not a!10))
                  a!7)))
   (or (not (and other0.claimed other0.in-parent bar.claimed))
       (not (and (ite a!4 a!6 a!1) a!11)))))))
@@ -333,22 +333,22 @@
                        (concat (bvnot bar.start.page) #xffff))))
       (a!2 (not (bvule (bvadd parent.start-from-bar-page parent.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
-      (a!4 (or (= parent.start-from-bar-page
-                  (bvmul #xffffffffffffffff parent.size))
-               (not (bvule (bvadd parent.start-from-bar-page parent.size)
-                           other0.start-from-bar-page))))
+      (a!4 (or (not (bvule (bvadd parent.start-from-bar-page parent.size)
+                           other0.start-from-bar-page))
+               (= parent.start-from-bar-page
+                  (bvmul #xffffffffffffffff parent.size))))
       (a!5 (not (bvule parent.start-from-bar-page
                        (concat (bvnot bar.start.page) #xffff))))
       (a!6 (not (bvule (bvadd other0.start-from-bar-page other0.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
-      (a!8 (or (not (bvule (bvadd other0.start-from-bar-page other0.size)
-                           parent.start-from-bar-page))
-               (= other0.start-from-bar-page
-                  (bvmul #xffffffffffffffff other0.size)))))
+      (a!8 (or (= other0.start-from-bar-page
+                  (bvmul #xffffffffffffffff other0.size))
+               (not (bvule (bvadd other0.start-from-bar-page other0.size)
+                           parent.start-from-bar-page)))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!2)))
+                (or a!2
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!7 (and (not (= bar.start.page #x000000000000))
                 (or (= other0.start-from-bar-page
                        (bvmul #xffffffffffffffff other0.size))

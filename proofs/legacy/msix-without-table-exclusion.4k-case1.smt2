@@ -151,10 +151,10 @@
       (a!4 (not (bvule (bvadd bar.size
                               (concat #x0000000000000 bar.start.in-page))
                        mmap.offset))))
-(let ((a!5 (or (= bar.size
+(let ((a!5 (or a!4
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))
-               a!4)))
+                         (concat #x0000000000000 bar.start.in-page))))))
   (ite a!1 (or a!2 a!3) a!5))))
 (assert (let ((a!1 (not (bvule (bvadd mmap.offset mmap.length)
                        (bvadd msix.table-offset

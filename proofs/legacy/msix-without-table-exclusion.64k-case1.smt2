@@ -78,9 +78,9 @@
                (not (bvule parent.size
                            (bvmul #xffffffffffffffff parent.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!2)))
+                (or a!2
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!5 (not (and (not (= parent.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -96,9 +96,9 @@
                (not (bvule other0.size
                            (bvmul #xffffffffffffffff other0.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or a!2
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size)))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!2)))
       (a!5 (not (and (not (= other0.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -159,7 +159,7 @@
 (assert (let ((a!1 (not (bvule (bvadd mmap.offset mmap.length)
                        (bvadd msix.table-offset
                               (concat #x000000000000 bar.start.in-page))))))
-  (or a!1 (= mmap.offset (bvmul #xffffffffffffffff mmap.length)))))
+  (or (= mmap.offset (bvmul #xffffffffffffffff mmap.length)) a!1)))
 (assert (not platform.msi-isolated))
 (assert (bvule #x0000000000010000 bar.size))
 (assert bar.claimed)
@@ -227,9 +227,9 @@
                   (bvmul #xffffffffffffffff
                          (concat #x000000000000 bar.start.in-page)))))
       (a!7 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!6)))
+                (or a!6
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!11 (ite a!9
                  (bvule (bvadd bar.size
                                (concat #x000000000000 bar.start.in-page))
@@ -257,13 +257,13 @@
                 (not (= other0.start-from-bar-page
                         (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (and (not (= bar.start.page #x000000000000))
-                (or a!3
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size)))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!3)))
       (a!6 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!5))))
+                (or a!5
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))))))
   (or (not (and other0.claimed other0.in-parent))
       (and (ite a!1
                 (bvule parent.start-from-bar-page other0.start-from-bar-page)
@@ -291,14 +291,14 @@
                (= bar.size
                   (bvmul #xffffffffffffffff
                          (concat #x000000000000 bar.start.in-page)))))
-      (a!6 (or a!5
-               (= bar.size
+      (a!6 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))))
+                         (concat #x000000000000 bar.start.in-page)))
+               a!5))
       (a!9 (and (not (= bar.start.page #x000000000000))
-                (or a!8
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!8))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x000000000000)) a!3)))
       (a!11 (ite (= a!7 a!9)
                  (or (not a!10)
@@ -324,13 +324,13 @@
                (= other0.start-from-bar-page
                   (bvmul #xffffffffffffffff other0.size)))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!2)))
+                (or a!2
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!7 (and (not (= bar.start.page #x000000000000))
-                (or a!6
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!6))))
 (let ((a!9 (not (and (ite (= a!1 a!3) a!4 a!1) (ite (= a!5 a!7) a!8 a!5)))))
   (or (not (and other0.claimed (not other0.in-parent))) a!9)))))
 (assert (or other0.claimed other0.same-device))

@@ -61,10 +61,10 @@
       (a!5 (not (bvule bar.size
                        (bvmul #xffffffffffffffff
                               (concat #x000000000000 bar.start.in-page))))))
-(let ((a!3 (or a!2
-               (= bar.size
+(let ((a!3 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))))
+                         (concat #x000000000000 bar.start.in-page)))
+               a!2))
       (a!6 (not (and (not (= bar.start.in-page #x0000))
                      (or (= bar.size #x0000000000000000) a!5)))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x000000000000)) a!3))))
@@ -78,9 +78,9 @@
                (not (bvule parent.size
                            (bvmul #xffffffffffffffff parent.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!2)))
+                (or a!2
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!5 (not (and (not (= parent.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -155,14 +155,14 @@
                          (bvmul #xffffffffffffffff other0.start-from-bar-page)))))
       (a!7 (not (bvule (bvadd other0.start-from-bar-page other0.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
-      (a!9 (or (not (bvule (bvadd other0.start-from-bar-page other0.size)
-                           mmap.offset))
-               (= other0.start-from-bar-page
-                  (bvmul #xffffffffffffffff other0.size)))))
-(let ((a!4 (or (= msix.table-offset
+      (a!9 (or (= other0.start-from-bar-page
+                  (bvmul #xffffffffffffffff other0.size))
+               (not (bvule (bvadd other0.start-from-bar-page other0.size)
+                           mmap.offset)))))
+(let ((a!4 (or a!3
+               (= msix.table-offset
                   (bvadd (bvmul #xffffffffffffffff msix.table-size)
-                         (bvmul #xffffffffffffffff other0.start-from-bar-page)))
-               a!3))
+                         (bvmul #xffffffffffffffff other0.start-from-bar-page)))))
       (a!8 (and (not (= bar.start.page #x000000000000))
                 (or (= other0.start-from-bar-page
                        (bvmul #xffffffffffffffff other0.size))
@@ -173,11 +173,11 @@
                        (concat (bvnot bar.start.page) #xffff))))
       (a!2 (not (bvule (bvadd mmap.offset mmap.length)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
-      (a!4 (or (not (bvule (bvadd mmap.offset mmap.length)
-                           (bvadd msix.table-offset other0.start-from-bar-page)))
-               (= mmap.offset (bvmul #xffffffffffffffff mmap.length)))))
+      (a!4 (or (= mmap.offset (bvmul #xffffffffffffffff mmap.length))
+               (not (bvule (bvadd mmap.offset mmap.length)
+                           (bvadd msix.table-offset other0.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or a!2 (= mmap.offset (bvmul #xffffffffffffffff mmap.length))))))
+                (or (= mmap.offset (bvmul #xffffffffffffffff mmap.length)) a!2))))
   (ite (= a!1 a!3) a!4 a!1))))
 (assert (not platform.msi-isolated))
 (assert (not (bvule #x0000000000010000 bar.size)))
@@ -241,14 +241,14 @@
                      (bvule ((_ extract 15 0) parent.start-from-bar-page)
                             bar.start.in-page))
                 a!2))
-      (a!5 (or a!4
-               (= bar.size
+      (a!5 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))))
+                         (concat #x000000000000 bar.start.in-page)))
+               a!4))
       (a!7 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!6)))
+                (or a!6
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!11 (ite a!9
                  (bvule (bvadd bar.size
                                (concat #x000000000000 bar.start.in-page))
@@ -280,9 +280,9 @@
                        (bvmul #xffffffffffffffff other0.size))
                     a!3)))
       (a!6 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!5))))
+                (or a!5
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))))))
   (or (not (and other0.claimed other0.in-parent))
       (and (ite a!1
                 (bvule parent.start-from-bar-page other0.start-from-bar-page)
@@ -306,23 +306,23 @@
                  (bvule (bvadd ((_ extract 15 0) other0.size)
                                ((_ extract 15 0) other0.start-from-bar-page))
                         bar.start.in-page))))
-(let ((a!3 (or a!2
-               (= bar.size
+(let ((a!3 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))))
-      (a!6 (or a!5
-               (= bar.size
+                         (concat #x000000000000 bar.start.in-page)))
+               a!2))
+      (a!6 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))))
+                         (concat #x000000000000 bar.start.in-page)))
+               a!5))
       (a!9 (and (not (= bar.start.page #x000000000000))
                 (or (= other0.start-from-bar-page
                        (bvmul #xffffffffffffffff other0.size))
                     a!8))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x000000000000)) a!3)))
       (a!11 (ite (= a!7 a!9)
-                 (or (not a!10)
-                     (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size)))
+                 (or (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size))
+                     (not a!10))
                  a!7)))
   (or (not (and other0.claimed other0.in-parent bar.claimed))
       (not (and (ite a!4 a!6 a!1) a!11)))))))
@@ -343,9 +343,9 @@
                (not (bvule (bvadd other0.start-from-bar-page other0.size)
                            parent.start-from-bar-page)))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!2)))
+                (or a!2
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!7 (and (not (= bar.start.page #x000000000000))
                 (or (= other0.start-from-bar-page
                        (bvmul #xffffffffffffffff other0.size))

@@ -61,10 +61,10 @@
       (a!5 (not (bvule bar.size
                        (bvmul #xffffffffffffffff
                               (concat #x000000000000 bar.start.in-page))))))
-(let ((a!3 (or (= bar.size
+(let ((a!3 (or a!2
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))
-               a!2))
+                         (concat #x000000000000 bar.start.in-page)))))
       (a!6 (not (and (not (= bar.start.in-page #x0000))
                      (or (= bar.size #x0000000000000000) a!5)))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x000000000000)) a!3))))
@@ -96,9 +96,9 @@
                (not (bvule other0.size
                            (bvmul #xffffffffffffffff other0.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or a!2
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size)))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!2)))
       (a!5 (not (and (not (= other0.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -155,18 +155,18 @@
                          (bvmul #xffffffffffffffff other0.start-from-bar-page)))))
       (a!7 (not (bvule (bvadd other0.start-from-bar-page other0.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
-      (a!9 (or (not (bvule (bvadd other0.start-from-bar-page other0.size)
-                           mmap.offset))
-               (= other0.start-from-bar-page
-                  (bvmul #xffffffffffffffff other0.size)))))
+      (a!9 (or (= other0.start-from-bar-page
+                  (bvmul #xffffffffffffffff other0.size))
+               (not (bvule (bvadd other0.start-from-bar-page other0.size)
+                           mmap.offset)))))
 (let ((a!4 (or a!3
                (= msix.table-offset
                   (bvadd (bvmul #xffffffffffffffff msix.table-size)
                          (bvmul #xffffffffffffffff other0.start-from-bar-page)))))
       (a!8 (and (not (= bar.start.page #x000000000000))
-                (or a!7
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!7))))
 (let ((a!5 (= a!2 (and (not (= bar.start.page #x000000000000)) a!4))))
   (ite a!1 (ite a!5 a!6 a!2) (ite (= a!2 a!8) a!9 a!2))))))
 (assert (let ((a!1 (not (bvule (bvadd msix.table-offset other0.start-from-bar-page)
@@ -177,7 +177,7 @@
                (not (bvule (bvadd mmap.offset mmap.length)
                            (bvadd msix.table-offset other0.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or (= mmap.offset (bvmul #xffffffffffffffff mmap.length)) a!2))))
+                (or a!2 (= mmap.offset (bvmul #xffffffffffffffff mmap.length))))))
   (ite (= a!1 a!3) a!4 a!1))))
 (assert (not platform.msi-isolated))
 (assert (bvule #x0000000000010000 bar.size))
@@ -241,10 +241,10 @@
                      (bvule ((_ extract 15 0) parent.start-from-bar-page)
                             bar.start.in-page))
                 a!2))
-      (a!5 (or (= bar.size
+      (a!5 (or a!4
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))
-               a!4))
+                         (concat #x000000000000 bar.start.in-page)))))
       (a!7 (and (not (= bar.start.page #x000000000000))
                 (or (= parent.start-from-bar-page
                        (bvmul #xffffffffffffffff parent.size))
@@ -276,9 +276,9 @@
                 (not (= other0.start-from-bar-page
                         (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (and (not (= bar.start.page #x000000000000))
-                (or a!3
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size)))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!3)))
       (a!6 (and (not (= bar.start.page #x000000000000))
                 (or (= parent.start-from-bar-page
                        (bvmul #xffffffffffffffff parent.size))
@@ -306,23 +306,23 @@
                  (bvule (bvadd ((_ extract 15 0) other0.start-from-bar-page)
                                ((_ extract 15 0) other0.size))
                         bar.start.in-page))))
-(let ((a!3 (or (= bar.size
+(let ((a!3 (or a!2
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))
-               a!2))
-      (a!6 (or (= bar.size
+                         (concat #x000000000000 bar.start.in-page)))))
+      (a!6 (or a!5
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))
-               a!5))
+                         (concat #x000000000000 bar.start.in-page)))))
       (a!9 (and (not (= bar.start.page #x000000000000))
-                (or a!8
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!8))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x000000000000)) a!3)))
       (a!11 (ite (= a!7 a!9)
-                 (or (not a!10)
-                     (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size)))
+                 (or (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size))
+                     (not a!10))
                  a!7)))
   (or (not (and other0.claimed other0.in-parent bar.claimed))
       (not (and (ite a!4 a!6 a!1) a!11)))))))
@@ -338,18 +338,18 @@
                        (concat (bvnot bar.start.page) #xffff))))
       (a!6 (not (bvule (bvadd other0.start-from-bar-page other0.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
-      (a!8 (or (not (bvule (bvadd other0.start-from-bar-page other0.size)
-                           parent.start-from-bar-page))
-               (= other0.start-from-bar-page
-                  (bvmul #xffffffffffffffff other0.size)))))
+      (a!8 (or (= other0.start-from-bar-page
+                  (bvmul #xffffffffffffffff other0.size))
+               (not (bvule (bvadd other0.start-from-bar-page other0.size)
+                           parent.start-from-bar-page)))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
                 (or (= parent.start-from-bar-page
                        (bvmul #xffffffffffffffff parent.size))
                     a!2)))
       (a!7 (and (not (= bar.start.page #x000000000000))
-                (or a!6
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!6))))
 (let ((a!9 (not (and (ite (= a!1 a!3) a!4 a!1) (ite (= a!5 a!7) a!8 a!5)))))
   (or (not (and other0.claimed (not other0.in-parent))) a!9)))))
 (assert (or other0.claimed other0.same-device))

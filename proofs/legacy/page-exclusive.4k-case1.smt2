@@ -62,10 +62,10 @@
       (a!5 (not (bvule bar.size
                        (bvmul #xffffffffffffffff
                               (concat #x0000000000000 bar.start.in-page))))))
-(let ((a!3 (or a!2
-               (= bar.size
+(let ((a!3 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))))
+                         (concat #x0000000000000 bar.start.in-page)))
+               a!2))
       (a!6 (not (and (not (= bar.start.in-page #x000))
                      (or (= bar.size #x0000000000000000) a!5)))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x0000000000000)) a!3))))
@@ -79,9 +79,9 @@
                (not (bvule parent.size
                            (bvmul #xffffffffffffffff parent.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
-                (or a!2
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size)))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!2)))
       (a!5 (not (and (not (= parent.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -135,10 +135,10 @@
 (assert (let ((a!1 (not (bvule mmap.offset (concat (bvnot bar.start.page) #xfff))))
       (a!2 (not (bvule (bvadd other0.start-from-bar-page other0.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
-      (a!4 (or (= other0.start-from-bar-page
-                  (bvmul #xffffffffffffffff other0.size))
-               (not (bvule (bvadd other0.start-from-bar-page other0.size)
-                           mmap.offset)))))
+      (a!4 (or (not (bvule (bvadd other0.start-from-bar-page other0.size)
+                           mmap.offset))
+               (= other0.start-from-bar-page
+                  (bvmul #xffffffffffffffff other0.size)))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
                 (or (= other0.start-from-bar-page
                        (bvmul #xffffffffffffffff other0.size))
@@ -152,7 +152,7 @@
                            other0.start-from-bar-page))
                (= mmap.offset (bvmul #xffffffffffffffff mmap.length)))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
-                (or (= mmap.offset (bvmul #xffffffffffffffff mmap.length)) a!2))))
+                (or a!2 (= mmap.offset (bvmul #xffffffffffffffff mmap.length))))))
   (ite (= a!1 a!3) a!4 a!1))))
 (assert (bvule #x0000000000001000 bar.size))
 (assert bar.claimed)
@@ -218,14 +218,14 @@
                      (bvule ((_ extract 11 0) parent.start-from-bar-page)
                             bar.start.in-page))
                 a!2))
-      (a!5 (or a!4
-               (= bar.size
+      (a!5 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))))
+                         (concat #x0000000000000 bar.start.in-page)))
+               a!4))
       (a!7 (and (not (= bar.start.page #x0000000000000))
-                (or a!6
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size)))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!6)))
       (a!11 (ite a!9
                  (bvule (bvadd bar.size
                                (concat #x0000000000000 bar.start.in-page))
@@ -257,9 +257,9 @@
                        (bvmul #xffffffffffffffff other0.size))
                     a!3)))
       (a!6 (and (not (= bar.start.page #x0000000000000))
-                (or a!5
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!5))))
   (or (not (and other0.claimed other0.in-parent))
       (and (ite a!1
                 (bvule parent.start-from-bar-page other0.start-from-bar-page)
@@ -283,10 +283,10 @@
                  (bvule (bvadd ((_ extract 11 0) other0.start-from-bar-page)
                                ((_ extract 11 0) other0.size))
                         bar.start.in-page))))
-(let ((a!3 (or a!2
-               (= bar.size
+(let ((a!3 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))))
+                         (concat #x0000000000000 bar.start.in-page)))
+               a!2))
       (a!6 (or (= bar.size
                   (bvmul #xffffffffffffffff
                          (concat #x0000000000000 bar.start.in-page)))
@@ -320,9 +320,9 @@
                (= other0.start-from-bar-page
                   (bvmul #xffffffffffffffff other0.size)))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
-                (or a!2
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size)))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!2)))
       (a!7 (and (not (= bar.start.page #x0000000000000))
                 (or (= other0.start-from-bar-page
                        (bvmul #xffffffffffffffff other0.size))

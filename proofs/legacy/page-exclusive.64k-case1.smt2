@@ -97,9 +97,9 @@
                (not (bvule other0.size
                            (bvmul #xffffffffffffffff other0.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or a!2
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size)))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!2)))
       (a!5 (not (and (not (= other0.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -140,19 +140,19 @@
                (= other0.start-from-bar-page
                   (bvmul #xffffffffffffffff other0.size)))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or a!2
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!2))))
   (ite (= a!1 a!3) a!4 a!1))))
 (assert (let ((a!1 (not (bvule other0.start-from-bar-page
                        (concat (bvnot bar.start.page) #xffff))))
       (a!2 (not (bvule (bvadd mmap.offset mmap.length)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
-      (a!4 (or (= mmap.offset (bvmul #xffffffffffffffff mmap.length))
-               (not (bvule (bvadd mmap.offset mmap.length)
-                           other0.start-from-bar-page)))))
+      (a!4 (or (not (bvule (bvadd mmap.offset mmap.length)
+                           other0.start-from-bar-page))
+               (= mmap.offset (bvmul #xffffffffffffffff mmap.length)))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or (= mmap.offset (bvmul #xffffffffffffffff mmap.length)) a!2))))
+                (or a!2 (= mmap.offset (bvmul #xffffffffffffffff mmap.length))))))
   (ite (= a!1 a!3) a!4 a!1))))
 (assert (bvule #x0000000000010000 bar.size))
 (assert bar.claimed)
@@ -253,9 +253,9 @@
                 (not (= other0.start-from-bar-page
                         (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (and (not (= bar.start.page #x000000000000))
-                (or a!3
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size)))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!3)))
       (a!6 (and (not (= bar.start.page #x000000000000))
                 (or (= parent.start-from-bar-page
                        (bvmul #xffffffffffffffff parent.size))
@@ -287,14 +287,14 @@
                (= bar.size
                   (bvmul #xffffffffffffffff
                          (concat #x000000000000 bar.start.in-page)))))
-      (a!6 (or (= bar.size
+      (a!6 (or a!5
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))
-               a!5))
+                         (concat #x000000000000 bar.start.in-page)))))
       (a!9 (and (not (= bar.start.page #x000000000000))
-                (or a!8
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!8))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x000000000000)) a!3)))
       (a!11 (ite (= a!7 a!9)
                  (or (not a!10)
@@ -324,9 +324,9 @@
                        (bvmul #xffffffffffffffff parent.size))
                     a!2)))
       (a!7 (and (not (= bar.start.page #x000000000000))
-                (or a!6
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!6))))
 (let ((a!9 (not (and (ite (= a!1 a!3) a!4 a!1) (ite (= a!5 a!7) a!8 a!5)))))
   (or (not (and other0.claimed (not other0.in-parent))) a!9)))))
 (assert (or other0.claimed other0.same-device))

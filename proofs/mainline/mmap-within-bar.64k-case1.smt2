@@ -61,10 +61,10 @@
       (a!5 (not (bvule bar.size
                        (bvmul #xffffffffffffffff
                               (concat #x000000000000 bar.start.in-page))))))
-(let ((a!3 (or a!2
-               (= bar.size
+(let ((a!3 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))))
+                         (concat #x000000000000 bar.start.in-page)))
+               a!2))
       (a!6 (not (and (not (= bar.start.in-page #x0000))
                      (or (= bar.size #x0000000000000000) a!5)))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x000000000000)) a!3))))
@@ -78,9 +78,9 @@
                (not (bvule parent.size
                            (bvmul #xffffffffffffffff parent.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!2)))
+                (or a!2
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!5 (not (and (not (= parent.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -140,16 +140,16 @@
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000))))))
 (let ((a!3 (not (bvule (bvadd #x000000000000fffe
                               bar.size
-                              a!2
-                              (concat #x000000000000 bar.start.in-page))
+                              (concat #x000000000000 bar.start.in-page)
+                              a!2)
                        (concat (bvnot bar.start.page) #xffff))))
       (a!5 (and (not (= bar.start.page #x000000000000))
                 (or (= mmap.offset (bvmul #xffffffffffffffff mmap.length)) a!4)))
       (a!6 (not (bvule (bvadd #xffffffffffffffff mmap.offset mmap.length)
                        (bvadd #x000000000000fffe
                               bar.size
-                              a!2
-                              (concat #x000000000000 bar.start.in-page))))))
+                              (concat #x000000000000 bar.start.in-page)
+                              a!2)))))
   (or a!1 (ite (= a!3 a!5) a!6 a!3)))))
 (assert (bvule #x0000000000010000 bar.size))
 (assert bar.claimed)
@@ -178,9 +178,9 @@
                      (concat (bvnot bar.start.page) #xffff))
               a!1))
       (a!7 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!6)))
+                (or a!6
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!10 (and (not (= bar.start.page #x000000000000))
                  (or (= other0.start-from-bar-page
                         (bvmul #xffffffffffffffff other0.size))
@@ -201,9 +201,9 @@
                               parent.size))
                 (not a!5)))
       (a!12 (ite (= (not a!1) a!10)
-                 (or a!11
-                     (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size)))
+                 (or (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size))
+                     a!11)
                  (not a!1)))
       (a!15 (ite a!13
                  (bvule other0.start-from-bar-page
@@ -273,14 +273,14 @@
                      (bvule ((_ extract 15 0) parent.start-from-bar-page)
                             bar.start.in-page))
                 a!2))
-      (a!5 (or a!4
-               (= bar.size
+      (a!5 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))))
+                         (concat #x000000000000 bar.start.in-page)))
+               a!4))
       (a!7 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!6)))
+                (or a!6
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!11 (ite a!9
                  (bvule (bvadd bar.size
                                (concat #x000000000000 bar.start.in-page))
@@ -312,9 +312,9 @@
                        (bvmul #xffffffffffffffff other0.size))
                     a!3)))
       (a!6 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!5))))
+                (or a!5
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))))))
   (or (not (and other0.claimed other0.in-parent))
       (and (ite a!1
                 (bvule parent.start-from-bar-page other0.start-from-bar-page)
@@ -338,10 +338,10 @@
                  (bvule (bvadd ((_ extract 15 0) other0.start-from-bar-page)
                                ((_ extract 15 0) other0.size))
                         bar.start.in-page))))
-(let ((a!3 (or a!2
-               (= bar.size
+(let ((a!3 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))))
+                         (concat #x000000000000 bar.start.in-page)))
+               a!2))
       (a!6 (or (= bar.size
                   (bvmul #xffffffffffffffff
                          (concat #x000000000000 bar.start.in-page)))
@@ -375,9 +375,9 @@
                (= other0.start-from-bar-page
                   (bvmul #xffffffffffffffff other0.size)))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!2)))
+                (or a!2
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!7 (and (not (= bar.start.page #x000000000000))
                 (or (= other0.start-from-bar-page
                        (bvmul #xffffffffffffffff other0.size))

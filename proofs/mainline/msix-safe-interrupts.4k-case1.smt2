@@ -62,10 +62,10 @@
       (a!5 (not (bvule bar.size
                        (bvmul #xffffffffffffffff
                               (concat #x0000000000000 bar.start.in-page))))))
-(let ((a!3 (or a!2
-               (= bar.size
+(let ((a!3 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))))
+                         (concat #x0000000000000 bar.start.in-page)))
+               a!2))
       (a!6 (not (and (not (= bar.start.in-page #x000))
                      (or (= bar.size #x0000000000000000) a!5)))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x0000000000000)) a!3))))
@@ -154,15 +154,15 @@
       (a!4 (not (bvule (bvadd bar.size
                               (concat #x0000000000000 bar.start.in-page))
                        mmap.offset))))
-(let ((a!5 (or (= bar.size
+(let ((a!5 (or a!4
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))
-               a!4)))
+                         (concat #x0000000000000 bar.start.in-page))))))
   (ite a!1 (or a!2 a!3) a!5))))
 (assert (let ((a!1 (not (bvule (bvadd mmap.offset mmap.length)
                        (bvadd msix.table-offset
                               (concat #x0000000000000 bar.start.in-page))))))
-  (or (= mmap.offset (bvmul #xffffffffffffffff mmap.length)) a!1)))
+  (or a!1 (= mmap.offset (bvmul #xffffffffffffffff mmap.length)))))
 (assert (not platform.msi-isolated))
 (assert (bvule #x0000000000001000 bar.size))
 (assert bar.claimed)
@@ -286,10 +286,10 @@
                      (bvule ((_ extract 11 0) parent.start-from-bar-page)
                             bar.start.in-page))
                 a!2))
-      (a!5 (or a!4
-               (= bar.size
+      (a!5 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))))
+                         (concat #x0000000000000 bar.start.in-page)))
+               a!4))
       (a!7 (and (not (= bar.start.page #x0000000000000))
                 (or (= parent.start-from-bar-page
                        (bvmul #xffffffffffffffff parent.size))
@@ -351,14 +351,14 @@
                  (bvule (bvadd ((_ extract 11 0) other0.start-from-bar-page)
                                ((_ extract 11 0) other0.size))
                         bar.start.in-page))))
-(let ((a!3 (or a!2
+(let ((a!3 (or (= bar.size
+                  (bvmul #xffffffffffffffff
+                         (concat #x0000000000000 bar.start.in-page)))
+               a!2))
+      (a!6 (or a!5
                (= bar.size
                   (bvmul #xffffffffffffffff
                          (concat #x0000000000000 bar.start.in-page)))))
-      (a!6 (or (= bar.size
-                  (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))
-               a!5))
       (a!9 (and (not (= bar.start.page #x0000000000000))
                 (or a!8
                     (= other0.start-from-bar-page

@@ -62,10 +62,10 @@
       (a!5 (not (bvule bar.size
                        (bvmul #xffffffffffffffff
                               (concat #x000000000000 bar.start.in-page))))))
-(let ((a!3 (or a!2
-               (= bar.size
+(let ((a!3 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))))
+                         (concat #x000000000000 bar.start.in-page)))
+               a!2))
       (a!6 (not (and (not (= bar.start.in-page #x0000))
                      (or (= bar.size #x0000000000000000) a!5)))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x000000000000)) a!3))))
@@ -79,9 +79,9 @@
                (not (bvule parent.size
                            (bvmul #xffffffffffffffff parent.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or a!2
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size)))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!2)))
       (a!5 (not (and (not (= parent.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -143,26 +143,26 @@
                        (bvadd (bvmul #xffffffffffffffff msix.table-offset)
                               bar.size))
                 (not (= msix.table-size #x0000000000000000))))
-      (a!2 (not (bvule (bvadd msix.table-offset
-                              msix.table-size
-                              (concat #x000000000000 bar.start.in-page))
-                       mmap.offset)))
-      (a!3 (= msix.table-offset
+      (a!2 (= msix.table-offset
               (bvadd (bvmul #xffffffffffffffff msix.table-size)
                      (bvmul #xffffffffffffffff
                             (concat #x000000000000 bar.start.in-page)))))
+      (a!3 (not (bvule (bvadd msix.table-offset
+                              msix.table-size
+                              (concat #x000000000000 bar.start.in-page))
+                       mmap.offset)))
       (a!4 (not (bvule (bvadd bar.size
                               (concat #x000000000000 bar.start.in-page))
                        mmap.offset))))
-(let ((a!5 (or a!4
-               (= bar.size
+(let ((a!5 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page))))))
+                         (concat #x000000000000 bar.start.in-page)))
+               a!4)))
   (ite a!1 (or a!2 a!3) a!5))))
 (assert (let ((a!1 (not (bvule (bvadd mmap.offset mmap.length)
                        (bvadd msix.table-offset
                               (concat #x000000000000 bar.start.in-page))))))
-  (or (= mmap.offset (bvmul #xffffffffffffffff mmap.length)) a!1)))
+  (or a!1 (= mmap.offset (bvmul #xffffffffffffffff mmap.length)))))
 (assert (not platform.msi-isolated))
 (assert (bvule #x0000000000010000 bar.size))
 (assert bar.claimed)
@@ -170,7 +170,7 @@
 (assert (not (bvule #x0000000000000006 bar.index)))
 (assert bar.memory)
 (assert (not (= bar.size #x0000000000000000)))
-(assert (or (bvule #x0000000000010000 bar.size) (= bar.start.in-page #x0000)))
+(assert (or (= bar.start.in-page #x0000) (bvule #x0000000000010000 bar.size)))
 (assert (let ((a!1 (bvule (bvadd bar.size (concat #x000000000000 bar.start.in-page))
                   (concat (bvnot bar.start.page) #xffff)))
       (a!3 (not (bvule parent.start-from-bar-page
@@ -191,9 +191,9 @@
                      (concat (bvnot bar.start.page) #xffff))
               a!1))
       (a!7 (and (not (= bar.start.page #x000000000000))
-                (or a!6
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size)))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!6)))
       (a!10 (and (not (= bar.start.page #x000000000000))
                  (or a!9
                      (= other0.start-from-bar-page
@@ -286,14 +286,14 @@
                      (bvule ((_ extract 15 0) parent.start-from-bar-page)
                             bar.start.in-page))
                 a!2))
-      (a!5 (or a!4
-               (= bar.size
+      (a!5 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))))
+                         (concat #x000000000000 bar.start.in-page)))
+               a!4))
       (a!7 (and (not (= bar.start.page #x000000000000))
-                (or a!6
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size)))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!6)))
       (a!11 (ite a!9
                  (bvule (bvadd bar.size
                                (concat #x000000000000 bar.start.in-page))
@@ -325,9 +325,9 @@
                     (= other0.start-from-bar-page
                        (bvmul #xffffffffffffffff other0.size)))))
       (a!6 (and (not (= bar.start.page #x000000000000))
-                (or a!5
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!5))))
   (or (not (and other0.claimed other0.in-parent))
       (and (ite a!1
                 (bvule parent.start-from-bar-page other0.start-from-bar-page)
@@ -351,14 +351,14 @@
                  (bvule (bvadd ((_ extract 15 0) other0.start-from-bar-page)
                                ((_ extract 15 0) other0.size))
                         bar.start.in-page))))
-(let ((a!3 (or a!2
-               (= bar.size
+(let ((a!3 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))))
-      (a!6 (or a!5
-               (= bar.size
+                         (concat #x000000000000 bar.start.in-page)))
+               a!2))
+      (a!6 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))))
+                         (concat #x000000000000 bar.start.in-page)))
+               a!5))
       (a!9 (and (not (= bar.start.page #x000000000000))
                 (or a!8
                     (= other0.start-from-bar-page
@@ -388,9 +388,9 @@
                (= other0.start-from-bar-page
                   (bvmul #xffffffffffffffff other0.size)))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or a!2
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size)))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!2)))
       (a!7 (and (not (= bar.start.page #x000000000000))
                 (or a!6
                     (= other0.start-from-bar-page

@@ -62,10 +62,10 @@
       (a!5 (not (bvule bar.size
                        (bvmul #xffffffffffffffff
                               (concat #x0000000000000 bar.start.in-page))))))
-(let ((a!3 (or a!2
-               (= bar.size
+(let ((a!3 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))))
+                         (concat #x0000000000000 bar.start.in-page)))
+               a!2))
       (a!6 (not (and (not (= bar.start.in-page #x000))
                      (or (= bar.size #x0000000000000000) a!5)))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x0000000000000)) a!3))))
@@ -148,23 +148,23 @@
                               msix.table-size
                               other0.start-from-bar-page)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
-      (a!6 (or (= msix.table-offset
-                  (bvadd (bvmul #xffffffffffffffff msix.table-size)
-                         (bvmul #xffffffffffffffff other0.start-from-bar-page)))
-               (not (bvule (bvadd msix.table-offset
+      (a!6 (or (not (bvule (bvadd msix.table-offset
                                   msix.table-size
                                   other0.start-from-bar-page)
-                           mmap.offset))))
+                           mmap.offset))
+               (= msix.table-offset
+                  (bvadd (bvmul #xffffffffffffffff msix.table-size)
+                         (bvmul #xffffffffffffffff other0.start-from-bar-page)))))
       (a!7 (not (bvule (bvadd other0.start-from-bar-page other0.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
-      (a!9 (or (= other0.start-from-bar-page
-                  (bvmul #xffffffffffffffff other0.size))
-               (not (bvule (bvadd other0.start-from-bar-page other0.size)
-                           mmap.offset)))))
-(let ((a!4 (or (= msix.table-offset
+      (a!9 (or (not (bvule (bvadd other0.start-from-bar-page other0.size)
+                           mmap.offset))
+               (= other0.start-from-bar-page
+                  (bvmul #xffffffffffffffff other0.size)))))
+(let ((a!4 (or a!3
+               (= msix.table-offset
                   (bvadd (bvmul #xffffffffffffffff msix.table-size)
-                         (bvmul #xffffffffffffffff other0.start-from-bar-page)))
-               a!3))
+                         (bvmul #xffffffffffffffff other0.start-from-bar-page)))))
       (a!8 (and (not (= bar.start.page #x0000000000000))
                 (or (= other0.start-from-bar-page
                        (bvmul #xffffffffffffffff other0.size))
@@ -232,9 +232,9 @@
                               parent.size))
                 (not a!5)))
       (a!12 (ite (= (not a!1) a!10)
-                 (or (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size))
-                     a!11)
+                 (or a!11
+                     (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size)))
                  (not a!1)))
       (a!15 (ite a!13
                  (bvule other0.start-from-bar-page
@@ -304,10 +304,10 @@
                      (bvule ((_ extract 11 0) parent.start-from-bar-page)
                             bar.start.in-page))
                 a!2))
-      (a!5 (or a!4
-               (= bar.size
+      (a!5 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))))
+                         (concat #x0000000000000 bar.start.in-page)))
+               a!4))
       (a!7 (and (not (= bar.start.page #x0000000000000))
                 (or (= parent.start-from-bar-page
                        (bvmul #xffffffffffffffff parent.size))
@@ -369,10 +369,10 @@
                  (bvule (bvadd ((_ extract 11 0) other0.start-from-bar-page)
                                ((_ extract 11 0) other0.size))
                         bar.start.in-page))))
-(let ((a!3 (or a!2
-               (= bar.size
+(let ((a!3 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))))
+                         (concat #x0000000000000 bar.start.in-page)))
+               a!2))
       (a!6 (or a!5
                (= bar.size
                   (bvmul #xffffffffffffffff
@@ -383,9 +383,9 @@
                     a!8))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x0000000000000)) a!3)))
       (a!11 (ite (= a!7 a!9)
-                 (or (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size))
-                     (not a!10))
+                 (or (not a!10)
+                     (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size)))
                  a!7)))
   (or (not (and other0.claimed other0.in-parent bar.claimed))
       (not (and (ite a!4 a!6 a!1) a!11)))))))

@@ -77,9 +77,9 @@
                (not (bvule parent.size
                            (bvmul #xffffffffffffffff parent.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or a!2
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size)))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!2)))
       (a!5 (not (and (not (= parent.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -95,9 +95,9 @@
                (not (bvule other0.size
                            (bvmul #xffffffffffffffff other0.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))
-                    a!2)))
+                (or a!2
+                    (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size)))))
       (a!5 (not (and (not (= other0.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -138,19 +138,19 @@
                (= other0.start-from-bar-page
                   (bvmul #xffffffffffffffff other0.size)))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))
-                    a!2))))
+                (or a!2
+                    (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))))))
   (ite (= a!1 a!3) a!4 a!1))))
 (assert (let ((a!1 (not (bvule other0.start-from-bar-page
                        (concat (bvnot bar.start.page) #xffff))))
       (a!2 (not (bvule (bvadd mmap.offset mmap.length)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
-      (a!4 (or (= mmap.offset (bvmul #xffffffffffffffff mmap.length))
-               (not (bvule (bvadd mmap.offset mmap.length)
-                           other0.start-from-bar-page)))))
+      (a!4 (or (not (bvule (bvadd mmap.offset mmap.length)
+                           other0.start-from-bar-page))
+               (= mmap.offset (bvmul #xffffffffffffffff mmap.length)))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or (= mmap.offset (bvmul #xffffffffffffffff mmap.length)) a!2))))
+                (or a!2 (= mmap.offset (bvmul #xffffffffffffffff mmap.length))))))
   (ite (= a!1 a!3) a!4 a!1))))
 (assert (bvule #x0000000000010000 bar.size))
 (assert bar.claimed)
@@ -158,7 +158,7 @@
 (assert (not (bvule #x0000000000000006 bar.index)))
 (assert bar.memory)
 (assert (not (= bar.size #x0000000000000000)))
-(assert (or (bvule #x0000000000010000 bar.size) (= bar.start.in-page #x0000)))
+(assert (or (= bar.start.in-page #x0000) (bvule #x0000000000010000 bar.size)))
 (assert (bvule (bvadd mmap.offset mmap.length)
        (concat ((_ extract 63 16) (bvadd #x000000000000ffff bar.size)) #x0000)))
 (assert (or platform.msi-isolated
@@ -222,9 +222,9 @@
                   (bvmul #xffffffffffffffff
                          (concat #x000000000000 bar.start.in-page)))))
       (a!7 (and (not (= bar.start.page #x000000000000))
-                (or a!6
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size)))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!6)))
       (a!11 (ite a!9
                  (bvule (bvadd bar.size
                                (concat #x000000000000 bar.start.in-page))
@@ -252,13 +252,13 @@
                 (not (= other0.start-from-bar-page
                         (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (and (not (= bar.start.page #x000000000000))
-                (or (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))
-                    a!3)))
+                (or a!3
+                    (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size)))))
       (a!6 (and (not (= bar.start.page #x000000000000))
-                (or a!5
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!5))))
   (or (not (and other0.claimed other0.in-parent))
       (and (ite a!1
                 (bvule parent.start-from-bar-page other0.start-from-bar-page)
@@ -286,14 +286,14 @@
                (= bar.size
                   (bvmul #xffffffffffffffff
                          (concat #x000000000000 bar.start.in-page)))))
-      (a!6 (or (= bar.size
+      (a!6 (or a!5
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))
-               a!5))
+                         (concat #x000000000000 bar.start.in-page)))))
       (a!9 (and (not (= bar.start.page #x000000000000))
-                (or (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))
-                    a!8))))
+                (or a!8
+                    (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x000000000000)) a!3)))
       (a!11 (ite (= a!7 a!9)
                  (or (not a!10)
@@ -319,13 +319,13 @@
                (= other0.start-from-bar-page
                   (bvmul #xffffffffffffffff other0.size)))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or a!2
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size)))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!2)))
       (a!7 (and (not (= bar.start.page #x000000000000))
-                (or (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))
-                    a!6))))
+                (or a!6
+                    (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!9 (not (and (ite (= a!1 a!3) a!4 a!1) (ite (= a!5 a!7) a!8 a!5)))))
   (or (not (and other0.claimed (not other0.in-parent))) a!9)))))
 (assert (or other0.claimed other0.same-device))

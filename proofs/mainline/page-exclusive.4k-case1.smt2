@@ -61,10 +61,10 @@
       (a!5 (not (bvule bar.size
                        (bvmul #xffffffffffffffff
                               (concat #x0000000000000 bar.start.in-page))))))
-(let ((a!3 (or a!2
-               (= bar.size
+(let ((a!3 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))))
+                         (concat #x0000000000000 bar.start.in-page)))
+               a!2))
       (a!6 (not (and (not (= bar.start.in-page #x000))
                      (or (= bar.size #x0000000000000000) a!5)))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x0000000000000)) a!3))))
@@ -96,9 +96,9 @@
                (not (bvule other0.size
                            (bvmul #xffffffffffffffff other0.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
-                (or a!2
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size)))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!2)))
       (a!5 (not (and (not (= other0.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -134,14 +134,14 @@
 (assert (let ((a!1 (not (bvule mmap.offset (concat (bvnot bar.start.page) #xfff))))
       (a!2 (not (bvule (bvadd other0.start-from-bar-page other0.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
-      (a!4 (or (not (bvule (bvadd other0.start-from-bar-page other0.size)
-                           mmap.offset))
-               (= other0.start-from-bar-page
-                  (bvmul #xffffffffffffffff other0.size)))))
+      (a!4 (or (= other0.start-from-bar-page
+                  (bvmul #xffffffffffffffff other0.size))
+               (not (bvule (bvadd other0.start-from-bar-page other0.size)
+                           mmap.offset)))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
-                (or a!2
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!2))))
   (ite (= a!1 a!3) a!4 a!1))))
 (assert (let ((a!1 (not (bvule other0.start-from-bar-page
                        (concat (bvnot bar.start.page) #xfff))))
@@ -151,7 +151,7 @@
                            other0.start-from-bar-page))
                (= mmap.offset (bvmul #xffffffffffffffff mmap.length)))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
-                (or (= mmap.offset (bvmul #xffffffffffffffff mmap.length)) a!2))))
+                (or a!2 (= mmap.offset (bvmul #xffffffffffffffff mmap.length))))))
   (ite (= a!1 a!3) a!4 a!1))))
 (assert (bvule #x0000000000001000 bar.size))
 (assert bar.claimed)
@@ -184,9 +184,9 @@
                        (bvmul #xffffffffffffffff parent.size))
                     a!6)))
       (a!10 (and (not (= bar.start.page #x0000000000000))
-                 (or a!9
-                     (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size)))))
+                 (or (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size))
+                     a!9)))
       (a!13 (= (bvule other0.start-from-bar-page
                       (concat (bvnot bar.start.page) #xfff))
                a!5)))
@@ -203,9 +203,9 @@
                               parent.size))
                 (not a!5)))
       (a!12 (ite (= (not a!1) a!10)
-                 (or a!11
-                     (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size)))
+                 (or (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size))
+                     a!11)
                  (not a!1)))
       (a!15 (ite a!13
                  (bvule other0.start-from-bar-page
@@ -275,10 +275,10 @@
                      (bvule ((_ extract 11 0) parent.start-from-bar-page)
                             bar.start.in-page))
                 a!2))
-      (a!5 (or a!4
-               (= bar.size
+      (a!5 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))))
+                         (concat #x0000000000000 bar.start.in-page)))
+               a!4))
       (a!7 (and (not (= bar.start.page #x0000000000000))
                 (or (= parent.start-from-bar-page
                        (bvmul #xffffffffffffffff parent.size))
@@ -310,9 +310,9 @@
                 (not (= other0.start-from-bar-page
                         (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (and (not (= bar.start.page #x0000000000000))
-                (or a!3
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size)))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!3)))
       (a!6 (and (not (= bar.start.page #x0000000000000))
                 (or (= parent.start-from-bar-page
                        (bvmul #xffffffffffffffff parent.size))
@@ -340,18 +340,18 @@
                  (bvule (bvadd ((_ extract 11 0) other0.start-from-bar-page)
                                ((_ extract 11 0) other0.size))
                         bar.start.in-page))))
-(let ((a!3 (or a!2
-               (= bar.size
+(let ((a!3 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))))
+                         (concat #x0000000000000 bar.start.in-page)))
+               a!2))
       (a!6 (or a!5
                (= bar.size
                   (bvmul #xffffffffffffffff
                          (concat #x0000000000000 bar.start.in-page)))))
       (a!9 (and (not (= bar.start.page #x0000000000000))
-                (or a!8
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!8))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x0000000000000)) a!3)))
       (a!11 (ite (= a!7 a!9)
                  (or (not a!10)
@@ -381,9 +381,9 @@
                        (bvmul #xffffffffffffffff parent.size))
                     a!2)))
       (a!7 (and (not (= bar.start.page #x0000000000000))
-                (or a!6
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!6))))
 (let ((a!9 (not (and (ite (= a!1 a!3) a!4 a!1) (ite (= a!5 a!7) a!8 a!5)))))
   (or (not (and other0.claimed (not other0.in-parent))) a!9)))))
 (assert (or other0.claimed other0.same-device))

@@ -159,7 +159,7 @@
 (assert (not (bvule #x0000000000000006 bar.index)))
 (assert bar.memory)
 (assert (not (= bar.size #x0000000000000000)))
-(assert (or (bvule #x0000000000010000 bar.size) (= bar.start.in-page #x0000)))
+(assert (or (= bar.start.in-page #x0000) (bvule #x0000000000010000 bar.size)))
 (assert (let ((a!1 (bvule (bvadd bar.size (concat #x000000000000 bar.start.in-page))
                   (concat (bvnot bar.start.page) #xffff)))
       (a!3 (not (bvule parent.start-from-bar-page
@@ -344,10 +344,10 @@
                (= bar.size
                   (bvmul #xffffffffffffffff
                          (concat #x000000000000 bar.start.in-page)))))
-      (a!6 (or (= bar.size
+      (a!6 (or a!5
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))
-               a!5))
+                         (concat #x000000000000 bar.start.in-page)))))
       (a!9 (and (not (= bar.start.page #x000000000000))
                 (or (= other0.start-from-bar-page
                        (bvmul #xffffffffffffffff other0.size))

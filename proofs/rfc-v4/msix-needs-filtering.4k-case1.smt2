@@ -63,10 +63,10 @@
       (a!5 (not (bvule bar.size
                        (bvmul #xffffffffffffffff
                               (concat #x0000000000000 bar.start.in-page))))))
-(let ((a!3 (or a!2
-               (= bar.size
+(let ((a!3 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))))
+                         (concat #x0000000000000 bar.start.in-page)))
+               a!2))
       (a!6 (not (and (not (= bar.start.in-page #x000))
                      (or (= bar.size #x0000000000000000) a!5)))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x0000000000000)) a!3))))
@@ -152,15 +152,15 @@
       (a!4 (not (bvule (bvadd bar.size
                               (concat #x0000000000000 bar.start.in-page))
                        mmap.offset))))
-(let ((a!5 (or (= bar.size
+(let ((a!5 (or a!4
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))
-               a!4)))
+                         (concat #x0000000000000 bar.start.in-page))))))
   (ite a!1 (or a!2 a!3) a!5))))
 (assert (let ((a!1 (not (bvule (bvadd mmap.offset mmap.length)
                        (bvadd msix.table-offset
                               (concat #x0000000000000 bar.start.in-page))))))
-  (or (= mmap.offset (bvmul #xffffffffffffffff mmap.length)) a!1)))
+  (or a!1 (= mmap.offset (bvmul #xffffffffffffffff mmap.length)))))
 (assert (not platform.msi-isolated))
 (assert (bvule #x0000000000001000 bar.size))
 (assert bar.claimed)
@@ -168,7 +168,7 @@
 (assert (not (bvule #x0000000000000006 bar.index)))
 (assert bar.memory)
 (assert (not (= bar.size #x0000000000000000)))
-(assert (or (= bar.start.in-page #x000) (bvule #x0000000000001000 bar.size)))
+(assert (or (bvule #x0000000000001000 bar.size) (= bar.start.in-page #x000)))
 (assert (let ((a!1 (bvule (bvadd bar.size (concat #x0000000000000 bar.start.in-page))
                   (concat (bvnot bar.start.page) #xfff)))
       (a!3 (not (bvule parent.start-from-bar-page
@@ -212,9 +212,9 @@
                               parent.size))
                 (not a!5)))
       (a!12 (ite (= (not a!1) a!10)
-                 (or (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size))
-                     a!11)
+                 (or a!11
+                     (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size)))
                  (not a!1)))
       (a!15 (ite a!13
                  (bvule other0.start-from-bar-page
@@ -286,10 +286,10 @@
                      (bvule ((_ extract 11 0) parent.start-from-bar-page)
                             bar.start.in-page))
                 a!2))
-      (a!5 (or a!4
-               (= bar.size
+      (a!5 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))))
+                         (concat #x0000000000000 bar.start.in-page)))
+               a!4))
       (a!7 (and (not (= bar.start.page #x0000000000000))
                 (or (= parent.start-from-bar-page
                        (bvmul #xffffffffffffffff parent.size))
@@ -351,14 +351,14 @@
                  (bvule (bvadd ((_ extract 11 0) other0.start-from-bar-page)
                                ((_ extract 11 0) other0.size))
                         bar.start.in-page))))
-(let ((a!3 (or a!2
+(let ((a!3 (or (= bar.size
+                  (bvmul #xffffffffffffffff
+                         (concat #x0000000000000 bar.start.in-page)))
+               a!2))
+      (a!6 (or a!5
                (= bar.size
                   (bvmul #xffffffffffffffff
                          (concat #x0000000000000 bar.start.in-page)))))
-      (a!6 (or (= bar.size
-                  (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))
-               a!5))
       (a!9 (and (not (= bar.start.page #x0000000000000))
                 (or a!8
                     (= other0.start-from-bar-page

@@ -80,9 +80,9 @@
                (not (bvule parent.size
                            (bvmul #xffffffffffffffff parent.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
-                (or a!2
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size)))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!2)))
       (a!5 (not (and (not (= parent.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -147,19 +147,19 @@
                               msix.table-size
                               other0.start-from-bar-page)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
-      (a!6 (or (not (bvule (bvadd msix.table-offset
+      (a!6 (or (= msix.table-offset
+                  (bvadd (bvmul #xffffffffffffffff msix.table-size)
+                         (bvmul #xffffffffffffffff other0.start-from-bar-page)))
+               (not (bvule (bvadd msix.table-offset
                                   msix.table-size
                                   other0.start-from-bar-page)
-                           mmap.offset))
-               (= msix.table-offset
-                  (bvadd (bvmul #xffffffffffffffff msix.table-size)
-                         (bvmul #xffffffffffffffff other0.start-from-bar-page)))))
+                           mmap.offset))))
       (a!7 (not (bvule (bvadd other0.start-from-bar-page other0.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
-      (a!9 (or (= other0.start-from-bar-page
-                  (bvmul #xffffffffffffffff other0.size))
-               (not (bvule (bvadd other0.start-from-bar-page other0.size)
-                           mmap.offset)))))
+      (a!9 (or (not (bvule (bvadd other0.start-from-bar-page other0.size)
+                           mmap.offset))
+               (= other0.start-from-bar-page
+                  (bvmul #xffffffffffffffff other0.size)))))
 (let ((a!4 (or (= msix.table-offset
                   (bvadd (bvmul #xffffffffffffffff msix.table-size)
                          (bvmul #xffffffffffffffff other0.start-from-bar-page)))
@@ -174,9 +174,9 @@
                        (concat (bvnot bar.start.page) #xfff))))
       (a!2 (not (bvule (bvadd mmap.offset mmap.length)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
-      (a!4 (or (= mmap.offset (bvmul #xffffffffffffffff mmap.length))
-               (not (bvule (bvadd mmap.offset mmap.length)
-                           (bvadd msix.table-offset other0.start-from-bar-page))))))
+      (a!4 (or (not (bvule (bvadd mmap.offset mmap.length)
+                           (bvadd msix.table-offset other0.start-from-bar-page)))
+               (= mmap.offset (bvmul #xffffffffffffffff mmap.length)))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
                 (or (= mmap.offset (bvmul #xffffffffffffffff mmap.length)) a!2))))
   (ite (= a!1 a!3) a!4 a!1))))
@@ -208,9 +208,9 @@
                      (concat (bvnot bar.start.page) #xfff))
               a!1))
       (a!7 (and (not (= bar.start.page #x0000000000000))
-                (or a!6
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size)))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!6)))
       (a!10 (and (not (= bar.start.page #x0000000000000))
                  (or a!9
                      (= other0.start-from-bar-page
@@ -231,9 +231,9 @@
                               parent.size))
                 (not a!5)))
       (a!12 (ite (= (not a!1) a!10)
-                 (or a!11
-                     (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size)))
+                 (or (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size))
+                     a!11)
                  (not a!1)))
       (a!15 (ite a!13
                  (bvule other0.start-from-bar-page
@@ -310,9 +310,9 @@
                          (concat #x0000000000000 bar.start.in-page)))
                a!4))
       (a!7 (and (not (= bar.start.page #x0000000000000))
-                (or a!6
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size)))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!6)))
       (a!11 (ite a!9
                  (bvule (bvadd bar.size
                                (concat #x0000000000000 bar.start.in-page))
@@ -344,9 +344,9 @@
                     (= other0.start-from-bar-page
                        (bvmul #xffffffffffffffff other0.size)))))
       (a!6 (and (not (= bar.start.page #x0000000000000))
-                (or a!5
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!5))))
   (or (not (and other0.claimed other0.in-parent))
       (and (ite a!1
                 (bvule parent.start-from-bar-page other0.start-from-bar-page)
@@ -367,8 +367,8 @@
       (a!10 (and (= ((_ extract 63 12)
                       (bvadd other0.start-from-bar-page other0.size))
                     #x0000000000000)
-                 (bvule (bvadd ((_ extract 11 0) other0.start-from-bar-page)
-                               ((_ extract 11 0) other0.size))
+                 (bvule (bvadd ((_ extract 11 0) other0.size)
+                               ((_ extract 11 0) other0.start-from-bar-page))
                         bar.start.in-page))))
 (let ((a!3 (or (= bar.size
                   (bvmul #xffffffffffffffff
@@ -384,9 +384,9 @@
                        (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x0000000000000)) a!3)))
       (a!11 (ite (= a!7 a!9)
-                 (or (not a!10)
-                     (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size)))
+                 (or (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size))
+                     (not a!10))
                  a!7)))
   (or (not (and other0.claimed other0.in-parent bar.claimed))
       (not (and (ite a!4 a!6 a!1) a!11)))))))
@@ -402,14 +402,14 @@
                        (concat (bvnot bar.start.page) #xfff))))
       (a!6 (not (bvule (bvadd other0.start-from-bar-page other0.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
-      (a!8 (or (not (bvule (bvadd other0.start-from-bar-page other0.size)
-                           parent.start-from-bar-page))
-               (= other0.start-from-bar-page
-                  (bvmul #xffffffffffffffff other0.size)))))
+      (a!8 (or (= other0.start-from-bar-page
+                  (bvmul #xffffffffffffffff other0.size))
+               (not (bvule (bvadd other0.start-from-bar-page other0.size)
+                           parent.start-from-bar-page)))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
-                (or a!2
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size)))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!2)))
       (a!7 (and (not (= bar.start.page #x0000000000000))
                 (or a!6
                     (= other0.start-from-bar-page

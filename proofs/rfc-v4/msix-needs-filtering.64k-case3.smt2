@@ -80,9 +80,9 @@
                (not (bvule parent.size
                            (bvmul #xffffffffffffffff parent.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!2)))
+                (or a!2
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!5 (not (and (not (= parent.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -98,9 +98,9 @@
                (not (bvule other0.size
                            (bvmul #xffffffffffffffff other0.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or a!2
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size)))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!2)))
       (a!5 (not (and (not (= other0.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -156,18 +156,18 @@
                            mmap.offset))))
       (a!7 (not (bvule (bvadd other0.start-from-bar-page other0.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
-      (a!9 (or (= other0.start-from-bar-page
-                  (bvmul #xffffffffffffffff other0.size))
-               (not (bvule (bvadd other0.start-from-bar-page other0.size)
-                           mmap.offset)))))
-(let ((a!4 (or a!3
-               (= msix.table-offset
+      (a!9 (or (not (bvule (bvadd other0.start-from-bar-page other0.size)
+                           mmap.offset))
+               (= other0.start-from-bar-page
+                  (bvmul #xffffffffffffffff other0.size)))))
+(let ((a!4 (or (= msix.table-offset
                   (bvadd (bvmul #xffffffffffffffff msix.table-size)
-                         (bvmul #xffffffffffffffff other0.start-from-bar-page)))))
+                         (bvmul #xffffffffffffffff other0.start-from-bar-page)))
+               a!3))
       (a!8 (and (not (= bar.start.page #x000000000000))
-                (or a!7
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!7))))
 (let ((a!5 (= a!2 (and (not (= bar.start.page #x000000000000)) a!4))))
   (ite a!1 (ite a!5 a!6 a!2) (ite (= a!2 a!8) a!9 a!2))))))
 (assert (let ((a!1 (not (bvule (bvadd msix.table-offset other0.start-from-bar-page)
@@ -178,7 +178,7 @@
                            (bvadd msix.table-offset other0.start-from-bar-page)))
                (= mmap.offset (bvmul #xffffffffffffffff mmap.length)))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or (= mmap.offset (bvmul #xffffffffffffffff mmap.length)) a!2))))
+                (or a!2 (= mmap.offset (bvmul #xffffffffffffffff mmap.length))))))
   (ite (= a!1 a!3) a!4 a!1))))
 (assert (not platform.msi-isolated))
 (assert (bvule #x0000000000010000 bar.size))
@@ -208,13 +208,13 @@
                      (concat (bvnot bar.start.page) #xffff))
               a!1))
       (a!7 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!6)))
+                (or a!6
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!10 (and (not (= bar.start.page #x000000000000))
-                 (or a!9
-                     (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size)))))
+                 (or (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size))
+                     a!9)))
       (a!13 (= (bvule other0.start-from-bar-page
                       (concat (bvnot bar.start.page) #xffff))
                a!5)))
@@ -231,9 +231,9 @@
                               parent.size))
                 (not a!5)))
       (a!12 (ite (= (not a!1) a!10)
-                 (or a!11
-                     (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size)))
+                 (or (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size))
+                     a!11)
                  (not a!1)))
       (a!15 (ite a!13
                  (bvule other0.start-from-bar-page
@@ -310,9 +310,9 @@
                          (concat #x000000000000 bar.start.in-page)))
                a!4))
       (a!7 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!6)))
+                (or a!6
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!11 (ite a!9
                  (bvule (bvadd bar.size
                                (concat #x000000000000 bar.start.in-page))
@@ -340,13 +340,13 @@
                 (not (= other0.start-from-bar-page
                         (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (and (not (= bar.start.page #x000000000000))
-                (or a!3
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size)))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!3)))
       (a!6 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!5))))
+                (or a!5
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))))))
   (or (not (and other0.claimed other0.in-parent))
       (and (ite a!1
                 (bvule parent.start-from-bar-page other0.start-from-bar-page)
@@ -367,26 +367,26 @@
       (a!10 (and (= ((_ extract 63 16)
                       (bvadd other0.start-from-bar-page other0.size))
                     #x000000000000)
-                 (bvule (bvadd ((_ extract 15 0) other0.start-from-bar-page)
-                               ((_ extract 15 0) other0.size))
+                 (bvule (bvadd ((_ extract 15 0) other0.size)
+                               ((_ extract 15 0) other0.start-from-bar-page))
                         bar.start.in-page))))
 (let ((a!3 (or (= bar.size
                   (bvmul #xffffffffffffffff
                          (concat #x000000000000 bar.start.in-page)))
                a!2))
-      (a!6 (or a!5
-               (= bar.size
+      (a!6 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))))
+                         (concat #x000000000000 bar.start.in-page)))
+               a!5))
       (a!9 (and (not (= bar.start.page #x000000000000))
-                (or a!8
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!8))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x000000000000)) a!3)))
       (a!11 (ite (= a!7 a!9)
-                 (or (not a!10)
-                     (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size)))
+                 (or (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size))
+                     (not a!10))
                  a!7)))
   (or (not (and other0.claimed other0.in-parent bar.claimed))
       (not (and (ite a!4 a!6 a!1) a!11)))))))
@@ -394,10 +394,10 @@
                        (concat (bvnot bar.start.page) #xffff))))
       (a!2 (not (bvule (bvadd parent.start-from-bar-page parent.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
-      (a!4 (or (= parent.start-from-bar-page
-                  (bvmul #xffffffffffffffff parent.size))
-               (not (bvule (bvadd parent.start-from-bar-page parent.size)
-                           other0.start-from-bar-page))))
+      (a!4 (or (not (bvule (bvadd parent.start-from-bar-page parent.size)
+                           other0.start-from-bar-page))
+               (= parent.start-from-bar-page
+                  (bvmul #xffffffffffffffff parent.size))))
       (a!5 (not (bvule parent.start-from-bar-page
                        (concat (bvnot bar.start.page) #xffff))))
       (a!6 (not (bvule (bvadd other0.start-from-bar-page other0.size)
@@ -407,13 +407,13 @@
                (= other0.start-from-bar-page
                   (bvmul #xffffffffffffffff other0.size)))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!2)))
+                (or a!2
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!7 (and (not (= bar.start.page #x000000000000))
-                (or a!6
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!6))))
 (let ((a!9 (not (and (ite (= a!1 a!3) a!4 a!1) (ite (= a!5 a!7) a!8 a!5)))))
   (or (not (and other0.claimed (not other0.in-parent))) a!9)))))
 (assert (or other0.claimed other0.same-device))

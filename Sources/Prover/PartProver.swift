@@ -1,0 +1,247 @@
+import PCIModel
+import VFIORules
+import Z3Kit
+
+/// Parts of the pair model's space, decided in one Z3 context of their own.
+///
+/// With a fixed page size the mapped BAR's start and size are split three ways: (1) sub-page,
+/// starting on a page boundary; (2) at least a page, starting on a page boundary and a whole
+/// number of pages; (3) every other BAR (sub-page off the page grid, or at least a page and
+/// off the grid or not whole pages). Together they cover every BAR (a sound case split: the
+/// invariant holds iff it holds in every part). Parts (1) and (2) are changes of variables on
+/// their own ground: the start is `bar.start.page` over zero bits
+/// (``Symbolic/alignedVariable(_:pageShift:isBase:)``), and the size is `bar.size.in-page`
+/// zero-extended (1) or `bar.size.pages` over zero bits (2); every such BAR is exactly one
+/// assignment of them. There page rounding of the start, the size and the last byte folds to
+/// terms ``Symbolic`` knows exactly, so the clauses and the violation compare the same sums
+/// (measured: see the encoding notes). The rules require (1) or (2) of a mappable naturally
+/// aligned BAR (`subpage-start-aligned`, natural alignment), so part (3) is refuted quickly
+/// unless a clause or assumption is dropped, and holds the counterexamples when one is; it is
+/// decided first. With a symbolic page size (or the incremental strategy) the parts are the two
+/// size classes over the general model.
+///
+/// ``PairProver`` gives each prover a fixed list of parts, decided in that order, so a part's
+/// answers (and models) never depend on whether the provers ran in parallel or in turn.
+final class PartProver {
+    enum Kind {
+        /// (3) above: every BAR that is not a page-aligned sub-page BAR or page-aligned whole pages.
+        case rest
+        /// (1) above.
+        case alignedSubpage
+        /// (2) above.
+        case alignedWholePages
+        /// The general model, the BAR smaller than a page.
+        case subpage
+        /// The general model, the BAR at least a page.
+        case notSubpage
+    }
+
+    /// One part: its situation over the part's terms and its ground.
+    struct Part {
+        let kind: Kind
+        /// Where the part comes in ``PairProver``'s order of all parts.
+        let order: Int
+        let situation: Situation<Symbolic>
+        /// The terms of the layout's words, by name, to read a model back.
+        let words: [(name: String, term: BitVector)]
+        let truthNames: [String]
+        /// The part's ground, conjoined to every case.
+        let condition: BoolTerm
+        /// The model facts and the platform over `situation`.
+        let facts: BoolTerm
+    }
+
+    let context: Context
+    let logic: Symbolic
+    /// Decides cases; for the bit-blast strategy it tracks no cores, which keeps Z3's
+    /// preprocessing and is several times faster.
+    let solver: Solver
+    private let strategy: SolverStrategy
+    private let timeout: UInt32?
+    private let seed: UInt32
+    private let platform: PlatformSpec
+    private let neighbours: Int
+    /// Finds unsat cores, made on first use.
+    private var coreSolverStorage: Solver?
+    /// In ascending ``Part/order``.
+    let parts: [Part]
+
+    init(_ kinds: [(order: Int, kind: Kind)], platform: PlatformSpec, neighbours: Int, timeoutMilliseconds: UInt32?,
+         seed: UInt32, strategy: SolverStrategy) throws {
+        self.platform = platform
+        self.neighbours = neighbours
+        self.strategy = strategy
+        self.timeout = timeoutMilliseconds
+        self.seed = seed
+        context = Context()
+        let logic = try Symbolic(context)
+        self.logic = logic
+        switch strategy {
+        case .bitBlast: solver = try Solver(context, tactics: SolverStrategy.bitBlastTactics, unsatCores: false)
+        case .incremental: solver = try Solver(context, logic: "QF_BV")
+        }
+        solver.timeoutMilliseconds = timeoutMilliseconds
+        solver.randomSeed = seed
+        parts = try kinds.sorted { $0.order < $1.order }.map { order, kind in
+            try Self.part(kind, order: order, logic, platform: platform, neighbours: neighbours)
+        }
+    }
+
+    private static func part(_ kind: Kind, order: Int, _ logic: Symbolic, platform: PlatformSpec,
+                             neighbours: Int) throws -> Part {
+        let shift = platform.fixedPageShift
+        let shape: PairProver.Shape = switch kind {
+        case .alignedSubpage: .alignedSubpage
+        case .alignedWholePages: .alignedWholePages
+        case .rest, .subpage, .notSubpage: .general
+        }
+        var words: [(name: String, term: BitVector)] = []
+        var truths: [String] = []
+        let made = SituationLayout.make(
+            logic, neighbours: neighbours, pageShift: shift,
+            word: { name in
+                let term = PairProver.word(name, logic, pageShift: shift, shape: shape)
+                words.append((name, term))
+                return term
+            },
+            truth: { truths.append($0); return logic.flag($0) })
+        let subpage = made.isSubpage(logic)
+        let condition: BoolTerm
+        switch kind {
+        case .rest:
+            // Where the mapped BAR starts on a page boundary, its start is its page base; where it
+            // is also whole pages, or smaller than a page, so is its size: those are parts (1), (2).
+            let startAligned = logic.lowBitsZero(made.bar.resource.start, bits: shift ?? 0)
+            let wholePages = logic.and(startAligned, logic.lowBitsZero(made.bar.resource.size, bits: shift ?? 0))
+            condition = logic.or(logic.and(subpage, logic.not(startAligned)),
+                                 logic.and(logic.not(subpage), logic.not(wholePages)))
+        case .alignedSubpage, .subpage: condition = subpage
+        case .alignedWholePages, .notSubpage: condition = logic.not(subpage)
+        }
+        let facts = logic.and(made.wellFormed(logic), platform.constrains(made.platform, logic))
+        try logic.throwIfFailed()
+        return Part(kind: kind, order: order, situation: made, words: words, truthNames: truths, condition: condition,
+                    facts: facts)
+    }
+
+    /// The handle that interrupts this prover's running check from another thread.
+    var interruptHandle: InterruptHandle { context.interruptHandle }
+
+    static func named(_ policy: Policy, _ assumptions: [Assumption], _ situation: Situation<Symbolic>,
+                      _ logic: Symbolic) -> [NamedAssumption] {
+        policy.clauses.map { NamedAssumption($0.id, $0.rule.holds(situation, logic)) }
+            + assumptions.map { NamedAssumption($0.rawValue, $0.holds(situation, logic)) }
+    }
+
+    /// Keeps one representative of the per-neighbour cases.
+    ///
+    /// Every formula of the model treats the neighbours alike: the model facts, the clauses and the
+    /// assumptions quantify over all of them, and their pairwise conditions are symmetric. Swapping
+    /// neighbours `i` and `0` in a model therefore gives a model, and turns a violation through
+    /// neighbour `i` into one through neighbour `0`. So the case of neighbour `0` is satisfiable iff
+    /// some neighbour's case is, and the others need not be solved.
+    static func symmetryReduced(_ cases: [Case<Symbolic>], _ invariant: Invariant, neighbours: Int) -> [Case<Symbolic>] {
+        guard let first = invariant.firstNeighbourCase, neighbours > 1 else { return cases }
+        return Array(cases.prefix(first + 1))
+    }
+
+    /// The cases of `part` under the named clauses and assumptions, ready to decide.
+    func queries(_ part: Part, _ cases: (Situation<Symbolic>, Symbolic) -> [Case<Symbolic>],
+                 _ invariant: Invariant, _ policy: Policy, _ assumptions: [Assumption]) throws -> [Query] {
+        let named = Self.named(policy, assumptions, part.situation, logic)
+        let made = Self.symmetryReduced(cases(part.situation, logic), invariant, neighbours: neighbours)
+            .map { Query(part: part, violation: $0.and(part.condition, logic), named: named) }
+        try logic.throwIfFailed()
+        return made
+    }
+
+    /// One case of one part, with the part's named clauses and assumptions.
+    struct Query {
+        let part: Part
+        let violation: Case<Symbolic>
+        let named: [NamedAssumption]
+    }
+
+    /// What one query says.
+    enum Answer {
+        /// The case holds on this machine.
+        case satisfiable(Assignment)
+        /// The case could not be decided (it ran out, or was interrupted).
+        case unknown(String)
+        /// The case does not hold; with cores tracked, these clauses and assumptions rule it out.
+        case unsatisfiable(core: [String])
+    }
+
+    /// Decides `query`; with `cores`, on the core-tracking solver (minimising with `minimiseCore`).
+    func decide(_ query: Query, cores: Bool, minimiseCore: Bool) throws -> Answer {
+        let on = cores ? try coreSolver() : solver
+        switch try check(query.violation, query.part.facts, query.named, on: on, minimiseCore: minimiseCore) {
+        case let .sat(model):
+            if cores { throw ProverError("a case proved unsatisfiable is satisfiable on the core-tracking solver") }
+            return .satisfiable(try assignment(model, query.part))
+        case let .unknown(reason): return .unknown(reason)
+        case let .unsat(core): return .unsatisfiable(core: core)
+        }
+    }
+
+    /// The solver that finds unsat cores: the incremental one itself, or a bit-blast solver
+    /// that tracks cores.
+    private func coreSolver() throws -> Solver {
+        if strategy == .incremental { return solver }
+        if let coreSolverStorage { return coreSolverStorage }
+        let made = try Solver(context, tactics: SolverStrategy.bitBlastTactics, unsatCores: true)
+        made.timeoutMilliseconds = timeout
+        made.randomSeed = seed
+        coreSolverStorage = made
+        return made
+    }
+
+    /// Checks one case on `solver`: its relaxation first when it has one (unsat there is unsat
+    /// here, with a core that is valid here too, since the case implies its relaxation), then the
+    /// case itself.
+    private func check(_ query: Case<Symbolic>, _ facts: BoolTerm, _ named: [NamedAssumption], on solver: Solver,
+                       minimiseCore: Bool) throws -> CheckResult {
+        if let relaxation = query.relaxation,
+           case let .unsat(core) = try checkUnder(facts, relaxation, on: solver, named: named, minimiseCore: minimiseCore) {
+            return .unsat(core: core)
+        }
+        return try checkUnder(facts, query.exact, on: solver, named: named, minimiseCore: minimiseCore)
+    }
+
+    private func checkUnder(_ facts: BoolTerm, _ formula: BoolTerm, on solver: Solver, named: [NamedAssumption],
+                            minimiseCore: Bool) throws -> CheckResult {
+        try solver.withScope { () throws -> CheckResult in
+            try solver.assert(facts)
+            try solver.assert(formula)
+            let first = try solver.check(assuming: named)
+            guard case let .unsat(core) = first, minimiseCore else { return first }
+            return .unsat(core: try minimise(core, among: named, on: solver))
+        }
+    }
+
+    /// Deletion-based core minimisation: drop each member whose absence keeps the query unsat.
+    private func minimise(_ core: [String], among named: [NamedAssumption], on solver: Solver) throws -> [String] {
+        var kept = core.sorted()
+        var index = 0
+        while index < kept.count {
+            let trial = kept.enumerated().filter { $0.offset != index }.map(\.element)
+            let subset = named.filter { trial.contains($0.name) }
+            if case let .unsat(smaller) = try solver.check(assuming: subset) {
+                kept = smaller.sorted()
+                index = 0
+                continue
+            }
+            index += 1
+        }
+        return kept
+    }
+
+    private func assignment(_ model: Model, _ part: Part) throws -> Assignment {
+        var result = Assignment()
+        for (name, term) in part.words { result.words[name] = try model.value(term) }
+        for name in part.truthNames { result.truths[name] = try model.value(logic.flag(name)) }
+        if let shift = platform.fixedPageShift { result.words["platform.page-size"] = 1 << UInt64(shift) }
+        try logic.throwIfFailed()
+        return result
+    }
+}

@@ -219,12 +219,35 @@ public final class PairProver {
             default: break
             }
         }
+        if let field = boundedField(name, pageShift: pageShift) {
+            return logic.boundedVariable(field.name, bits: field.bits, zeroBits: field.zeroBits)
+        }
         guard name.hasSuffix(".start") else { return logic.variable(name) }
         let barStart = pageShift.map { logic.pagedVariable("bar.start", pageShift: $0) } ?? logic.variable("bar.start")
         if name == "bar.start" { return barStart }
         guard let pageShift else { return logic.add(barStart, logic.variable(name + "-from-bar")) }
         let base = logic.bitAnd(barStart, logic.word(~((1 << UInt64(pageShift)) - 1)))
         return logic.add(base, logic.variable(name + "-from-bar-page"))
+    }
+
+    /// The fields ``Situation/wellFormed(_:)`` bounds, as the variable that spans exactly that ground:
+    /// below `2^bits` with `zeroBits` low zero bits (page-aligned request offsets below 1 TiB and
+    /// lengths up to 2^57, QWORD-aligned 32-bit MSI-X offsets, table sizes of 16-byte entries up to
+    /// 2048 of them, BIRs and region indices up to 7). A change of variables on that ground: every
+    /// query asserts the model facts, so it is satisfiable iff it was with 64-bit variables.
+    static func boundedField(_ name: String, pageShift: Int?) -> (name: String, bits: Int, zeroBits: Int)? {
+        // A symbolic page size is at least 4 KiB, so page-aligned words have 12 zero bits.
+        let page = pageShift ?? 12
+        switch name {
+        case "mmap.offset": return ("mmap.offset.pages", 40, page)
+        case "mmap.length": return ("mmap.length.pages", 58, page)
+        case "msix.table-offset", "msix.pba-offset": return (name + ".qwords", 32, 3)
+        case "msix.table-size": return ("msix.table-size.entries", 16, 4)
+        case "msix.table-bir", "msix.pba-bir": return (name + ".low", 3, 0)
+        default:
+            if name.hasSuffix(".index") { return (name + ".low", 3, 0) }
+            return nil
+        }
     }
 
     /// Checks `invariant` under `policy` and `assumptions`.

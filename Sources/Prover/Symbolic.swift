@@ -170,6 +170,21 @@ public final class Symbolic: Logic {
         return narrow
     }
 
+    /// A 64-bit variable below `2^bits` whose low `zeroBits` bits are zero: `name` (`bits - zeroBits`
+    /// bits) over `zeroBits` zero bits, zero-extended. Used for a field the model facts bound that
+    /// way (a change of variables on that ground).
+    public func boundedVariable(_ name: String, bits: Int, zeroBits: Int) -> BitVector {
+        guard bits > zeroBits, bits < 64, zeroBits >= 0 else { return variable(name) }
+        let made = word {
+            var value = try context.bitVectorConstant(name, width: bits - zeroBits)
+            if zeroBits > 0 { value = try value.concat(context.bitVector(0, width: zeroBits)) }
+            return try value.zeroExtend(by: 64 - bits)
+        }
+        narrowAtoms[made.id] = (made, bits)
+        if zeroBits > 0 { alignedAtoms[made.id] = (made, zeroBits) }
+        return made
+    }
+
     /// A 64-bit variable made of a page number and an in-page offset, `name.page` (`64 - pageShift`
     /// bits) and `name.in-page` (`pageShift` bits): `base + offset` with `base` the page base.
     ///

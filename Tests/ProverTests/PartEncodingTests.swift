@@ -5,9 +5,10 @@ import VFIORules
 import Z3Kit
 
 // The prover decides each check over parts of the model whose terms are not plain variables
-// (`PairProver.Part`, `PairProver.word(_:_:pageShift:shape:)`): start addresses relative to the
-// mapped BAR's page, and, in the aligned parts, a start that is its page base and a size made of
-// pages or of an in-page count. `Symbolic` folds page rounding on those terms and compares sums
+// (`PartProver`, `PairProver.word(_:_:pageShift:shape:)`): start addresses relative to the
+// mapped BAR's page, fields the model facts bound as narrower variables
+// (`PairProver.boundedField`), and, in the aligned parts, a start that is its page base and a
+// size made of pages or of an in-page count. `Symbolic` folds page rounding on those terms and compares sums
 // through their carries. The differential test in VFIORulesTests covers plain variables; this
 // one covers the part terms: on random machines of each part's shape, Z3's value of every
 // clause, assumption, invariant case and model fact built over the part's terms equals the
@@ -85,7 +86,15 @@ import Z3Kit
             try logic.throwIfFailed()
             for _ in 0..<150 {
                 var machine = Assignment()
-                for (name, _) in words { machine.words[name] = stream.word(page: pageBytes) }
+                for (name, _) in words {
+                    var value = stream.word(page: pageBytes)
+                    // A field the model facts bound is a variable spanning that ground only.
+                    if let field = PairProver.boundedField(name, pageShift: shift) {
+                        value &= (UInt64(1) << UInt64(field.bits)) - 1
+                        value &= ~((UInt64(1) << UInt64(field.zeroBits)) - 1)
+                    }
+                    machine.words[name] = value
+                }
                 for (name, _) in truths { machine.truths[name] = stream.next() & 1 == 1 }
                 switch shape {
                 case .general: break

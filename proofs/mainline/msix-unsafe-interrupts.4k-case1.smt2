@@ -20,23 +20,21 @@
 (declare-fun bar.start.in-page () (_ BitVec 12))
 (declare-fun parent.size () (_ BitVec 64))
 (declare-fun parent.start-from-bar-page () (_ BitVec 64))
-(declare-fun bar.index () (_ BitVec 64))
+(declare-fun bar.index.low () (_ BitVec 3))
 (declare-fun other0.size () (_ BitVec 64))
 (declare-fun other0.start-from-bar-page () (_ BitVec 64))
-(declare-fun other0.index () (_ BitVec 64))
+(declare-fun other0.index.low () (_ BitVec 3))
 (declare-fun other0.same-device () Bool)
-(declare-fun mmap.offset () (_ BitVec 64))
-(declare-fun mmap.length () (_ BitVec 64))
-(declare-fun msix.table-offset () (_ BitVec 64))
-(declare-fun msix.pba-offset () (_ BitVec 64))
-(declare-fun msix.table-bir () (_ BitVec 64))
-(declare-fun msix.pba-bir () (_ BitVec 64))
-(declare-fun msix.table-size () (_ BitVec 64))
+(declare-fun mmap.length.pages () (_ BitVec 46))
+(declare-fun msix.table-size.entries () (_ BitVec 12))
 (declare-fun msix.pba-size () (_ BitVec 64))
 (declare-fun platform.msi-isolated () Bool)
 (declare-fun platform.allow-unsafe-interrupts () Bool)
 (declare-fun platform.unaligned-fixed () Bool)
 (declare-fun msix.present () Bool)
+(declare-fun msix.table-bir.low () (_ BitVec 3))
+(declare-fun msix.table-offset.qwords () (_ BitVec 29))
+(declare-fun mmap.offset.pages () (_ BitVec 28))
 (declare-fun bar.claimed () Bool)
 (declare-fun other0.claimed () Bool)
 (declare-fun bar.memory () Bool)
@@ -62,10 +60,10 @@
       (a!5 (not (bvule bar.size
                        (bvmul #xffffffffffffffff
                               (concat #x0000000000000 bar.start.in-page))))))
-(let ((a!3 (or (= bar.size
+(let ((a!3 (or a!2
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))
-               a!2))
+                         (concat #x0000000000000 bar.start.in-page)))))
       (a!6 (not (and (not (= bar.start.in-page #x000))
                      (or (= bar.size #x0000000000000000) a!5)))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x0000000000000)) a!3))))
@@ -79,15 +77,13 @@
                (not (bvule parent.size
                            (bvmul #xffffffffffffffff parent.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!2)))
+                (or a!2
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!5 (not (and (not (= parent.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
-(assert (= ((_ extract 63 3) bar.index)
-   #b0000000000000000000000000000000000000000000000000000000000000))
-(assert (bvule ((_ extract 2 0) bar.index) #b110))
+(assert (bvule bar.index.low #b110))
 (assert (not (= other0.size #x0000000000000000)))
 (assert (let ((a!1 (not (bvule other0.start-from-bar-page
                        (concat (bvnot bar.start.page) #xfff))))
@@ -103,73 +99,80 @@
       (a!5 (not (and (not (= other0.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
-(assert (= ((_ extract 63 3) other0.index)
-   #b0000000000000000000000000000000000000000000000000000000000000))
-(assert (bvule ((_ extract 2 0) other0.index) #b110))
-(assert (or (not other0.same-device) (not (= other0.index bar.index))))
-(assert (= ((_ extract 11 0) mmap.offset) #x000))
-(assert (= ((_ extract 11 0) mmap.length) #x000))
-(assert (not (= mmap.length #x0000000000000000)))
-(assert (not (bvule #x0000010000000000 mmap.offset)))
-(assert (= ((_ extract 63 58) mmap.length) #b000000))
-(assert (bvule ((_ extract 57 0) mmap.length)
+(assert (bvule other0.index.low #b110))
+(assert (or (not other0.same-device) (not (= other0.index.low bar.index.low))))
+(assert (not (= mmap.length.pages #b0000000000000000000000000000000000000000000000)))
+(assert (bvule (concat mmap.length.pages #x000)
        #b1000000000000000000000000000000000000000000000000000000000))
-(assert (= ((_ extract 2 0) msix.table-offset) #b000))
-(assert (not (bvule #x0000000100000000 msix.table-offset)))
-(assert (= ((_ extract 2 0) msix.pba-offset) #b000))
-(assert (not (bvule #x0000000100000000 msix.pba-offset)))
-(assert (= ((_ extract 63 3) msix.table-bir)
-   #b0000000000000000000000000000000000000000000000000000000000000))
-(assert (= ((_ extract 63 3) msix.pba-bir)
-   #b0000000000000000000000000000000000000000000000000000000000000))
-(assert (= ((_ extract 3 0) msix.table-size) #x0))
-(assert (bvule #x0000000000000010 msix.table-size))
-(assert (= ((_ extract 63 16) msix.table-size) #x000000000000))
-(assert (bvule ((_ extract 15 0) msix.table-size) #x8000))
-(assert (let ((a!1 ((_ extract 63 6)
-             (bvadd #x000000000000003f
-                    (concat #x0 ((_ extract 63 4) msix.table-size))))))
-  (= msix.pba-size (concat #b000 a!1 #b000))))
+(assert (bvule #x0010 (concat msix.table-size.entries #x0)))
+(assert (bvule (concat msix.table-size.entries #x0) #x8000))
+(assert (let ((a!1 (concat #b000
+                   ((_ extract 63 6)
+                     (bvadd #x000000000000003f
+                            (concat #x0000000000000 msix.table-size.entries)))
+                   #b000)))
+  (= msix.pba-size a!1)))
 (assert (not platform.msi-isolated))
 (assert platform.allow-unsafe-interrupts)
 (assert (not platform.unaligned-fixed))
 (assert msix.present)
-(assert (= bar.index msix.table-bir))
-(assert (not (bvule bar.size msix.table-offset)))
-(assert (let ((a!1 (ite (= (= msix.table-size #x0000000000000000)
-                   (= bar.size msix.table-offset))
-                (bvule msix.table-size
-                       (bvadd (bvmul #xffffffffffffffff msix.table-offset)
-                              bar.size))
-                (not (= msix.table-size #x0000000000000000))))
-      (a!2 (= msix.table-offset
-              (bvadd (bvmul #xffffffffffffffff msix.table-size)
+(assert (= bar.index.low msix.table-bir.low))
+(assert (not (and (= ((_ extract 63 32) bar.size) #x00000000)
+          (bvule ((_ extract 31 0) bar.size)
+                 (concat msix.table-offset.qwords #b000)))))
+(assert (let ((a!1 (bvule (concat #x000000000000 msix.table-size.entries #x0)
+                  (bvadd bar.size
+                         (bvmul #xffffffffffffffff
+                                (concat #x00000000
+                                        msix.table-offset.qwords
+                                        #b000)))))
+      (a!3 (= (concat #x0000000000000 bar.start.in-page)
+              (bvadd (bvmul #xffffffffffffffff
+                            (concat #x000000000000 msix.table-size.entries #x0))
                      (bvmul #xffffffffffffffff
-                            (concat #x0000000000000 bar.start.in-page)))))
-      (a!3 (not (bvule (bvadd msix.table-offset
-                              msix.table-size
-                              (concat #x0000000000000 bar.start.in-page))
-                       mmap.offset)))
-      (a!4 (not (bvule (bvadd bar.size
-                              (concat #x0000000000000 bar.start.in-page))
-                       mmap.offset))))
-(let ((a!5 (or a!4
+                            (concat #x00000000 msix.table-offset.qwords #b000)))))
+      (a!4 (= ((_ extract 63 40)
+                (bvadd (concat #x0000000000000 bar.start.in-page)
+                       (concat #x000000000000 msix.table-size.entries #x0)
+                       (concat #x00000000 msix.table-offset.qwords #b000)))
+              #x000000))
+      (a!6 (= ((_ extract 63 40)
+                (bvadd bar.size (concat #x0000000000000 bar.start.in-page)))
+              #x000000)))
+(let ((a!2 (ite (= (= msix.table-size.entries #x000)
+                   (= bar.size
+                      (concat #x00000000 msix.table-offset.qwords #b000)))
+                a!1
+                (not (= msix.table-size.entries #x000))))
+      (a!5 (and a!4
+                (bvule (bvadd (concat #x000000 msix.table-size.entries #x0)
+                              (concat #x0000000 bar.start.in-page)
+                              (concat #x00 msix.table-offset.qwords #b000))
+                       (concat mmap.offset.pages #x000))))
+      (a!7 (and a!6
+                (bvule (bvadd (concat #x0000000 bar.start.in-page)
+                              ((_ extract 39 0) bar.size))
+                       (concat mmap.offset.pages #x000)))))
+(let ((a!8 (or (not a!7)
                (= bar.size
                   (bvmul #xffffffffffffffff
                          (concat #x0000000000000 bar.start.in-page))))))
-  (ite a!1 (or a!2 a!3) a!5))))
-(assert (let ((a!1 (not (bvule (bvadd mmap.offset mmap.length)
-                       (bvadd msix.table-offset
-                              (concat #x0000000000000 bar.start.in-page))))))
-  (or a!1 (= mmap.offset (bvmul #xffffffffffffffff mmap.length)))))
+  (ite a!2 (or a!3 (not a!5)) a!8)))))
+(assert (let ((a!1 (not (bvule (bvadd (concat #x000000 mmap.offset.pages #x000)
+                              (concat #b000000 mmap.length.pages #x000))
+                       (bvadd (concat #x0000000000000 bar.start.in-page)
+                              (concat #x00000000 msix.table-offset.qwords #b000))))))
+  (or (= (concat #x000000 mmap.offset.pages #x000)
+         (bvmul #xffffffffffffffff (concat #b000000 mmap.length.pages #x000)))
+      a!1)))
 (assert (not platform.msi-isolated))
 (assert (bvule #x0000000000001000 bar.size))
 (assert bar.claimed)
 (assert (or other0.claimed (not other0.same-device)))
-(assert (not (bvule #x0000000000000006 bar.index)))
+(assert (not (bvule #b110 bar.index.low)))
 (assert bar.memory)
 (assert (not (= bar.size #x0000000000000000)))
-(assert (or (bvule #x0000000000001000 bar.size) (= bar.start.in-page #x000)))
+(assert (or (= bar.start.in-page #x000) (bvule #x0000000000001000 bar.size)))
 (assert (let ((a!1 (bvule (bvadd bar.size (concat #x0000000000000 bar.start.in-page))
                   (concat (bvnot bar.start.page) #xfff)))
       (a!3 (not (bvule parent.start-from-bar-page
@@ -190,9 +193,9 @@
                      (concat (bvnot bar.start.page) #xfff))
               a!1))
       (a!7 (and (not (= bar.start.page #x0000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!6)))
+                (or a!6
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!10 (and (not (= bar.start.page #x0000000000000))
                  (or a!9
                      (= other0.start-from-bar-page
@@ -213,9 +216,9 @@
                               parent.size))
                 (not a!5)))
       (a!12 (ite (= (not a!1) a!10)
-                 (or a!11
-                     (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size)))
+                 (or (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size))
+                     a!11)
                  (not a!1)))
       (a!15 (ite a!13
                  (bvule other0.start-from-bar-page
@@ -227,7 +230,8 @@
                  (or (not (and other0.in-parent other0.claimed))
                      (not (and a!12 a!15))))))
   (or (bvule #x0000000000001000 bar.size) a!16))))))
-(assert (bvule (bvadd mmap.offset mmap.length)
+(assert (bvule (bvadd (concat #x000000 mmap.offset.pages #x000)
+              (concat #b000000 mmap.length.pages #x000))
        (concat ((_ extract 63 12) (bvadd #x0000000000000fff bar.size)) #x000)))
 (assert (or platform.msi-isolated
     platform.allow-unsafe-interrupts
@@ -285,14 +289,14 @@
                      (bvule ((_ extract 11 0) parent.start-from-bar-page)
                             bar.start.in-page))
                 a!2))
-      (a!5 (or (= bar.size
+      (a!5 (or a!4
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))
-               a!4))
+                         (concat #x0000000000000 bar.start.in-page)))))
       (a!7 (and (not (= bar.start.page #x0000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!6)))
+                (or a!6
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!11 (ite a!9
                  (bvule (bvadd bar.size
                                (concat #x0000000000000 bar.start.in-page))
@@ -324,9 +328,9 @@
                     (= other0.start-from-bar-page
                        (bvmul #xffffffffffffffff other0.size)))))
       (a!6 (and (not (= bar.start.page #x0000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!5))))
+                (or a!5
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))))))
   (or (not (and other0.claimed other0.in-parent))
       (and (ite a!1
                 (bvule parent.start-from-bar-page other0.start-from-bar-page)
@@ -350,10 +354,10 @@
                  (bvule (bvadd ((_ extract 11 0) other0.start-from-bar-page)
                                ((_ extract 11 0) other0.size))
                         bar.start.in-page))))
-(let ((a!3 (or (= bar.size
+(let ((a!3 (or a!2
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))
-               a!2))
+                         (concat #x0000000000000 bar.start.in-page)))))
       (a!6 (or a!5
                (= bar.size
                   (bvmul #xffffffffffffffff
@@ -364,9 +368,9 @@
                        (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x0000000000000)) a!3)))
       (a!11 (ite (= a!7 a!9)
-                 (or (not a!10)
-                     (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size)))
+                 (or (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size))
+                     (not a!10))
                  a!7)))
   (or (not (and other0.claimed other0.in-parent bar.claimed))
       (not (and (ite a!4 a!6 a!1) a!11)))))))
@@ -387,9 +391,9 @@
                (= other0.start-from-bar-page
                   (bvmul #xffffffffffffffff other0.size)))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!2)))
+                (or a!2
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!7 (and (not (= bar.start.page #x0000000000000))
                 (or a!6
                     (= other0.start-from-bar-page

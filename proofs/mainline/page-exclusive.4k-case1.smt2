@@ -20,20 +20,16 @@
 (declare-fun bar.start.in-page () (_ BitVec 12))
 (declare-fun parent.size () (_ BitVec 64))
 (declare-fun parent.start-from-bar-page () (_ BitVec 64))
-(declare-fun bar.index () (_ BitVec 64))
+(declare-fun bar.index.low () (_ BitVec 3))
 (declare-fun other0.size () (_ BitVec 64))
 (declare-fun other0.start-from-bar-page () (_ BitVec 64))
-(declare-fun other0.index () (_ BitVec 64))
+(declare-fun other0.index.low () (_ BitVec 3))
 (declare-fun other0.same-device () Bool)
-(declare-fun mmap.offset () (_ BitVec 64))
-(declare-fun mmap.length () (_ BitVec 64))
-(declare-fun msix.table-offset () (_ BitVec 64))
-(declare-fun msix.pba-offset () (_ BitVec 64))
-(declare-fun msix.table-bir () (_ BitVec 64))
-(declare-fun msix.pba-bir () (_ BitVec 64))
-(declare-fun msix.table-size () (_ BitVec 64))
+(declare-fun mmap.length.pages () (_ BitVec 46))
+(declare-fun msix.table-size.entries () (_ BitVec 12))
 (declare-fun msix.pba-size () (_ BitVec 64))
 (declare-fun platform.unaligned-fixed () Bool)
+(declare-fun mmap.offset.pages () (_ BitVec 28))
 (declare-fun bar.claimed () Bool)
 (declare-fun other0.claimed () Bool)
 (declare-fun bar.memory () Bool)
@@ -78,15 +74,13 @@
                (not (bvule parent.size
                            (bvmul #xffffffffffffffff parent.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!2)))
+                (or a!2
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!5 (not (and (not (= parent.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
-(assert (= ((_ extract 63 3) bar.index)
-   #b0000000000000000000000000000000000000000000000000000000000000))
-(assert (bvule ((_ extract 2 0) bar.index) #b110))
+(assert (bvule bar.index.low #b110))
 (assert (not (= other0.size #x0000000000000000)))
 (assert (let ((a!1 (not (bvule other0.start-from-bar-page
                        (concat (bvnot bar.start.page) #xfff))))
@@ -102,64 +96,59 @@
       (a!5 (not (and (not (= other0.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
-(assert (= ((_ extract 63 3) other0.index)
-   #b0000000000000000000000000000000000000000000000000000000000000))
-(assert (bvule ((_ extract 2 0) other0.index) #b110))
-(assert (or (not other0.same-device) (not (= other0.index bar.index))))
-(assert (= ((_ extract 11 0) mmap.offset) #x000))
-(assert (= ((_ extract 11 0) mmap.length) #x000))
-(assert (not (= mmap.length #x0000000000000000)))
-(assert (not (bvule #x0000010000000000 mmap.offset)))
-(assert (= ((_ extract 63 58) mmap.length) #b000000))
-(assert (bvule ((_ extract 57 0) mmap.length)
+(assert (bvule other0.index.low #b110))
+(assert (or (not other0.same-device) (not (= other0.index.low bar.index.low))))
+(assert (not (= mmap.length.pages #b0000000000000000000000000000000000000000000000)))
+(assert (bvule (concat mmap.length.pages #x000)
        #b1000000000000000000000000000000000000000000000000000000000))
-(assert (= ((_ extract 2 0) msix.table-offset) #b000))
-(assert (not (bvule #x0000000100000000 msix.table-offset)))
-(assert (= ((_ extract 2 0) msix.pba-offset) #b000))
-(assert (not (bvule #x0000000100000000 msix.pba-offset)))
-(assert (= ((_ extract 63 3) msix.table-bir)
-   #b0000000000000000000000000000000000000000000000000000000000000))
-(assert (= ((_ extract 63 3) msix.pba-bir)
-   #b0000000000000000000000000000000000000000000000000000000000000))
-(assert (= ((_ extract 3 0) msix.table-size) #x0))
-(assert (bvule #x0000000000000010 msix.table-size))
-(assert (= ((_ extract 63 16) msix.table-size) #x000000000000))
-(assert (bvule ((_ extract 15 0) msix.table-size) #x8000))
-(assert (let ((a!1 ((_ extract 63 6)
-             (bvadd #x000000000000003f
-                    (concat #x0 ((_ extract 63 4) msix.table-size))))))
-  (= msix.pba-size (concat #b000 a!1 #b000))))
+(assert (bvule #x0010 (concat msix.table-size.entries #x0)))
+(assert (bvule (concat msix.table-size.entries #x0) #x8000))
+(assert (let ((a!1 (concat #b000
+                   ((_ extract 63 6)
+                     (bvadd #x000000000000003f
+                            (concat #x0000000000000 msix.table-size.entries)))
+                   #b000)))
+  (= msix.pba-size a!1)))
 (assert (not platform.unaligned-fixed))
 (assert (not other0.same-device))
-(assert (let ((a!1 (not (bvule mmap.offset (concat (bvnot bar.start.page) #xfff))))
+(assert (let ((a!1 (not (bvule (concat #x000000 mmap.offset.pages #x000)
+                       (concat (bvnot bar.start.page) #xfff))))
       (a!2 (not (bvule (bvadd other0.start-from-bar-page other0.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
-      (a!4 (or (= other0.start-from-bar-page
-                  (bvmul #xffffffffffffffff other0.size))
-               (not (bvule (bvadd other0.start-from-bar-page other0.size)
-                           mmap.offset)))))
+      (a!4 (and (= ((_ extract 63 40)
+                     (bvadd other0.start-from-bar-page other0.size))
+                   #x000000)
+                (bvule (bvadd ((_ extract 39 0) other0.start-from-bar-page)
+                              ((_ extract 39 0) other0.size))
+                       (concat mmap.offset.pages #x000)))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
                 (or (= other0.start-from-bar-page
                        (bvmul #xffffffffffffffff other0.size))
                     a!2))))
-  (ite (= a!1 a!3) a!4 a!1))))
+  (ite (= a!1 a!3)
+       (or (= other0.start-from-bar-page (bvmul #xffffffffffffffff other0.size))
+           (not a!4))
+       a!1))))
 (assert (let ((a!1 (not (bvule other0.start-from-bar-page
                        (concat (bvnot bar.start.page) #xfff))))
-      (a!2 (not (bvule (bvadd mmap.offset mmap.length)
+      (a!2 (not (bvule (bvadd (concat #x000000 mmap.offset.pages #x000)
+                              (concat #b000000 mmap.length.pages #x000))
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
-      (a!4 (or (not (bvule (bvadd mmap.offset mmap.length)
-                           other0.start-from-bar-page))
-               (= mmap.offset (bvmul #xffffffffffffffff mmap.length)))))
-(let ((a!3 (and (not (= bar.start.page #x0000000000000))
-                (or a!2 (= mmap.offset (bvmul #xffffffffffffffff mmap.length))))))
-  (ite (= a!1 a!3) a!4 a!1))))
+      (a!3 (= (concat #x000000 mmap.offset.pages #x000)
+              (bvmul #xffffffffffffffff
+                     (concat #b000000 mmap.length.pages #x000))))
+      (a!5 (not (bvule (bvadd (concat #x000000 mmap.offset.pages #x000)
+                              (concat #b000000 mmap.length.pages #x000))
+                       other0.start-from-bar-page))))
+(let ((a!4 (= a!1 (and (not (= bar.start.page #x0000000000000)) (or a!2 a!3)))))
+  (ite a!4 (or a!3 a!5) a!1))))
 (assert (bvule #x0000000000001000 bar.size))
 (assert bar.claimed)
 (assert (or other0.claimed (not other0.same-device)))
-(assert (not (bvule #x0000000000000006 bar.index)))
+(assert (not (bvule #b110 bar.index.low)))
 (assert bar.memory)
 (assert (not (= bar.size #x0000000000000000)))
-(assert (or (bvule #x0000000000001000 bar.size) (= bar.start.in-page #x000)))
+(assert (or (= bar.start.in-page #x000) (bvule #x0000000000001000 bar.size)))
 (assert (let ((a!1 (bvule (bvadd bar.size (concat #x0000000000000 bar.start.in-page))
                   (concat (bvnot bar.start.page) #xfff)))
       (a!3 (not (bvule parent.start-from-bar-page
@@ -180,9 +169,9 @@
                      (concat (bvnot bar.start.page) #xfff))
               a!1))
       (a!7 (and (not (= bar.start.page #x0000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!6)))
+                (or a!6
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!10 (and (not (= bar.start.page #x0000000000000))
                  (or (= other0.start-from-bar-page
                         (bvmul #xffffffffffffffff other0.size))
@@ -217,7 +206,8 @@
                  (or (not (and other0.in-parent other0.claimed))
                      (not (and a!12 a!15))))))
   (or (bvule #x0000000000001000 bar.size) a!16))))))
-(assert (bvule (bvadd mmap.offset mmap.length)
+(assert (bvule (bvadd (concat #x000000 mmap.offset.pages #x000)
+              (concat #b000000 mmap.length.pages #x000))
        (concat ((_ extract 63 12) (bvadd #x0000000000000fff bar.size)) #x000)))
 (assert (or platform.msi-isolated
     platform.allow-unsafe-interrupts
@@ -280,9 +270,9 @@
                          (concat #x0000000000000 bar.start.in-page)))
                a!4))
       (a!7 (and (not (= bar.start.page #x0000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!6)))
+                (or a!6
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!11 (ite a!9
                  (bvule (bvadd bar.size
                                (concat #x0000000000000 bar.start.in-page))
@@ -314,9 +304,9 @@
                        (bvmul #xffffffffffffffff other0.size))
                     a!3)))
       (a!6 (and (not (= bar.start.page #x0000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!5))))
+                (or a!5
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))))))
   (or (not (and other0.claimed other0.in-parent))
       (and (ite a!1
                 (bvule parent.start-from-bar-page other0.start-from-bar-page)
@@ -344,19 +334,19 @@
                   (bvmul #xffffffffffffffff
                          (concat #x0000000000000 bar.start.in-page)))
                a!2))
-      (a!6 (or a!5
-               (= bar.size
+      (a!6 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))))
+                         (concat #x0000000000000 bar.start.in-page)))
+               a!5))
       (a!9 (and (not (= bar.start.page #x0000000000000))
                 (or (= other0.start-from-bar-page
                        (bvmul #xffffffffffffffff other0.size))
                     a!8))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x0000000000000)) a!3)))
       (a!11 (ite (= a!7 a!9)
-                 (or (not a!10)
-                     (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size)))
+                 (or (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size))
+                     (not a!10))
                  a!7)))
   (or (not (and other0.claimed other0.in-parent bar.claimed))
       (not (and (ite a!4 a!6 a!1) a!11)))))))
@@ -377,9 +367,9 @@
                (= other0.start-from-bar-page
                   (bvmul #xffffffffffffffff other0.size)))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!2)))
+                (or a!2
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!7 (and (not (= bar.start.page #x0000000000000))
                 (or (= other0.start-from-bar-page
                        (bvmul #xffffffffffffffff other0.size))

@@ -21,21 +21,19 @@
 (declare-fun bar.start.in-page () (_ BitVec 16))
 (declare-fun parent.size () (_ BitVec 64))
 (declare-fun parent.start-from-bar-page () (_ BitVec 64))
-(declare-fun bar.index () (_ BitVec 64))
+(declare-fun bar.index.low () (_ BitVec 3))
 (declare-fun other0.size () (_ BitVec 64))
 (declare-fun other0.start-from-bar-page () (_ BitVec 64))
-(declare-fun other0.index () (_ BitVec 64))
+(declare-fun other0.index.low () (_ BitVec 3))
 (declare-fun other0.same-device () Bool)
-(declare-fun mmap.offset () (_ BitVec 64))
-(declare-fun mmap.length () (_ BitVec 64))
-(declare-fun msix.table-offset () (_ BitVec 64))
-(declare-fun msix.pba-offset () (_ BitVec 64))
-(declare-fun msix.table-bir () (_ BitVec 64))
-(declare-fun msix.pba-bir () (_ BitVec 64))
-(declare-fun msix.table-size () (_ BitVec 64))
+(declare-fun mmap.length.pages () (_ BitVec 42))
+(declare-fun msix.table-size.entries () (_ BitVec 12))
 (declare-fun msix.pba-size () (_ BitVec 64))
 (declare-fun platform.unaligned-fixed () Bool)
 (declare-fun msix.present () Bool)
+(declare-fun msix.table-bir.low () (_ BitVec 3))
+(declare-fun msix.table-offset.qwords () (_ BitVec 29))
+(declare-fun mmap.offset.pages () (_ BitVec 24))
 (declare-fun platform.msi-isolated () Bool)
 (declare-fun bar.claimed () Bool)
 (declare-fun other0.claimed () Bool)
@@ -86,9 +84,7 @@
       (a!5 (not (and (not (= parent.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
-(assert (= ((_ extract 63 3) bar.index)
-   #b0000000000000000000000000000000000000000000000000000000000000))
-(assert (bvule ((_ extract 2 0) bar.index) #b110))
+(assert (bvule bar.index.low #b110))
 (assert (not (= other0.size #x0000000000000000)))
 (assert (let ((a!1 (not (bvule other0.start-from-bar-page
                        (concat (bvnot bar.start.page) #xffff))))
@@ -98,93 +94,99 @@
                (not (bvule other0.size
                            (bvmul #xffffffffffffffff other0.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or a!2
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size)))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!2)))
       (a!5 (not (and (not (= other0.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
-(assert (= ((_ extract 63 3) other0.index)
-   #b0000000000000000000000000000000000000000000000000000000000000))
-(assert (bvule ((_ extract 2 0) other0.index) #b110))
-(assert (or (not other0.same-device) (not (= other0.index bar.index))))
-(assert (= ((_ extract 15 0) mmap.offset) #x0000))
-(assert (= ((_ extract 15 0) mmap.length) #x0000))
-(assert (not (= mmap.length #x0000000000000000)))
-(assert (not (bvule #x0000010000000000 mmap.offset)))
-(assert (= ((_ extract 63 58) mmap.length) #b000000))
-(assert (bvule ((_ extract 57 0) mmap.length)
+(assert (bvule other0.index.low #b110))
+(assert (or (not other0.same-device) (not (= other0.index.low bar.index.low))))
+(assert (not (= mmap.length.pages #b000000000000000000000000000000000000000000)))
+(assert (bvule (concat mmap.length.pages #x0000)
        #b1000000000000000000000000000000000000000000000000000000000))
-(assert (= ((_ extract 2 0) msix.table-offset) #b000))
-(assert (not (bvule #x0000000100000000 msix.table-offset)))
-(assert (= ((_ extract 2 0) msix.pba-offset) #b000))
-(assert (not (bvule #x0000000100000000 msix.pba-offset)))
-(assert (= ((_ extract 63 3) msix.table-bir)
-   #b0000000000000000000000000000000000000000000000000000000000000))
-(assert (= ((_ extract 63 3) msix.pba-bir)
-   #b0000000000000000000000000000000000000000000000000000000000000))
-(assert (= ((_ extract 3 0) msix.table-size) #x0))
-(assert (bvule #x0000000000000010 msix.table-size))
-(assert (= ((_ extract 63 16) msix.table-size) #x000000000000))
-(assert (bvule ((_ extract 15 0) msix.table-size) #x8000))
-(assert (let ((a!1 ((_ extract 63 6)
-             (bvadd #x000000000000003f
-                    (concat #x0 ((_ extract 63 4) msix.table-size))))))
-  (= msix.pba-size (concat #b000 a!1 #b000))))
+(assert (bvule #x0010 (concat msix.table-size.entries #x0)))
+(assert (bvule (concat msix.table-size.entries #x0) #x8000))
+(assert (let ((a!1 (concat #b000
+                   ((_ extract 63 6)
+                     (bvadd #x000000000000003f
+                            (concat #x0000000000000 msix.table-size.entries)))
+                   #b000)))
+  (= msix.pba-size a!1)))
 (assert (not platform.unaligned-fixed))
 (assert msix.present)
 (assert other0.same-device)
-(assert (= other0.index msix.table-bir))
-(assert (not (bvule other0.size msix.table-offset)))
-(assert (let ((a!1 (ite (= (= msix.table-size #x0000000000000000)
-                   (= other0.size msix.table-offset))
-                (bvule msix.table-size
-                       (bvadd (bvmul #xffffffffffffffff msix.table-offset)
-                              other0.size))
-                (not (= msix.table-size #x0000000000000000))))
-      (a!2 (not (bvule mmap.offset (concat (bvnot bar.start.page) #xffff))))
-      (a!3 (not (bvule (bvadd msix.table-offset
-                              msix.table-size
-                              other0.start-from-bar-page)
-                       (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
-      (a!6 (or (not (bvule (bvadd msix.table-offset
-                                  msix.table-size
-                                  other0.start-from-bar-page)
-                           mmap.offset))
-               (= msix.table-offset
-                  (bvadd (bvmul #xffffffffffffffff msix.table-size)
-                         (bvmul #xffffffffffffffff other0.start-from-bar-page)))))
-      (a!7 (not (bvule (bvadd other0.start-from-bar-page other0.size)
-                       (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
-      (a!9 (or (not (bvule (bvadd other0.start-from-bar-page other0.size)
-                           mmap.offset))
-               (= other0.start-from-bar-page
-                  (bvmul #xffffffffffffffff other0.size)))))
-(let ((a!4 (or (= msix.table-offset
-                  (bvadd (bvmul #xffffffffffffffff msix.table-size)
-                         (bvmul #xffffffffffffffff other0.start-from-bar-page)))
-               a!3))
-      (a!8 (and (not (= bar.start.page #x000000000000))
-                (or a!7
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))))))
-(let ((a!5 (= a!2 (and (not (= bar.start.page #x000000000000)) a!4))))
-  (ite a!1 (ite a!5 a!6 a!2) (ite (= a!2 a!8) a!9 a!2))))))
-(assert (let ((a!1 (not (bvule (bvadd msix.table-offset other0.start-from-bar-page)
+(assert (= other0.index.low msix.table-bir.low))
+(assert (not (and (= ((_ extract 63 32) other0.size) #x00000000)
+          (bvule ((_ extract 31 0) other0.size)
+                 (concat msix.table-offset.qwords #b000)))))
+(assert (let ((a!1 (bvule (concat #x000000000000 msix.table-size.entries #x0)
+                  (bvadd other0.size
+                         (bvmul #xffffffffffffffff
+                                (concat #x00000000
+                                        msix.table-offset.qwords
+                                        #b000)))))
+      (a!3 (not (bvule (concat #x000000 mmap.offset.pages #x0000)
                        (concat (bvnot bar.start.page) #xffff))))
-      (a!2 (not (bvule (bvadd mmap.offset mmap.length)
+      (a!4 (= other0.start-from-bar-page
+              (bvadd (bvmul #xffffffffffffffff
+                            (concat #x000000000000 msix.table-size.entries #x0))
+                     (bvmul #xffffffffffffffff
+                            (concat #x00000000 msix.table-offset.qwords #b000)))))
+      (a!5 (bvadd other0.start-from-bar-page
+                  (concat #x000000000000 msix.table-size.entries #x0)
+                  (concat #x00000000 msix.table-offset.qwords #b000)))
+      (a!9 (not (bvule (bvadd other0.start-from-bar-page other0.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
-      (a!4 (or (= mmap.offset (bvmul #xffffffffffffffff mmap.length))
-               (not (bvule (bvadd mmap.offset mmap.length)
-                           (bvadd msix.table-offset other0.start-from-bar-page))))))
-(let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or (= mmap.offset (bvmul #xffffffffffffffff mmap.length)) a!2))))
-  (ite (= a!1 a!3) a!4 a!1))))
+      (a!11 (and (= ((_ extract 63 40)
+                      (bvadd other0.start-from-bar-page other0.size))
+                    #x000000)
+                 (bvule (bvadd ((_ extract 39 0) other0.start-from-bar-page)
+                               ((_ extract 39 0) other0.size))
+                        (concat mmap.offset.pages #x0000)))))
+(let ((a!2 (ite (= (= msix.table-size.entries #x000)
+                   (= other0.size
+                      (concat #x00000000 msix.table-offset.qwords #b000)))
+                a!1
+                (not (= msix.table-size.entries #x000))))
+      (a!6 (not (bvule a!5
+                       (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
+      (a!8 (and (= ((_ extract 63 40) a!5) #x000000)
+                (bvule (bvadd (concat #x00 msix.table-offset.qwords #b000)
+                              (concat #x000000 msix.table-size.entries #x0)
+                              ((_ extract 39 0) other0.start-from-bar-page))
+                       (concat mmap.offset.pages #x0000))))
+      (a!10 (and (not (= bar.start.page #x000000000000))
+                 (or (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size))
+                     a!9))))
+(let ((a!7 (= a!3 (and (not (= bar.start.page #x000000000000)) (or a!4 a!6))))
+      (a!12 (ite (= a!3 a!10)
+                 (or (not a!11)
+                     (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size)))
+                 a!3)))
+  (ite a!2 (ite a!7 (or (not a!8) a!4) a!3) a!12)))))
+(assert (let ((a!1 (not (bvule (bvadd other0.start-from-bar-page
+                              (concat #x00000000 msix.table-offset.qwords #b000))
+                       (concat (bvnot bar.start.page) #xffff))))
+      (a!2 (= (concat #x000000 mmap.offset.pages #x0000)
+              (bvmul #xffffffffffffffff
+                     (concat #b000000 mmap.length.pages #x0000))))
+      (a!3 (not (bvule (bvadd (concat #x000000 mmap.offset.pages #x0000)
+                              (concat #b000000 mmap.length.pages #x0000))
+                       (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
+      (a!5 (not (bvule (bvadd (concat #x000000 mmap.offset.pages #x0000)
+                              (concat #b000000 mmap.length.pages #x0000))
+                       (bvadd other0.start-from-bar-page
+                              (concat #x00000000 msix.table-offset.qwords #b000))))))
+(let ((a!4 (= a!1 (and (not (= bar.start.page #x000000000000)) (or a!2 a!3)))))
+  (ite a!4 (or a!5 a!2) a!1))))
 (assert (not platform.msi-isolated))
 (assert (not (bvule #x0000000000010000 bar.size)))
 (assert bar.claimed)
 (assert (or other0.claimed (not other0.same-device)))
-(assert (not (bvule #x0000000000000006 bar.index)))
+(assert (not (bvule #b110 bar.index.low)))
 (assert bar.memory)
 (assert (not (= bar.size #x0000000000000000)))
 (assert (or (= bar.start.in-page #x0000) (bvule #x0000000000010000 bar.size)))
@@ -212,9 +214,9 @@
                     (= parent.start-from-bar-page
                        (bvmul #xffffffffffffffff parent.size)))))
       (a!10 (and (not (= bar.start.page #x000000000000))
-                 (or a!9
-                     (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size)))))
+                 (or (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size))
+                     a!9)))
       (a!13 (= (bvule other0.start-from-bar-page
                       (concat (bvnot bar.start.page) #xffff))
                a!5)))
@@ -231,9 +233,9 @@
                               parent.size))
                 (not a!5)))
       (a!12 (ite (= (not a!1) a!10)
-                 (or a!11
-                     (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size)))
+                 (or (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size))
+                     a!11)
                  (not a!1)))
       (a!15 (ite a!13
                  (bvule other0.start-from-bar-page
@@ -245,13 +247,29 @@
                  (or (not (and other0.in-parent other0.claimed))
                      (not (and a!12 a!15))))))
   (or (bvule #x0000000000010000 bar.size) a!16))))))
-(assert (bvule (bvadd mmap.offset mmap.length)
+(assert (bvule (bvadd (concat #x000000 mmap.offset.pages #x0000)
+              (concat #b000000 mmap.length.pages #x0000))
        (concat ((_ extract 63 16) (bvadd #x000000000000ffff bar.size)) #x0000)))
-(assert (or (bvule (bvadd msix.table-offset msix.table-size) mmap.offset)
-    (bvule (bvadd mmap.offset mmap.length) msix.table-offset)
-    (not (and msix.present
-              (= bar.index msix.table-bir)
-              (not platform.msi-isolated)))))
+(assert (let ((a!1 (= ((_ extract 63 40)
+                (bvadd (concat #x000000000000 msix.table-size.entries #x0)
+                       (concat #x00000000 msix.table-offset.qwords #b000)))
+              #x000000))
+      (a!3 (= ((_ extract 63 32)
+                (bvadd (concat #x000000 mmap.offset.pages #x0000)
+                       (concat #b000000 mmap.length.pages #x0000)))
+              #x00000000))
+      (a!4 (bvule (bvadd (concat ((_ extract 15 0) mmap.length.pages) #x0000)
+                         (concat ((_ extract 15 0) mmap.offset.pages) #x0000))
+                  (concat msix.table-offset.qwords #b000))))
+(let ((a!2 (and a!1
+                (bvule (bvadd (concat #x00 msix.table-offset.qwords #b000)
+                              (concat #x000000 msix.table-size.entries #x0))
+                       (concat mmap.offset.pages #x0000)))))
+  (or a!2
+      (and a!3 a!4)
+      (not (and msix.present
+                (= bar.index.low msix.table-bir.low)
+                (not platform.msi-isolated)))))))
 (assert (or platform.msi-isolated
     platform.allow-unsafe-interrupts
     (not platform.backend-type1)))
@@ -340,9 +358,9 @@
                 (not (= other0.start-from-bar-page
                         (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (and (not (= bar.start.page #x000000000000))
-                (or a!3
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size)))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!3)))
       (a!6 (and (not (= bar.start.page #x000000000000))
                 (or a!5
                     (= parent.start-from-bar-page
@@ -367,21 +385,21 @@
       (a!10 (and (= ((_ extract 63 16)
                       (bvadd other0.start-from-bar-page other0.size))
                     #x000000000000)
-                 (bvule (bvadd ((_ extract 15 0) other0.size)
-                               ((_ extract 15 0) other0.start-from-bar-page))
+                 (bvule (bvadd ((_ extract 15 0) other0.start-from-bar-page)
+                               ((_ extract 15 0) other0.size))
                         bar.start.in-page))))
 (let ((a!3 (or (= bar.size
                   (bvmul #xffffffffffffffff
                          (concat #x000000000000 bar.start.in-page)))
                a!2))
-      (a!6 (or (= bar.size
+      (a!6 (or a!5
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))
-               a!5))
+                         (concat #x000000000000 bar.start.in-page)))))
       (a!9 (and (not (= bar.start.page #x000000000000))
-                (or a!8
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!8))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x000000000000)) a!3)))
       (a!11 (ite (= a!7 a!9)
                  (or (= other0.start-from-bar-page
@@ -411,9 +429,9 @@
                     (= parent.start-from-bar-page
                        (bvmul #xffffffffffffffff parent.size)))))
       (a!7 (and (not (= bar.start.page #x000000000000))
-                (or a!6
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!6))))
 (let ((a!9 (not (and (ite (= a!1 a!3) a!4 a!1) (ite (= a!5 a!7) a!8 a!5)))))
   (or (not (and other0.claimed (not other0.in-parent))) a!9)))))
 (assert (or other0.claimed other0.same-device))

@@ -32,4 +32,40 @@ import VFIORules
         #expect(violations > 0, "no random machine violated \(invariant.rawValue)")
         if invariant == .msixNeedsFiltering { #expect(relaxed > 0, "no well-formed machine reached a relaxed case") }
     }
+
+    /// The prover decides a case that is not about a neighbour first on the model without
+    /// neighbours (`PartProver.Query.lean`): sound only if, on every machine, each model fact,
+    /// platform fact, clause and assumption with neighbours implies the same without them, and each
+    /// such case reads the same either way.
+    @Test(arguments: Invariant.allCases)
+    func withoutNeighboursIsARelaxation(_ invariant: Invariant) async {
+        let c = Concrete()
+        let policies = Policy.all + [try! Policy.mainline.removing(["subpage-reservation"])]
+        var held = 0
+        await propertyCheck(count: 3_000, input: SituationGen.assignment) { assignment in
+            let lean = Situation<Concrete>.concrete(assignment, neighbours: 0, pageShift: nil)
+            for neighbours in 1...SituationGen.maxNeighbours {
+                let s = Situation<Concrete>.concrete(assignment, neighbours: neighbours, pageShift: nil)
+                #expect(!s.wellFormed(c) || lean.wellFormed(c))
+                for policy in policies {
+                    for clause in policy.clauses {
+                        #expect(!clause.rule.holds(s, c) || clause.rule.holds(lean, c), "\(clause.id) holds only with neighbours")
+                    }
+                }
+                for assumption in Assumption.allCases {
+                    #expect(!assumption.holds(s, c) || assumption.holds(lean, c), "\(assumption.rawValue) holds only with neighbours")
+                }
+                let count = invariant.firstNeighbourCase ?? Int.max
+                for (full, without) in [(invariant.violationCases(s, c), invariant.violationCases(lean, c)),
+                                        (invariant.premiseCases(s, c), invariant.premiseCases(lean, c))] {
+                    for index in 0..<min(count, full.count) {
+                        #expect(index < without.count && full[index].exact == without[index].exact,
+                                "case \(index) of \(invariant.rawValue) reads differently without neighbours")
+                        if full[index].exact { held += 1 }
+                    }
+                }
+            }
+        }
+        if invariant != .pageExclusive { #expect(held > 0, "no machine met a case of \(invariant.rawValue) without a neighbour") }
+    }
 }

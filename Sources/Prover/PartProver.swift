@@ -162,12 +162,15 @@ final class PartProver {
         // The cases that are not about a neighbour, over the part without neighbours.
         let leanCount = invariant.firstNeighbourCase ?? Int.max
         let leanCases = leanCount > 0 ? cases(part.lean, logic) : []
-        let leanNamed = leanCases.isEmpty ? [] : Self.named(policy, assumptions, part.lean, logic)
+        let leanNamed = Self.named(policy, assumptions, part.lean, logic)
+        emptiness[part.order] = nil
+        let empty = part.kind == .rest ? (condition: part.condition, named: leanNamed, facts: part.leanFacts) : nil
         let made = Self.symmetryReduced(cases(part.situation, logic), invariant, neighbours: neighbours)
             .enumerated().map { index, violation in
                 let lean = index < min(leanCount, leanCases.count)
                     ? (violation: leanCases[index].and(part.condition, logic), named: leanNamed, facts: part.leanFacts) : nil
-                return Query(part: part, violation: violation.and(part.condition, logic), named: named, lean: lean)
+                return Query(part: part, violation: violation.and(part.condition, logic), named: named, lean: lean,
+                             empty: empty)
             }
         try logic.throwIfFailed()
         return made
@@ -189,7 +192,16 @@ final class PartProver {
         /// decided (a machine without a neighbour need not extend to one with). It is much smaller:
         /// no neighbour, no reservation or tree facts about it.
         let lean: (violation: Case<Symbolic>, named: [NamedAssumption], facts: BoolTerm)?
+        /// For the rest part: its ground alone, without neighbours and without any case, tried once
+        /// before its cases. Natural alignment and `subpage-start-aligned` leave no mappable BAR
+        /// there unless a clause or assumption is dropped, so the part is usually empty, and then
+        /// every case of it is unsatisfiable with that core (a relaxation of each, as for ``lean``).
+        let empty: (condition: BoolTerm, named: [NamedAssumption], facts: BoolTerm)?
     }
+
+    /// Whether each part (by order) is empty under the clauses of the last ``queries(_:_:_:_:_:)``,
+    /// once decided.
+    private var emptiness: [Int: CheckResult] = [:]
 
     /// What one query says.
     enum Answer {
@@ -204,6 +216,14 @@ final class PartProver {
     /// Decides `query`; with `cores`, on the core-tracking solver (minimising with `minimiseCore`).
     func decide(_ query: Query, cores: Bool, minimiseCore: Bool) throws -> Answer {
         let on = cores ? try coreSolver() : solver
+        // Not when finding cores: the part's emptiness rests on alignment, which would then be
+        // named by proofs whose cases need no such thing (msix-safe-interrupts: only the attach check).
+        if let empty = query.empty, !cores {
+            let result = try emptiness[query.part.order]
+                ?? check(Case(empty.condition), empty.facts, empty.named, on: on, minimiseCore: false)
+            emptiness[query.part.order] = result
+            if case .unsat = result { return .unsatisfiable(core: []) }
+        }
         if let lean = query.lean,
            case let .unsat(core) = try check(lean.violation, lean.facts, lean.named, on: on, minimiseCore: minimiseCore) {
             return .unsatisfiable(core: core)

@@ -114,11 +114,24 @@ import Z3Kit
 // - `Z3_mk_context_rc` took 3-7 ms in `barproof` (glibc hands Z3's large tables back to the
 //   kernel and page-faults them in again); raising glibc's mmap and trim thresholds
 //   (``Context``): 0.5 ms, a PairProver's three contexts 20 -> 3.5 ms.
+// - Fields the model facts bound as narrower variables (``boundedField(_:pageShift:)``): median
+//   of medians 86-102 -> 86-92 ms, `prove` --jobs 1 1.95 -> 1.82 s, --jobs 2 1.68 -> 1.58 s.
+// - A case not about a neighbour tried first without neighbours (``PartProver/Query/lean``):
+//   every mmap-within-bar check 48-91 -> 26-47 ms; median of medians 82-85 -> 71-78 ms.
+// - The rest part checked once for emptiness (``PartProver/Query/empty``): `prove` --jobs 1
+//   1.58-1.62 -> 1.54-1.56 s, --jobs 2 1.37-1.41 -> 1.29-1.34 s.
+// End of session 3, same machine, quiet: barproof-bench median of medians 72-80 ms, 8 of 18
+// checks under 50 ms, the slowest 130 ms (rfc-v4 msix-needs-filtering); `make prove-bench`
+// --jobs 1 1.52 s, --jobs 2 1.27 s (medians of five). What remains per check is one or two
+// queries of 70-90 ms (1-3k conflicts) about the neighbour in the aligned parts.
 // Tried and dropped: Z3's incremental SAT solver (`QF_FD`, facts bit-blasted once, cases under
 // assumptions): 10-20x slower (no solve-eqs/elim-uncnstr on tracked clauses); splitting the
 // hardest part query on the neighbour's place (inside the parent or not; below or above the
 // BAR's page): conflicts drop but the sum of the halves is no faster; cvc5's
-// `--solve-bv-as-int` on the same queries: no answer in 60 s.
+// `--solve-bv-as-int` on the same queries: no answer in 60 s; a witness byte for the overlap in
+// the violation (`∃w. w ∈ X ∧ w ∈ N` instead of two comparisons): 3070 -> 7188 conflicts;
+// further tactics before bit-blasting (propagate-bv-bounds, ctx-simplify, dom-simplify,
+// blast-term-ite, ackermannize_bv, bv_bound_chk): within 10%, no consistent gain.
 
 /// How Z3 solves each query.
 public enum SolverStrategy: String, Sendable, CaseIterable {

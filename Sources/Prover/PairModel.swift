@@ -166,6 +166,9 @@ public final class PairProver {
     private let parts: [(prover: Int, local: Int)]
     /// Set by ``CheckRequest`` when another page size has already settled the check.
     var stop: StopSignal?
+    /// Whether the provers run on threads of their own: nil while a processor is idle (the
+    /// default), or always / never (tests compare the two).
+    var parallel: Bool?
 
     /// - Parameters:
     ///   - platform: The platform facts to hold fixed or open.
@@ -299,7 +302,9 @@ public final class PairProver {
         var vacuityUnknown: String?
         if witness == nil {
             let premise = { (s: Situation<Symbolic>, l: Symbolic) in invariant.premiseCases(s, l) }
-            switch try firstSatisfiable(premise, invariant, policy, assumptions) {
+            // Every premise query runs, in parallel or in turn alike, so that each prover has the
+            // same history when the violation's queries (whose models are reported) follow.
+            switch try firstSatisfiable(premise, invariant, policy, assumptions, stopAtFirst: false) {
             case let .satisfiable(found): witness = found
             case let .unknown(reason): vacuityUnknown = reason
             case .unsatisfiable:
@@ -313,7 +318,7 @@ public final class PairProver {
             }
         }
         let violation = { (s: Situation<Symbolic>, l: Symbolic) in invariant.violationCases(s, l) }
-        switch try firstSatisfiable(violation, invariant, policy, assumptions) {
+        switch try firstSatisfiable(violation, invariant, policy, assumptions, stopAtFirst: true) {
         case let .satisfiable(assignment):
             let example = Counterexample(assignment: assignment, neighbours: neighbours, pageShift: platform.fixedPageShift,
                                          allowedBy: policy.clauses.map(\.id), assumptions: assumptions.map(\.rawValue))
@@ -344,11 +349,15 @@ public final class PairProver {
         case unsatisfiable
     }
 
+    ///
+    /// With `stopAtFirst` the queries after the first satisfiable one are stopped or skipped;
+    /// without, all run (and the first satisfiable one in order is still the answer).
     private func firstSatisfiable(_ cases: (Situation<Symbolic>, Symbolic) -> [Case<Symbolic>],
-                                  _ invariant: Invariant, _ policy: Policy,
-                                  _ assumptions: [Assumption]) throws -> Outcome {
-        let answers = try eachCase(cases, invariant, policy, assumptions, cores: false, minimiseCore: false)
-        if let last = answers.last, case let .satisfiable(found) = last { return .satisfiable(found) }
+                                  _ invariant: Invariant, _ policy: Policy, _ assumptions: [Assumption],
+                                  stopAtFirst: Bool) throws -> Outcome {
+        let answers = try eachCase(cases, invariant, policy, assumptions, cores: false, minimiseCore: false,
+                                   stopAtFirst: stopAtFirst)
+        for answer in answers { if case let .satisfiable(found) = answer { return .satisfiable(found) } }
         for answer in answers { if case let .unknown(reason) = answer { return .unknown(reason) } }
         return .unsatisfiable
     }
@@ -359,7 +368,8 @@ public final class PairProver {
                        _ policy: Policy, _ assumptions: [Assumption], minimiseCore: Bool) throws -> [String] {
         dependencyFailure = nil
         var union = Set<String>()
-        for answer in try eachCase(cases, invariant, policy, assumptions, cores: true, minimiseCore: minimiseCore) {
+        for answer in try eachCase(cases, invariant, policy, assumptions, cores: true, minimiseCore: minimiseCore,
+                                   stopAtFirst: false) {
             switch answer {
             case let .unsatisfiable(core): union.formUnion(core)
             case let .unknown(reason): dependencyFailure = dependencyFailure ?? "finding dependencies: \(reason)"
@@ -371,13 +381,16 @@ public final class PairProver {
 
     /// Decides every case of every part, case by case (case 0 over the parts in order, then case 1,
     /// ...): the provers on threads of their own while a processor is idle, else one query after
-    /// another in that order. Each prover decides its own queries in that order either way. Once a
-    /// case holds (without `cores`), the later queries are stopped or skipped; the earlier ones run
-    /// on. Returns the answers in order up to the first case that holds, which are the same
-    /// whichever way the provers ran.
+    /// another in that order. Each prover decides its own queries in that order either way. With
+    /// `stopAtFirst`, once a case holds the later queries are stopped or skipped and the earlier
+    /// ones run on. Returns the answers in order up to the first case that holds (all of them
+    /// without `stopAtFirst`), which are the same whichever way the provers ran: each answer used
+    /// comes from a prover that decided exactly the same queries before it. A phase that stops early
+    /// may leave a prover with more queries behind it in parallel than in turn, so only the last
+    /// phase that reports a model (the violation's) stops early.
     private func eachCase(_ cases: (Situation<Symbolic>, Symbolic) -> [Case<Symbolic>], _ invariant: Invariant,
-                          _ policy: Policy, _ assumptions: [Assumption], cores: Bool,
-                          minimiseCore: Bool) throws -> [PartProver.Answer] {
+                          _ policy: Policy, _ assumptions: [Assumption], cores: Bool, minimiseCore: Bool,
+                          stopAtFirst: Bool) throws -> [PartProver.Answer] {
         // Built here, before any thread starts: a prover's context is used by one thread at a time.
         let perPart = try parts.map { place in
             let prover = provers[place.prover]
@@ -396,7 +409,8 @@ public final class PairProver {
             return signal
         }
         func settles(_ answer: PartProver.Answer) -> Bool {
-            if case .satisfiable = answer { true } else { false }
+            guard stopAtFirst else { return false }
+            if case .satisfiable = answer { return true } else { return false }
         }
         func run(_ order: Int) -> Result<PartProver.Answer, any Error>? {
             let signal = signals[order]
@@ -412,8 +426,9 @@ public final class PairProver {
             return answer
         }
         var answers = [Result<PartProver.Answer, any Error>?](repeating: nil, count: work.count)
-        if provers.count > 1, work.count > 1, Processors.reserveIdle() {
-            defer { Processors.release() }
+        let reserved = parallel == nil && provers.count > 1 && work.count > 1 && Processors.reserveIdle()
+        defer { if reserved { Processors.release() } }
+        if provers.count > 1, work.count > 1, parallel ?? reserved {
             let orders = provers.indices.map { index in work.indices.filter { work[$0].prover == index } }
             withoutActuallyEscaping(run) { run in
                 // Each prover is used by one thread only, so the non-Sendable provers and answers

@@ -44,7 +44,7 @@ public struct Counterexample: Hashable, Sendable {
 }
 
 /// The answer of one check.
-public enum Verdict: Sendable {
+public enum Verdict: Hashable, Sendable {
     case proved(Proof)
     /// Holds because its premise is unsatisfiable under the policy: nothing it speaks of can happen.
     case vacuous(Proof, reason: String)

@@ -195,7 +195,8 @@ final class PartProver {
         /// For the rest part: its ground alone, without neighbours and without any case, tried once
         /// before its cases. Natural alignment and `subpage-start-aligned` leave no mappable BAR
         /// there unless a clause or assumption is dropped, so the part is usually empty, and then
-        /// every case of it is unsatisfiable with that core (a relaxation of each, as for ``lean``).
+        /// every case of it is unsatisfiable (a relaxation of each, as for ``lean``). Used for
+        /// verdicts only: its core would name alignment for cases that need none.
         let empty: (condition: BoolTerm, named: [NamedAssumption], facts: BoolTerm)?
     }
 

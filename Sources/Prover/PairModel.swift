@@ -294,7 +294,7 @@ public final class PairProver {
                                           neighbours: neighbours)
         var vacuityUnknown: String?
         if witness == nil {
-            let premise = { (s: Situation<Symbolic>, l: Symbolic) in invariant.premiseCases(s, l) }
+            let premise = CaseSource.premise
             // Every premise query runs, in parallel or in turn alike, so that each prover has the
             // same history when the violation's queries (whose models are reported) follow.
             switch try firstSatisfiable(premise, invariant, policy, assumptions, stopAtFirst: false) {
@@ -310,7 +310,7 @@ public final class PairProver {
                                 reason: "no allowed mmap satisfies the premise: \(invariant.premiseText)")
             }
         }
-        let violation = { (s: Situation<Symbolic>, l: Symbolic) in invariant.violationCases(s, l) }
+        let violation = CaseSource.violation
         switch try firstSatisfiable(violation, invariant, policy, assumptions, stopAtFirst: true) {
         case let .satisfiable(assignment):
             let example = Counterexample(assignment: assignment, neighbours: neighbours, pageShift: platform.fixedPageShift,
@@ -345,7 +345,7 @@ public final class PairProver {
     ///
     /// With `stopAtFirst` the queries after the first satisfiable one are stopped or skipped;
     /// without, all run (and the first satisfiable one in order is still the answer).
-    private func firstSatisfiable(_ cases: (Situation<Symbolic>, Symbolic) -> [Case<Symbolic>],
+    private func firstSatisfiable(_ cases: CaseSource,
                                   _ invariant: Invariant, _ policy: Policy, _ assumptions: [Assumption],
                                   stopAtFirst: Bool) throws -> Outcome {
         let answers = try eachCase(cases, invariant, policy, assumptions, cores: false, minimiseCore: false,
@@ -357,7 +357,7 @@ public final class PairProver {
 
     /// The union of the unsat cores of every case over every part (each solved again on its
     /// prover's core-tracking solver); sets ``dependencyFailure`` when one ran out of time.
-    private func cores(_ cases: (Situation<Symbolic>, Symbolic) -> [Case<Symbolic>], _ invariant: Invariant,
+    private func cores(_ cases: CaseSource, _ invariant: Invariant,
                        _ policy: Policy, _ assumptions: [Assumption], minimiseCore: Bool) throws -> [String] {
         dependencyFailure = nil
         var union = Set<String>()
@@ -381,7 +381,7 @@ public final class PairProver {
     /// comes from a prover that decided exactly the same queries before it. A phase that stops early
     /// may leave a prover with more queries behind it in parallel than in turn, so only the last
     /// phase that reports a model (the violation's) stops early.
-    private func eachCase(_ cases: (Situation<Symbolic>, Symbolic) -> [Case<Symbolic>], _ invariant: Invariant,
+    private func eachCase(_ cases: CaseSource, _ invariant: Invariant,
                           _ policy: Policy, _ assumptions: [Assumption], cores: Bool, minimiseCore: Bool,
                           stopAtFirst: Bool) throws -> [PartProver.Answer] {
         // Built here, before any thread starts: a prover's context is used by one thread at a time.

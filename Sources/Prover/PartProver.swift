@@ -53,6 +53,10 @@ final class PartProver {
         let lean: Situation<Symbolic>
         /// The model facts and the platform over `lean`.
         let leanFacts: BoolTerm
+        /// The same part in linear integer arithmetic (``IntegerRelaxation``): its situation over
+        /// integer variables, its ground, and its model facts and platform.
+        let integer: (situation: Situation<IntegerRelaxation>, condition: BoolTerm, facts: BoolTerm,
+                      words: [(name: String, term: IntegerTerm)], lean: Situation<IntegerRelaxation>, leanFacts: BoolTerm)
     }
 
     let context: Context
@@ -69,6 +73,10 @@ final class PartProver {
     private var coreSolverStorage: Solver?
     /// In ascending ``Part/order``.
     let parts: [Part]
+    /// The parts' integer relaxations are built here, in the same context.
+    let integers: IntegerRelaxation
+    /// Decides integer relaxations (Z3's QF_LIA solver), made on first use.
+    private var integerSolverStorage: Solver?
 
     init(_ kinds: [(order: Int, kind: Kind)], platform: PlatformSpec, neighbours: Int, timeoutMilliseconds: UInt32?,
          seed: UInt32, strategy: SolverStrategy) throws {
@@ -86,13 +94,37 @@ final class PartProver {
         }
         solver.timeoutMilliseconds = timeoutMilliseconds
         solver.randomSeed = seed
+        let integers = try IntegerRelaxation(context)
+        self.integers = integers
         parts = try kinds.sorted { $0.order < $1.order }.map { order, kind in
-            try Self.part(kind, order: order, logic, platform: platform, neighbours: neighbours)
+            try Self.part(kind, order: order, logic, integers, platform: platform, neighbours: neighbours)
         }
     }
 
-    private static func part(_ kind: Kind, order: Int, _ logic: Symbolic, platform: PlatformSpec,
-                             neighbours: Int) throws -> Part {
+    /// The ground of a part of `kind` over `s`; see the type's documentation.
+    private static func ground<L: Logic>(_ kind: Kind, _ s: Situation<L>, _ l: L, shift: Int?) -> L.Truth {
+        let subpage = s.isSubpage(l)
+        switch kind {
+        case .rest:
+            // Where the mapped BAR starts on a page boundary, its start is its page base; where it
+            // is also whole pages, or smaller than a page, so is its size: those are parts (1), (2).
+            let startAligned = l.lowBitsZero(s.bar.resource.start, bits: shift ?? 0)
+            let wholePages = l.and(startAligned, l.lowBitsZero(s.bar.resource.size, bits: shift ?? 0))
+            return l.or(l.and(subpage, l.not(startAligned)), l.and(l.not(subpage), l.not(wholePages)))
+        case .alignedSubpage:
+            return l.and(subpage, l.lowBitsZero(s.bar.resource.start, bits: shift ?? 0))
+        case .subpage:
+            return subpage
+        case .alignedWholePages:
+            let start = s.bar.resource.start, size = s.bar.resource.size
+            return l.and(l.not(subpage), l.lowBitsZero(start, bits: shift ?? 0), l.lowBitsZero(size, bits: shift ?? 0))
+        case .notSubpage:
+            return l.not(subpage)
+        }
+    }
+
+    private static func part(_ kind: Kind, order: Int, _ logic: Symbolic, _ integers: IntegerRelaxation,
+                             platform: PlatformSpec, neighbours: Int) throws -> Part {
         let shift = platform.fixedPageShift
         let shape: PairProver.Shape = switch kind {
         case .alignedSubpage: .alignedSubpage
@@ -130,15 +162,32 @@ final class PartProver {
                                         truth: { logic.flag($0) })
         let leanFacts = logic.and(lean.wellFormed(logic), platform.constrains(lean.platform, logic))
         try logic.throwIfFailed()
+        // The integer part spans the same ground with plain variables: the aligned shapes, which
+        // the bit-vector part gets by its change of variables, are part of its ground here.
+        var integerWords: [(name: String, term: IntegerTerm)] = []
+        let integer = SituationLayout.make(integers, neighbours: neighbours, pageShift: shift,
+                                           word: { name in
+                                               let term = integers.variable("integer." + name)
+                                               integerWords.append((name, term))
+                                               return term
+                                           },
+                                           truth: { integers.flag($0) })
+        let integerGround = ground(kind, integer, integers, shift: shift)
+        let integerFacts = integers.and(integer.wellFormed(integers), platform.constrains(integer.platform, integers))
+        let integerLean = SituationLayout.make(integers, neighbours: 0, pageShift: shift,
+                                               word: { integers.variable("integer." + $0) }, truth: { integers.flag($0) })
+        let integerLeanFacts = integers.and(integerLean.wellFormed(integers), platform.constrains(integerLean.platform, integers))
+        try integers.throwIfFailed()
         return Part(kind: kind, order: order, situation: made, words: words, truthNames: truths, condition: condition,
-                    facts: facts, lean: lean, leanFacts: leanFacts)
+                    facts: facts, lean: lean, leanFacts: leanFacts,
+                    integer: (integer, integerGround, integerFacts, integerWords, integerLean, integerLeanFacts))
     }
 
     /// The handle that interrupts this prover's running check from another thread.
     var interruptHandle: InterruptHandle { context.interruptHandle }
 
-    static func named(_ policy: Policy, _ assumptions: [Assumption], _ situation: Situation<Symbolic>,
-                      _ logic: Symbolic) -> [NamedAssumption] {
+    static func named<L: Logic>(_ policy: Policy, _ assumptions: [Assumption], _ situation: Situation<L>,
+                                _ logic: L) -> [NamedAssumption] where L.Truth == BoolTerm {
         policy.clauses.map { NamedAssumption($0.id, $0.rule.holds(situation, logic)) }
             + assumptions.map { NamedAssumption($0.rawValue, $0.holds(situation, logic)) }
     }
@@ -150,28 +199,54 @@ final class PartProver {
     /// neighbours `i` and `0` in a model therefore gives a model, and turns a violation through
     /// neighbour `i` into one through neighbour `0`. So the case of neighbour `0` is satisfiable iff
     /// some neighbour's case is, and the others need not be solved.
-    static func symmetryReduced(_ cases: [Case<Symbolic>], _ invariant: Invariant, neighbours: Int) -> [Case<Symbolic>] {
+    static func symmetryReduced<L: Logic>(_ cases: [Case<L>], _ invariant: Invariant, neighbours: Int) -> [Case<L>] {
         guard let first = invariant.firstNeighbourCase, neighbours > 1 else { return cases }
         return Array(cases.prefix(first + 1))
     }
 
     /// The cases of `part` under the named clauses and assumptions, ready to decide.
-    func queries(_ part: Part, _ cases: (Situation<Symbolic>, Symbolic) -> [Case<Symbolic>],
+    func queries(_ part: Part, _ cases: CaseSource,
                  _ invariant: Invariant, _ policy: Policy, _ assumptions: [Assumption]) throws -> [Query] {
         let named = Self.named(policy, assumptions, part.situation, logic)
         // The cases that are not about a neighbour, over the part without neighbours.
         let leanCount = invariant.firstNeighbourCase ?? Int.max
-        let leanCases = leanCount > 0 ? cases(part.lean, logic) : []
+        let leanCases = leanCount > 0 ? cases.of(invariant, part.lean, logic) : []
         let leanNamed = Self.named(policy, assumptions, part.lean, logic)
         emptiness[part.order] = nil
+        let integerCases = Self.symmetryReduced(cases.of(invariant, part.integer.situation, integers), invariant,
+                                                neighbours: neighbours)
+        let integerNamed = Self.named(policy, assumptions, part.integer.situation, integers)
+        // The cases that are not about a neighbour, in integers without neighbours (both relaxations).
+        let integerLeanCases = leanCount > 0 ? cases.of(invariant, part.integer.lean, integers) : []
+        let integerLeanNamed = integerLeanCases.isEmpty ? [] : Self.named(policy, assumptions, part.integer.lean, integers)
         let empty = part.kind == .rest ? (condition: part.condition, named: leanNamed, facts: part.leanFacts) : nil
-        let made = Self.symmetryReduced(cases(part.situation, logic), invariant, neighbours: neighbours)
+        let made = Self.symmetryReduced(cases.of(invariant, part.situation, logic), invariant, neighbours: neighbours)
             .enumerated().map { index, violation in
                 let lean = index < min(leanCount, leanCases.count)
                     ? (violation: leanCases[index].and(part.condition, logic), named: leanNamed, facts: part.leanFacts) : nil
+                let integer: (violation: BoolTerm, named: [NamedAssumption], facts: BoolTerm, lean: Bool)?
+                if index < min(leanCount, integerLeanCases.count) {
+                    integer = (integers.and(integerLeanCases[index].exact, part.integer.condition), integerLeanNamed,
+                               part.integer.leanFacts, true)
+                } else if index < integerCases.count {
+                    integer = (integers.and(integerCases[index].exact, part.integer.condition), integerNamed,
+                               part.integer.facts, false)
+                } else {
+                    integer = nil
+                }
+                let kind = part.kind, shift = platform.fixedPageShift, platform = platform, neighbours = neighbours
+                let holds: (Assignment) -> Bool = { machine in
+                    let c = Concrete()
+                    let s = Situation<Concrete>.concrete(machine, neighbours: neighbours, pageShift: shift)
+                    let exact = Self.symmetryReduced(cases.of(invariant, s, c), invariant, neighbours: neighbours)
+                    return s.wellFormed(c) && platform.constrains(s.platform, c) && Self.ground(kind, s, c, shift: shift)
+                        && policy.clauses.allSatisfy { $0.rule.holds(s, c) } && assumptions.allSatisfy { $0.holds(s, c) }
+                        && index < exact.count && exact[index].exact
+                }
                 return Query(part: part, violation: violation.and(part.condition, logic), named: named, lean: lean,
-                             empty: empty)
+                             empty: empty, integer: integer, holds: holds)
             }
+        try integers.throwIfFailed()
         try logic.throwIfFailed()
         return made
     }
@@ -198,6 +273,13 @@ final class PartProver {
         /// every case of it is unsatisfiable (a relaxation of each, as for ``lean``). Used for
         /// verdicts only: its core would name alignment for cases that need none.
         let empty: (condition: BoolTerm, named: [NamedAssumption], facts: BoolTerm)?
+        /// The case in linear integer arithmetic (``IntegerRelaxation``), tried first when deciding
+        /// verdicts: unsatisfiable there is unsatisfiable here.
+        let integer: (violation: BoolTerm, named: [NamedAssumption], facts: BoolTerm, lean: Bool)?
+        /// Whether a machine satisfies this query, evaluated with ``Concrete``: every model fact,
+        /// the platform, each clause and assumption, the part's ground and the case. A model of
+        /// the integer relaxation that passes it is a machine of the query itself.
+        let holds: (Assignment) -> Bool
     }
 
     /// Whether each part (by order) is empty under the clauses of the last ``queries(_:_:_:_:_:)``,
@@ -225,7 +307,28 @@ final class PartProver {
             emptiness[query.part.order] = result
             if case .unsat = result { return .unsatisfiable(core: []) }
         }
-        if let lean = query.lean,
+        // The integer relaxation next (verdicts only, so that cores stay the bit-vector ones the
+        // records hold): linear arithmetic decides most cases far faster than bit-blasting.
+        var tryLean = true
+        if let integer = query.integer, !cores {
+            let facts = integers.and([integer.facts] + integers.sideConditions)
+            switch try checkUnder(facts, integer.violation, on: try integerSolver(), named: integer.named,
+                                  minimiseCore: false) {
+            case .unsat:
+                return .unsatisfiable(core: [])
+            case let .sat(model) where !integer.lean:
+                // Often a machine of the case itself; used only when it is (checked concretely).
+                let machine = try integerAssignment(model, query.part)
+                if query.holds(machine) { return .satisfiable(machine) }
+                // Else the case most likely holds too: straight to it.
+                tryLean = false
+            case .sat:
+                break
+            case .unknown:
+                break
+            }
+        }
+        if let lean = query.lean, tryLean,
            case let .unsat(core) = try check(lean.violation, lean.facts, lean.named, on: on, minimiseCore: minimiseCore) {
             return .unsatisfiable(core: core)
         }
@@ -236,6 +339,25 @@ final class PartProver {
         case let .unknown(reason): return .unknown(reason)
         case let .unsat(core): return .unsatisfiable(core: core)
         }
+    }
+
+    private func integerAssignment(_ model: Model, _ part: Part) throws -> Assignment {
+        var result = Assignment()
+        for (name, term) in part.integer.words { result.words[name] = try model.value(term) }
+        for name in part.truthNames { result.truths[name] = try model.value(integers.flag(name)) }
+        if let shift = platform.fixedPageShift { result.words["platform.page-size"] = 1 << UInt64(shift) }
+        try integers.throwIfFailed()
+        return result
+    }
+
+    /// The solver for integer relaxations.
+    private func integerSolver() throws -> Solver {
+        if let integerSolverStorage { return integerSolverStorage }
+        let made = try Solver(context, logic: "QF_LIA")
+        made.timeoutMilliseconds = timeout
+        made.randomSeed = seed
+        integerSolverStorage = made
+        return made
     }
 
     /// The solver that finds unsat cores: the incremental one itself, or a bit-blast solver
@@ -297,5 +419,17 @@ final class PartProver {
         if let shift = platform.fixedPageShift { result.words["platform.page-size"] = 1 << UInt64(shift) }
         try logic.throwIfFailed()
         return result
+    }
+}
+
+/// Which cases of an invariant a query is about.
+enum CaseSource {
+    case violation, premise
+
+    func of<L: Logic>(_ invariant: Invariant, _ situation: Situation<L>, _ l: L) -> [Case<L>] {
+        switch self {
+        case .violation: invariant.violationCases(situation, l)
+        case .premise: invariant.premiseCases(situation, l)
+        }
     }
 }

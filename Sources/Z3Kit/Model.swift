@@ -39,6 +39,17 @@ public final class Model {
     }
 
     /// The value of a Boolean term.
+    /// The value of an integer term, which must lie in `0 ..< 2^64`.
+    public func value(_ term: IntegerTerm) throws -> UInt64 {
+        let result = try evaluate(term.ast)
+        var value: UInt64 = 0
+        guard Z3_get_numeral_uint64(context.raw, result.raw, &value) else {
+            try context.checkError("get_numeral_uint64")
+            throw Z3Error(code: Z3_EXCEPTION.rawValue, message: "not a numeral in 0 ..< 2^64", operation: "get_numeral_uint64")
+        }
+        return value
+    }
+
     public func value(_ term: BoolTerm) throws -> Bool {
         let result = try evaluate(term.ast)
         let answer = Z3_get_bool_value(context.raw, result.raw)

@@ -412,7 +412,7 @@ public final class PairProver {
             // Interrupts reach the prover only while it decides this query, never an earlier one.
             signal.attach(prover.interruptHandle)
             defer { signal.detach() }
-            let answer = Result { try prover.decide(work[order].query, cores: cores, minimiseCore: minimiseCore) }
+            let answer = Result { try prover.decide(work[order].query, cores: cores, minimiseCore: minimiseCore, stop: signal) }
             if case let .success(value) = answer, settles(value) {
                 for later in signals[(order + 1)...] { later.stop() }
             }

@@ -297,7 +297,9 @@ final class PartProver {
     }
 
     /// Decides `query`; with `cores`, on the core-tracking solver (minimising with `minimiseCore`).
-    func decide(_ query: Query, cores: Bool, minimiseCore: Bool) throws -> Answer {
+    func decide(_ query: Query, cores: Bool, minimiseCore: Bool, stop: StopSignal) throws -> Answer {
+        // A stop interrupts the check running then; the later steps must not start.
+        let stopped = Answer.unknown("stopped")
         let on = cores ? try coreSolver() : solver
         // Not when finding cores: the part's emptiness rests on alignment, which would then be
         // named by proofs whose cases need no such thing (msix-safe-interrupts: only the attach check).
@@ -310,34 +312,69 @@ final class PartProver {
         // The integer relaxation next (verdicts only, so that cores stay the bit-vector ones the
         // records hold): linear arithmetic decides most cases far faster than bit-blasting.
         var tryLean = true
+        if stop.isStopped { return stopped }
         if let integer = query.integer, !cores {
             let facts = integers.and([integer.facts] + integers.sideConditions)
             switch try checkUnder(facts, integer.violation, on: try integerSolver(), named: integer.named,
                                   minimiseCore: false) {
             case .unsat:
                 return .unsatisfiable(core: [])
-            case let .sat(model) where !integer.lean:
+            case let .sat(model):
                 // Often a machine of the case itself; used only when it is (checked concretely).
-                let machine = try integerAssignment(model, query.part)
+                var machine = try integerAssignment(model, query.part)
+                if integer.lean { withHarmlessNeighbours(&machine) }
                 if query.holds(machine) { return .satisfiable(machine) }
-                // Else the case most likely holds too: straight to it.
-                tryLean = false
-            case .sat:
-                break
+                // Else, when this was the whole case, the case most likely holds too: straight to it.
+                if !integer.lean { tryLean = false }
             case .unknown:
                 break
             }
         }
-        if let lean = query.lean, tryLean,
-           case let .unsat(core) = try check(lean.violation, lean.facts, lean.named, on: on, minimiseCore: minimiseCore) {
-            return .unsatisfiable(core: core)
+        if stop.isStopped { return stopped }
+        if let lean = query.lean, tryLean {
+            switch try check(lean.violation, lean.facts, lean.named, on: on, minimiseCore: minimiseCore) {
+            case let .unsat(core):
+                return .unsatisfiable(core: core)
+            case let .sat(model) where !cores:
+                // A machine without neighbours; with neighbours that change nothing it is usually one
+                // of the case itself (checked concretely), and the case need not be solved.
+                var machine = try assignment(model, query.part)
+                withHarmlessNeighbours(&machine)
+                if query.holds(machine) { return .satisfiable(machine) }
+            default:
+                break
+            }
         }
+        if stop.isStopped { return stopped }
         switch try check(query.violation, query.part.facts, query.named, on: on, minimiseCore: minimiseCore) {
         case let .sat(model):
             if cores { throw ProverError("a case proved unsatisfiable is satisfiable on the core-tracking solver") }
             return .satisfiable(try assignment(model, query.part))
         case let .unknown(reason): return .unknown(reason)
         case let .unsat(core): return .unsatisfiable(core: core)
+        }
+    }
+
+    /// Gives `machine` neighbours that no rule or assumption can object to: BARs of other devices,
+    /// claimed, one byte each just past the parent window (or just before it when the window ends
+    /// the address space), outside it. A machine found without neighbours often stays a machine of
+    /// its case with them; ``Query/holds`` decides.
+    private func withHarmlessNeighbours(_ machine: inout Assignment) {
+        let start = machine.word("parent.start"), size = machine.word("parent.size")
+        let (last, wraps) = start.addingReportingOverflow(size &- 1)
+        for i in 0..<neighbours {
+            let offset = UInt64(i)
+            let place: UInt64
+            if !wraps, last < UInt64.max - offset { place = last + 1 + offset } else if start > offset { place = start - 1 - offset } else { return }
+            let prefix = "other\(i)"
+            machine.words["\(prefix).index"] = 0
+            machine.words["\(prefix).start"] = place
+            machine.words["\(prefix).size"] = 1
+            machine.truths["\(prefix).memory"] = true
+            machine.truths["\(prefix).fixed"] = false
+            machine.truths["\(prefix).claimed"] = true
+            machine.truths["\(prefix).same-device"] = false
+            machine.truths["\(prefix).in-parent"] = false
         }
     }
 

@@ -120,10 +120,18 @@ import Z3Kit
 //   every mmap-within-bar check 48-91 -> 26-47 ms; median of medians 82-85 -> 71-78 ms.
 // - The rest part checked once for emptiness (``PartProver/Query/empty``): `prove` --jobs 1
 //   1.58-1.62 -> 1.54-1.56 s, --jobs 2 1.37-1.41 -> 1.29-1.34 s.
-// End of session 3, same machine, quiet: barproof-bench median of medians 72-80 ms, 8 of 18
-// checks under 50 ms, the slowest 130 ms (rfc-v4 msix-needs-filtering); `make prove-bench`
-// --jobs 1 1.52 s, --jobs 2 1.27 s (medians of five). What remains per check is one or two
-// queries of 70-90 ms (1-3k conflicts) about the neighbour in the aligned parts.
+// - Each case first as a linear-integer relaxation (``IntegerRelaxation``, Z3's QF_LIA solver;
+//   verdicts only, cores stay on bit-vectors): on a hand-made core of the hardest query, 4 LIA
+//   conflicts and ~5 ms against ~3000 SAT conflicts and ~60 ms. Same run: median of medians
+//   75-82 -> 39-40 ms, page-exclusive 73-114 -> 13-50 ms, legacy msix 110-120 -> 27-32 ms;
+//   `prove` --jobs 1 1.60-1.64 -> 0.94-1.03 s, --jobs 2 1.32-1.41 -> 0.74-0.78 s. The lean
+//   (neighbourless) integer form for cases without a neighbour: mmap-within-bar 46-64 -> 36-41 ms.
+// - A machine found without neighbours extended with harmless ones (checked concretely), and no
+//   new step once a query is stopped: refuted mainline msix 66-83 -> 33-66 ms.
+// End of session 3, same machine, quiet: barproof-bench median of medians 38.5 ms, 14 of 18
+// checks under 50 ms, the slowest 83 ms (rfc-v4 msix-needs-filtering at 4 KiB: its neighbour-table
+// case in the whole-pages part takes ~65 ms even as integers); `make prove-bench` --jobs 1 0.87 s,
+// --jobs 2 0.71 s (medians of five).
 // Tried and dropped: Z3's incremental SAT solver (`QF_FD`, facts bit-blasted once, cases under
 // assumptions): 10-20x slower (no solve-eqs/elim-uncnstr on tracked clauses); splitting the
 // hardest part query on the neighbour's place (inside the parent or not; below or above the

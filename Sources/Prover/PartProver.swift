@@ -225,7 +225,12 @@ final class PartProver {
                 let lean = index < min(leanCount, leanCases.count)
                     ? (violation: leanCases[index].and(part.condition, logic), named: leanNamed, facts: part.leanFacts) : nil
                 let integer: (violation: BoolTerm, named: [NamedAssumption], facts: BoolTerm, lean: Bool)?
-                if index < min(leanCount, integerLeanCases.count) {
+                if part.kind == .rest {
+                    // Natural alignment is what leaves the rest part empty, and the relaxation does
+                    // not know it: there it refutes nothing (and a satisfiable `qflia` goal can take
+                    // long: page-exclusive with unaligned fixed BARs 0.04 -> 0.95 s).
+                    integer = nil
+                } else if index < min(leanCount, integerLeanCases.count) {
                     integer = (integers.and(integerLeanCases[index].exact, part.integer.condition), integerLeanNamed,
                                part.integer.leanFacts, true)
                 } else if index < integerCases.count {

@@ -128,10 +128,15 @@ import Z3Kit
 //   (neighbourless) integer form for cases without a neighbour: mmap-within-bar 46-64 -> 36-41 ms.
 // - A machine found without neighbours extended with harmless ones (checked concretely), and no
 //   new step once a query is stopped: refuted mainline msix 66-83 -> 33-66 ms.
-// End of session 3, same machine, quiet: barproof-bench median of medians 38.5 ms, 14 of 18
-// checks under 50 ms, the slowest 83 ms (rfc-v4 msix-needs-filtering at 4 KiB: its neighbour-table
-// case in the whole-pages part takes ~65 ms even as integers); `make prove-bench` --jobs 1 0.87 s,
-// --jobs 2 0.71 s (medians of five).
+// - The integer relaxation decided by the `qflia` tactic afresh without core tracking instead of
+//   Z3's QF_LIA solver with assumptions (40-70 ms in process on goals the z3 executable decided in
+//   1-5 ms): median of medians 38-39 -> 16.5-17.5 ms, every check under 50 ms. Not for the rest part
+//   (it refutes nothing there, and a satisfiable `qflia` goal took 0.95 s): `prove` --jobs 1
+//   1.40 -> 0.48 s.
+// End of session 3, same machine, quiet: barproof-bench median of medians 17.3 ms, all 18 checks
+// under 50 ms, the slowest 30 ms; `make prove-bench` --jobs 1 0.48 s, --jobs 2 0.37 s (medians of
+// five). A satisfiable integer relaxation in an aligned part could still be slow in `qflia`; none of
+// the shipped checks has one (a deterministic resource limit would bound it).
 // Tried and dropped: Z3's incremental SAT solver (`QF_FD`, facts bit-blasted once, cases under
 // assumptions): 10-20x slower (no solve-eqs/elim-uncnstr on tracked clauses); splitting the
 // hardest part query on the neighbour's place (inside the parent or not; below or above the

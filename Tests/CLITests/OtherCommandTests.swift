@@ -47,10 +47,29 @@ import Testing
                 answers.set(index, answer)
             }
         }
+        var byCheck: [String: [String]] = [:]
         for (index, file) in files.enumerated() {
             let z3Answer = answers.get(2 * index), cvc5Answer = answers.get(2 * index + 1)
             #expect(["sat", "unsat"].contains(z3Answer), "\(file): z3 said \(z3Answer)")
             #expect(z3Answer == cvc5Answer, "\(file): z3 \(z3Answer), cvc5 \(cvc5Answer)")
+            // `<folder>/<spec>/<check>.<page>-case<n>.smt2`
+            let url = URL(fileURLWithPath: file)
+            let check = String(url.lastPathComponent.prefix { $0 != "." })
+            byCheck[url.deletingLastPathComponent().lastPathComponent + "/" + check, default: []].append(z3Answer)
+        }
+        // The exact bit-vector queries agree with the recorded verdicts, which the prover may have
+        // reached through its relaxations: a proof (or a vacuous check) has every case unsat, a
+        // refutation some case sat.
+        #expect(byCheck.count == 13)
+        for (check, caseAnswers) in byCheck {
+            let record = BarproofRun.repository.appendingPathComponent("proofs/\(check).json")
+            let data = try Data(contentsOf: record)
+            let verdict = try #require((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["verdict"] as? String)
+            if verdict == "refuted" {
+                #expect(caseAnswers.contains("sat"), "\(check) is recorded refuted but no exported case is sat")
+            } else {
+                #expect(caseAnswers.allSatisfy { $0 == "unsat" }, "\(check) is recorded \(verdict) but a case is \(caseAnswers)")
+            }
         }
     }
 

@@ -141,19 +141,9 @@ final class PartProver {
                 return term
             },
             truth: { truths.append($0); return logic.flag($0) })
-        let subpage = made.isSubpage(logic)
-        let condition: BoolTerm
-        switch kind {
-        case .rest:
-            // Where the mapped BAR starts on a page boundary, its start is its page base; where it
-            // is also whole pages, or smaller than a page, so is its size: those are parts (1), (2).
-            let startAligned = logic.lowBitsZero(made.bar.resource.start, bits: shift ?? 0)
-            let wholePages = logic.and(startAligned, logic.lowBitsZero(made.bar.resource.size, bits: shift ?? 0))
-            condition = logic.or(logic.and(subpage, logic.not(startAligned)),
-                                 logic.and(logic.not(subpage), logic.not(wholePages)))
-        case .alignedSubpage, .subpage: condition = subpage
-        case .alignedWholePages, .notSubpage: condition = logic.not(subpage)
-        }
+        // In the aligned parts the alignment in the ground holds by the change of variables and
+        // folds away; it is stated for the integer part below, where it does not.
+        let condition = ground(kind, made, logic, shift: shift)
         let facts = logic.and(made.wellFormed(logic), platform.constrains(made.platform, logic))
         // The same words by name are the same Z3 constants, so `lean` shares every variable with
         // `made` but has no neighbours.
@@ -371,15 +361,7 @@ final class PartProver {
             let offset = UInt64(i)
             let place: UInt64
             if !wraps, last < UInt64.max - offset { place = last + 1 + offset } else if start > offset { place = start - 1 - offset } else { return }
-            let prefix = "other\(i)"
-            machine.words["\(prefix).index"] = 0
-            machine.words["\(prefix).start"] = place
-            machine.words["\(prefix).size"] = 1
-            machine.truths["\(prefix).memory"] = true
-            machine.truths["\(prefix).fixed"] = false
-            machine.truths["\(prefix).claimed"] = true
-            machine.truths["\(prefix).same-device"] = false
-            machine.truths["\(prefix).in-parent"] = false
+            machine.setNeighbour(i, index: 0, start: place, size: 1, sameDevice: false, inParent: false)
         }
     }
 

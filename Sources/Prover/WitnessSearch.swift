@@ -44,21 +44,12 @@ enum WitnessSearch {
                                 a.truths["bar.claimed"] = true
                                 a.words["parent.start"] = base
                                 a.words["parent.size"] = 16 * page
-                                a.words["other0.index"] = 1
-                                a.words["other0.start"] = adjacent ? base + size : base + 8 * page
-                                a.words["other0.size"] = adjacent ? size : page
-                                a.truths["other0.memory"] = true
-                                a.truths["other0.claimed"] = true
-                                a.truths["other0.in-parent"] = true
-                                a.truths["other0.same-device"] = sameDevice
+                                a.setNeighbour(0, index: 1, start: adjacent ? base + size : base + 8 * page,
+                                               size: adjacent ? size : page, sameDevice: sameDevice, inParent: true)
                                 for i in 1..<neighbours {
-                                    // Further neighbours: same-size BARs of other devices beyond the first.
-                                    a.words["other\(i).index"] = 1
-                                    a.words["other\(i).start"] = base + UInt64(8 + i) * page
-                                    a.words["other\(i).size"] = page
-                                    a.truths["other\(i).memory"] = true
-                                    a.truths["other\(i).claimed"] = true
-                                    a.truths["other\(i).in-parent"] = true
+                                    // Further neighbours: page-sized BARs of other devices beyond the first.
+                                    a.setNeighbour(i, index: 1, start: base + UInt64(8 + i) * page, size: page,
+                                                   sameDevice: false, inParent: true)
                                 }
                                 a.words["mmap.offset"] = 0
                                 a.words["mmap.length"] = length
@@ -106,5 +97,20 @@ enum WitnessSearch {
             }
         }
         return result
+    }
+}
+
+extension Assignment {
+    /// Sets every field of neighbour `i` (`other<i>.*`): a claimed memory BAR, not firmware-fixed.
+    mutating func setNeighbour(_ i: Int, index: UInt64, start: UInt64, size: UInt64, sameDevice: Bool, inParent: Bool) {
+        let prefix = "other\(i)"
+        words["\(prefix).index"] = index
+        words["\(prefix).start"] = start
+        words["\(prefix).size"] = size
+        truths["\(prefix).memory"] = true
+        truths["\(prefix).fixed"] = false
+        truths["\(prefix).claimed"] = true
+        truths["\(prefix).same-device"] = sameDevice
+        truths["\(prefix).in-parent"] = inParent
     }
 }

@@ -29,19 +29,15 @@ public final class Model {
             throw Z3Error(code: Z3_INVALID_ARG.rawValue, message: "a \(term.width)-bit value does not fit in UInt64",
                           operation: "get_numeral_uint64")
         }
-        let result = try evaluate(term.ast)
-        var value: UInt64 = 0
-        guard Z3_get_numeral_uint64(context.raw, result.raw, &value) else {
-            try context.checkError("get_numeral_uint64")
-            throw Z3Error(code: Z3_EXCEPTION.rawValue, message: "not a numeral", operation: "get_numeral_uint64")
-        }
-        return value
+        return try numeral(term.ast)
     }
 
-    /// The value of a Boolean term.
     /// The value of an integer term, which must lie in `0 ..< 2^64`.
-    public func value(_ term: IntegerTerm) throws -> UInt64 {
-        let result = try evaluate(term.ast)
+    public func value(_ term: IntegerTerm) throws -> UInt64 { try numeral(term.ast) }
+
+    /// The model's value of `ast` as an unsigned 64-bit numeral.
+    private func numeral(_ ast: AST) throws -> UInt64 {
+        let result = try evaluate(ast)
         var value: UInt64 = 0
         guard Z3_get_numeral_uint64(context.raw, result.raw, &value) else {
             try context.checkError("get_numeral_uint64")
@@ -50,6 +46,7 @@ public final class Model {
         return value
     }
 
+    /// The value of a Boolean term.
     public func value(_ term: BoolTerm) throws -> Bool {
         let result = try evaluate(term.ast)
         let answer = Z3_get_bool_value(context.raw, result.raw)

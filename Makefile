@@ -44,10 +44,6 @@ prove-bench: release
 	      printf "--jobs 2 / --jobs 1: %.2fx\n", m[2] / m[1] }'
 
 bench: release
-	@for jobs in 1 2; do start=$$(date +%s.%N); .build/release/barproof prove --jobs $$jobs $(SPECS) > /dev/null; rc=$$?; \
-	  end=$$(date +%s.%N); echo "barproof prove --jobs $$jobs: $$(echo "$$end - $$start" | bc) s wall (exit $$rc)"; done
-
-bench: release
 	.build/release/barproof-bench
 
 clean:

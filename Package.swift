@@ -19,6 +19,7 @@ let package = Package(
         .systemLibrary(name: "CZ3", pkgConfig: "z3", providers: [.apt(["libz3-dev"])]),
         .target(name: "Z3Kit", dependencies: ["CZ3"]),
         .target(name: "PCIModel"),
+        .target(name: "CSignalPipe"),
         .target(name: "VFIORules", dependencies: ["PCIModel"]),
         .target(name: "Prover", dependencies: ["Z3Kit", "VFIORules", "PCIModel"]),
         .target(name: "Reports", dependencies: ["Prover", "VFIORules", "PCIModel"]),
@@ -27,7 +28,7 @@ let package = Package(
         .executableTarget(
             name: "barproof",
             dependencies: [
-                "Z3Kit", "PCIModel", "VFIORules", "Prover", "Reports", "Audit", "Fixtures",
+                "Z3Kit", "PCIModel", "VFIORules", "Prover", "Reports", "Audit", "Fixtures", "CSignalPipe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]),

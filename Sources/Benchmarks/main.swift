@@ -108,7 +108,7 @@ func measure(_ policy: Policy, _ invariant: Invariant, _ platform: PlatformSpec,
     var name = ""
     for _ in 0..<rounds {
         let start = clock.now
-        let prover = try PairProver(platform: platform, timeoutMilliseconds: 300_000, strategy: strategy)
+        let prover = try PairProver(platform: platform, strategy: strategy)
         name = try prover.check(invariant, policy: policy, dependencies: dependencies).name
         times.append(milliseconds(clock.now - start))
     }

@@ -40,8 +40,13 @@ public struct CheckRequest: Hashable, Sendable {
     public var platform: PlatformSpec
     public var invariant: Invariant
     public var assumptions: [Assumption]
-    /// Per-query solver timeout; a query that runs out makes the verdict `unknown`.
+    /// A time limit on the whole check, counted from the start of ``run()``; a check that runs
+    /// out is `unknown`. Enforced by Z3Kit's ``Watchdog``, never by Z3's own timer.
     public var timeoutMilliseconds: UInt32?
+    /// An absolute deadline for the check (a whole run's time limit), whichever comes first.
+    public var deadline: ContinuousClock.Instant?
+    /// Z3's deterministic resource limit for each query (`rlimit`), for reproducible limits in CI.
+    public var resourceLimit: UInt32?
     public var seed: UInt32
     /// Minimise each case's unsat core (slower; gives an irredundant dependency list).
     public var minimiseCore: Bool
@@ -51,7 +56,10 @@ public struct CheckRequest: Hashable, Sendable {
 
     public init(policy: Policy, platform: PlatformSpec, invariant: Invariant,
                 assumptions: [Assumption] = Assumption.defaults, timeoutMilliseconds: UInt32? = nil, seed: UInt32 = 0,
-                minimiseCore: Bool = false, findDependencies: Bool = true) {
+                minimiseCore: Bool = false, findDependencies: Bool = true, deadline: ContinuousClock.Instant? = nil,
+                resourceLimit: UInt32? = nil) {
+        self.deadline = deadline
+        self.resourceLimit = resourceLimit
         self.policy = policy
         self.platform = platform
         self.invariant = invariant
@@ -72,10 +80,11 @@ extension CheckRequest {
     /// The page sizes are decided at once, each on its own thread with its own prover (Z3
     /// context); the verdict is combined in page-size order, as if they ran one after another.
     public func run() throws -> Verdict {
+        let limits = self.limits(from: .now)
         var proofs: [Proof] = []
         var vacuous: (Proof, String)?
         var unknown: String?
-        for (page, outcome) in zip(platform.pageSizes, perPageSize()) {
+        for (page, outcome) in zip(platform.pageSizes, perPageSize(limits)) {
             switch try outcome.get() {
             case .refuted(let example):
                 return .refuted(example)
@@ -96,10 +105,17 @@ extension CheckRequest {
         return .proved(merged)
     }
 
+    /// The limits of a check that starts at `start`: the earlier of its own time limit and the
+    /// run's deadline, and the resource limit.
+    public func limits(from start: ContinuousClock.Instant) -> QueryLimits {
+        QueryLimits(deadline: QueryLimits.earlier(deadline, timeoutMilliseconds.map { start + .milliseconds(Int($0)) }),
+                    resourceLimit: resourceLimit)
+    }
+
     /// The verdict at each page size alone, in the order of `platform.pageSizes`.
     ///
     /// Page sizes run on threads of their own only while a processor is idle (``Processors``).
-    private func perPageSize() -> [Result<Verdict, any Error>] {
+    private func perPageSize(_ limits: QueryLimits) -> [Result<Verdict, any Error>] {
         let pages = platform.pageSizes
         let outcomes = Mutex([Result<Verdict, any Error>?](repeating: nil, count: pages.count))
         let stops = pages.map { _ in StopSignal() }
@@ -107,7 +123,11 @@ extension CheckRequest {
             var single = platform
             single.pageSizes = [pages[index]]
             let outcome = Result<Verdict, any Error> {
-                let prover = try PairProver(platform: single, timeoutMilliseconds: timeoutMilliseconds, seed: seed)
+                // A check whose time is up, or a run being stopped, builds no prover (contexts and
+                // terms take a while) and answers at once.
+                if let stop = ProcessStop.requested { return .unknown(reason: stop) }
+                if limits.expired { return .unknown(reason: "timeout") }
+                let prover = try PairProver(platform: single, limits: limits, seed: seed)
                 prover.stop = stops[index]
                 return try prover.check(invariant, policy: policy, assumptions: assumptions,
                                         dependencies: findDependencies, minimiseCore: minimiseCore)
@@ -141,7 +161,7 @@ extension CheckRequest {
         for page in platform.pageSizes {
             var single = platform
             single.pageSizes = [page]
-            let prover = try PairProver(platform: single, timeoutMilliseconds: timeoutMilliseconds, seed: seed)
+            let prover = try PairProver(platform: single, seed: seed)
             for (index, text) in try prover.caseQueries(invariant, policy: policy, assumptions: assumptions).enumerated() {
                 result.append(("\(page.rawValue >> 10)k-case\(index)", text))
             }

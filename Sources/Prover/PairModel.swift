@@ -182,10 +182,11 @@ public final class PairProver {
     /// - Parameters:
     ///   - platform: The platform facts to hold fixed or open.
     ///   - neighbours: How many other resources to model (1 is the pair model).
-    ///   - timeoutMilliseconds: Per-check solver timeout; a check that runs out is `unknown`.
+    ///   - limits: What bounds every query (a deadline, Z3's resource limit); a query that runs
+    ///     out is `unknown`, and so is the check.
     ///   - seed: The solver's random seed.
     ///   - strategy: How Z3 solves each case.
-    public init(platform: PlatformSpec, neighbours: Int = 1, timeoutMilliseconds: UInt32? = nil, seed: UInt32 = 0,
+    public init(platform: PlatformSpec, neighbours: Int = 1, limits: QueryLimits = .none, seed: UInt32 = 0,
                 strategy: SolverStrategy = .bitBlast) throws {
         self.platform = platform
         self.neighbours = neighbours
@@ -195,7 +196,7 @@ public final class PairProver {
             ? [[(0, .rest)], [(1, .alignedSubpage)], [(2, .alignedWholePages)]]
             : [[(0, .subpage)], [(1, .notSubpage)]]
         provers = try groups.map { group in
-            try PartProver(group, platform: platform, neighbours: neighbours, timeoutMilliseconds: timeoutMilliseconds,
+            try PartProver(group, platform: platform, neighbours: neighbours, limits: limits,
                            seed: seed, strategy: strategy)
         }
         var parts: [(order: Int, prover: Int, local: Int)] = []

@@ -65,7 +65,7 @@ final class PartProver {
     /// preprocessing and is several times faster.
     let solver: Solver
     private let strategy: SolverStrategy
-    private let timeout: UInt32?
+    private let limits: QueryLimits
     private let seed: UInt32
     private let platform: PlatformSpec
     private let neighbours: Int
@@ -78,12 +78,12 @@ final class PartProver {
     /// Decides integer relaxations (see ``integerSolver()``), made on first use.
     private var integerSolverStorage: Solver?
 
-    init(_ kinds: [(order: Int, kind: Kind)], platform: PlatformSpec, neighbours: Int, timeoutMilliseconds: UInt32?,
+    init(_ kinds: [(order: Int, kind: Kind)], platform: PlatformSpec, neighbours: Int, limits: QueryLimits,
          seed: UInt32, strategy: SolverStrategy) throws {
         self.platform = platform
         self.neighbours = neighbours
         self.strategy = strategy
-        self.timeout = timeoutMilliseconds
+        self.limits = limits
         self.seed = seed
         context = Context()
         let logic = try Symbolic(context)
@@ -92,7 +92,7 @@ final class PartProver {
         case .bitBlast: solver = try Solver(context, tactics: SolverStrategy.bitBlastTactics, unsatCores: false)
         case .incremental: solver = try Solver(context, logic: "QF_BV")
         }
-        solver.timeoutMilliseconds = timeoutMilliseconds
+        solver.limits = limits
         solver.randomSeed = seed
         let integers = try IntegerRelaxation(context)
         self.integers = integers
@@ -380,7 +380,7 @@ final class PartProver {
     private func integerSolver() throws -> Solver {
         if let integerSolverStorage { return integerSolverStorage }
         let made = try Solver(context, tactics: ["qflia"], unsatCores: false)
-        made.timeoutMilliseconds = timeout
+        made.limits = limits
         made.randomSeed = seed
         integerSolverStorage = made
         return made
@@ -392,7 +392,7 @@ final class PartProver {
         if strategy == .incremental { return solver }
         if let coreSolverStorage { return coreSolverStorage }
         let made = try Solver(context, tactics: SolverStrategy.bitBlastTactics, unsatCores: true)
-        made.timeoutMilliseconds = timeout
+        made.limits = limits
         made.randomSeed = seed
         coreSolverStorage = made
         return made

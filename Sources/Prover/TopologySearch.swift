@@ -28,16 +28,16 @@ public final class TopologySearch {
     public let platform: PlatformSpec
     public let invariant: Invariant
     public let bounds: SearchBounds
-    private let timeout: UInt32?
+    private let limits: QueryLimits
     private let seed: UInt32
 
     public init(policy: Policy, platform: PlatformSpec, invariant: Invariant, bounds: SearchBounds,
-                timeoutMilliseconds: UInt32? = nil, seed: UInt32 = 0) {
+                limits: QueryLimits = .none, seed: UInt32 = 0) {
         self.policy = policy
         self.platform = platform
         self.invariant = invariant
         self.bounds = bounds
-        self.timeout = timeoutMilliseconds
+        self.limits = limits
         self.seed = seed
     }
 
@@ -49,16 +49,28 @@ public final class TopologySearch {
     /// counterexample comes from the smallest level that shows its view (fewest devices first),
     /// and small queries, which solve fast, are tried first. "Exhausted" means the full bounds
     /// were searched.
-    public func run(max: Int = 1, minimize: Bool = false) throws -> SearchResult {
+    ///
+    /// - Parameters:
+    ///   - found: Called with each counterexample as soon as it is found (and re-checked), so a
+    ///     caller can write it out before the search goes on; an error it throws ends the search.
+    ///   - progress: Called with the machine size and page size about to be searched.
+    public func run(max: Int = 1, minimize: Bool = false, found: (TopologyCounterexample) throws -> Void = { _ in },
+                    progress: (String) -> Void = { _ in }) throws -> SearchResult {
         var result = SearchResult(counterexamples: [], exhausted: false, unknown: nil, notes: [])
         var blocked: [ViewKey] = []
         levels: for (level, target) in levels() {
             for page in platform.pageSizes {
                 guard result.counterexamples.count < max else { break levels }
+                if let stop = ProcessStop.requested ?? (limits.expired ? "timeout" : nil) {
+                    result.unknown = "\(page) pages, \(level.devices) devices x \(level.barsPerDevice) BARs: \(stop)"
+                    break levels
+                }
+                progress("searching \(level.devices) device(s) x \(level.barsPerDevice) BAR(s), \(level.bridges) bridge(s), \(page) pages; \(result.counterexamples.count) view(s) found")
                 let session = try MachineSession(search: self, pageShift: page.shift, bounds: level, target: target)
                 views: while result.counterexamples.count < max {
                     switch try session.next(blocked: blocked, minimize: minimize, notes: &result.notes) {
                     case let .found(example, key):
+                        try found(example)
                         result.counterexamples.append(example)
                         blocked.append(key)
                     case .none:
@@ -176,7 +188,7 @@ final class MachineSession {
         let logic = try Symbolic(context)
         self.logic = logic
         solver = try Solver(context, tactics: SolverStrategy.bitBlastTactics, unsatCores: false)
-        solver.timeoutMilliseconds = search.timeoutMillisecondsValue
+        solver.limits = search.limitsValue
         solver.randomSeed = search.seedValue
         var words: [String] = []
         var truths: [String] = []
@@ -469,7 +481,7 @@ final class MachineSession {
 }
 
 extension TopologySearch {
-    var timeoutMillisecondsValue: UInt32? { timeout }
+    var limitsValue: QueryLimits { limits }
     var seedValue: UInt32 { seed }
 }
 

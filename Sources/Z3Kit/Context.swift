@@ -189,13 +189,20 @@ final class InterruptGate: @unchecked Sendable {
     // thread, to the clean-up check.
     private let raw: Z3_context
 
-    init(_ raw: Z3_context) { self.raw = raw }
+    init(_ raw: Z3_context) {
+        self.raw = raw
+        ProcessStop.register(self)
+    }
+
+    deinit { ProcessStop.unregister(self) }
 
     /// Runs `call` (one Z3 check, and reading its error) with interrupts enabled. Returns nil
-    /// without running it when `abort` is true at the start (checked under the interrupt lock).
+    /// without running it when `abort` is true at the start, or when solving has been stopped
+    /// process-wide (``ProcessStop``); both are checked under the interrupt lock, so a stop
+    /// requested from then on interrupts the check.
     func check<T>(abortIf abort: () -> Bool, _ call: () throws -> T) rethrows -> T? {
         let started = state.withLock { state in
-            if abort() { return false }
+            if abort() || ProcessStop.requested != nil { return false }
             state.checking = true
             state.generation &+= 1
             state.interrupted = false
@@ -239,6 +246,7 @@ final class InterruptGate: @unchecked Sendable {
         defer { Z3_set_error(raw, Z3_OK) }
         guard let scratch = Z3_mk_simple_solver(raw) else { return }
         Z3_solver_inc_ref(raw, scratch)
+        SolverParameters.apply(raw, scratch, limits: .none)
         _ = Z3_solver_check(raw, scratch)
         Z3_solver_dec_ref(raw, scratch)
     }

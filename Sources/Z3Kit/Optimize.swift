@@ -15,21 +15,28 @@ public final class Optimize {
         raw = made
         Z3_optimize_inc_ref(context.raw, raw)
         try context.checkError("mk_optimize")
+        applyParams()
     }
 
     deinit { Z3_optimize_dec_ref(context.raw, raw) }
 
-    /// Per-check timeout in milliseconds.
-    public var timeoutMilliseconds: UInt32? {
-        didSet {
-            let params = Z3_mk_params(context.raw)
-            Z3_params_inc_ref(context.raw, params)
-            defer { Z3_params_dec_ref(context.raw, params) }
-            Z3_params_set_uint(context.raw, params, Z3_mk_string_symbol(context.raw, "timeout"),
-                               timeoutMilliseconds ?? UInt32.max)
-            Z3_optimize_set_params(context.raw, raw, params)
-            Z3_set_error(context.raw, Z3_OK)
-        }
+    /// A time limit for each check in milliseconds, enforced by the ``Watchdog`` (never Z3's timer).
+    public var timeoutMilliseconds: UInt32?
+
+    /// The limits every check obeys (with ``timeoutMilliseconds``, the earlier deadline applies).
+    public var limits: QueryLimits = .none {
+        didSet { applyParams() }
+    }
+
+    /// `ctrl_c` off and the resource limit (see ``SolverParameters``); never `timeout`.
+    private func applyParams() {
+        let params = Z3_mk_params(context.raw)
+        Z3_params_inc_ref(context.raw, params)
+        defer { Z3_params_dec_ref(context.raw, params) }
+        Z3_params_set_bool(context.raw, params, Z3_mk_string_symbol(context.raw, "ctrl_c"), false)
+        Z3_params_set_uint(context.raw, params, Z3_mk_string_symbol(context.raw, "rlimit"), limits.resourceLimit ?? 0)
+        Z3_optimize_set_params(context.raw, raw, params)
+        Z3_set_error(context.raw, Z3_OK)
     }
 
     public func assert(_ formula: BoolTerm) throws {
@@ -64,11 +71,14 @@ public final class Optimize {
 
     /// Checks the constraints and optimises the objectives.
     public func check() throws -> CheckResult {
-        let answer = try context.interruptGate.check(abortIf: { false }) {
+        let relative = timeoutMilliseconds.map { ContinuousClock.now + .milliseconds(Int($0)) }
+        let deadline = QueryLimits.earlier(limits.deadline, relative)
+        let checked = try Solver.bounded(context, until: deadline, abortIf: { false }) {
             let answer = Z3_optimize_check(context.raw, raw, 0, nil)
             try context.checkError("optimize_check")
             return answer
-        } ?? Z3_L_UNDEF
+        }
+        guard let answer = checked else { return .unknown(reason: Solver.skippedReason(deadline)) }
         if answer == Z3_L_TRUE {
             guard let model = Z3_optimize_get_model(context.raw, raw) else {
                 try context.checkError("optimize_get_model")
@@ -77,6 +87,7 @@ public final class Optimize {
             return .sat(Model(context, model))
         }
         if answer == Z3_L_FALSE { return .unsat(core: []) }
-        return .unknown(reason: String(cString: Z3_optimize_get_reason_unknown(context.raw, raw)))
+        return .unknown(reason: Solver.unknownReason(String(cString: Z3_optimize_get_reason_unknown(context.raw, raw)),
+                                                     deadline: deadline))
     }
 }

@@ -25,7 +25,6 @@ public struct NamedAssumption {
 public final class Solver {
     public let context: Context
     let raw: Z3_solver
-    private var timeout: UInt32?
     private var seed: UInt32?
     private var isTacticSolver = false
     private var tracksCores = true
@@ -48,6 +47,7 @@ public final class Solver {
         raw = made
         Z3_solver_inc_ref(context.raw, raw)
         try context.checkError("mk_solver")
+        applyParams()
     }
 
     /// Creates a solver that runs a tactic pipeline on every check (`Z3_mk_solver_from_tactic`),
@@ -98,10 +98,15 @@ public final class Solver {
 
     deinit { Z3_solver_dec_ref(context.raw, raw) }
 
-    /// Per-solver timeout in milliseconds (nil: none). A check that runs out returns `unknown`.
-    public var timeoutMilliseconds: UInt32? {
-        get { timeout }
-        set { timeout = newValue; applyParams() }
+    /// A time limit for each check, in milliseconds (nil: none), counted from the check's start.
+    /// A check that runs out is interrupted by the ``Watchdog`` and returns `unknown` ("timeout").
+    /// Z3's own `timeout` parameter is never set (see ``Watchdog``).
+    public var timeoutMilliseconds: UInt32?
+
+    /// The limits every check of this solver obeys: an absolute deadline (with
+    /// ``timeoutMilliseconds`` the earlier of the two applies) and Z3's resource limit.
+    public var limits: QueryLimits = .none {
+        didSet { if limits.resourceLimit != oldValue.resourceLimit { applyParams() } }
     }
 
     /// The solver's random seed (fixed seeds keep runs deterministic).
@@ -111,24 +116,9 @@ public final class Solver {
     }
 
     private func applyParams() {
-        let params = Z3_mk_params(context.raw)
-        Z3_params_inc_ref(context.raw, params)
-        defer { Z3_params_dec_ref(context.raw, params) }
-        // 0 means "no timeout" to Z3; UInt32.max is its own default.
-        Z3_params_set_uint(context.raw, params, Z3_mk_string_symbol(context.raw, "timeout"), timeout ?? UInt32.max)
-        if let seed {
-            // Only `random_seed`: once a solver has been used, Z3 4.8.12 validates the keys and rejects
-            // the whole set for one it does not know (such as `smt.random_seed`), timeout included.
-            // `random_seed` reaches both the SMT core and the SAT solver used for bit-vectors.
-            Z3_params_set_uint(context.raw, params, Z3_mk_string_symbol(context.raw, "random_seed"), seed)
-        }
-        if isTacticSolver && tracksCores {
-            // Tactic solvers track which assumptions a refutation used only when asked to.
-            Z3_params_set_bool(context.raw, params, Z3_mk_string_symbol(context.raw, "unsat_core"), true)
-        }
-        Z3_solver_set_params(context.raw, raw, params)
         do {
-            try context.checkError("solver_set_params")
+            try SolverParameters.set(context, raw, limits: limits, seed: seed,
+                                     unsatCores: isTacticSolver && tracksCores)
             parameterError = nil
         } catch {
             parameterError = error as? Z3Error
@@ -179,13 +169,14 @@ public final class Solver {
     /// Checks the asserted formulas unless `abort` is true as the check starts.
     private func check(abortIf abort: () -> Bool) throws -> CheckResult {
         try throwParameterError()
-        let checked = try context.interruptGate.check(abortIf: abort) {
+        let deadline = effectiveDeadline()
+        let checked = try Self.bounded(context, until: deadline, abortIf: abort) {
             let answer = Z3_solver_check(context.raw, raw)
             try context.checkError("solver_check")
             return answer
         }
-        guard let answer = checked else { return .unknown(reason: "canceled") }
-        return try result(answer, core: [])
+        guard let answer = checked else { return .unknown(reason: Self.skippedReason(deadline)) }
+        return try result(answer, core: [], deadline: deadline)
     }
 
     /// Checks the asserted formulas together with named assumptions. When unsat, the
@@ -210,11 +201,13 @@ public final class Solver {
             nameOf[tracker.ast.raw] = assumption.name
         }
         let literals: [Z3_ast?] = trackers.map { $0.ast.raw }
-        let answer = try context.interruptGate.check(abortIf: { false }) {
+        let deadline = effectiveDeadline()
+        let checked = try Self.bounded(context, until: deadline, abortIf: { false }) {
             let answer = Z3_solver_check_assumptions(context.raw, raw, UInt32(literals.count), literals)
             try context.checkError("solver_check_assumptions")
             return answer
-        } ?? Z3_L_UNDEF
+        }
+        guard let answer = checked else { return .unknown(reason: Self.skippedReason(deadline)) }
         var core: [String] = []
         if answer == Z3_L_FALSE {
             let vector = Z3_solver_get_unsat_core(context.raw, raw)
@@ -227,10 +220,10 @@ public final class Solver {
             }
             core.sort()
         }
-        return try result(answer, core: core)
+        return try result(answer, core: core, deadline: deadline)
     }
 
-    private func result(_ answer: Z3_lbool, core: [String]) throws -> CheckResult {
+    private func result(_ answer: Z3_lbool, core: [String], deadline: ContinuousClock.Instant?) throws -> CheckResult {
         if answer == Z3_L_TRUE {
             guard let model = Z3_solver_get_model(context.raw, raw) else {
                 try context.checkError("solver_get_model")
@@ -239,7 +232,41 @@ public final class Solver {
             return .sat(Model(context, model))
         }
         if answer == Z3_L_FALSE { return .unsat(core: core) }
-        return .unknown(reason: String(cString: Z3_solver_get_reason_unknown(context.raw, raw)))
+        return .unknown(reason: Self.unknownReason(String(cString: Z3_solver_get_reason_unknown(context.raw, raw)),
+                                                   deadline: deadline))
+    }
+
+    /// The deadline of a check starting now: the earlier of ``limits`` and ``timeoutMilliseconds``.
+    private func effectiveDeadline() -> ContinuousClock.Instant? {
+        let relative = timeoutMilliseconds.map { ContinuousClock.now + .milliseconds(Int($0)) }
+        return QueryLimits.earlier(limits.deadline, relative)
+    }
+
+    /// Runs one Z3 check through the context's interrupt gate with `deadline` armed on the
+    /// ``Watchdog``; nil when it did not start (aborted, stopped, or the deadline already passed).
+    static func bounded<T>(_ context: Context, until deadline: ContinuousClock.Instant?, abortIf abort: () -> Bool,
+                           _ call: () throws -> T) throws -> T? {
+        guard let deadline else { return try context.interruptGate.check(abortIf: abort, call) }
+        if ContinuousClock.now >= deadline { return nil }
+        let token = Watchdog.shared.arm(deadline, context.interruptGate)
+        defer { Watchdog.shared.disarm(token) }
+        return try context.interruptGate.check(abortIf: abort, call)
+    }
+
+    /// Why a check that never started is unknown.
+    static func skippedReason(_ deadline: ContinuousClock.Instant?) -> String {
+        if let stop = ProcessStop.requested { return stop }
+        if let deadline, ContinuousClock.now >= deadline { return "timeout" }
+        return "canceled"
+    }
+
+    /// Why an interrupted check is unknown: Z3 says "interrupted" or "canceled" whoever interrupted
+    /// it; say which limit it was.
+    static func unknownReason(_ z3Reason: String, deadline: ContinuousClock.Instant?) -> String {
+        guard z3Reason == "interrupted" || z3Reason == "canceled" else { return z3Reason }
+        if let stop = ProcessStop.requested { return stop }
+        if let deadline, ContinuousClock.now >= deadline { return "timeout" }
+        return z3Reason
     }
 
     /// Runs `check()` and interrupts it when the surrounding task is cancelled; an interrupted
@@ -321,6 +348,7 @@ public enum SMTLIB2 {
         }
         Z3_solver_inc_ref(context.raw, scratch)
         defer { Z3_solver_dec_ref(context.raw, scratch) }
+        SolverParameters.apply(context.raw, scratch, limits: .none)
         for formula in formulas {
             Z3_solver_assert(context.raw, scratch, formula.ast.raw)
             try context.checkError("solver_assert")
@@ -336,5 +364,41 @@ public enum SMTLIB2 {
         let header = comments.flatMap { $0.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) }
             .map { "; " + $0 + "\n" }.joined()
         return header + "(set-logic \(logic))\n" + body + "(check-sat)\n"
+    }
+}
+
+/// The parameters barproof sets on every Z3 solver.
+enum SolverParameters {
+    /// Sets `ctrl_c` off, and the resource limit, random seed and core tracking when given.
+    ///
+    /// - `ctrl_c=false`: Z3 4.8.12 otherwise swaps the process's SIGINT handler in and out around
+    ///   every check (`scoped_ctrl_c`), racing with other threads and with barproof's own handler.
+    /// - `rlimit`: Z3's deterministic resource limit; 0 is unlimited.
+    /// - never `timeout`: see ``Watchdog``.
+    static func set(_ context: Context, _ solver: Z3_solver, limits: QueryLimits, seed: UInt32? = nil,
+                    unsatCores: Bool = false) throws {
+        apply(context.raw, solver, limits: limits, seed: seed, unsatCores: unsatCores)
+        try context.checkError("solver_set_params")
+    }
+
+    /// ``set(_:_:limits:seed:unsatCores:)`` without reading the error (for scratch solvers).
+    static func apply(_ raw: Z3_context, _ solver: Z3_solver, limits: QueryLimits, seed: UInt32? = nil,
+                      unsatCores: Bool = false) {
+        let params = Z3_mk_params(raw)
+        Z3_params_inc_ref(raw, params)
+        defer { Z3_params_dec_ref(raw, params) }
+        Z3_params_set_bool(raw, params, Z3_mk_string_symbol(raw, "ctrl_c"), false)
+        Z3_params_set_uint(raw, params, Z3_mk_string_symbol(raw, "rlimit"), limits.resourceLimit ?? 0)
+        if let seed {
+            // Only `random_seed`: once a solver has been used, Z3 4.8.12 validates the keys and rejects
+            // the whole set for one it does not know (such as `smt.random_seed`).
+            // `random_seed` reaches both the SMT core and the SAT solver used for bit-vectors.
+            Z3_params_set_uint(raw, params, Z3_mk_string_symbol(raw, "random_seed"), seed)
+        }
+        if unsatCores {
+            // Tactic solvers track which assumptions a refutation used only when asked to.
+            Z3_params_set_bool(raw, params, Z3_mk_string_symbol(raw, "unsat_core"), true)
+        }
+        Z3_solver_set_params(raw, solver, params)
     }
 }

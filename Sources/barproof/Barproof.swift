@@ -35,8 +35,12 @@ enum Exit {
 
 /// Runs a command body, mapping its errors to barproof's exit codes: spec problems to 65 with
 /// their file:line:column, usage problems to 64, everything else to 70.
+///
+/// Installs the SIGINT/SIGTERM handling first (``RunControl``); a run that a signal stopped exits
+/// 130 or 143 whatever it would have returned, after printing what it decided.
 func guarded(_ body: () throws -> Int32) throws {
-    let code: Int32
+    RunControl.install()
+    var code: Int32
     do {
         code = try body()
     } catch let errors as SpecErrors {
@@ -51,6 +55,10 @@ func guarded(_ body: () throws -> Int32) throws {
     } catch {
         printError("internal error: \(error)")
         code = Exit.internalError
+    }
+    if let interrupted = RunControl.interruptedExitCode {
+        printError("interrupted (\(RunControl.name(of: interrupted - 128))): what was decided before is above; nothing half-written")
+        code = interrupted
     }
     if code != 0 { throw ExitCode(code) }
 }

@@ -38,8 +38,7 @@ extension Barproof {
             try guarded {
                 let spec = try Spec.load(path: try resolveSpecPath(self.spec))
                 let check = try findCheck(self.check, in: spec)
-                let result = runJobs([Job(spec: spec, check: check)], workers: 1,
-                                     timeoutMilliseconds: solver.timeoutMilliseconds, seed: solver.seed, minimiseCore: true)[0]
+                let result = runJobs([Job(spec: spec, check: check)], workers: 1, solver: solver, minimiseCore: true)[0]
                 let verdict = try result.verdict.get()
                 let outcome = CheckOutcome(location: check.location, check: check.name, invariant: check.invariant,
                                            policy: check.policy.label, platform: check.platform.label, expected: check.expect,
@@ -136,7 +135,7 @@ extension Barproof {
                 let checks = try check.map { [try findCheck($0, in: spec)] } ?? spec.checks
                 var files: [(String, Data)] = []
                 for check in checks {
-                    let request = check.request(timeoutMilliseconds: solver.timeoutMilliseconds, seed: solver.seed)
+                    let request = check.request(solver)
                     for query in try request.queries() {
                         files.append(("\(out)/\(check.name).\(query.name).smt2", Data(query.text.utf8)))
                     }

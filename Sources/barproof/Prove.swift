@@ -10,16 +10,38 @@ enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
 }
 
 /// Options every command that runs the solver shares.
+///
+/// The limits are barproof's own (a watchdog thread interrupts Z3), never Z3's `timeout`
+/// parameter, whose timer deadlocks in Z3 4.8.12. A check or run that hits one is unknown (exit 2).
 struct SolverOptions: ParsableArguments {
-    @Option(name: .customLong("timeout-ms"), help: "Per-query solver timeout in milliseconds; a query that runs out is unknown.")
+    @Option(name: .customLong("timeout-ms"),
+            help: "Time limit for each check in milliseconds (a search: each check's search); a check that runs out is unknown.")
     var timeoutMilliseconds: UInt32?
+
+    @Option(name: .customLong("time-limit"),
+            help: "Time limit for the whole run in seconds; checks still undecided then are unknown (exit 2).")
+    var timeLimit: Double?
+
+    @Option(name: .customLong("rlimit"),
+            help: "Z3 resource limit for each query: a count of solver steps, the same on every machine (reproducible limits for CI).")
+    var resourceLimit: UInt32?
 
     @Option(help: "Z3 random seed (fixed by default, so runs are reproducible).")
     var seed: UInt32 = 0
 
+    @Flag(help: "No progress lines on standard error (they appear only on a terminal, after about 2 s).")
+    var quiet = false
+
     func validate() throws {
         if timeoutMilliseconds == 0 { throw ValidationError("--timeout-ms must be at least 1") }
+        if let timeLimit, !(timeLimit > 0 && timeLimit <= 31_536_000) {
+            throw ValidationError("--time-limit must be a number of seconds above 0 (at most a year)")
+        }
+        if resourceLimit == 0 { throw ValidationError("--rlimit must be at least 1") }
     }
+
+    /// The run's deadline, from `--time-limit`.
+    var deadline: ContinuousClock.Instant? { RunClock.deadline(seconds: timeLimit) }
 }
 
 extension Barproof {
@@ -66,8 +88,7 @@ extension Barproof {
                 let jobList = specs.flatMap { spec in spec.checks.map { Job(spec: spec, check: $0) } }
                 // Verdicts alone unless recording: finding dependencies solves every case a second
                 // time on a core-tracking solver, and drift is judged on the verdict, not on them.
-                let results = runJobs(jobList, workers: jobs, timeoutMilliseconds: solver.timeoutMilliseconds, seed: solver.seed,
-                                      findDependencies: record)
+                let results = runJobs(jobList, workers: jobs, solver: solver, findDependencies: record)
 
                 var outcomes: [CheckOutcome] = []
                 for (job, result) in zip(jobList, results) {
@@ -110,7 +131,9 @@ extension Barproof {
                     FileHandle.standardOutput.write(report)
                 }
 
-                if record {
+                if record, RunControl.signal != nil {
+                    printError("not recorded: the run was interrupted; \(proofs) is as it was")
+                } else if record {
                     for spec in specs {
                         let mine = outcomes.filter { $0.location.spec == spec.name }
                         let written = try store.write(spec: spec, outcomes: mine, timeoutMilliseconds: solver.timeoutMilliseconds,

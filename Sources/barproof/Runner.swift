@@ -16,13 +16,15 @@ struct JobResult: Sendable {
 
 /// Runs jobs on `workers` threads, each check with its own Z3 context (``CheckRequest/run()``
 /// creates one), and returns results in job order whatever order they finish in.
-func runJobs(_ jobs: [Job], workers: Int, timeoutMilliseconds: UInt32?, seed: UInt32, minimiseCore: Bool = false,
+func runJobs(_ jobs: [Job], workers: Int, solver: SolverOptions, minimiseCore: Bool = false,
              findDependencies: Bool = true) -> [JobResult] {
     let queue = JobQueue(count: jobs.count)
+    let progress = Progress(quiet: solver.quiet)
+    defer { progress.finish() }
     let work: @Sendable () -> Void = {
         while let index = queue.next() {
-            var request = jobs[index].check.request(timeoutMilliseconds: timeoutMilliseconds, seed: seed, minimiseCore: minimiseCore)
-            request.findDependencies = findDependencies
+            progress.update("checks: \(queue.finishedCount) of \(jobs.count) decided")
+            let request = jobs[index].check.request(solver, minimiseCore: minimiseCore, findDependencies: findDependencies)
             let clock = ContinuousClock()
             let start = clock.now
             let verdict: Result<Verdict, ProverError>
@@ -36,6 +38,7 @@ func runJobs(_ jobs: [Job], workers: Int, timeoutMilliseconds: UInt32?, seed: UI
             let elapsed = clock.now - start
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             queue.finish(index, JobResult(verdict: verdict, seconds: seconds))
+            progress.update("checks: \(queue.finishedCount) of \(jobs.count) decided")
         }
     }
     let threads = max(1, min(workers, jobs.count))
@@ -77,6 +80,8 @@ private final class JobQueue: @unchecked Sendable {
             return nextIndex
         }
     }
+
+    var finishedCount: Int { lock.withLock { slots.count { $0 != nil } } }
 
     func finish(_ index: Int, _ result: JobResult) {
         lock.withLock { slots[index] = result }

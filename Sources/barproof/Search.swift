@@ -88,13 +88,16 @@ extension Barproof {
             var report = SearchReport(spec: spec.name, check: check.name, invariant: check.invariant.rawValue,
                                       policy: check.policy.label, platform: check.platform.label, expected: check.expect.rawValue,
                                       bounds: Self.describe(check.search), outcome: "", counterexamples: [], notes: [])
+            // --timeout-ms bounds this check's whole search (the pair-model proof included), and
+            // --time-limit the whole run.
+            var request = check.request(solver, findDependencies: false)
+            let limits = request.limits(from: started)
+            request.deadline = limits.deadline
+            request.timeoutMilliseconds = nil
             let search = TopologySearch(policy: check.policy, platform: check.platform, invariant: check.invariant,
-                                        bounds: check.search, timeoutMilliseconds: solver.timeoutMilliseconds, seed: solver.seed)
+                                        bounds: check.search, limits: limits, seed: solver.seed)
             if !exhaustive {
                 // A proof over the pair model covers every topology, so every machine in the bounds.
-                let request = CheckRequest(policy: check.policy, platform: check.platform, invariant: check.invariant,
-                                           assumptions: check.assumptions, timeoutMilliseconds: solver.timeoutMilliseconds,
-                                           seed: solver.seed, findDependencies: false)
                 switch try request.run() {
                 case .proved, .vacuous:
                     report.outcome = "none"
@@ -107,13 +110,15 @@ extension Barproof {
                     break
                 }
             }
-            let result = try search.run(max: max, minimize: minimize)
-            report.notes += result.notes
-            for (i, example) in result.counterexamples.enumerated() {
+            // Each counterexample is written out (and read back) as soon as it is found, so one that
+            // a signal or a limit interrupts keeps every fixture it reported, each complete.
+            let progress = Progress(quiet: solver.quiet)
+            defer { progress.finish() }
+            let result = try search.run(max: max, minimize: minimize, found: { example in
                 var entry = SearchReport.Entry(counterexample: example, explanation: Self.explain(example), folder: nil, suggestion: nil)
                 if suggest { entry.suggestion = try Self.suggestion(for: example, search: search, bounds: check.search) }
                 if let out {
-                    let folder = URL(fileURLWithPath: out).appendingPathComponent("\(spec.name)-\(check.name)-\(i + 1)")
+                    let folder = URL(fileURLWithPath: out).appendingPathComponent("\(spec.name)-\(check.name)-\(report.counterexamples.count + 1)")
                     let proved = entry.suggestion.flatMap { $0.hasPrefix("no mitigation") ? nil : $0 }
                     try FixtureWriter(specPath: specPath, checkID: check.name, mitigation: proved).write(example, to: folder)
                     let problems = FixtureRoundTrip.check(counterexample: example, folder: folder)
@@ -123,7 +128,8 @@ extension Barproof {
                     entry.folder = folder.path
                 }
                 report.counterexamples.append(entry)
-            }
+            }, progress: { progress.update("\(check.name): " + $0) })
+            report.notes += result.notes
             if let unknown = result.unknown {
                 report.outcome = result.counterexamples.isEmpty ? "unknown" : "found"
                 report.notes.append("search incomplete: \(unknown)")

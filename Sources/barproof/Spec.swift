@@ -32,6 +32,13 @@ struct SpecCheck: Sendable {
         CheckRequest(policy: policy, platform: platform, invariant: invariant, assumptions: assumptions,
                      timeoutMilliseconds: timeoutMilliseconds, seed: seed, minimiseCore: minimiseCore)
     }
+
+    /// The check as a request under the command line's solver limits.
+    func request(_ solver: SolverOptions, minimiseCore: Bool = false, findDependencies: Bool = true) -> CheckRequest {
+        CheckRequest(policy: policy, platform: platform, invariant: invariant, assumptions: assumptions,
+                     timeoutMilliseconds: solver.timeoutMilliseconds, seed: solver.seed, minimiseCore: minimiseCore,
+                     findDependencies: findDependencies, deadline: solver.deadline, resourceLimit: solver.resourceLimit)
+    }
 }
 
 extension Spec {

@@ -44,7 +44,7 @@ let package = Package(
             ]),
         .testTarget(name: "CLITests", dependencies: ["Reports"], exclude: ["Schemas"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "PCIModel", "VFIORules"], exclude: ["Fixtures"]),
-        .testTarget(name: "FixtureTests", dependencies: ["Fixtures", "Reports", "Audit", "Prover", "VFIORules", "PCIModel"]),
+        .testTarget(name: "FixtureTests", dependencies: ["Fixtures", "Reports", "Audit", "Prover", "VFIORules", "PCIModel", "Z3Kit"]),
         .testTarget(name: "ProverTests", dependencies: ["Prover", "VFIORules", "PCIModel", "Z3Kit"]),
     ]
 )

@@ -135,9 +135,17 @@ extension Barproof {
                     printError("not recorded: the run was interrupted; \(proofs) is as it was")
                 } else if record {
                     for spec in specs {
+                        // A signal from here on ends the run after the spec being written: each
+                        // spec's records are then the old set or the new one, never a mix.
+                        if RunControl.signal != nil {
+                            printError("not recorded: \(spec.name) and the specs after it (the run was interrupted)")
+                            break
+                        }
                         let mine = outcomes.filter { $0.location.spec == spec.name }
-                        let written = try store.write(spec: spec, outcomes: mine, timeoutMilliseconds: solver.timeoutMilliseconds,
-                                                      seed: solver.seed)
+                        let written = try RunControl.critical {
+                            try store.write(spec: spec, outcomes: mine, timeoutMilliseconds: solver.timeoutMilliseconds,
+                                            seed: solver.seed)
+                        }
                         printError("recorded \(written.count) files under \(proofs)/\(spec.name)")
                         for outcome in mine where outcome.verdict == "unknown" {
                             printError("not recorded: \(outcome.name) is inconclusive")

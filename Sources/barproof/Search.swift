@@ -133,7 +133,14 @@ extension Barproof {
             if let unknown = result.unknown {
                 report.outcome = result.counterexamples.isEmpty ? "unknown" : "found"
                 report.notes.append("search incomplete: \(unknown)")
-                if result.counterexamples.isEmpty { report.inconclusive = true }
+                // Fewer than --max found and the rest not searched: whether more views exist is
+                // undecided, and undecided is never a pass.
+                if result.counterexamples.count < max {
+                    report.inconclusive = true
+                    if !result.counterexamples.isEmpty {
+                        report.notes.append("\(result.counterexamples.count) of up to \(max) found; whether further views exist within the bounds is undecided")
+                    }
+                }
             } else if result.counterexamples.isEmpty {
                 report.outcome = "none"
                 report.notes.append("no counterexample within the bounds (searched exhaustively)")

@@ -5,6 +5,7 @@ import Prover
 import Reports
 import VFIORules
 import XCTest
+import Z3Kit
 
 /// Every counterexample `TopologySearch` finds for the README's refuted rows is written as a
 /// fixture, read back by the audit importers and replayed: the acceptance round trip, on what the
@@ -42,7 +43,8 @@ final class SearchRoundTripTests: XCTestCase {
         var written = 0
         for row in try Self.rows {
             let search = TopologySearch(policy: row.policy, platform: row.platform, invariant: row.invariant,
-                                        bounds: SearchBounds(devices: row.devices, barsPerDevice: 2), timeoutMilliseconds: 60_000)
+                                        bounds: SearchBounds(devices: row.devices, barsPerDevice: 2),
+                                        limits: QueryLimits(deadline: .now + .seconds(60)))
             let result = try search.run(max: row.max, minimize: false)
             XCTAssertNil(result.unknown, row.name)
             XCTAssertFalse(result.counterexamples.isEmpty, "\(row.name): no counterexample")

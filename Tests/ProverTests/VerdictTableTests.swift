@@ -2,12 +2,13 @@ import PCIModel
 import Prover
 import Testing
 import VFIORules
+import Z3Kit
 
 /// The core issue's verdict table, row by row.
 @Suite struct VerdictTableTests {
     func check(_ invariant: Invariant, _ policy: Policy, _ platform: PlatformSpec = .any,
                assumptions: [Assumption] = Assumption.defaults, dependencies: Bool = false) throws -> Verdict {
-        try PairProver(platform: platform, timeoutMilliseconds: 120_000)
+        try PairProver(platform: platform, limits: QueryLimits(deadline: .now + .seconds(120)))
             .check(invariant, policy: policy, assumptions: assumptions, dependencies: dependencies)
     }
 

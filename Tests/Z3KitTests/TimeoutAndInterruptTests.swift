@@ -9,7 +9,7 @@ import Z3Kit
 ///
 /// `guardMilliseconds` is a safety timeout so that a lost interrupt fails the test (by being slow)
 /// instead of hanging it.
-func hardFactoringSolver(_ context: Context, guardMilliseconds: UInt32 = 20_000) throws -> Solver {
+func hardFactoringSolver(_ context: Context, guardMilliseconds: UInt32? = 20_000) throws -> Solver {
     let p: UInt64 = 2_147_483_647  // 2^31 - 1, prime
     let q: UInt64 = 2_147_483_629  // prime
     let x = try context.bitVectorConstant("x", width: 64)
@@ -29,7 +29,7 @@ func hardFactoringSolver(_ context: Context, guardMilliseconds: UInt32 = 20_000)
 private let interruptReasons: Set<String> = ["interrupted", "canceled", "cancelled"]
 
 /// A one-shot mailbox between a worker thread or task and the test.
-private final class Mailbox<Value: Sendable>: Sendable {
+final class Mailbox<Value: Sendable>: Sendable {
     private let slot = Mutex<Value?>(nil)
     func put(_ value: Value) { slot.withLock { $0 = value } }
     var value: Value? { slot.withLock { $0 } }

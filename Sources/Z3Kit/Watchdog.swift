@@ -6,10 +6,10 @@ import Synchronization
 
 /// Ends Z3 checks whose deadline has passed, with `Z3_interrupt`: barproof's own time limit.
 ///
-/// Z3's `timeout` parameter is never set. In Z3 4.8.10 to 4.8.14 (Debian ships 4.8.12) every
-/// check with a timeout starts a `scoped_timer`, whose thread pool can deadlock: threads block in
-/// `pthread_mutex_lock` inside libz3 and the check never returns (Z3 issue 5990, fixed by pull
-/// request 5371 after 4.8.12). So a limit is kept here instead: one thread per process, on the
+/// Z3's `timeout` parameter is never set. From Z3 4.8.10 every check with a timeout runs a
+/// `scoped_timer` on a thread pool that can deadlock: threads block in `pthread_mutex_lock` inside
+/// libz3 and the check never returns (Z3 pull request 5371 fixed one race in 2021; issue 5990
+/// reports the deadlock in 2022; Debian ships 4.8.12). So a limit is kept here instead: one thread per process, on the
 /// monotonic clock, sleeps until the earliest armed deadline and interrupts that check's context
 /// through its ``InterruptGate`` (which repeats the interrupt until the check returns).
 ///

@@ -31,6 +31,8 @@ enum Exit {
     static let usage: Int32 = 64
     static let badInput: Int32 = 65
     static let internalError: Int32 = 70
+    /// An output file or folder could not be written (sysexits EX_CANTCREAT).
+    static let cannotCreate: Int32 = 73
 }
 
 /// Runs a command body, mapping its errors to barproof's exit codes: spec problems to 65 with
@@ -50,6 +52,9 @@ func guarded(_ body: () throws -> Int32) throws {
     } catch let error as UsageError {
         printError("error: \(error.message)")
         code = Exit.usage
+    } catch let error as OutputError {
+        printError("error: \(error)")
+        code = Exit.cannotCreate
     } catch let exit as ExitCode {
         throw exit
     } catch {

@@ -48,16 +48,23 @@ final class IntegerRelaxation: Logic {
 
     private func make(_ build: () throws -> IntegerTerm) -> IntegerTerm {
         do { return try build() } catch {
-            if firstError == nil { firstError = error as? Z3Error ?? Z3Error(code: 0, message: "\(error)", operation: "integers") }
+            fail(error)
             return zero
         }
     }
 
     private func truth(_ build: () throws -> BoolTerm) -> BoolTerm {
         do { return try build() } catch {
-            if firstError == nil { firstError = error as? Z3Error ?? Z3Error(code: 0, message: "\(error)", operation: "integers") }
+            fail(error)
             return falsity
         }
+    }
+
+    /// Records a failure and poisons the context, as ``Symbolic`` does: no check in it answers.
+    func fail(_ error: any Error) {
+        let failure = error as? Z3Error ?? Z3Error(code: 0, message: "\(error)", operation: "integers")
+        if firstError == nil { firstError = failure }
+        context.poison(failure)
     }
 
     private var variables: [String: IntegerTerm] = [:]

@@ -170,7 +170,7 @@ public final class PairProver {
     public let platform: PlatformSpec
     public let neighbours: Int
     /// The provers of the parts, which together cover the general model (see ``PartProver``).
-    private let provers: [PartProver]
+    let provers: [PartProver]
     /// Every part, in order: the prover deciding it and its place there.
     private let parts: [(prover: Int, local: Int)]
     /// Set by ``CheckRequest`` when another page size has already settled the check.

@@ -44,16 +44,25 @@ public final class Symbolic: Logic {
 
     private func word(_ make: () throws -> BitVector) -> BitVector {
         do { return try make() } catch {
-            if firstError == nil { firstError = error as? Z3Error ?? Z3Error(code: 0, message: "\(error)", operation: "symbolic") }
+            fail(error)
             return zero
         }
     }
 
     private func truth(_ make: () throws -> BoolTerm) -> BoolTerm {
         do { return try make() } catch {
-            if firstError == nil { firstError = error as? Z3Error ?? Z3Error(code: 0, message: "\(error)", operation: "symbolic") }
+            fail(error)
             return falsity
         }
+    }
+
+    /// Records a failure and poisons the context: a placeholder term now stands somewhere in
+    /// what was built, so no check in this context may answer (``Context/poison(_:)``), whether or
+    /// not its caller remembers ``throwIfFailed()``.
+    func fail(_ error: any Error) {
+        let failure = error as? Z3Error ?? Z3Error(code: 0, message: "\(error)", operation: "symbolic")
+        if firstError == nil { firstError = failure }
+        context.poison(failure)
     }
 
     /// A named 64-bit constant.

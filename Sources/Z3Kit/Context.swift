@@ -78,6 +78,25 @@ public final class Context {
         }
     }
 
+    /// The error that poisoned this context, if any (see ``poison(_:)``).
+    public private(set) var poisoned: Z3Error?
+
+    /// Marks the context unusable for checks: every later check of a solver or optimiser in it
+    /// throws `error` instead of answering. A builder that swallows a Z3 failure and hands back a
+    /// placeholder term (``Prover``'s `Symbolic`) poisons its context, so a formula with a
+    /// placeholder in it can never be solved into a verdict, whatever path solves it.
+    public func poison(_ error: Z3Error) {
+        if poisoned == nil { poisoned = error }
+    }
+
+    /// Throws the error that poisoned the context, if one did.
+    func throwIfPoisoned(_ operation: @autoclosure () -> String) throws {
+        if let poisoned {
+            throw Z3Error(code: poisoned.code, message: "the context was poisoned by an earlier failure: \(poisoned.message)",
+                          operation: operation())
+        }
+    }
+
     /// A handle that can interrupt a check running in this context from another task or thread.
     public var interruptHandle: InterruptHandle { InterruptHandle(self) }
 

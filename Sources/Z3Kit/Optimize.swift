@@ -71,6 +71,7 @@ public final class Optimize {
 
     /// Checks the constraints and optimises the objectives.
     public func check() throws -> CheckResult {
+        try context.throwIfPoisoned("optimize_check")
         let relative = timeoutMilliseconds.map { ContinuousClock.now + .milliseconds(Int($0)) }
         let deadline = QueryLimits.earlier(limits.deadline, relative)
         let checked = try Solver.bounded(context, until: deadline, abortIf: { false }) {

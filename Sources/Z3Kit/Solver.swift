@@ -168,6 +168,7 @@ public final class Solver {
 
     /// Checks the asserted formulas unless `abort` is true as the check starts.
     private func check(abortIf abort: () -> Bool) throws -> CheckResult {
+        try context.throwIfPoisoned("solver_check")
         try throwParameterError()
         let deadline = effectiveDeadline()
         let checked = try Self.bounded(context, until: deadline, abortIf: abort) {
@@ -188,6 +189,7 @@ public final class Solver {
     /// fixed names, not fresh constants, because every fresh name stays in Z3's global symbol
     /// table for the life of the process.
     public func check(assuming assumptions: [NamedAssumption]) throws -> CheckResult {
+        try context.throwIfPoisoned("solver_check_assumptions")
         try throwParameterError()
         for assumption in assumptions { try context.requireOwned(assumption.formula.ast, "solver_check_assumptions") }
         try push()

@@ -63,7 +63,9 @@ func guarded(_ body: () throws -> Int32) throws {
     }
     if let interrupted = RunControl.interruptedExitCode {
         printError("interrupted (\(RunControl.name(of: interrupted - 128))): what was decided before is above; nothing half-written")
-        code = interrupted
+        // Checks still winding down on other threads may be inside Z3: end the process now, after
+        // any commit under way, rather than run exit handlers and destructors beneath them.
+        RunControl.exit(interrupted)
     }
     if code != 0 { throw ExitCode(code) }
 }

@@ -81,6 +81,12 @@ enum RunControl {
         }
     }
 
+    /// Ends the process with `code` at once (no exit handlers), after any ``critical(_:)`` section.
+    static func exit(_ code: Int32) -> Never {
+        commit.lock()
+        _exit(code)
+    }
+
     private static func forceExit(reason: String) -> Never {
         commit.lock()
         let code = interruptedExitCode ?? 130

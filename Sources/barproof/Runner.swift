@@ -1,6 +1,11 @@
 import Foundation
 import Prover
 import Reports
+import Z3Kit
+
+/// How long, in milliseconds, ``runJobs(_:workers:solver:minimiseCore:findDependencies:)`` waits
+/// for checks to wind down after a signal before it reports without them.
+let stopWait = 250
 
 /// A check of a loaded spec, ready to run.
 struct Job: Sendable {
@@ -16,6 +21,11 @@ struct JobResult: Sendable {
 
 /// Runs jobs on `workers` threads, each check with its own Z3 context (``CheckRequest/run()``
 /// creates one), and returns results in job order whatever order they finish in.
+///
+/// The calling thread only waits. Once a signal stops the run (``RunControl``) it waits at most
+/// ``stopWait`` more, then returns what was decided, the rest unknown: a check busy in a step
+/// that no interrupt reaches cannot hold up the report (the process then ends without waiting
+/// for it; see ``guarded(_:)``).
 func runJobs(_ jobs: [Job], workers: Int, solver: SolverOptions, minimiseCore: Bool = false,
              findDependencies: Bool = true) -> [JobResult] {
     let queue = JobQueue(count: jobs.count)
@@ -42,21 +52,22 @@ func runJobs(_ jobs: [Job], workers: Int, solver: SolverOptions, minimiseCore: B
         }
     }
     let threads = max(1, min(workers, jobs.count))
-    if threads == 1 {
-        work()
-    } else {
-        let group = DispatchGroup()
-        for _ in 0..<threads {
-            group.enter()
-            let thread = Thread {
-                work()
-                group.leave()
-            }
-            // Z3's rewriter recurses deeply on bit-vector terms; give it the main thread's room.
-            thread.stackSize = 64 << 20
-            thread.start()
+    let group = DispatchGroup()
+    for _ in 0..<threads {
+        group.enter()
+        let thread = Thread {
+            work()
+            group.leave()
         }
-        group.wait()
+        // Z3's rewriter recurses deeply on bit-vector terms; give it the main thread's room.
+        thread.stackSize = 64 << 20
+        thread.start()
+    }
+    while group.wait(timeout: .now() + .milliseconds(20)) == .timedOut {
+        if ProcessStop.requested != nil {
+            _ = group.wait(timeout: .now() + .milliseconds(stopWait))
+            break
+        }
     }
     return queue.results()
 }
@@ -88,6 +99,11 @@ private final class JobQueue: @unchecked Sendable {
     }
 
     func results() -> [JobResult] {
-        lock.withLock { slots.map { $0 ?? JobResult(verdict: .failure(ProverError("check never ran")), seconds: 0) } }
+        lock.withLock {
+            slots.map {
+                $0 ?? JobResult(verdict: ProcessStop.requested.map { .success(.unknown(reason: $0)) }
+                                    ?? .failure(ProverError("check never ran")), seconds: 0)
+            }
+        }
     }
 }

@@ -120,8 +120,11 @@ extension Barproof {
                 if let out {
                     let folder = URL(fileURLWithPath: out).appendingPathComponent("\(spec.name)-\(check.name)-\(report.counterexamples.count + 1)")
                     let proved = entry.suggestion.flatMap { $0.hasPrefix("no mitigation") ? nil : $0 }
-                    try FixtureWriter(specPath: specPath, checkID: check.name, mitigation: proved).write(example, to: folder)
-                    let problems = FixtureRoundTrip.check(counterexample: example, folder: folder)
+                    // Written and read back whole before a signal may end the process.
+                    let problems = try RunControl.critical {
+                        try FixtureWriter(specPath: specPath, checkID: check.name, mitigation: proved).write(example, to: folder)
+                        return FixtureRoundTrip.check(counterexample: example, folder: folder)
+                    }
                     if !problems.isEmpty {
                         throw ProverError("the fixture in \(folder.path) does not round-trip: " + problems.joined(separator: "; "))
                     }

@@ -114,10 +114,12 @@ public struct SARIFReport: Encodable {
         case version, runs
     }
 
-    public init(_ outcomes: [CheckOutcome], barproofVersion: String, exitCode: Int) {
+    public init(_ outcomes: [CheckOutcome], barproofVersion: String, exitCode: Int, records: RecordComparison? = nil) {
         let findings = outcomes.filter { $0.status != .pass }.map { o in
             let text: String
-            if o.status == .unknown {
+            if let problem = o.recordProblem {
+                text = "\(o.name): \(problem)."
+            } else if o.status == .unknown {
                 text = "\(o.name): inconclusive (\(o.reason ?? "the solver gave up")); expected \(o.expected.rawValue)."
             } else if o.verdict != o.expected.rawValue {
                 text = "\(o.name): expected \(o.expected.rawValue), got \(o.verdict) under \(o.policy) on \(o.platform)."
@@ -134,8 +136,16 @@ public struct SARIFReport: Encodable {
                            properties: ["spec": o.location.spec, "check": o.check, "expected": o.expected.rawValue,
                                         "verdict": o.verdict, "policy": o.policy, "platform": o.platform])
         }
+        var properties: [String: Property] = [:]
+        if let records {
+            properties = ["recordsDirectory": .string(records.directory), "recordsFound": .bool(records.found),
+                          "recordsRecording": .bool(records.recording), "recordsRequired": .bool(records.required),
+                          "recordsChecks": .int(records.checks), "recordsCompared": .int(records.compared),
+                          "recordsWithoutRecord": .int(records.withoutRecord), "recordsInconclusive": .int(records.inconclusive),
+                          "records": .string(records.line)]
+        }
         self.init(findings: findings, barproofVersion: barproofVersion,
-                  executionSuccessful: exitCode == 0 || exitCode == 1 || exitCode == 2, exitCode: exitCode)
+                  executionSuccessful: exitCode == 0 || exitCode == 1 || exitCode == 2, exitCode: exitCode, properties: properties)
     }
 
     public init(findings: [Finding], barproofVersion: String, executionSuccessful: Bool, exitCode: Int,

@@ -17,14 +17,15 @@ release: deps
 	$(SWIFT) build -c release
 
 # The test suite, then every spec proved by the debug binary it built, so CI (`.ci/run`) gates on the
-# invariants and recorded proofs; fails if either fails. SWIFTFLAGS passes e.g. --scratch-path.
+# invariants and recorded proofs; fails if either fails. --require-records: a check without a record
+# fails rather than passing uncompared. SWIFTFLAGS passes e.g. --scratch-path.
 test: deps
 	$(SWIFT) test $(SWIFTFLAGS)
 	$(SWIFT) build $(SWIFTFLAGS) --product barproof
-	"$$($(SWIFT) build $(SWIFTFLAGS) --show-bin-path)/barproof" prove $(SPECS)
+	"$$($(SWIFT) build $(SWIFTFLAGS) --show-bin-path)/barproof" prove --require-records $(SPECS)
 
 prove: release
-	.build/release/barproof prove $(SPECS)
+	.build/release/barproof prove --require-records $(SPECS)
 
 # Re-record proofs/ after an intended change to a rule or a spec; review the diff before committing.
 prove-record: release

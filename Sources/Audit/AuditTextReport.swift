@@ -14,6 +14,11 @@ extension AuditReport {
             var header = "\(device.address) [\(hex4(device.vendorID)):\(hex4(device.deviceID))] class \(hexPadded(UInt64(device.classCode), 6))"
             if let driver = device.driver { header += " driver \(driver)" }
             if let group = device.iommuGroup { header += " iommu_group \(group)" }
+            if let unread = device.unread {
+                out.append(device.address)
+                out.append("  not read: \(unread); its BARs, and every verdict about them, are unknown")
+                continue
+            }
             out.append(header)
             for finding in device.findings { out.append("  finding: \(finding)") }
             if let skipped = device.skipped {
@@ -29,6 +34,10 @@ extension AuditReport {
                  "\(bar.kind)\(bar.prefetchable ? " pref" : "")", mmappableText(bar), decidedText(bar)]
             }
             out += table(["BAR", "range", "size", "type", "mmappable", "refused by / violates"], rows).map { "  " + $0 }
+            for bar in device.bars where !bar.unknownReasons.isEmpty {
+                out.append("  BAR \(bar.index) unknown: \(bar.unknownInvariants.joined(separator: ", "))")
+                for reason in bar.unknownReasons { out.append("    because \(reason)") }
+            }
             for bar in device.bars where !bar.foreign.isEmpty || bar.msixTableExposed || bar.msixPBAExposed {
                 guard bar.mmappableUnderSomeAssumption else { continue }
                 let location = bar.file.map { " (\($0):\(bar.line))" } ?? ""
@@ -39,9 +48,20 @@ extension AuditReport {
             }
         }
         out.append("")
-        let count = violationCount
-        out.append(count == 0 ? "no invariant violated" : "\(count) invariant violation\(count == 1 ? "" : "s")")
+        out.append(summary)
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// The last line: the violations, and when some verdict is unknown, that the audit is incomplete
+    /// (`incomplete: run as root or audit a snapshot taken as root`), or that `--allow-incomplete`
+    /// let it pass on the decided verdicts.
+    public var summary: String {
+        let count = violationCount
+        var line = count == 0 ? "no invariant violated" : "\(count) invariant violation\(count == 1 ? "" : "s")"
+        guard incomplete else { return line }
+        line += " on what could be read; \(unknownCount) verdict\(unknownCount == 1 ? "" : "s") unknown"
+        if unreadCount > 0 { line += ", \(unreadCount) function\(unreadCount == 1 ? "" : "s") not read" }
+        return line + (allowIncomplete ? " (--allow-incomplete)" : "; incomplete: run as root or audit a snapshot taken as root")
     }
 
     /// Each exposed page holding a foreign resource, with what lies on it (at most 16 pages).
@@ -88,7 +108,7 @@ extension AuditReport {
     }
 
     private func mmappableText(_ bar: BARAudit) -> String {
-        let answers = bar.verdicts.map { $0.mmappable ? "yes" : "no" }
+        let answers = bar.verdicts.map { $0.mmappable.map { $0 ? "yes" : "no" } ?? "unknown" }
         if Set(answers).count <= 1 { return answers.first ?? "-" }
         return zip(bar.verdicts, answers).map { "\($0.msiIsolated ? "isolated" : "not isolated"): \($1)" }
             .joined(separator: ", ")
@@ -100,8 +120,11 @@ extension AuditReport {
             let prefix = bar.verdicts.count > 1 ? (verdict.msiIsolated ? "isolated: " : "not isolated: ") : ""
             if !verdict.refusedBy.isEmpty {
                 parts.append(prefix + verdict.refusedBy.joined(separator: ", "))
-            } else if !verdict.violations.isEmpty {
-                parts.append(prefix + "VIOLATES " + verdict.violations.joined(separator: ", "))
+            } else {
+                var decided: [String] = []
+                if !verdict.violations.isEmpty { decided.append("VIOLATES " + verdict.violations.joined(separator: ", ")) }
+                if !verdict.unknown.isEmpty { decided.append("UNKNOWN " + verdict.unknown.joined(separator: ", ")) }
+                if !decided.isEmpty { parts.append(prefix + decided.joined(separator: ", ")) }
             }
         }
         return parts.isEmpty ? "-" : parts.joined(separator: "; ")

@@ -22,13 +22,17 @@ public struct AuditOptions: Sendable {
     public var msiIsolation: MSIIsolation
     /// The `allow_unsafe_interrupts` module parameter.
     public var allowUnsafeInterrupts: Bool
+    /// Unknown verdicts (input that could not be read) are reported but do not make the audit
+    /// incomplete: the exit code comes from the decided verdicts alone (`--allow-incomplete`).
+    public var allowIncomplete: Bool
 
     public init(policy: Policy = .mainline, pageSize: PageSize = .kib4, msiIsolation: MSIIsolation = .unknown,
-                allowUnsafeInterrupts: Bool = false) {
+                allowUnsafeInterrupts: Bool = false, allowIncomplete: Bool = false) {
         self.policy = policy
         self.pageSize = pageSize
         self.msiIsolation = msiIsolation
         self.allowUnsafeInterrupts = allowUnsafeInterrupts
+        self.allowIncomplete = allowIncomplete
     }
 }
 
@@ -50,12 +54,40 @@ public struct ForeignResource: Hashable, Sendable, Codable {
 /// The rules' answer for one BAR under one assumption about MSI isolation.
 public struct BARVerdict: Hashable, Sendable, Codable {
     public var msiIsolated: Bool
-    /// Every clause holds for an mmap of the whole BAR.
-    public var mmappable: Bool
-    /// The ids of the clauses that refuse it, in policy order; empty when mmappable.
+    /// Every clause holds for an mmap of the whole BAR; nil (JSON `null`) when the input read does
+    /// not decide it (``unknownClauses``).
+    public var mmappable: Bool?
+    /// The ids of the clauses that refuse it, in policy order; empty unless `mmappable` is false.
     public var refusedBy: [String]
     /// The ids of the invariants an allowed mmap violates.
     public var violations: [String]
+    /// The ids of the invariants whose violation the input read does not decide.
+    public var unknown: [String] = []
+    /// The ids of the clauses the input read does not decide, when `mmappable` is unknown.
+    public var unknownClauses: [String] = []
+
+    public init(msiIsolated: Bool, mmappable: Bool?, refusedBy: [String], violations: [String], unknown: [String] = [],
+                unknownClauses: [String] = []) {
+        self.msiIsolated = msiIsolated
+        self.mmappable = mmappable
+        self.refusedBy = refusedBy
+        self.violations = violations
+        self.unknown = unknown
+        self.unknownClauses = unknownClauses
+    }
+
+    enum CodingKeys: String, CodingKey { case msiIsolated, mmappable, refusedBy, violations, unknown, unknownClauses }
+
+    /// Writes `mmappable` as `null` when unknown, rather than leaving it out.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(msiIsolated, forKey: .msiIsolated)
+        try c.encode(mmappable, forKey: .mmappable)
+        try c.encode(refusedBy, forKey: .refusedBy)
+        try c.encode(violations, forKey: .violations)
+        try c.encode(unknown, forKey: .unknown)
+        try c.encode(unknownClauses, forKey: .unknownClauses)
+    }
 }
 
 /// One memory BAR of a function bound (hypothetically) to vfio-pci.
@@ -73,15 +105,30 @@ public struct BARAudit: Hashable, Sendable, Codable {
     public var exposedEnd: UInt64
     /// Resources of other devices (or of the platform) on the exposed pages, sorted by address.
     public var foreign: [ForeignResource]
+    /// MSI-X table (PBA) bytes are among the exposed bytes; false when the function's MSI-X
+    /// capability could not be read (`msixKnown` false), which ``unknownReasons`` then explains.
     public var msixTableExposed: Bool
     public var msixPBAExposed: Bool
+    /// Whether the function has MSI-X, and where, was read (false for a 64-byte config image whose
+    /// capability list lies past its end, or an unreadable config).
+    public var msixKnown: Bool = true
     public var verdicts: [BARVerdict]
     /// The sysfs `resource` file and line the BAR came from.
     public var file: String?
     public var line: Int
+    /// `violated` (some invariant is violated under some assumption), else `unknown` (some
+    /// invariant's verdict is not decided by the input read), else `clean`.
+    public var verdict: String = "clean"
+    /// Why the verdicts in ``BARVerdict/unknown`` (and an unknown `mmappable`) are unknown: what
+    /// could not be read.
+    public var unknownReasons: [String] = []
 
-    public var mmappableUnderSomeAssumption: Bool { verdicts.contains { $0.mmappable } }
+    public var mmappableUnderSomeAssumption: Bool { verdicts.contains { $0.mmappable != false } }
     public var violations: [String] { Array(Set(verdicts.flatMap(\.violations))).sorted() }
+    /// Invariants unknown under some assumption and violated under none.
+    public var unknownInvariants: [String] {
+        Array(Set(verdicts.flatMap(\.unknown)).subtracting(violations)).sorted()
+    }
 }
 
 /// One PCI function.
@@ -98,6 +145,9 @@ public struct DeviceAudit: Hashable, Sendable, Codable {
     /// MSI-X table that runs past its BAR.
     public var findings: [String]
     public var bars: [BARAudit]
+    /// Why the function could not be audited at all (its `resource` file could not be read), if so:
+    /// its BARs are unknown, and so is every verdict about them.
+    public var unread: String?
 }
 
 /// The audit of a whole machine.
@@ -109,10 +159,23 @@ public struct AuditReport: Hashable, Sendable, Codable {
     /// Notes about the input (parser warnings, hidden iomem addresses).
     public var notes: [String]
     public var devices: [DeviceAudit]
-
+    /// Unknown verdicts do not make the exit code 2 (`--allow-incomplete`).
+    public var allowIncomplete: Bool = false
+    /// `violated`, else `incomplete` (some verdict unknown, or a function not read), else `clean`.
+    public var status: String = "clean"
     /// Number of (BAR, invariant) pairs violated under some assumption.
     public var violationCount: Int { devices.reduce(0) { $0 + $1.bars.reduce(0) { $0 + $1.violations.count } } }
+    /// Number of (BAR, invariant) pairs unknown under some assumption and violated under none.
+    public var unknownCount: Int { devices.reduce(0) { $0 + $1.bars.reduce(0) { $0 + $1.unknownInvariants.count } } }
+    /// Functions whose resources could not be read.
+    public var unreadCount: Int { devices.count { $0.unread != nil } }
     public var violated: Bool { violationCount > 0 }
+    /// Some verdict is not decided by the input read: the audit is not a pass.
+    public var incomplete: Bool { unknownCount > 0 || unreadCount > 0 }
+
+    /// What `barproof audit` exits with: 1 when an invariant is violated on what could be read
+    /// (whatever else is unknown), else 2 when the audit is incomplete (unless allowed), else 0.
+    public var exitCode: Int32 { violated ? 1 : incomplete && !allowIncomplete ? 2 : 0 }
 }
 
 /// Evaluates the policy's clauses, with ``Concrete``, on every memory BAR of a host.
@@ -124,16 +187,28 @@ public enum HostAudit {
         let placed = PlacedResource.all(in: host)
         let pciRanges = Set(placed.map(\.range))
         var notes = host.warnings
-        if host.iomem.roots.isEmpty { notes.append("\(HostInventory.iomemFile) is empty: every BAR counts as claimed and parentless") }
-        let audits = host.devices.map { device in
+        let gaps = host.gaps
+        if let tree = gaps.iomem {
+            notes.append("\(tree); claims are taken from the resource files (a BAR placed without IORESOURCE_UNSET counts as claimed)")
+        }
+        var audits = host.devices.map { device in
             audit(device, host: host, placed: placed, pciRanges: pciRanges, options: options)
         }
-        if host.iomem.hidesAddresses {
-            notes.append("\(HostInventory.iomemFile) hides addresses (read without CAP_SYS_ADMIN): claims and parents are unknown; every BAR counts as claimed")
+        for (name, reason) in gaps.functions.sorted(by: { $0.key < $1.key }) {
+            audits.append(DeviceAudit(address: name, vendorID: 0, deviceID: 0, classCode: 0, driver: nil, iommuGroup: nil,
+                                      skipped: nil, findings: [], bars: [], unread: reason))
         }
-        return AuditReport(policy: options.policy.label, pageSize: options.pageSize.rawValue,
-                           msiIsolation: options.msiIsolation, allowUnsafeInterrupts: options.allowUnsafeInterrupts,
-                           notes: notes, devices: audits)
+        audits.sort { $0.address < $1.address }
+        var report = AuditReport(policy: options.policy.label, pageSize: options.pageSize.rawValue,
+                                 msiIsolation: options.msiIsolation, allowUnsafeInterrupts: options.allowUnsafeInterrupts,
+                                 notes: notes, devices: audits, allowIncomplete: options.allowIncomplete)
+        report.status = report.violated ? "violated" : report.incomplete ? "incomplete" : "clean"
+        if report.incomplete && options.allowIncomplete {
+            report.notes.append("incomplete: \(report.unknownCount) verdict\(report.unknownCount == 1 ? "" : "s") unknown"
+                                + (report.unreadCount > 0 ? ", \(report.unreadCount) function\(report.unreadCount == 1 ? "" : "s") not read" : "")
+                                + "; --allow-incomplete: the exit code comes from the decided verdicts only")
+        }
+        return report
     }
 
     static func audit(_ device: PCIDevice, host: HostInventory, placed: [PlacedResource], pciRanges: Set<ClosedRange<UInt64>>,
@@ -163,36 +238,146 @@ public enum HostAudit {
         for bar in device.bars where bar.kind.isMemory && bar.size > 0 {
             guard let target = placed.first(where: { $0.owner == device.address && $0.index == bar.index }) else { continue }
             result.bars.append(auditBAR(target, device: device, placed: placed, pciRanges: pciRanges, iomem: host.iomem,
-                                        options: options,
+                                        options: options, gaps: host.gaps,
                                         file: directory.map { "\($0)/resource" }))
         }
         return result
     }
 
+    /// The verdicts for an mmap of the whole of `target`, under each MSI-isolation assumption.
+    ///
+    /// Each clause and invariant is first evaluated, with ``Concrete``, on the machine as read (a
+    /// function whose MSI-X could not be read counted as having none; a hidden resource tree as no
+    /// platform resources, one parent spanning everything, every placed BAR claimed). Then each
+    /// answer that a missing fact could change is made `unknown`, with the gap as its reason, and
+    /// every other answer stands: a verdict is unknown only when some completion of the missing
+    /// facts gives another answer. Which answers a gap can change (`InputGaps` says what is missing):
+    ///
+    /// - **MSI-X unknown** (64-byte config, or no config). Only two clauses read MSI-X,
+    ///   `msix-table-excluded` and (when MSIs are not isolated) `msix-table-excluded-unless-filtered`;
+    ///   each holds without MSI-X and refuses the whole-BAR mmap when the table sits at offset 0 of
+    ///   this BAR, so it is unknown where it applies, and it can only refuse more. A BAR refused by
+    ///   another clause is therefore decided: not mmappable, nothing violated.
+    ///   `msix-needs-filtering` needs MSIs not isolated, so it stays decided (not violated) under
+    ///   the isolated assumption. Otherwise it is violated iff the mmap is allowed and a table byte
+    ///   is exposed: without a clause that reads MSI-X a table at offset 0 of this BAR is exposed,
+    ///   so it is unknown unless another clause refuses; with one, a table in this BAR that is
+    ///   exposed is also refused, so only a table in another BAR of the function on the exposed
+    ///   pages can be reached, and it is decided (not violated) when there is no such BAR.
+    ///   `page-exclusive` does not read MSI-X; it is unknown only through an unknown `mmappable`.
+    /// - **Resource tree unknown** (iomem addresses hidden, unreadable or empty). Claims are taken
+    ///   from the resource files (not an unknown: the kernel keeps a BAR placed only when it could
+    ///   insert it, and marks one it could not `IORESOURCE_UNSET`). Under `tree-consistent` no other
+    ///   resource overlaps a BAR's own bytes, so the unseen platform resources matter only on the
+    ///   exposed bytes outside the BAR (the rest of a sub-page BAR's page, the page head of a BAR
+    ///   that does not start on a page): `page-exclusive` is unknown for a BAR whose exposed range
+    ///   extends past it, and decided violated when a BAR of another function, placed per its
+    ///   resource file, is exposed (a ROM or VF BAR counts only when claimed, which the hidden tree
+    ///   does not tell). `subpage-reservation` (sub-page BARs only) depends on the parent window
+    ///   and every claimed child of it: it is unknown unless the resources read already make it fail
+    ///   (a claimed BAR on the dummy range conflicts inside any parent that contains the dummy, and
+    ///   a parent that does not contain it fails the request anyway). No other clause reads the tree.
+    /// - **A function's resources unknown** (its `resource` file unreadable). With the tree read,
+    ///   its claimed resources appear in iomem, named by the function, and are found there; its
+    ///   unclaimed ones, or all of them with the tree unknown, can lie only outside other BARs'
+    ///   own bytes, so `page-exclusive` is unknown for a BAR whose exposed range extends past it.
+    /// - **Config unreadable**: MSI-X unknown as above, and the header type unknown; vfio-pci binds
+    ///   only normal-header functions, which can only refuse more, so `mmappable` is unknown unless
+    ///   a clause refuses.
     static func auditBAR(_ target: PlacedResource, device: PCIDevice, placed: [PlacedResource],
                          pciRanges: Set<ClosedRange<UInt64>>, iomem: ResourceTree, options: AuditOptions,
-                         file: String?) -> BARAudit {
+                         gaps: InputGaps = InputGaps(), file: String?) -> BARAudit {
         let page = options.pageSize
         let (initial, neighbours) = mmapAssignment(
             target, device: device, placed: placed, pciRanges: pciRanges, iomem: iomem, pageSize: page,
             offset: 0, length: page.pageUp(target.size), allowUnsafeInterrupts: options.allowUnsafeInterrupts,
             backend: .type1)
         var assignment = initial
+        let msixGap = gaps.msix(of: device.address)
+        let configGap = gaps.config[device.address]
+        let treeGap = gaps.iomem
+        let functionsGap = gaps.unreadFunctions
 
         let l = Concrete()
         var verdicts: [BARVerdict] = []
+        var reasons: [String] = []
         var exposed = (first: UInt64(0), last: UInt64(0))
         var tableExposed = false
         for isolated in options.msiIsolation.assumptions {
             assignment.truths["platform.msi-isolated"] = isolated
             let s = Situation.concrete(assignment, neighbours: neighbours.count, pageShift: page.shift)
-            let refused = options.policy.clauses.filter { !$0.rule.holds(s, l) }.map(\.id)
-            let violations = refused.isEmpty ? invariants.filter { $0.violated(s, l) }.map(\.rawValue) : []
-            verdicts.append(BARVerdict(msiIsolated: isolated, mmappable: refused.isEmpty, refusedBy: refused,
-                                       violations: violations))
             let x = s.exposed(l)
             exposed = (x.first, x.last)
             tableExposed = s.tableReachable(l)
+            let exposedRange = x.first...x.last
+            let extendsPastBAR = x.first < target.start || x.last > target.end
+
+            // Clauses.
+            let readsMSIX: (Rule) -> Bool = { $0 == .msixTableExcluded || ($0 == .msixTableExcludedUnlessFiltered && !isolated) }
+            var clauses: [(id: String, rule: Rule?, value: Decided)] = []
+            for clause in options.policy.clauses {
+                let held = clause.rule.holds(s, l)
+                var value = Decided(held)
+                if let msixGap, held, readsMSIX(clause.rule) {
+                    value = .unknown([msixGap])
+                } else if let treeGap, clause.rule == .subpageReservation, target.size < page.rawValue {
+                    // Fails on what was read only if the BARs read make it fail: ROMs and VF BARs,
+                    // whose claims the hidden tree does not tell, are tried unclaimed.
+                    var permissive = assignment
+                    for (i, n) in neighbours.enumerated() where n.index > 5 { permissive.truths["other\(i).claimed"] = false }
+                    let p = Situation.concrete(permissive, neighbours: neighbours.count, pageShift: page.shift)
+                    if held || clause.rule.holds(p, l) { value = .unknown([treeGap]) }
+                }
+                clauses.append((clause.id, clause.rule, value))
+            }
+            if let configGap {
+                clauses.append(("vfio-pci.normal-header", nil, .unknown([configGap])))
+            }
+            let mmappable = Decided.all(clauses.map(\.value))
+
+            // page-exclusive: the foreign resources on the exposed bytes.
+            let foreign = neighbours.filter { $0.owner != device.address && $0.range.overlaps(exposedRange) }
+            var exclusiveIfAllowed = Decided(Invariant.pageExclusive.violated(s, l))
+            if let treeGap {
+                if foreign.contains(where: { $0.owner != nil && $0.index <= 5 }) {
+                    exclusiveIfAllowed = .yes
+                } else if extendsPastBAR || !foreign.isEmpty {
+                    exclusiveIfAllowed = .unknown([treeGap])
+                }
+            }
+            if let functionsGap, exclusiveIfAllowed.value == .no, extendsPastBAR {
+                exclusiveIfAllowed = .unknown([functionsGap])
+            }
+            let pageExclusive = Decided.all([mmappable, exclusiveIfAllowed])
+
+            // msix-needs-filtering.
+            let filtering: Decided
+            if let msixGap {
+                if isolated {
+                    filtering = .no
+                } else {
+                    let guarded = options.policy.clauses.contains { readsMSIX($0.rule) }
+                    let sharedPage = neighbours.contains { $0.owner == device.address && $0.index <= 5 && $0.range.overlaps(exposedRange) }
+                    let others = Decided.all(clauses.filter { $0.rule.map { !readsMSIX($0) } ?? true }.map(\.value))
+                    filtering = guarded && !sharedPage ? .no : Decided.all([others, .unknown([msixGap])])
+                }
+            } else {
+                filtering = Decided.all([mmappable, Decided(Invariant.msixNeedsFiltering.violated(s, l))])
+            }
+
+            let decided: [(Invariant, Decided)] = [(.pageExclusive, pageExclusive), (.msixNeedsFiltering, filtering)]
+            var verdict = BARVerdict(
+                msiIsolated: isolated, mmappable: mmappable.flag,
+                refusedBy: mmappable.value == .no ? clauses.filter { $0.value.value == .no }.map(\.id) : [],
+                violations: decided.filter { $0.1.value == .yes }.map(\.0.rawValue),
+                unknown: decided.filter { $0.1.value == .unknown }.map(\.0.rawValue))
+            if mmappable.value == .unknown {
+                verdict.unknownClauses = clauses.filter { $0.value.value == .unknown }.map(\.id)
+            }
+            verdicts.append(verdict)
+            for (_, d) in decided where d.value == .unknown {
+                for reason in d.reasons where !reasons.contains(reason) { reasons.append(reason) }
+            }
         }
         let exposedRange = exposed.first...exposed.last
         let foreign = neighbours.filter { $0.owner != device.address && $0.range.overlaps(exposedRange) }
@@ -207,11 +392,14 @@ public enum HostAudit {
                 if first <= exposedRange.upperBound && exposedRange.lowerBound <= last { pbaExposed = true }
             }
         }
-        return BARAudit(index: target.index, kind: target.kind, prefetchable: target.prefetchable,
-                        start: target.start, end: target.end, size: target.size,
-                        exposedStart: exposed.first, exposedEnd: exposed.last, foreign: foreign,
-                        msixTableExposed: tableExposed, msixPBAExposed: pbaExposed, verdicts: verdicts,
-                        file: file, line: SysfsResourceFile.lineNumber(ofResource: target.index))
+        var audit = BARAudit(index: target.index, kind: target.kind, prefetchable: target.prefetchable,
+                             start: target.start, end: target.end, size: target.size,
+                             exposedStart: exposed.first, exposedEnd: exposed.last, foreign: foreign,
+                             msixTableExposed: tableExposed, msixPBAExposed: pbaExposed, msixKnown: msixGap == nil,
+                             verdicts: verdicts, file: file, line: SysfsResourceFile.lineNumber(ofResource: target.index))
+        audit.verdict = !audit.violations.isEmpty ? "violated" : !audit.unknownInvariants.isEmpty ? "unknown" : "clean"
+        audit.unknownReasons = audit.unknownInvariants.isEmpty ? [] : reasons
+        return audit
     }
 
     /// The assignment the rules read for one mmap of `target` (`offset` and `length` as vfio-pci

@@ -25,10 +25,14 @@ public struct AuditInputError: Error, Sendable, CustomStringConvertible {
         self.message = parseError.description
     }
 
-    public init(file: String, message: String) {
+    /// The file exists but this user may not read it.
+    public var unreadable: Bool = false
+
+    public init(file: String, message: String, unreadable: Bool = false) {
         self.file = file
         self.parseError = nil
         self.message = message
+        self.unreadable = unreadable
     }
 
     public var description: String { "\(file): \(message)" }
@@ -42,13 +46,16 @@ public struct HostInventory: Sendable {
     public var directories: [PCIAddress: String]
     /// The parsers' warnings about readable but odd input, each prefixed with its file.
     public var warnings: [String]
+    /// What could not be read (a 64-byte config, hidden iomem addresses, an unreadable file).
+    public var gaps: InputGaps
 
     public init(devices: [PCIDevice], iomem: ResourceTree, directories: [PCIAddress: String] = [:],
-                warnings: [String] = []) {
+                warnings: [String] = [], gaps: InputGaps = InputGaps()) {
         self.devices = devices.sorted { $0.address < $1.address }
         self.iomem = iomem
         self.directories = directories
         self.warnings = warnings
+        self.gaps = gaps
     }
 
     public static let devicesDirectory = "sys/bus/pci/devices"
@@ -57,9 +64,19 @@ public struct HostInventory: Sendable {
     /// Reads `sys/bus/pci/devices/*/{resource,config,vendor,device,class,iommu_group,driver}` and
     /// `proc/iomem` through `files`. `resource`, `config` and `proc/iomem` are required; the text
     /// attributes and links are used when present.
+    ///
+    /// A required file that is missing or malformed is bad input (``AuditInputError``). One that
+    /// exists but cannot be read by this user (``UnreadableFile``), a 64-byte config image whose
+    /// capability list lies past its end, and an iomem tree that hides its addresses are not errors:
+    /// they are recorded in ``gaps`` and the audit leaves the verdicts they decide `unknown`.
     public static func load(from files: some SysfsFiles) throws(AuditInputError) -> HostInventory {
+        var gaps = InputGaps()
         func read(_ path: String) throws(AuditInputError) -> [UInt8]? {
-            do { return try files.contents(of: path) } catch {
+            do { return try files.contents(of: path) } catch let error as AuditInputError {
+                throw error
+            } catch let error as UnreadableFile {
+                throw AuditInputError(file: error.path, message: "cannot read (\(error.reason))", unreadable: true)
+            } catch {
                 throw AuditInputError(file: path, message: "cannot read: \(error)")
             }
         }
@@ -67,13 +84,32 @@ public struct HostInventory: Sendable {
             guard let bytes = try read(path) else { throw AuditInputError(file: path, message: "missing") }
             return bytes
         }
+        /// A required file, or nil with the sentence that says why when this user may not read it.
+        func readable(_ path: String) throws(AuditInputError) -> Result<[UInt8], AuditInputError> {
+            do { return .success(try required(path)) } catch where error.unreadable { return .failure(error) }
+        }
         func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
         func parsed<T>(_ path: String, _ parse: () throws(ParseError) -> T) throws(AuditInputError) -> T {
             do { return try parse() } catch { throw AuditInputError(file: path, parseError: error) }
         }
 
-        let iomemText = text(try required(iomemFile))
-        let iomem = try parsed(iomemFile) { () throws(ParseError) in try ResourceTree(parsingProcIOMem: iomemText) }
+        let iomem: ResourceTree
+        switch try readable(iomemFile) {
+        case .success(let bytes):
+            let iomemText = text(bytes)
+            iomem = try parsed(iomemFile) { () throws(ParseError) in try ResourceTree(parsingProcIOMem: iomemText) }
+            if iomem.hidesAddresses {
+                gaps.iomem = "\(iomemFile) hides addresses (read without CAP_SYS_ADMIN), so the resource tree is unknown: "
+                    + "parent windows, platform resources and which window holds which BAR"
+            } else if iomem.roots.isEmpty {
+                gaps.iomem = "\(iomemFile) is empty, so the resource tree is unknown: parent windows, platform resources "
+                    + "and which window holds which BAR"
+            }
+        case .failure(let error):
+            iomem = ResourceTree(roots: [])
+            gaps.iomem = "\(error.file) \(error.message), so the resource tree is unknown: parent windows, platform "
+                + "resources and which window holds which BAR"
+        }
         let names: [String]
         do {
             guard let found = try files.entries(of: devicesDirectory) else {
@@ -93,14 +129,37 @@ public struct HostInventory: Sendable {
             let directory = "\(devicesDirectory)/\(name)"
             let address = try parsed(directory) { () throws(ParseError) in try PCIAddress(parsing: name) }
             let resourcePath = "\(directory)/resource", configPath = "\(directory)/config"
-            let resourceText = text(try required(resourcePath))
+            let resourceBytes: [UInt8]
+            switch try readable(resourcePath) {
+            case .success(let bytes): resourceBytes = bytes
+            case .failure(let error):
+                gaps.functions[name] = "\(error.file) \(error.message)"
+                continue
+            }
+            let resourceText = text(resourceBytes)
             let resources = try parsed(resourcePath) { () throws(ParseError) in try SysfsResourceFile(parsing: resourceText) }
-            let configBytes = try required(configPath)
-            let config = try parsed(configPath) { () throws(ParseError) in try ConfigSpace(bytes: configBytes) }
-            warnings += resources.warnings.map { "\(resourcePath): \($0)" } + config.warnings.map { "\(configPath): \($0)" }
+            warnings += resources.warnings.map { "\(resourcePath): \($0)" }
+            var config: ConfigSpace?
+            switch try readable(configPath) {
+            case .success(let configBytes):
+                let image = try parsed(configPath) { () throws(ParseError) in try ConfigSpace(bytes: configBytes) }
+                warnings += image.warnings.map { "\(configPath): \($0)" }
+                if image.capabilityListCutOff {
+                    gaps.capabilities[address] = "\(configPath) has only the 64-byte header (read without CAP_SYS_ADMIN): "
+                        + "the capability list at 0x\(String(image.bytes[0x34], radix: 16)) cannot be walked, so whether "
+                        + "the function has MSI-X, and where its table is, is unknown"
+                }
+                config = image
+            case .failure(let error):
+                gaps.config[address] = "\(error.file) \(error.message): the header type and whether the function has "
+                    + "MSI-X are unknown"
+            }
+            /// A text attribute; one this user may not read is left out, as the config header has the same facts.
             func attribute<T>(_ file: String, _ parse: (String) throws(ParseError) -> T) throws(AuditInputError) -> T? {
                 let path = "\(directory)/\(file)"
-                guard let bytes = try read(path) else { return nil }
+                let found: [UInt8]?
+                do { found = try read(path) } catch where error.unreadable { return nil }
+                guard let bytes = found else { return nil }
                 return try parsed(path) { () throws(ParseError) in try parse(text(bytes)) }
             }
             func link<T>(_ file: String, _ parse: (String) throws(ParseError) -> T) throws(AuditInputError) -> T? {
@@ -108,16 +167,25 @@ public struct HostInventory: Sendable {
                 guard let target = files.linkTarget(of: path) else { return nil }
                 return try parsed(path) { () throws(ParseError) in try parse(target) }
             }
-            let device = PCIDevice(
-                address: address, resources: resources, config: config,
-                vendorID: try attribute("vendor", SysfsAttribute.parseVendor),
-                deviceID: try attribute("device", SysfsAttribute.parseDevice),
-                classCode: try attribute("class", SysfsAttribute.parseClass),
-                iommuGroup: try link("iommu_group", SysfsAttribute.parseIOMMUGroupLink),
-                driver: try link("driver", SysfsAttribute.parseDriverLink))
+            let vendor = try attribute("vendor", SysfsAttribute.parseVendor)
+            let deviceID = try attribute("device", SysfsAttribute.parseDevice)
+            let classCode = try attribute("class", SysfsAttribute.parseClass)
+            let group = try link("iommu_group", SysfsAttribute.parseIOMMUGroupLink)
+            let driver = try link("driver", SysfsAttribute.parseDriverLink)
+            let device: PCIDevice
+            if let config {
+                device = PCIDevice(address: address, resources: resources, config: config, vendorID: vendor, deviceID: deviceID,
+                                   classCode: classCode, iommuGroup: group, driver: driver)
+            } else {
+                // Without config space: the placement from `resource`, read as a normal-header function
+                // without MSI-X; the audit leaves open what the header and MSI-X would decide.
+                device = PCIDevice(address: address, vendorID: vendor ?? 0, deviceID: deviceID ?? 0, classCode: classCode ?? 0,
+                                   bars: resources.bars, rom: resources.rom, bridgeWindows: resources.bridgeWindows,
+                                   sriovBARs: resources.sriovBARs, iommuGroup: group, driver: driver)
+            }
             devices.append(device)
             directories[address] = directory
         }
-        return HostInventory(devices: devices, iomem: iomem, directories: directories, warnings: warnings)
+        return HostInventory(devices: devices, iomem: iomem, directories: directories, warnings: warnings, gaps: gaps)
     }
 }

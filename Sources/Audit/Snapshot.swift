@@ -13,6 +13,12 @@ import PCIModel
 /// - `devices`: one object per `sys/bus/pci/devices/<bdf>` entry, keyed by the entry's name, with
 ///   `resource` (text), `config` (the binary image as lowercase hex, two digits a byte, the Device Serial Number zeroed), and,
 ///   when present, `vendor`, `device`, `class` (text) and `iommuGroup`, `driver` (link targets).
+/// - `unreadable` (optional): the paths, relative to the root, of files that exist but that the
+///   capturing user could not read; their fields are empty strings. Auditing the snapshot treats
+///   them as the tree did: unreadable, so the verdicts that need them are unknown.
+///
+/// A snapshot taken without root keeps what that user saw: 64-byte config images and an iomem
+/// whose addresses are zeros, and audits the same way the tree would (incomplete).
 public struct Snapshot: Codable, Hashable, Sendable, SysfsFiles {
     public static let schemaName = "barproof-snapshot/1"
 
@@ -32,6 +38,8 @@ public struct Snapshot: Codable, Hashable, Sendable, SysfsFiles {
     public var kernelParameters: [String]
     public var iomem: String
     public var devices: [String: Device]
+    /// Files the capturing user could not read, relative to the root; nil when there were none.
+    public var unreadable: [String]?
 
     /// The command-line words a snapshot keeps.
     public static func isPCIOrIOMMUParameter(_ word: String) -> Bool {
@@ -41,8 +49,12 @@ public struct Snapshot: Codable, Hashable, Sendable, SysfsFiles {
     /// Captures the files the audit reads from `files`. Files that are missing stay missing; a
     /// config image that does not parse is kept as read (the audit will report it).
     public static func capture(from files: some SysfsFiles, pageSize: UInt64, commandLine: String) throws(AuditInputError) -> Snapshot {
+        var unreadable: [String] = []
         func read(_ path: String) throws(AuditInputError) -> [UInt8]? {
-            do { return try files.contents(of: path) } catch {
+            do { return try files.contents(of: path) } catch let error as UnreadableFile {
+                unreadable.append(error.path)
+                return []
+            } catch {
                 throw AuditInputError(file: path, message: "cannot read: \(error)")
             }
         }
@@ -81,7 +93,8 @@ public struct Snapshot: Codable, Hashable, Sendable, SysfsFiles {
         }
         let parameters = commandLine.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
             .filter(isPCIOrIOMMUParameter)
-        return Snapshot(schema: schemaName, pageSize: pageSize, kernelParameters: parameters, iomem: iomem, devices: devices)
+        return Snapshot(schema: schemaName, pageSize: pageSize, kernelParameters: parameters, iomem: iomem, devices: devices,
+                        unreadable: unreadable.isEmpty ? nil : unreadable.sorted())
     }
 
     // MARK: SysfsFiles
@@ -95,6 +108,7 @@ public struct Snapshot: Codable, Hashable, Sendable, SysfsFiles {
     }
 
     public func contents(of path: String) throws -> [UInt8]? {
+        if let unreadable, unreadable.contains(path) { throw UnreadableFile(path: path, reason: "unreadable when the snapshot was taken") }
         if path == HostInventory.iomemFile { return Array(iomem.utf8) }
         guard let (device, file) = split(path) else { return nil }
         let text: String?

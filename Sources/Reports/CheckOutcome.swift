@@ -79,8 +79,15 @@ public struct CheckOutcome: Sendable {
     public var counterexample: [String]
     /// Fields where the fresh verdict disagrees with the recorded proof; empty when no record.
     public var drift: [FieldChange]
-    /// Record fields that changed without failing the check (the dependency list).
+    /// Record fields that changed without failing the check (the dependency list, an old format).
     public var notes: [FieldChange] = []
+    /// How the check met its recorded proof: `compared`, `none` (no record, not compared),
+    /// `inconclusive` (not compared: the verdict is unknown), `recording` (`--record`); nil when
+    /// records were not looked at.
+    public var record: String?
+    /// Why the check's record fails it though no field drifted: a record missing while other checks
+    /// of its spec have one, or none at all under `--require-records`.
+    public var recordProblem: String?
     /// Wall time of the check. Never compared, never part of a record.
     public var seconds: Double
 
@@ -124,6 +131,7 @@ public struct CheckOutcome: Sendable {
     public var name: String { "\(location.spec)/\(check)" }
 
     public var status: Status {
+        if recordProblem != nil { return .fail }
         if verdict == "unknown" { return .unknown }
         if verdict != expected.rawValue || !drift.isEmpty { return .fail }
         return .pass
@@ -137,6 +145,13 @@ public struct Summary: Hashable, Sendable, Codable {
     public var failed: Int
     public var unknown: Int
     public var drifted: Int
+    /// Checks failed for a record they lack (missing beside others, or `--require-records`).
+    public var missingRecords: Int
+
+    enum CodingKeys: String, CodingKey {
+        case total, passed, failed, unknown, drifted
+        case missingRecords = "missing_records"
+    }
 
     public init(_ outcomes: [CheckOutcome]) {
         total = outcomes.count
@@ -144,6 +159,7 @@ public struct Summary: Hashable, Sendable, Codable {
         failed = outcomes.count { $0.status == .fail }
         unknown = outcomes.count { $0.status == .unknown }
         drifted = outcomes.count { !$0.drift.isEmpty }
+        missingRecords = outcomes.count { $0.recordProblem != nil }
     }
 
     /// The worst status: what the exit code reports.

@@ -27,11 +27,16 @@ public struct JSONReport: Codable, Sendable {
         public var counterexample: [String]
         public var drift: [FieldChange]
         public var seconds: Double
+        /// How the check met its record: `compared`, `none`, `inconclusive`, `recording`.
+        public var record: String?
+        /// Why its record fails the check though no field drifted (missing, or required).
+        public var recordProblem: String?
 
         enum CodingKeys: String, CodingKey {
             case spec, file, line, column, check, invariant, policy, platform, expected, verdict, status, scope
-            case assumptions, dependencies, reason, counterexample, drift, seconds
+            case assumptions, dependencies, reason, counterexample, drift, seconds, record
             case vacuityWitness = "vacuity_witness"
+            case recordProblem = "record_problem"
         }
     }
 
@@ -43,16 +48,19 @@ public struct JSONReport: Codable, Sendable {
     public var summary: Summary
     public var status: String
     public var totalSeconds: Double
+    /// What the drift gate compared (omitted when the report was built without it).
+    public var records: RecordComparison?
 
     enum CodingKeys: String, CodingKey {
-        case schema, checks, summary, status
+        case schema, checks, summary, status, records
         case schemaVersion = "schema_version"
         case barproofVersion = "barproof_version"
         case z3Version = "z3_version"
         case totalSeconds = "total_seconds"
     }
 
-    public init(_ outcomes: [CheckOutcome], barproofVersion: String, z3Version: String) {
+    public init(_ outcomes: [CheckOutcome], barproofVersion: String, z3Version: String, records: RecordComparison? = nil) {
+        self.records = records
         schema = Self.schema
         schemaVersion = Self.schemaVersion
         self.barproofVersion = barproofVersion
@@ -62,7 +70,8 @@ public struct JSONReport: Codable, Sendable {
                   check: o.check, invariant: o.invariant.rawValue, policy: o.policy, platform: o.platform,
                   expected: o.expected.rawValue, verdict: o.verdict, status: o.status.rawValue, scope: o.scope,
                   assumptions: o.assumptions, dependencies: o.dependencies, vacuityWitness: o.vacuityWitness,
-                  reason: o.reason, counterexample: o.counterexample, drift: o.drift, seconds: Self.rounded(o.seconds))
+                  reason: o.reason, counterexample: o.counterexample, drift: o.drift, seconds: Self.rounded(o.seconds),
+                  record: o.record, recordProblem: o.recordProblem)
         }
         summary = Summary(outcomes)
         status = summary.status.rawValue

@@ -21,10 +21,11 @@ public enum JUnitReport {
                 case .pass:
                     xml.append(open + "/>")
                 case .fail:
-                    let message = o.verdict != o.expected.rawValue ? "expected \(o.expected.rawValue), got \(o.verdict)"
-                        : "drifted from its recorded proof"
+                    let message = o.recordProblem ?? (o.verdict != o.expected.rawValue ? "expected \(o.expected.rawValue), got \(o.verdict)"
+                        : "drifted from its recorded proof")
+                    let type = o.recordProblem != nil ? "record" : o.drift.isEmpty ? "missed-expectation" : "drift"
                     xml.append(open + ">")
-                    xml.append("      <failure type=\"\(o.drift.isEmpty ? "missed-expectation" : "drift")\" message=\"\(escape(message))\">"
+                    xml.append("      <failure type=\"\(type)\" message=\"\(escape(message))\">"
                                + escape(details) + "</failure>")
                     xml.append("    </testcase>")
                 case .unknown:

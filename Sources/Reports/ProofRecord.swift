@@ -4,13 +4,27 @@ import Foundation
 /// fields in ``comparedFields`` are compared; dependencies are reported when they change (see
 /// ``dependencyChange(to:)``); the versions, counterexample text and query file names are kept
 /// for the reader. Timing is never recorded.
+///
+/// Format 2 records `check_sha256`, a digest of the check's canonical parsed form (what it checks,
+/// not how the spec file spells it), so a comment or a reordered key is not drift and a changed
+/// value is. Format 1 recorded `spec_sha256`, the SHA-256 of the spec file's bytes; it is read, its
+/// other fields compared, and `spec_sha256` is not compared: the run notes "record format 1:
+/// re-record" instead (``formatNote``). Any other format is bad input.
 public struct ProofRecord: Hashable, Sendable, Codable {
+    /// The record format this barproof writes.
+    public static let currentFormat = 2
+    /// The formats this barproof reads.
+    public static let readableFormats = 1...currentFormat
+
     /// Record format version.
-    public var format: Int = 1
+    public var format: Int = Self.currentFormat
     public var spec: String
     public var check: String
-    /// SHA-256 of the spec file's bytes when recorded.
-    public var specSHA256: String
+    /// Format 1 only: SHA-256 of the spec file's bytes when recorded. Not compared.
+    public var specSHA256: String?
+    /// Format 2: SHA-256 of the check's canonical form (name, invariant, policy and its clauses,
+    /// platform, assumptions, expectation, search bounds), as `barproof prove` computes it.
+    public var checkSHA256: String?
     public var invariant: String
     public var policy: String
     public var platform: String
@@ -30,15 +44,16 @@ public struct ProofRecord: Hashable, Sendable, Codable {
         case format, spec, check, invariant, policy, platform, verdict, scope, assumptions, dependencies, reason
         case counterexample, queries
         case specSHA256 = "spec_sha256"
+        case checkSHA256 = "check_sha256"
         case vacuityWitness = "vacuity_witness"
         case barproofVersion = "barproof_version"
         case z3Version = "z3_version"
     }
 
-    public init(_ outcome: CheckOutcome, specSHA256: String, queries: [String], barproofVersion: String, z3Version: String) {
+    public init(_ outcome: CheckOutcome, checkSHA256: String, queries: [String], barproofVersion: String, z3Version: String) {
         spec = outcome.location.spec
         check = outcome.check
-        self.specSHA256 = specSHA256
+        self.checkSHA256 = checkSHA256
         invariant = outcome.invariant.rawValue
         policy = outcome.policy
         platform = outcome.platform
@@ -54,10 +69,10 @@ public struct ProofRecord: Hashable, Sendable, Codable {
         self.z3Version = z3Version
     }
 
-    /// The fields a fresh run is compared on, as (name, value) in a fixed order.
+    /// The fields a fresh run is compared on, as (name, value) in a fixed order. A format 1
+    /// record has no `check_sha256` and its `spec_sha256` is not compared.
     public var comparedFields: [(String, String)] {
-        [
-            ("spec_sha256", specSHA256),
+        (format >= 2 ? [("check_sha256", checkSHA256 ?? "none")] : []) + [
             ("invariant", invariant),
             ("policy", policy),
             ("platform", platform),
@@ -76,10 +91,17 @@ public struct ProofRecord: Hashable, Sendable, Codable {
                           fresh: fresh.dependencies.joined(separator: ", "))
     }
 
-    /// The compared fields where `fresh` differs from this record.
+    /// For an older record: a note that it is compared on fewer fields and should be re-recorded.
+    public var formatNote: FieldChange? {
+        format < Self.currentFormat ? FieldChange(field: "format", recorded: String(format), fresh: String(Self.currentFormat)) : nil
+    }
+
+    /// The compared fields of this record where `fresh` differs.
     public func changes(to fresh: ProofRecord) -> [FieldChange] {
-        zip(comparedFields, fresh.comparedFields).compactMap { old, new in
-            old.1 == new.1 ? nil : FieldChange(field: old.0, recorded: old.1, fresh: new.1)
+        let now = Dictionary(fresh.comparedFields, uniquingKeysWith: { first, _ in first })
+        return comparedFields.compactMap { name, old in
+            let new = now[name] ?? "none"
+            return old == new ? nil : FieldChange(field: name, recorded: old, fresh: new)
         }
     }
 
@@ -88,8 +110,26 @@ public struct ProofRecord: Hashable, Sendable, Codable {
         try JSONOutput.encode(self)
     }
 
+    /// Why a record cannot be read as one this barproof understands.
+    public struct FormatError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Reads a record of a readable format; a missing or unknown `format`, or a record without the
+    /// digest its format carries, is an error.
     public static func decode(_ data: Data) throws -> ProofRecord {
-        try JSONDecoder().decode(ProofRecord.self, from: data)
+        struct Header: Decodable { var format: Int? }
+        guard let format = try JSONDecoder().decode(Header.self, from: data).format else {
+            throw FormatError(description: "it has no 'format' field")
+        }
+        guard readableFormats.contains(format) else {
+            throw FormatError(description: "record format \(format) is not one this barproof reads "
+                              + "(\(readableFormats.lowerBound)-\(readableFormats.upperBound)); a newer barproof wrote it, or it is damaged")
+        }
+        let record = try JSONDecoder().decode(ProofRecord.self, from: data)
+        if format == 1 && record.specSHA256 == nil { throw FormatError(description: "a format 1 record needs 'spec_sha256'") }
+        if format >= 2 && record.checkSHA256 == nil { throw FormatError(description: "a format \(format) record needs 'check_sha256'") }
+        return record
     }
 }
 

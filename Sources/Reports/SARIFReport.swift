@@ -11,6 +11,8 @@ public struct SARIFReport: Encodable {
         public var invariant: Invariant
         /// `error` or `warning`.
         public var level: String
+        /// SARIF `result.kind`: `fail`, or `open` when the tool could not decide (an unknown verdict).
+        public var kind: String
         public var message: String
         public var file: String
         public var line: Int
@@ -19,10 +21,11 @@ public struct SARIFReport: Encodable {
         public var fingerprints: [String: String]
         public var properties: [String: String]
 
-        public init(invariant: Invariant, level: String = "error", message: String, file: String, line: Int, column: Int = 1,
-                    fingerprints: [String: String], properties: [String: String]) {
+        public init(invariant: Invariant, level: String = "error", kind: String = "fail", message: String, file: String,
+                    line: Int, column: Int = 1, fingerprints: [String: String], properties: [String: String]) {
             self.invariant = invariant
             self.level = level
+            self.kind = kind
             self.message = message
             self.file = file
             self.line = line
@@ -80,10 +83,26 @@ public struct SARIFReport: Encodable {
         var executionSuccessful: Bool
         var exitCode: Int
     }
+    /// A value of a SARIF property bag.
+    public enum Property: Encodable, Sendable, Equatable {
+        case string(String), int(Int), bool(Bool), strings([String])
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.singleValueContainer()
+            switch self {
+            case .string(let v): try c.encode(v)
+            case .int(let v): try c.encode(v)
+            case .bool(let v): try c.encode(v)
+            case .strings(let v): try c.encode(v)
+            }
+        }
+    }
     struct Run: Encodable {
         var tool: Tool
         var invocations: [Invocation]
         var results: [Result]
+        /// The run's property bag (omitted when empty): what the run checked beyond its results.
+        var properties: [String: Property]?
     }
 
     var schema = Self.schemaURI
@@ -95,10 +114,12 @@ public struct SARIFReport: Encodable {
         case version, runs
     }
 
-    public init(_ outcomes: [CheckOutcome], barproofVersion: String, exitCode: Int) {
+    public init(_ outcomes: [CheckOutcome], barproofVersion: String, exitCode: Int, records: RecordComparison? = nil) {
         let findings = outcomes.filter { $0.status != .pass }.map { o in
             let text: String
-            if o.status == .unknown {
+            if let problem = o.recordProblem {
+                text = "\(o.name): \(problem)."
+            } else if o.status == .unknown {
                 text = "\(o.name): inconclusive (\(o.reason ?? "the solver gave up")); expected \(o.expected.rawValue)."
             } else if o.verdict != o.expected.rawValue {
                 text = "\(o.name): expected \(o.expected.rawValue), got \(o.verdict) under \(o.policy) on \(o.platform)."
@@ -108,17 +129,27 @@ public struct SARIFReport: Encodable {
                     + o.drift.map { "\($0.field) was '\($0.recorded)', now '\($0.fresh)'" }.joined(separator: "; ") + "."
             }
             let fingerprint = SHA256.hex(Array("\(o.location.spec)\u{0}\(o.check)\u{0}\(o.invariant.rawValue)".utf8))
-            return Finding(invariant: o.invariant, level: o.status == .unknown ? "warning" : "error", message: text,
+            return Finding(invariant: o.invariant, level: o.status == .unknown ? "warning" : "error",
+                           kind: o.status == .unknown ? "open" : "fail", message: text,
                            file: o.location.file, line: o.location.line, column: o.location.column,
                            fingerprints: ["barproofCheck/v1": fingerprint],
                            properties: ["spec": o.location.spec, "check": o.check, "expected": o.expected.rawValue,
                                         "verdict": o.verdict, "policy": o.policy, "platform": o.platform])
         }
+        var properties: [String: Property] = [:]
+        if let records {
+            properties = ["recordsDirectory": .string(records.directory), "recordsFound": .bool(records.found),
+                          "recordsRecording": .bool(records.recording), "recordsRequired": .bool(records.required),
+                          "recordsChecks": .int(records.checks), "recordsCompared": .int(records.compared),
+                          "recordsWithoutRecord": .int(records.withoutRecord), "recordsInconclusive": .int(records.inconclusive),
+                          "records": .string(records.line)]
+        }
         self.init(findings: findings, barproofVersion: barproofVersion,
-                  executionSuccessful: exitCode == 0 || exitCode == 1 || exitCode == 2, exitCode: exitCode)
+                  executionSuccessful: exitCode == 0 || exitCode == 1 || exitCode == 2, exitCode: exitCode, properties: properties)
     }
 
-    public init(findings: [Finding], barproofVersion: String, executionSuccessful: Bool, exitCode: Int) {
+    public init(findings: [Finding], barproofVersion: String, executionSuccessful: Bool, exitCode: Int,
+                properties: [String: Property] = [:]) {
         let invariants = Invariant.allCases
         let rules = invariants.map { invariant in
             Rule(id: invariant.rawValue, name: Self.ruleName(invariant),
@@ -130,7 +161,7 @@ public struct SARIFReport: Encodable {
         }
         let results = findings.map { f in
             Result(ruleId: f.invariant.rawValue, ruleIndex: invariants.firstIndex(of: f.invariant) ?? 0,
-                   level: f.level, kind: "fail", message: Message(text: f.message),
+                   level: f.level, kind: f.kind, message: Message(text: f.message),
                    locations: [Location(physicalLocation: PhysicalLocation(
                        artifactLocation: ArtifactLocation(uri: f.file),
                        region: Region(startLine: f.line, startColumn: f.column)))],
@@ -138,7 +169,7 @@ public struct SARIFReport: Encodable {
         }
         runs = [Run(tool: Tool(driver: Driver(version: barproofVersion, semanticVersion: barproofVersion, rules: rules)),
                     invocations: [Invocation(executionSuccessful: executionSuccessful, exitCode: exitCode)],
-                    results: results)]
+                    results: results, properties: properties.isEmpty ? nil : properties)]
     }
 
     public func encoded() throws -> Data { try JSONOutput.encode(self) }

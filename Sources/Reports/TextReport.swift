@@ -1,7 +1,8 @@
 /// The human report of a run: one aligned line per check (status, spec/check, invariant,
 /// verdict, scope, time), details under each check that did not pass, then a summary.
 public enum TextReport {
-    public static func render(_ outcomes: [CheckOutcome], records recordsDirectory: String? = nil) -> String {
+    public static func render(_ outcomes: [CheckOutcome], records recordsDirectory: String? = nil,
+                              comparison: RecordComparison? = nil) -> String {
         let rows = outcomes.map { o in
             [label(o.status), o.name, o.invariant.rawValue, o.verdict, o.scope ?? "-", seconds(o.seconds)]
         }
@@ -20,7 +21,9 @@ public enum TextReport {
         lines.append("")
         lines.append("\(summary.total) checks: \(summary.passed) as expected, \(summary.failed) failed"
                      + (summary.drifted > 0 ? " (\(summary.drifted) drifted from their records)" : "")
+                     + (summary.missingRecords > 0 ? " (\(summary.missingRecords) without a record)" : "")
                      + ", \(summary.unknown) unknown; \(seconds(total)) of solving")
+        if let comparison { lines.append(comparison.line) }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -34,7 +37,10 @@ public enum TextReport {
         case .unknown:
             lines.append("\(place): inconclusive (never a pass): \(o.reason ?? "the solver gave up")")
         case .fail:
-            if o.verdict != o.expected.rawValue {
+            if let problem = o.recordProblem { lines.append("\(place): record: \(problem)") }
+            if o.verdict == "unknown" {
+                lines.append("\(place): inconclusive (never a pass): \(o.reason ?? "the solver gave up")")
+            } else if o.verdict != o.expected.rawValue {
                 lines.append("\(place): expected \(o.expected.rawValue), got \(o.verdict)")
                 lines.append("policy \(o.policy); \(o.platform)")
                 if let reason = o.reason { lines.append("reason: \(reason)") }
@@ -52,6 +58,12 @@ public enum TextReport {
             }
         }
         for note in o.notes {
+            if note.field == "format" {
+                let path = (records ?? "proofs") + "/\(o.location.spec)/\(o.check).json"
+                lines.append("note: \(path) is record format \(note.recorded): its spec_sha256 is not compared; "
+                             + "re-record with `barproof prove --record` (format \(note.fresh) compares check_sha256)")
+                continue
+            }
             lines.append("note: \(note.field) differ from the record (not compared: unsat cores are not unique)")
             lines.append("- \(note.field): \(note.recorded)")
             lines.append("+ \(note.field): \(note.fresh)")

@@ -15,8 +15,14 @@ struct AuditCommand: ParsableCommand {
             and ROOT/proc/iomem. For each memory BAR of each normal-header function it evaluates an mmap \
             of the whole BAR: whether the policy allows it and which clause refuses it, the bytes it \
             exposes, the foreign resources on those pages, and whether MSI-X table or PBA bytes are exposed. \
-            Exit codes: 0 no invariant violated; 1 page-exclusive or msix-needs-filtering violated; \
-            64 usage; 65 bad input (the file and line are named).
+            Input that could not be read (without root, sysfs config is cut to 64 bytes, hiding MSI-X, \
+            and /proc/iomem shows every address as 0; a file without read permission) leaves the \
+            verdicts it decides unknown, with the reason; an unknown verdict is never a pass. \
+            Exit codes: 0 no invariant violated, every verdict decided; 1 page-exclusive or \
+            msix-needs-filtering violated (on what could be read, whatever else is unknown); \
+            2 incomplete: some verdict unknown (run as root or audit a snapshot taken as root; \
+            --allow-incomplete exits on the decided verdicts only); 64 usage; 65 bad input (the file \
+            and line are named).
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, sarif }
@@ -42,8 +48,12 @@ struct AuditCommand: ParsableCommand {
     @Flag(name: .customLong("allow-unsafe-interrupts"), help: "The allow_unsafe_interrupts module parameter is set.")
     var allowUnsafeInterrupts = false
 
-    @Option(help: "Output format: text, json or sarif (SARIF 2.1.0, one result per violated invariant).")
+    @Option(help: "Output format: text, json or sarif (SARIF 2.1.0, one result per violated or unknown invariant).")
     var format: Format = .text
+
+    @Flag(name: .customLong("allow-incomplete"),
+          help: "Report verdicts that unreadable input leaves unknown, but exit on the decided verdicts only (0 or 1, not 2).")
+    var allowIncomplete = false
 
     func run() throws {
         try guarded {
@@ -101,7 +111,8 @@ struct AuditCommand: ParsableCommand {
                 return Exit.badInput
             }
             let report = HostAudit.run(host, options: AuditOptions(
-                policy: policy, pageSize: page, msiIsolation: isolation, allowUnsafeInterrupts: allowUnsafeInterrupts))
+                policy: policy, pageSize: page, msiIsolation: isolation, allowUnsafeInterrupts: allowUnsafeInterrupts,
+                allowIncomplete: allowIncomplete))
             switch format {
             case .text:
                 printOut(report.text)
@@ -111,10 +122,11 @@ struct AuditCommand: ParsableCommand {
                 printOut(String(decoding: try encoder.encode(report), as: UTF8.self) + "\n")
             case .sarif:
                 let sarif = SARIFReport(findings: report.sarifFindings, barproofVersion: Barproof.version,
-                                        executionSuccessful: true, exitCode: Int(report.violated ? Exit.missed : Exit.asExpected))
+                                        executionSuccessful: true, exitCode: Int(report.exitCode),
+                                        properties: report.sarifProperties)
                 printOut(String(decoding: try sarif.encoded(), as: UTF8.self))
             }
-            return report.violated ? Exit.missed : Exit.asExpected
+            return report.exitCode
         }
     }
 }
@@ -151,9 +163,37 @@ extension AuditReport {
                         properties: ["device": device.address, "bar": String(bar.index), "policy": policy,
                                      "pageSize": String(pageSize)]))
                 }
+                for id in bar.unknownInvariants {
+                    guard let invariant = Invariant(rawValue: id) else { continue }
+                    let range = "0x\(String(bar.start, radix: 16))-0x\(String(bar.end, radix: 16))"
+                    let assumptions = bar.verdicts.filter { $0.unknown.contains(id) }
+                        .map { "MSI isolated: \($0.msiIsolated ? "yes" : "no")" }.joined(separator: ", ")
+                    let text = "\(device.address) BAR \(bar.index) (\(range)): \(id) is unknown under \(policy), "
+                        + "\(pageSize / 1024) KiB pages (\(assumptions)), because " + bar.unknownReasons.joined(separator: "; and ")
+                        + ". Run as root or audit a snapshot taken as root."
+                    let identity = "\(device.address)\u{0}\(bar.index)\u{0}\(id)\u{0}\(policy)\u{0}\(pageSize)\u{0}unknown"
+                    out.append(SARIFReport.Finding(
+                        invariant: invariant, level: "warning", kind: "open", message: text, file: bar.file ?? "resource",
+                        line: bar.line, fingerprints: ["barproofAudit/v1": SHA256.hex(Array(identity.utf8))],
+                        properties: ["device": device.address, "bar": String(bar.index), "policy": policy,
+                                     "pageSize": String(pageSize), "verdict": "unknown"]))
+                }
             }
         }
         return out
+    }
+
+    /// The run's properties: the audit's status and, when incomplete, how many verdicts are unknown
+    /// and what could not be read.
+    var sarifProperties: [String: SARIFReport.Property] {
+        var properties: [String: SARIFReport.Property] = ["status": .string(status), "violations": .int(violationCount),
+                                                          "unknown": .int(unknownCount)]
+        if incomplete {
+            properties["incomplete"] = .bool(true)
+            properties["unread"] = .strings(devices.compactMap { d in d.unread.map { "\(d.address): \($0)" } })
+            properties["allowIncomplete"] = .bool(allowIncomplete)
+        }
+        return properties
     }
 }
 

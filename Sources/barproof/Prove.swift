@@ -49,9 +49,14 @@ extension Barproof {
         static let configuration = CommandConfiguration(
             abstract: "Run every check of the specs and compare verdicts with expectations and recorded proofs.",
             discussion: """
-                Prints one line per check (spec/check, invariant, verdict, scope, time) and a summary. \
-                Without --record, each verdict is also compared with its record under --proofs, and a \
-                difference fails the check with a diff.
+                Prints one line per check (spec/check, invariant, verdict, scope, time), a summary, and \
+                how many checks were compared with a record. Without --record, each verdict is compared \
+                with its record under --proofs: a difference fails the check with a diff, and so does a \
+                record missing while other checks of its spec have one; an unreadable or unparsable \
+                record is bad input (65). A spec with no records folder is not compared (say so with \
+                --require-records to fail instead). --record replaces each spec's folder as a unit \
+                (an inconclusive check keeps its previous record) and refuses a folder holding \
+                anything but records.
                 """)
 
         @Argument(help: "Spec files or directories of *.yaml specs.")
@@ -71,8 +76,11 @@ extension Barproof {
         @Flag(help: "Write proofs/<spec>/<check>.json and the .smt2 queries instead of comparing with them.")
         var record = false
 
-        @Option(help: "Directory of recorded proofs.")
-        var proofs: String = "proofs"
+        @Option(help: "Directory of recorded proofs (default: proofs, compared when present; one given here must exist unless recording).")
+        var proofs: String?
+
+        @Flag(name: .customLong("require-records"), help: "Fail (exit 1) every check that has no record to compare with, for CI.")
+        var requireRecords = false
 
         func validate() throws {
             if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
@@ -84,7 +92,9 @@ extension Barproof {
         func run() throws {
             try guarded {
                 let specs = try Spec.loadAll(paths)
-                let store = RecordStore(directory: proofs)
+                let store = try RecordStore.open(proofs, recording: record)
+                if record { try store.checkReplaceable(specs) }
+                var gate = RecordGate(store: store, recording: record, required: requireRecords)
                 let jobList = specs.flatMap { spec in spec.checks.map { Job(spec: spec, check: $0) } }
                 // Verdicts alone unless recording: finding dependencies solves every case a second
                 // time on a core-tracking solver, and drift is judged on the verdict, not on them.
@@ -100,12 +110,7 @@ extension Barproof {
                     var outcome = CheckOutcome(location: job.check.location, check: job.check.name, invariant: job.check.invariant,
                                                policy: job.check.policy.label, platform: job.check.platform.label,
                                                expected: job.check.expect, verdict: verdict, seconds: result.seconds)
-                    if !record, outcome.verdict != "unknown",
-                       let recorded = try store.record(spec: job.spec.name, check: job.check.name) {
-                        let fresh = RecordStore.fresh(outcome, spec: job.spec)
-                        outcome.drift = recorded.changes(to: fresh)
-                        if record { outcome.notes = recorded.dependencyChange(to: fresh).map { [$0] } ?? [] }
-                    }
+                    try gate.compare(&outcome, spec: job.spec, check: job.check)
                     outcomes.append(outcome)
                 }
 
@@ -117,13 +122,15 @@ extension Barproof {
                 let report: Data
                 switch format {
                 case .text:
-                    report = Data(TextReport.render(outcomes, records: proofs).utf8)
+                    report = Data(TextReport.render(outcomes, records: store.directory, comparison: gate.comparison).utf8)
                 case .json:
-                    report = try JSONReport(outcomes, barproofVersion: Barproof.version, z3Version: Context.fullVersion).encoded()
+                    report = try JSONReport(outcomes, barproofVersion: Barproof.version, z3Version: Context.fullVersion,
+                                            records: gate.comparison).encoded()
                 case .sarif:
-                    report = try SARIFReport(outcomes, barproofVersion: Barproof.version, exitCode: Int(status)).encoded()
+                    report = try SARIFReport(outcomes, barproofVersion: Barproof.version, exitCode: Int(status),
+                                             records: gate.comparison).encoded()
                 case .junit:
-                    report = Data(JUnitReport.render(outcomes, records: proofs).utf8)
+                    report = Data(JUnitReport.render(outcomes, records: store.directory).utf8)
                 }
                 if let output {
                     try writeAtomically(report, to: output)
@@ -142,13 +149,12 @@ extension Barproof {
                             break
                         }
                         let mine = outcomes.filter { $0.location.spec == spec.name }
-                        let written = try RunControl.critical {
-                            try store.write(spec: spec, outcomes: mine, timeoutMilliseconds: solver.timeoutMilliseconds,
-                                            seed: solver.seed)
-                        }
-                        printError("recorded \(written.count) files under \(proofs)/\(spec.name)")
+                        let (written, kept) = try store.write(spec: spec, outcomes: mine,
+                                                              timeoutMilliseconds: solver.timeoutMilliseconds, seed: solver.seed)
+                        printError("recorded \(written.count) files under \(store.folder(spec.name))")
                         for outcome in mine where outcome.verdict == "unknown" {
-                            printError("not recorded: \(outcome.name) is inconclusive")
+                            printError("not recorded: \(outcome.name) is inconclusive"
+                                       + (kept.contains(outcome.check) ? "; its previous record is kept" : ""))
                         }
                     }
                 }

@@ -11,9 +11,15 @@ struct Spec: Sendable {
     /// The file name without `.yaml`; names the spec in reports and under `proofs/`.
     var name: String
     var file: String
-    /// SHA-256 of the file's bytes, recorded with each proof.
+    /// SHA-256 of the file's bytes. Not recorded: records digest each check's parsed form
+    /// (`SpecCheck.digest`), so a comment is not drift.
     var sha256: String
     var checks: [SpecCheck]
+
+    /// The longest spec or check name, in UTF-8 bytes: it names a folder and files under
+    /// `proofs/` (`<check>.<page>-case<n>.smt2`, `.<spec>.staging-<pid>`), which must fit a file
+    /// name (255 bytes).
+    static let maximumNameBytes = 100
 }
 
 /// One check of a spec, with the spec-level settings and its own overrides merged.
@@ -53,6 +59,14 @@ extension Spec {
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         var parser = SpecParser(file: path)
         let checks = parser.parse(text)
+        if name.utf8.count > maximumNameBytes {
+            parser.error(at: nil, "the spec's name '\(name)' (its file name without .yaml) is \(name.utf8.count) bytes; "
+                         + "at most \(maximumNameBytes), as it names a folder under proofs/")
+        }
+        if name.hasPrefix(".") {
+            parser.error(at: nil, "the spec's name '\(name)' starts with '.'; it names a folder under proofs/, where "
+                         + "dot-names are barproof's staging folders")
+        }
         if !parser.diagnostics.isEmpty {
             // A spec-level `drop` is checked once per check; report each problem once.
             let unique = Set(parser.diagnostics).sorted { ($0.line, $0.column, $0.message) < ($1.line, $1.column, $1.message) }
@@ -238,6 +252,9 @@ struct SpecParser {
             if given.isEmpty || !given.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." })
                 || given.hasPrefix(".") {
                 error(value, "check name '\(given)' must be letters, digits, '-', '_' or '.' (it names a file under proofs/)")
+            } else if given.utf8.count > Spec.maximumNameBytes {
+                error(value, "check name '\(given.prefix(24))...' is \(given.utf8.count) bytes; at most \(Spec.maximumNameBytes) "
+                      + "(it names files under proofs/)")
             } else {
                 name = given
             }

@@ -267,7 +267,7 @@ final class HostAuditTests: XCTestCase {
             """)
         let report = try audit(tree, page: .kib64)
         let verdict = try XCTUnwrap(try bar(report, "0000:00:01.0").verdicts.first)
-        XCTAssertFalse(verdict.mmappable)
+        XCTAssertEqual(verdict.mmappable, false)
         XCTAssertEqual(verdict.refusedBy, ["mainline.subpage-reservation"])
     }
 }

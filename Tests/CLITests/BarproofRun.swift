@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// Runs the built `barproof` executable, as a user or CI would, and captures what it prints.
 struct BarproofRun {
@@ -23,12 +24,14 @@ struct BarproofRun {
     }
 
     /// Runs `barproof arguments` in `directory` (the repository by default).
-    static func run(_ arguments: [String], in directory: URL = repository) throws -> BarproofRun {
-        try run(program: executable, arguments, in: directory)
+    static func run(_ arguments: [String], in directory: URL = repository, timeout: Double = 120) throws -> BarproofRun {
+        try run(program: executable, arguments, in: directory, timeout: timeout)
     }
 
     /// Runs `program arguments` in `directory` (the repository by default), such as a schema validator.
-    static func run(program: URL, _ arguments: [String], in directory: URL = repository) throws -> BarproofRun {
+    /// A run that outlives `timeout` seconds is killed (SIGKILL) and the test fails naming the command.
+    static func run(program: URL, _ arguments: [String], in directory: URL = repository,
+                    timeout: Double = 120) throws -> BarproofRun {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("barproof-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -42,8 +45,14 @@ struct BarproofRun {
         let outHandle = try FileHandle(forWritingTo: out), errHandle = try FileHandle(forWritingTo: err)
         process.standardOutput = outHandle
         process.standardError = errHandle
+        let done = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in done.signal() }
         try process.run()
-        process.waitUntilExit()
+        if done.wait(timeout: .now() + timeout) == .timedOut {
+            kill(process.processIdentifier, SIGKILL)
+            done.wait()
+            Issue.record("killed after \(Int(timeout)) s: \(program.lastPathComponent) \(arguments.joined(separator: " "))")
+        }
         try outHandle.close()
         try errHandle.close()
         return BarproofRun(status: process.terminationStatus,
@@ -56,9 +65,10 @@ struct BarproofRun {
 final class SpecDirectory {
     let url: URL
 
+    /// With an empty `proofs/` inside, for runs given `--proofs path("proofs")` (which must exist).
     init() throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("barproof-specs-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: url.appendingPathComponent("proofs"), withIntermediateDirectories: true)
     }
 
     deinit { try? FileManager.default.removeItem(at: url) }

@@ -128,7 +128,7 @@ import Testing
         let record = proofs + "/fast/safe.json"
         let text = try String(contentsOfFile: record, encoding: .utf8)
         #expect(text.contains("\"dependencies\" : ["))
-        #expect(text.contains("\"spec_sha256\""))
+        #expect(text.contains("\"check_sha256\""))
         #expect(!text.contains("seconds"))
         #expect(FileManager.default.fileExists(atPath: proofs + "/fast/safe.4k-case0.smt2"))
 

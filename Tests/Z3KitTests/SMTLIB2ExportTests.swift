@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import Z3Kit
 
@@ -154,36 +155,11 @@ struct ExternalSolver: Sendable, CustomTestStringConvertible {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let input = directory.appendingPathComponent("query.smt2")
-        let stdoutFile = directory.appendingPathComponent("stdout")
-        let stderrFile = directory.appendingPathComponent("stderr")
         try script.write(to: input, atomically: true, encoding: .utf8)
-        _ = FileManager.default.createFile(atPath: stdoutFile.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments + [input.path]
-        // Files, not pipes: a chatty solver cannot block on a full pipe while we wait.
-        let stdoutHandle = try FileHandle(forWritingTo: stdoutFile)
-        let stderrHandle = try FileHandle(forWritingTo: stderrFile)
-        process.standardOutput = stdoutHandle
-        process.standardError = stderrHandle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        let timedOut = process.isRunning
-        if timedOut {
-            process.terminate()
-            process.waitUntilExit()
-        }
-        try stdoutHandle.close()
-        try stderrHandle.close()
-        #expect(!timedOut, "\(name) did not finish within \(timeout)")
-        return Run(status: process.terminationStatus,
-                   output: try String(contentsOf: stdoutFile, encoding: .utf8),
-                   errors: try String(contentsOf: stderrFile, encoding: .utf8))
+        // The shared runner: output to files (a chatty solver cannot block on a full pipe), SIGTERM
+        // at the deadline and SIGKILL soon after.
+        let run = try ProgramRun.run(program: URL(fileURLWithPath: path), arguments: arguments + [input.path], timeout: timeout)
+        if run.timedOut { Issue.record(Comment(rawValue: "\(name): \(run.timeoutMessage)")) }
+        return Run(status: run.status, output: run.stdout, errors: run.stderr)
     }
 }

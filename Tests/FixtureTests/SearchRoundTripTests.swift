@@ -4,12 +4,12 @@ import PCIModel
 import Prover
 import Reports
 import VFIORules
-import XCTest
+import Testing
 
 /// Every counterexample `TopologySearch` finds for the README's refuted rows is written as a
 /// fixture, read back by the audit importers and replayed: the acceptance round trip, on what the
 /// search really generates rather than on hand-built machines.
-final class SearchRoundTripTests: XCTestCase {
+@Suite struct SearchRoundTripTests {
     struct Row {
         var name: String
         var policy: Policy
@@ -36,7 +36,7 @@ final class SearchRoundTripTests: XCTestCase {
         }
     }
 
-    func testEverySearchedCounterexampleRoundTrips() throws {
+    @Test func everySearchedCounterexampleRoundTrips() throws {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("barproof-search-fixtures-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: scratch) }
         var written = 0
@@ -44,17 +44,17 @@ final class SearchRoundTripTests: XCTestCase {
             let search = TopologySearch(policy: row.policy, platform: row.platform, invariant: row.invariant,
                                         bounds: SearchBounds(devices: row.devices, barsPerDevice: 2), timeoutMilliseconds: 60_000)
             let result = try search.run(max: row.max, minimize: false)
-            XCTAssertNil(result.unknown, row.name)
-            XCTAssertFalse(result.counterexamples.isEmpty, "\(row.name): no counterexample")
+            #expect(result.unknown == nil, "\(row.name)")
+            #expect(!result.counterexamples.isEmpty, "\(row.name): no counterexample")
             for (i, cx) in result.counterexamples.enumerated() {
                 let folder = scratch.appendingPathComponent("\(row.name)-\(i + 1)")
                 try FixtureWriter(specPath: "Specs/\(row.policy.name).yaml", checkID: row.name).write(cx, to: folder)
-                XCTAssertEqual(FixtureRoundTrip.check(counterexample: cx, folder: folder), [], "\(row.name) #\(i + 1): \(cx.view)")
+                #expect(FixtureRoundTrip.check(counterexample: cx, folder: folder) == [], "\(row.name) #\(i + 1): \(cx.view)")
                 let png = try FixtureRoundTrip.renderedPNGSize(ofSVG: folder.appendingPathComponent(FixtureWriter.svgFile))
-                XCTAssertEqual(png.width, MemoryMapSVG.width)
+                #expect(png.width == MemoryMapSVG.width)
                 written += 1
             }
         }
-        XCTAssertGreaterThanOrEqual(written, 4)
+        #expect(written >= 4)
     }
 }

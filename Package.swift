@@ -34,7 +34,7 @@ let package = Package(
         .executableTarget(name: "barproof-bench", dependencies: ["Prover", "VFIORules", "PCIModel", "Audit"],
                           path: "Sources/Benchmarks"),
         // What the test targets share: `ProgramRun`, the one way a test launches a program (with a
-        // kill deadline). Foundation only.
+        // kill deadline), and the check that every suite has a time limit. Foundation only.
         .target(name: "TestSupport"),
         .testTarget(name: "Z3KitTests", dependencies: ["Z3Kit", "CZ3", "TestSupport"]),
         .testTarget(name: "PCIModelTests", dependencies: ["PCIModel", "TestSupport"]),

@@ -3,7 +3,9 @@ import TestSupport
 import Testing
 
 /// End-to-end: `barproof audit --sysfs` on trees written to a temporary directory.
-@Suite struct AuditCommandTests {
+/// Each test runs the binary at most twice; an audit takes well under a second.
+@Suite(.timeLimit(.minutes(1)))
+struct AuditCommandTests {
     struct Run {
         var status: Int32
         var stdout: String

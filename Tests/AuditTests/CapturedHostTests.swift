@@ -6,7 +6,8 @@ import Testing
 /// The development VM (a Firecracker-style guest: a host bridge and five virtio-pci functions,
 /// each with one 512 KiB 64-bit BAR holding its MSI-X table and PBA), captured with
 /// `barproof snapshot` into Fixtures/dev-vm-snapshot.json.
-@Suite struct CapturedHostTests {
+@Suite(.timeLimit(.minutes(1)))
+struct CapturedHostTests {
     static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/dev-vm-snapshot.json")
 

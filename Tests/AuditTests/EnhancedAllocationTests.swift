@@ -6,7 +6,8 @@ import Testing
 
 /// A hand-built tree whose device has an Enhanced Allocation memory resource: fixed by hardware,
 /// 8 KiB, starting 2 KiB into a page, so it is neither naturally aligned nor page aligned.
-@Suite struct EnhancedAllocationTests {
+@Suite(.timeLimit(.minutes(1)))
+struct EnhancedAllocationTests {
     static let eaDevice = "0000:00:05.0"
 
     /// EA BAR 0 of 0000:00:05.0 at fe000800-fe0027ff; 0000:00:06.0's 2 KiB BAR fills the rest of its
@@ -93,7 +94,8 @@ import Testing
 }
 
 /// `barproof audit --format sarif`: SARIF 2.1.0, one result per (BAR, invariant) violation.
-@Suite struct AuditSARIFTests {
+@Suite(.timeLimit(.minutes(1)))
+struct AuditSARIFTests {
     /// The EA tree plus the MSI-X device of ``HostAuditTests/msixTree()``: with MSIs not isolated and
     /// `allow_unsafe_interrupts`, two violations (page-exclusive on the EA BAR, msix-needs-filtering on 0000:00:03.0).
     static func twoViolationTree() -> SysfsTree {

@@ -4,7 +4,8 @@ import VFIORules
 import Testing
 
 /// The audit's findings on hand-built machines, asserted against what the rules say.
-@Suite struct HostAuditTests {
+@Suite(.timeLimit(.minutes(1)))
+struct HostAuditTests {
     /// Two 4 KiB BARs of two devices, back to back in one 64 KiB page, both claimed under the host bridge window.
     static func sharedPageTree() -> SysfsTree {
         var tree = SysfsTree()

@@ -4,7 +4,8 @@ import VFIORules
 import Testing
 
 /// `HostAudit.replay`: one mmap, exactly as asked, decided by the same clauses as the audit.
-@Suite struct MmapReplayTests {
+@Suite(.timeLimit(.minutes(1)))
+struct MmapReplayTests {
     func request(_ address: String, _ index: Int = 0, offset: UInt64 = 0, length: UInt64) throws -> MmapRequest {
         MmapRequest(device: try PCIAddress(parsing: address), barIndex: index, offset: offset, length: length)
     }

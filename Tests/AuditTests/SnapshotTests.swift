@@ -3,7 +3,8 @@ import Foundation
 import PCIModel
 import Testing
 
-@Suite struct SnapshotTests {
+@Suite(.timeLimit(.minutes(1)))
+struct SnapshotTests {
     @Test func snapshotAuditsLikeTheTreeAndDropsTheSerialNumber() throws {
         var tree = HostAuditTests.msixTree()
         let config = "sys/bus/pci/devices/0000:00:03.0/config"

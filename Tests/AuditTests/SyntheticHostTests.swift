@@ -5,7 +5,8 @@ import Testing
 
 /// `HostInventory.synthetic`, which the benchmark audits, is the same machine as the sysfs tree of
 /// `testThousandFunctionHost` and is audited the same way.
-@Suite struct SyntheticHostTests {
+@Suite(.timeLimit(.minutes(1)))
+struct SyntheticHostTests {
     @Test func syntheticHostAuditsLikeTheEquivalentSysfsTree() throws {
         let functions = 64
         var tree = SysfsTree()

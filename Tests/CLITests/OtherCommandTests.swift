@@ -2,7 +2,10 @@ import Foundation
 import TestSupport
 import Testing
 
-@Suite(.serialized) struct OtherCommandTests {
+// Time limit: the longest test exports every shipped query and runs z3 and cvc5 on each of about
+// 65, two at a time: 45 s on an idle 2-core machine, 133 s at a load average of 5, hence the most
+// allowed, 5 minutes.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct OtherCommandTests {
     @Test func listNamesEveryPolicyInvariantAndAssumption() throws {
         let run = try BarproofRun.run(["list"])
         #expect(run.status == 0)

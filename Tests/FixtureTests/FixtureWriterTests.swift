@@ -11,7 +11,10 @@ import VFIORules
 /// The fixture writers: every hand-built counterexample is written, read back by the audit
 /// importers (the sysfs tree and topology.json), replayed by the Concrete rules, audited by the
 /// `barproof` binary, and its memory map rendered to PNG.
-@Suite final class FixtureWriterTests {
+/// Time limit: the slowest test renders every fixture to PNG, or runs the binary a dozen times,
+/// 2-3 s on a loaded 2-core machine.
+@Suite(.timeLimit(.minutes(1)))
+final class FixtureWriterTests {
     let scratch: URL
 
     init() throws {

@@ -8,7 +8,11 @@ import Testing
 
 /// Issue 6's acceptance points on what `TopologySearch` finds; every counterexample is written,
 /// read back through the audit importers, replayed and rendered (``assertRoundTrips(_:)``).
-@Suite final class SearchAcceptanceTests {
+///
+/// Time limit: each test is a bounded topology search, the slowest (`distinctViewsUntilExhausted`)
+/// 30 s on a loaded 2-core machine, hence 3 minutes.
+@Suite(.timeLimit(.minutes(3)))
+final class SearchAcceptanceTests {
     static let withoutReservation = try! Policy.mainline.removing(["subpage-reservation"])
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("barproof-search-acceptance-\(UUID().uuidString)")
 

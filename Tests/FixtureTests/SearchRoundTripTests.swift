@@ -9,7 +9,12 @@ import Testing
 /// Every counterexample `TopologySearch` finds for the README's refuted rows is written as a
 /// fixture, read back by the audit importers and replayed: the acceptance round trip, on what the
 /// search really generates rather than on hand-built machines.
-@Suite struct SearchRoundTripTests {
+///
+/// Time limit: four searches with a 60 s solver timeout each, and a PNG render per counterexample:
+/// 20 s on a loaded 2-core machine, but up to 4 minutes if each search ran to its solver timeout,
+/// hence 5.
+@Suite(.timeLimit(.minutes(5)))
+struct SearchRoundTripTests {
     struct Row {
         var name: String
         var policy: Policy

@@ -7,7 +7,10 @@ import VFIORules
 
 /// The exported SMT-LIB2 queries are the proof: `z3` and `cvc5`, run as separate programs, give
 /// every case the same answer as barproof's verdict.
-@Suite struct ExportedQueryTests {
+///
+/// Time limit: a proof or a refutation, then z3 and cvc5 on each case, 3 s on a loaded 2-core
+/// machine. (A stuck solver is killed 150 s in, and the test fails naming it.)
+@Suite(.timeLimit(.minutes(1))) struct ExportedQueryTests {
     /// Runs a solver executable on a script and returns its first output line, stderr's if it
     /// printed any. The runner kills a solver still running 30 s after its own 120 s limit, and
     /// the test fails naming the command line.

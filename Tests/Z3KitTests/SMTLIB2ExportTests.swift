@@ -5,7 +5,10 @@ import Z3Kit
 
 /// Exported SMT-LIB2 must be self-contained and give the same answer in the real `z3` and `cvc5`
 /// executables. The set-up (`make test`, scripts/ensure-deps.sh) installs both.
-@Suite("SMT-LIB2 export re-checked by the z3 and cvc5 executables")
+///
+/// Time limit: each test case runs one solver at most three times, in milliseconds. (A stuck solver
+/// is killed 90 s in, and the test fails naming it.)
+@Suite("SMT-LIB2 export re-checked by the z3 and cvc5 executables", .timeLimit(.minutes(1)))
 struct SMTLIB2ExportTests {
     /// The lemma of `LemmaProofTests`, negated: unsat.
     private func proofSolver(_ context: Context) throws -> Solver {

@@ -19,10 +19,26 @@ release: deps
 # The test suite, then every spec proved by the debug binary it built, so CI (`.ci/run`) gates on the
 # invariants and recorded proofs; fails if either fails. --require-records: a check without a record
 # fails rather than passing uncompared. SWIFTFLAGS passes e.g. --scratch-path.
+#
+# The tests run one at a time (--no-parallel) because every suite has a .timeLimit, and Swift
+# Testing starts a test's clock before the test gets a thread: in a parallel run on a 2-core
+# machine a test can wait minutes behind others that hold both threads, and fail its limit without
+# having run (on this shared machine, a parallel run at a load average of 5-7 failed 250 limits
+# in 8m52s; a run one at a time at 4-6 failed none, in 7m46s).
+#
+# Last-resort bounds: every program a test starts is killed at its deadline (TestSupport's
+# ProgramRun), but a test stuck in-process (a blocking call that never returns) is beyond that and
+# beyond its .timeLimit, since Swift Testing cannot stop a synchronous test. So the whole
+# `swift test` (its build included) runs under a deadline of TEST_TIMEOUT wall seconds, and
+# `barproof prove` under PROVE_TIMEOUT: scripts/run-bounded.sh, coreutils `timeout` (SIGINT, then
+# SIGKILL 30 s later) plus killing what the command left behind, which ends the run with a message
+# instead of hanging the CI job until its own limit.
+TEST_TIMEOUT ?= 1200
+PROVE_TIMEOUT ?= 300
 test: deps
-	$(SWIFT) test $(SWIFTFLAGS)
+	scripts/run-bounded.sh $(TEST_TIMEOUT) $(SWIFT) test --no-parallel $(SWIFTFLAGS)
 	$(SWIFT) build $(SWIFTFLAGS) --product barproof
-	"$$($(SWIFT) build $(SWIFTFLAGS) --show-bin-path)/barproof" prove --require-records $(SPECS)
+	scripts/run-bounded.sh $(PROVE_TIMEOUT) "$$($(SWIFT) build $(SWIFTFLAGS) --show-bin-path)/barproof" prove --require-records $(SPECS)
 
 prove: release
 	.build/release/barproof prove --require-records $(SPECS)

@@ -34,17 +34,21 @@ let package = Package(
             ]),
         .executableTarget(name: "barproof-bench", dependencies: ["Prover", "VFIORules", "PCIModel", "Audit"],
                           path: "Sources/Benchmarks"),
-        .testTarget(name: "Z3KitTests", dependencies: ["Z3Kit", "CZ3"]),
-        .testTarget(name: "PCIModelTests", dependencies: ["PCIModel"]),
+        // What the test targets share: `ProgramRun`, the one way a test launches a program (with a
+        // kill deadline), and the check that every suite has a time limit. Foundation only.
+        .target(name: "TestSupport"),
+        .testTarget(name: "Z3KitTests", dependencies: ["Z3Kit", "CZ3", "TestSupport"]),
+        .testTarget(name: "PCIModelTests", dependencies: ["PCIModel", "TestSupport"]),
         .testTarget(
             name: "VFIORulesTests",
             dependencies: [
-                "VFIORules", "PCIModel", "Prover", "Z3Kit",
+                "VFIORules", "PCIModel", "Prover", "Z3Kit", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
-        .testTarget(name: "CLITests", dependencies: ["Reports"], exclude: ["Schemas"]),
-        .testTarget(name: "AuditTests", dependencies: ["Audit", "PCIModel", "VFIORules"], exclude: ["Fixtures"]),
-        .testTarget(name: "FixtureTests", dependencies: ["Fixtures", "Reports", "Audit", "Prover", "VFIORules", "PCIModel", "Z3Kit"]),
-        .testTarget(name: "ProverTests", dependencies: ["Prover", "VFIORules", "PCIModel", "Z3Kit"]),
+        .testTarget(name: "CLITests", dependencies: ["Reports", "TestSupport"], exclude: ["Schemas"]),
+        .testTarget(name: "AuditTests", dependencies: ["Audit", "PCIModel", "VFIORules", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "FixtureTests", dependencies: ["Fixtures", "Reports", "Audit", "Prover", "VFIORules", "PCIModel",
+                                                      "Z3Kit", "TestSupport"]),
+        .testTarget(name: "ProverTests", dependencies: ["Prover", "VFIORules", "PCIModel", "Z3Kit", "TestSupport"]),
     ]
 )

@@ -1,12 +1,13 @@
 import Audit
 import PCIModel
 import VFIORules
-import XCTest
+import Testing
 
 /// `HostInventory.synthetic`, which the benchmark audits, is the same machine as the sysfs tree of
 /// `testThousandFunctionHost` and is audited the same way.
-final class SyntheticHostTests: XCTestCase {
-    func testSyntheticHostAuditsLikeTheEquivalentSysfsTree() throws {
+@Suite(.timeLimit(.minutes(1)))
+struct SyntheticHostTests {
+    @Test func syntheticHostAuditsLikeTheEquivalentSysfsTree() throws {
         let functions = 64
         var tree = SysfsTree()
         var iomem = "e0000000-efffffff : PCI Bus 0000:00\n"
@@ -22,14 +23,14 @@ final class SyntheticHostTests: XCTestCase {
             let options = AuditOptions(policy: .mainline, pageSize: page, msiIsolation: .unknown)
             let parsed = HostAudit.run(try tree.host(), options: options)
             let synthetic = HostAudit.run(HostInventory.synthetic(functions: functions), options: options)
-            XCTAssertEqual(synthetic.devices.count, functions)
-            XCTAssertEqual(synthetic.devices.map(\.address), parsed.devices.map(\.address))
+            #expect(synthetic.devices.count == functions)
+            #expect(synthetic.devices.map(\.address) == parsed.devices.map(\.address))
             for (s, p) in zip(synthetic.devices, parsed.devices) {
-                XCTAssertEqual(s.bars.map(\.verdicts), p.bars.map(\.verdicts), "\(s.address) at \(page)")
-                XCTAssertEqual(s.bars.map(\.foreign), p.bars.map(\.foreign), "\(s.address) at \(page)")
-                XCTAssertEqual(s.bars.map(\.exposedEnd), p.bars.map(\.exposedEnd), "\(s.address) at \(page)")
+                #expect(s.bars.map(\.verdicts) == p.bars.map(\.verdicts), "\(s.address) at \(page)")
+                #expect(s.bars.map(\.foreign) == p.bars.map(\.foreign), "\(s.address) at \(page)")
+                #expect(s.bars.map(\.exposedEnd) == p.bars.map(\.exposedEnd), "\(s.address) at \(page)")
             }
-            XCTAssertEqual(synthetic.violationCount, parsed.violationCount)
+            #expect(synthetic.violationCount == parsed.violationCount)
         }
     }
 }

@@ -1,11 +1,20 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Runs the built `barproof` executable, as a user or CI would, and captures what it prints.
+/// A thin wrapper of `ProgramRun`: a run past its deadline is killed, and recorded as a test
+/// failure naming the command line and the limit.
 struct BarproofRun {
     var status: Int32
     var stdout: String
     var stderr: String
+    /// Whether the run was killed at its deadline (the failure is already recorded).
+    var timedOut = false
+
+    /// The deadline of a run unless the call gives one: the slowest run, `barproof prove Specs`,
+    /// takes a few seconds.
+    static let defaultTimeout: Duration = .seconds(120)
 
     /// The repository root, from this file's path (Tests/CLITests/BarproofRun.swift).
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -24,40 +33,18 @@ struct BarproofRun {
     }
 
     /// Runs `barproof arguments` in `directory` (the repository by default).
-    static func run(_ arguments: [String], in directory: URL = repository, timeout: Double = 120) throws -> BarproofRun {
-        try run(program: executable, arguments, in: directory, timeout: timeout)
+    static func run(_ arguments: [String], in directory: URL = repository, timeout: Duration = defaultTimeout,
+                    sourceLocation: SourceLocation = #_sourceLocation) throws -> BarproofRun {
+        try run(program: executable, arguments, in: directory, timeout: timeout, sourceLocation: sourceLocation)
     }
 
     /// Runs `program arguments` in `directory` (the repository by default), such as a schema validator.
-    /// A run that outlives `timeout` seconds is killed (SIGKILL) and the test fails naming the command.
     static func run(program: URL, _ arguments: [String], in directory: URL = repository,
-                    timeout: Double = 120) throws -> BarproofRun {
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("barproof-run-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let out = scratch.appendingPathComponent("stdout"), err = scratch.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        let process = Process()
-        process.executableURL = program
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let outHandle = try FileHandle(forWritingTo: out), errHandle = try FileHandle(forWritingTo: err)
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        let done = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in done.signal() }
-        try process.run()
-        if done.wait(timeout: .now() + timeout) == .timedOut {
-            kill(process.processIdentifier, SIGKILL)
-            done.wait()
-            Issue.record("killed after \(Int(timeout)) s: \(program.lastPathComponent) \(arguments.joined(separator: " "))")
-        }
-        try outHandle.close()
-        try errHandle.close()
-        return BarproofRun(status: process.terminationStatus,
-                           stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
-                           stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self))
+                    timeout: Duration = defaultTimeout,
+                    sourceLocation: SourceLocation = #_sourceLocation) throws -> BarproofRun {
+        let run = try ProgramRun.run(program: program, arguments: arguments, in: directory, timeout: timeout)
+        if run.timedOut { Issue.record(Comment(rawValue: run.timeoutMessage), sourceLocation: sourceLocation) }
+        return BarproofRun(status: run.status, stdout: run.stdout, stderr: run.stderr, timedOut: run.timedOut)
     }
 }
 

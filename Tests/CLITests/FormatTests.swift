@@ -7,7 +7,7 @@ import Testing
 /// The CI formats: JUnit XML that parses with the right counts, SARIF 2.1.0 with what GitHub
 /// code scanning reads (rules with descriptions, help and security-severity; located results
 /// with fingerprints).
-@Suite(.serialized) struct FormatTests {
+@Suite(.serialized, .timeLimit(.minutes(1))) struct FormatTests {
     func wrongSpec(_ specs: SpecDirectory) throws -> String {
         try specs.write("wrong", ProveCommandTests.fastSpec.replacingOccurrences(of: "expect: refuted", with: "expect: proved"))
     }

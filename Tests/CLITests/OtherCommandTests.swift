@@ -1,7 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 
-@Suite(.serialized) struct OtherCommandTests {
+// Time limit: the longest test exports every shipped query and runs z3 and cvc5 on each of about
+// 65, two at a time: 45 s on an idle 2-core machine, 133 s at a load average of 5, hence the most
+// allowed, 5 minutes.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct OtherCommandTests {
     @Test func listNamesEveryPolicyInvariantAndAssumption() throws {
         let run = try BarproofRun.run(["list"])
         #expect(run.status == 0)
@@ -43,10 +47,13 @@ import Testing
         let answers = Answers()
         DispatchQueue.concurrentPerform(iterations: 2) { worker in
             for (index, job) in jobs.enumerated() where index % 2 == worker {
-                let answer = (try? Self.answer(job.1, job.2)) ?? "error"
-                answers.set(index, answer)
+                let run = try? Self.run(job.1, job.2)
+                if let run, run.timedOut { answers.timedOut(run.timeoutMessage) }
+                answers.set(index, run.map(Self.answer) ?? "error")
             }
         }
+        // Recorded here, on the test's own task: the worker threads do not know the current test.
+        for message in answers.timeouts { Issue.record(Comment(rawValue: message)) }
         var byCheck: [String: [String]] = [:]
         for (index, file) in files.enumerated() {
             let z3Answer = answers.get(2 * index), cvc5Answer = answers.get(2 * index + 1)
@@ -76,24 +83,26 @@ import Testing
     final class Answers: @unchecked Sendable {
         private let lock = NSLock()
         private var values: [Int: String] = [:]
+        private var timeoutMessages: [String] = []
         func set(_ index: Int, _ value: String) { lock.lock(); values[index] = value; lock.unlock() }
         func get(_ index: Int) -> String { lock.lock(); defer { lock.unlock() }; return values[index] ?? "missing" }
+        func timedOut(_ message: String) { lock.lock(); timeoutMessages.append(message); lock.unlock() }
+        var timeouts: [String] { lock.lock(); defer { lock.unlock() }; return timeoutMessages }
     }
 
     static func tool(_ name: String) -> String? {
         ["/usr/bin/", "/usr/local/bin/"].map { $0 + name }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    static func answer(_ tool: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+    /// Runs a solver through the shared runner. Its deadline is the solvers' own limit (300 s,
+    /// `-T:300` and `--tlimit=300000`) and half a minute: a solver past its own limit is stuck.
+    static func run(_ tool: String, _ arguments: [String]) throws -> ProgramRun {
+        try ProgramRun.run(program: URL(fileURLWithPath: tool), arguments: arguments, timeout: .seconds(330))
+    }
+
+    /// The first line the solver printed (`sat`, `unsat`, ...); a killed run answers "timed out".
+    static func answer(_ run: ProgramRun) -> String {
+        if run.timedOut { return "timed out" }
+        return run.stdout.split(separator: "\n").first.map(String.init) ?? ""
     }
 }

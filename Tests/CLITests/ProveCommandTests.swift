@@ -3,7 +3,10 @@ import Testing
 
 /// End-to-end: the built binary's stdout and exit code for the situations CI depends on.
 /// Serialized: the machine has two cores and the solver uses them.
-@Suite(.serialized) struct ProveCommandTests {
+///
+/// Time limit: each test runs `barproof prove` once or a few times, the slowest test 3 s on a loaded
+/// 2-core machine.
+@Suite(.serialized, .timeLimit(.minutes(1))) struct ProveCommandTests {
     /// Fast checks (each well under a second) for the tests that are not about the shipped specs.
     static let fastSpec = """
         policy: mainline

@@ -167,7 +167,7 @@ import Testing
         let before = try snapshot(folder)
         #expect(before.keys.contains("page-exclusive.json") && before.keys.contains("bounded.json"))
 
-        let run = try BarproofRun.run(["prove", path, "--record", "--timeout-ms", "1", "--proofs", proofs], timeout: 60)
+        let run = try BarproofRun.run(["prove", path, "--record", "--timeout-ms", "1", "--proofs", proofs], timeout: .seconds(60))
         #expect(run.status == 2, "\(run.stdout)\(run.stderr)")
         #expect(run.stderr.contains("not recorded: slow/page-exclusive is inconclusive; its previous record is kept"), "\(run.stderr)")
         #expect(try snapshot(folder) == before)

@@ -4,7 +4,7 @@ import Testing
 /// The SARIF that `barproof prove` and `barproof audit` print validates against the OASIS SARIF 2.1.0
 /// JSON schema shipped in `Schemas/`, checked by the Python `jsonschema` library (`Schemas/validate.py`);
 /// a broken document is rejected, so the check can fail.
-@Suite(.serialized) struct SARIFSchemaTests {
+@Suite(.serialized, .timeLimit(.minutes(1))) struct SARIFSchemaTests {
     static let schemas = BarproofRun.repository.appendingPathComponent("Tests/CLITests/Schemas")
     static let schema = schemas.appendingPathComponent("sarif-schema-2.1.0.json")
 

@@ -2,7 +2,10 @@ import Foundation
 import Testing
 
 /// `barproof search` end to end: the built binary, its stdout, the fixtures it writes, exit codes.
-@Suite(.serialized) struct SearchCommandTests {
+///
+/// Time limit: each test runs `barproof search` up to three times, the slowest test 9 s on a loaded
+/// 2-core machine, hence 2 minutes.
+@Suite(.serialized, .timeLimit(.minutes(2))) struct SearchCommandTests {
     static let spec = """
         policy: mainline
         platform:

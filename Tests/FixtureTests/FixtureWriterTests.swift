@@ -4,21 +4,25 @@ import Foundation
 import PCIModel
 import Prover
 import Reports
+import TestSupport
+import Testing
 import VFIORules
-import XCTest
 
 /// The fixture writers: every hand-built counterexample is written, read back by the audit
 /// importers (the sysfs tree and topology.json), replayed by the Concrete rules, audited by the
 /// `barproof` binary, and its memory map rendered to PNG.
-final class FixtureWriterTests: XCTestCase {
-    var scratch: URL!
+/// Time limit: the slowest test renders every fixture to PNG, or runs the binary a dozen times,
+/// 2-3 s on a loaded 2-core machine.
+@Suite(.timeLimit(.minutes(1)))
+final class FixtureWriterTests {
+    let scratch: URL
 
-    override func setUpWithError() throws {
+    init() throws {
         scratch = FileManager.default.temporaryDirectory.appendingPathComponent("barproof-fixtures-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     }
 
-    override func tearDownWithError() throws {
+    deinit {
         try? FileManager.default.removeItem(at: scratch)
     }
 
@@ -35,90 +39,90 @@ final class FixtureWriterTests: XCTestCase {
     // MARK: Round trip, every counterexample
 
     /// Set `BARPROOF_FIXTURE_OUT` to a directory to keep the fixtures for a look.
-    func testEveryCounterexampleRoundTrips() throws {
+    @Test func everyCounterexampleRoundTrips() throws {
         let keep = ProcessInfo.processInfo.environment["BARPROOF_FIXTURE_OUT"].map { URL(fileURLWithPath: $0) }
         for (name, cx) in Counterexamples.all {
             let folder = try write(cx, name)
-            XCTAssertEqual(FixtureRoundTrip.check(counterexample: cx, folder: folder), [], name)
+            #expect(FixtureRoundTrip.check(counterexample: cx, folder: folder) == [], "\(name)")
             if let keep {
                 try FixtureWriter(specPath: "Specs/mainline.yaml").write(cx, to: keep.appendingPathComponent(name))
             }
         }
     }
 
-    func testEveryMemoryMapRendersToPNG() throws {
+    @Test func everyMemoryMapRendersToPNG() throws {
         for (name, cx) in Counterexamples.all {
             let folder = try write(cx, name)
             let svg = folder.appendingPathComponent(FixtureWriter.svgFile)
             let size = try FixtureRoundTrip.renderedPNGSize(ofSVG: svg)
-            XCTAssertEqual(size.width, MemoryMapSVG.width, name)
+            #expect(size.width == MemoryMapSVG.width, "\(name)")
             let declared = try text(folder, FixtureWriter.svgFile)
-            XCTAssertTrue(declared.contains("height=\"\(size.height)\""), "\(name): PNG height \(size.height)")
-            XCTAssertGreaterThan(size.height, 150, name)
+            #expect(declared.contains("height=\"\(size.height)\""), "\(name): PNG height \(size.height)")
+            #expect(size.height > 150, "\(name)")
         }
     }
 
-    func testOutputIsDeterministic() throws {
+    @Test func outputIsDeterministic() throws {
         for (name, cx) in Counterexamples.all {
             let writer = FixtureWriter(specPath: "Specs/mainline.yaml")
-            XCTAssertEqual(try writer.files(for: cx), try writer.files(for: cx), name)
+            #expect(try writer.files(for: cx) == writer.files(for: cx), "\(name)")
         }
     }
 
     // MARK: What the files say
 
-    func testSubpageFixtureInTheKernelsFormats() throws {
+    @Test func subpageFixtureInTheKernelsFormats() throws {
         let folder = try write(Counterexamples.subpageWithoutReservation, "subpage")
         let a = "sys/bus/pci/devices/0000:00:01.0"
         let resource = try text(folder, "\(a)/resource").split(separator: "\n", omittingEmptySubsequences: false)
-        XCTAssertEqual(resource.count, 14)  // 13 lines and the final newline
-        XCTAssertEqual(resource[0], "0x00000000e0000000 0x00000000e0000fff 0x0000000000040200")
-        XCTAssertEqual(resource[1], "0x0000000000000000 0x0000000000000000 0x0000000000000000")
-        XCTAssertEqual(try text(folder, "\(a)/vendor"), "0x8086\n")
-        XCTAssertEqual(try text(folder, "\(a)/device"), "0x10d3\n")
-        XCTAssertEqual(try text(folder, "\(a)/class"), "0x020000\n")
-        XCTAssertEqual(try text(folder, "proc/iomem"), """
+        #expect(resource.count == 14)  // 13 lines and the final newline
+        #expect(resource[0] == "0x00000000e0000000 0x00000000e0000fff 0x0000000000040200")
+        #expect(resource[1] == "0x0000000000000000 0x0000000000000000 0x0000000000000000")
+        #expect(try text(folder, "\(a)/vendor") == "0x8086\n")
+        #expect(try text(folder, "\(a)/device") == "0x10d3\n")
+        #expect(try text(folder, "\(a)/class") == "0x020000\n")
+        #expect(try text(folder, "proc/iomem") == """
             e0000000-efffffff : PCI Bus 0000:00
               e0000000-e0000fff : 0000:00:01.0
               e0001000-e0001fff : 0000:00:02.0
 
             """)
         let config = try ConfigSpace(bytes: [UInt8](Data(contentsOf: folder.appendingPathComponent("\(a)/config"))))
-        XCTAssertEqual(config.bytes.count, 256)
-        XCTAssertEqual(config.barRegisters.first?.address, 0xe000_0000)
-        XCTAssertEqual(config.barRegisters.first?.kind, .mem32)
-        XCTAssertEqual(config.classCode, 0x020000)
-        XCTAssertNil(config.msix)
+        #expect(config.bytes.count == 256)
+        #expect(config.barRegisters.first?.address == 0xe000_0000)
+        #expect(config.barRegisters.first?.kind == .mem32)
+        #expect(config.classCode == 0x020000)
+        #expect(config.msix == nil)
 
         let readme = try text(folder, FixtureWriter.readmeFile)
-        XCTAssertTrue(readme.contains(Invariant.pageExclusive.statement), readme)
-        XCTAssertTrue(readme.contains("`mainline.subpage-start-aligned`"), readme)
-        XCTAssertTrue(readme.contains("0000:00:02.0 BAR 0"), readme)
-        XCTAssertTrue(readme.contains("barproof audit --policy mainline --drop subpage-reservation --page-size 65536 --msi-isolated yes topology.json"), readme)
-        XCTAssertTrue(readme.contains("barproof search Specs/mainline.yaml --check page-exclusive-without-reservation"), readme)
-        XCTAssertTrue(readme.contains("page 0xe0000000-0xe000ffff"), readme)
+        #expect(readme.contains(Invariant.pageExclusive.statement), "\(readme)")
+        #expect(readme.contains("`mainline.subpage-start-aligned`"), "\(readme)")
+        #expect(readme.contains("0000:00:02.0 BAR 0"), "\(readme)")
+        #expect(readme.contains("barproof audit --policy mainline --drop subpage-reservation --page-size 65536 --msi-isolated yes topology.json"), "\(readme)")
+        #expect(readme.contains("barproof search Specs/mainline.yaml --check page-exclusive-without-reservation"), "\(readme)")
+        #expect(readme.contains("page 0xe0000000-0xe000ffff"), "\(readme)")
 
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent(FixtureWriter.topologyFile))) as? [String: Any]
-        XCTAssertEqual(json?["schema"] as? String, "barproof-topology/1")
+        #expect(json?["schema"] as? String == "barproof-topology/1")
         let snapshot = json?["snapshot"] as? [String: Any]
-        XCTAssertEqual(snapshot?["schema"] as? String, "barproof-snapshot/1")
-        XCTAssertEqual(snapshot?["pageSize"] as? Int, 65536)
+        #expect(snapshot?["schema"] as? String == "barproof-snapshot/1")
+        #expect(snapshot?["pageSize"] as? Int == 65536)
 
         let svg = try text(folder, FixtureWriter.svgFile)
-        XCTAssertTrue(svg.contains("page-exclusive violated: mainline - subpage-reservation, 64 KiB pages"), svg)
-        XCTAssertTrue(svg.contains("url(#foreign)"), svg)
-        XCTAssertTrue(svg.contains("0000:00:02.0 BAR 0 mem32 4 KiB (foreign)"), svg)
+        #expect(svg.contains("page-exclusive violated: mainline - subpage-reservation, 64 KiB pages"), "\(svg)")
+        #expect(svg.contains("url(#foreign)"), "\(svg)")
+        #expect(svg.contains("0000:00:02.0 BAR 0 mem32 4 KiB (foreign)"), "\(svg)")
     }
 
-    func testBridgeAnd64BitBARs() throws {
+    @Test func bridgeAnd64BitBARs() throws {
         let folder = try write(Counterexamples.prefetchable64BehindBridge, "bridge")
         let bridge = try text(folder, "sys/bus/pci/devices/0000:00:03.0/resource").split(separator: "\n")
-        XCTAssertEqual(bridge.count, 17)
-        XCTAssertEqual(bridge[15], "0x0000004000000000 0x00000040000fffff 0x0000000000102201")
+        #expect(bridge.count == 17)
+        #expect(bridge[15] == "0x0000004000000000 0x00000040000fffff 0x0000000000102201")
         let b = try text(folder, "sys/bus/pci/devices/0000:01:00.1/resource").split(separator: "\n")
-        XCTAssertEqual(b[2], "0x000000400000c000 0x000000400000dfff 0x000000000014220c")
-        XCTAssertEqual(b[3], "0x0000000000000000 0x0000000000000000 0x0000000000000000")
-        XCTAssertEqual(try text(folder, "proc/iomem"), """
+        #expect(b[2] == "0x000000400000c000 0x000000400000dfff 0x000000000014220c")
+        #expect(b[3] == "0x0000000000000000 0x0000000000000000 0x0000000000000000")
+        #expect(try text(folder, "proc/iomem") == """
             4000000000-7fffffffff : PCI Bus 0000:00
               4000000000-40000fffff : PCI Bus 0000:01
                 4000000000-4000003fff : 0000:01:00.0
@@ -126,22 +130,22 @@ final class FixtureWriterTests: XCTestCase {
 
             """)
         let bridgeConfig = try ConfigSpace(bytes: [UInt8](Data(contentsOf: folder.appendingPathComponent("sys/bus/pci/devices/0000:00:03.0/config"))))
-        XCTAssertEqual(bridgeConfig.headerType.layout, .bridge)
-        XCTAssertEqual(bridgeConfig.bridgeWindows?.prefetchable, 0x40_0000_0000...0x40_000f_ffff)
-        XCTAssertEqual(bridgeConfig.bridgeWindows?.prefetchable64Bit, true)
-        XCTAssertNil(bridgeConfig.bridgeWindows?.memory)
-        XCTAssertEqual(bridgeConfig.bridgeWindows?.secondaryBus, 1)
+        #expect(bridgeConfig.headerType.layout == .bridge)
+        #expect(bridgeConfig.bridgeWindows?.prefetchable == 0x40_0000_0000...0x40_000f_ffff)
+        #expect(bridgeConfig.bridgeWindows?.prefetchable64Bit == true)
+        #expect(bridgeConfig.bridgeWindows?.memory == nil)
+        #expect(bridgeConfig.bridgeWindows?.secondaryBus == 1)
         let config = try ConfigSpace(bytes: [UInt8](Data(contentsOf: folder.appendingPathComponent("sys/bus/pci/devices/0000:01:00.1/config"))))
-        XCTAssertEqual(config.barRegisters[2].kind, .mem64)
-        XCTAssertTrue(config.barRegisters[2].prefetchable)
-        XCTAssertEqual(config.barRegisters[2].address, 0x40_0000_c000)
-        XCTAssertTrue(config.barRegisters[3].isUpperHalf)
-        XCTAssertTrue(config.headerType.isMultiFunction)
+        #expect(config.barRegisters[2].kind == .mem64)
+        #expect(config.barRegisters[2].prefetchable)
+        #expect(config.barRegisters[2].address == 0x40_0000_c000)
+        #expect(config.barRegisters[3].isUpperHalf)
+        #expect(config.headerType.isMultiFunction)
     }
 
-    func testNestedBridges() throws {
+    @Test func nestedBridges() throws {
         let folder = try write(Counterexamples.nestedBridges, "switch")
-        XCTAssertEqual(try text(folder, "proc/iomem"), """
+        #expect(try text(folder, "proc/iomem") == """
             a0000000-afffffff : PCI Bus 0000:00
               a0000000-a00fffff : 0000:00:02.0
               a0100000-a02fffff : PCI Bus 0000:01
@@ -151,71 +155,68 @@ final class FixtureWriterTests: XCTestCase {
 
             """)
         let rootPort = try ConfigSpace(bytes: [UInt8](Data(contentsOf: folder.appendingPathComponent("sys/bus/pci/devices/0000:00:1c.0/config"))))
-        XCTAssertEqual(rootPort.bridgeWindows?.memory, 0xa010_0000...0xa02f_ffff)
-        XCTAssertEqual([rootPort.bridgeWindows?.primaryBus, rootPort.bridgeWindows?.secondaryBus, rootPort.bridgeWindows?.subordinateBus], [0, 1, 2])
-        XCTAssertEqual(try text(folder, "sys/bus/pci/devices/0000:00:1c.0/resource").split(separator: "\n")[14],
-                       "0x00000000a0100000 0x00000000a02fffff 0x0000000000000200")
+        #expect(rootPort.bridgeWindows?.memory == 0xa010_0000...0xa02f_ffff)
+        #expect([rootPort.bridgeWindows?.primaryBus, rootPort.bridgeWindows?.secondaryBus, rootPort.bridgeWindows?.subordinateBus] == [0, 1, 2])
+        #expect(try text(folder, "sys/bus/pci/devices/0000:00:1c.0/resource").split(separator: "\n")[14] == "0x00000000a0100000 0x00000000a02fffff 0x0000000000000200")
         let readme = try text(folder, FixtureWriter.readmeFile)
-        XCTAssertTrue(readme.contains("backend iommufd"), readme)
-        XCTAssertTrue(readme.contains("is a different question"), readme)
-        XCTAssertTrue(readme.contains("barproof audit --policy rfc-v4 --drop subpage-reservation --page-size 16384"), readme)
+        #expect(readme.contains("backend iommufd"), "\(readme)")
+        #expect(readme.contains("is a different question"), "\(readme)")
+        #expect(readme.contains("barproof audit --policy rfc-v4 --drop subpage-reservation --page-size 16384"), "\(readme)")
     }
 
-    func testMSIXCapabilityInTheList() throws {
+    @Test func msixCapabilityInTheList() throws {
         let folder = try write(Counterexamples.msixUnfiltered, "msix")
         let config = try ConfigSpace(bytes: [UInt8](Data(contentsOf: folder.appendingPathComponent("sys/bus/pci/devices/0000:00:04.0/config"))))
-        XCTAssertEqual(config.status & 0x10, 0x10)
-        XCTAssertEqual(config.capabilities.map(\.id), [0x11])
-        XCTAssertEqual(config.msix?.tableBIR, 0)
-        XCTAssertEqual(config.msix?.tableOffset, 0x2000)
-        XCTAssertEqual(config.msix?.entries, 4)
-        XCTAssertEqual(config.msix?.pbaOffset, 0x3000)
-        XCTAssertEqual(config.barRegisters[2].kind, .io)
-        XCTAssertEqual(config.barRegisters[2].address, 0xc000)
+        #expect(config.status & 0x10 == 0x10)
+        #expect(config.capabilities.map(\.id) == [0x11])
+        #expect(config.msix?.tableBIR == 0)
+        #expect(config.msix?.tableOffset == 0x2000)
+        #expect(config.msix?.entries == 4)
+        #expect(config.msix?.pbaOffset == 0x3000)
+        #expect(config.barRegisters[2].kind == .io)
+        #expect(config.barRegisters[2].address == 0xc000)
         let resource = try text(folder, "sys/bus/pci/devices/0000:00:04.0/resource").split(separator: "\n")
-        XCTAssertEqual(resource[2], "0x000000000000c000 0x000000000000c01f 0x0000000000040101")
+        #expect(resource[2] == "0x000000000000c000 0x000000000000c01f 0x0000000000040101")
         let readme = try text(folder, FixtureWriter.readmeFile)
-        XCTAssertTrue(readme.contains("--msi-isolated no --allow-unsafe-interrupts topology.json"), readme)
-        XCTAssertTrue(readme.contains("Both audits exit 1"), readme)
+        #expect(readme.contains("--msi-isolated no --allow-unsafe-interrupts topology.json"), "\(readme)")
+        #expect(readme.contains("Both audits exit 1"), "\(readme)")
 
         let partial = try write(Counterexamples.msixTablePageOnly, "msix-partial")
-        XCTAssertTrue(try text(partial, FixtureWriter.readmeFile).contains("is a different question"))
+        #expect(try text(partial, FixtureWriter.readmeFile).contains("is a different question"))
     }
 
-    func testUnalignedFixedBARsAreEnhancedAllocationEntries() throws {
+    @Test func unalignedFixedBARsAreEnhancedAllocationEntries() throws {
         let folder = try write(Counterexamples.fixedUnaligned, "ea")
         let a = "sys/bus/pci/devices/0000:00:05.0"
         let resource = try text(folder, "\(a)/resource").split(separator: "\n")
-        XCTAssertEqual(resource[0], "0x00000000c0000800 0x00000000c00027ff 0x0000000000000230")
+        #expect(resource[0] == "0x00000000c0000800 0x00000000c00027ff 0x0000000000000230")
         let config = try ConfigSpace(bytes: [UInt8](Data(contentsOf: folder.appendingPathComponent("\(a)/config"))))
-        XCTAssertEqual(config.barRegisters[0].rawValue, 0, "an EA BAR's register is hard-wired to zero")
-        XCTAssertEqual(config.capabilities.map(\.id), [0x14])
-        let entry = try XCTUnwrap(config.enhancedAllocation.first)
-        XCTAssertEqual(entry.bei, 0)
-        XCTAssertEqual(entry.resource?.start, 0xc000_0800)
-        XCTAssertEqual(entry.resource?.end, 0xc000_27ff)
-        XCTAssertEqual(config.warnings, [])
+        #expect(config.barRegisters[0].rawValue == 0, "an EA BAR's register is hard-wired to zero")
+        #expect(config.capabilities.map(\.id) == [0x14])
+        let entry = try #require(config.enhancedAllocation.first)
+        #expect(entry.bei == 0)
+        #expect(entry.resource?.start == 0xc000_0800)
+        #expect(entry.resource?.end == 0xc000_27ff)
+        #expect(config.warnings == [])
 
         let huge = try write(Counterexamples.fixedUnalignedHuge, "ea64")
-        XCTAssertEqual(try text(huge, "sys/bus/pci/devices/0000:00:07.0/resource").split(separator: "\n")[0],
-                       "0x0000004000000800 0x00000044000007ff 0x0000000000102230")
+        #expect(try text(huge, "sys/bus/pci/devices/0000:00:07.0/resource").split(separator: "\n")[0] == "0x0000004000000800 0x00000044000007ff 0x0000000000102230")
         let wide = try ConfigSpace(bytes: [UInt8](Data(contentsOf: huge.appendingPathComponent("sys/bus/pci/devices/0000:00:07.0/config"))))
-        XCTAssertEqual(wide.enhancedAllocation.first?.resource?.start, 0x40_0000_0800)
-        XCTAssertEqual(wide.enhancedAllocation.first?.resource?.end, 0x44_0000_07ff)
-        XCTAssertEqual(wide.enhancedAllocation.first?.resource?.is64Bit, true)
+        #expect(wide.enhancedAllocation.first?.resource?.start == 0x40_0000_0800)
+        #expect(wide.enhancedAllocation.first?.resource?.end == 0x44_0000_07ff)
+        #expect(wide.enhancedAllocation.first?.resource?.is64Bit == true)
 
         // A naturally aligned fixed BAR stays a BAR register, marked IORESOURCE_PCI_FIXED.
         var aligned = Counterexamples.subpageWithoutReservation
         aligned.topology.functions[0].bars[0].fixed = true
         let plain = try write(aligned, "fixed-aligned")
-        XCTAssertEqual(try text(plain, "sys/bus/pci/devices/0000:00:01.0/resource").split(separator: "\n")[0],
-                       "0x00000000e0000000 0x00000000e0000fff 0x0000000000040210")
-        XCTAssertEqual(FixtureRoundTrip.check(counterexample: aligned, folder: plain), [])
+        #expect(try text(plain, "sys/bus/pci/devices/0000:00:01.0/resource").split(separator: "\n")[0] == "0x00000000e0000000 0x00000000e0000fff 0x0000000000040210")
+        #expect(FixtureRoundTrip.check(counterexample: aligned, folder: plain) == [])
     }
 
     // MARK: The check has teeth
 
-    func testRoundTripReportsATamperedTree() throws {
+    @Test func roundTripReportsATamperedTree() throws {
         let cx = Counterexamples.subpageWithoutReservation
         let folder = try write(cx, "tampered")
         // Move the foreign BAR to the next page: the tree no longer matches topology.json, and the
@@ -225,39 +226,40 @@ final class FixtureWriterTests: XCTestCase {
             .replacingOccurrences(of: "0x00000000e0001000 0x00000000e0001fff", with: "0x00000000e0010000 0x00000000e0010fff")
         try moved.write(to: path, atomically: true, encoding: .utf8)
         let problems = FixtureRoundTrip.check(counterexample: cx, folder: folder)
-        XCTAssertTrue(problems.contains { $0.hasPrefix("the sysfs tree and the snapshot") }, "\(problems)")
-        XCTAssertTrue(problems.contains { $0.hasPrefix("sysfs tree: the mmap does not expose 0000:00:02.0 BAR 0") }, "\(problems)")
-        XCTAssertFalse(problems.contains { $0.hasPrefix("\(FixtureWriter.topologyFile): the mmap") }, "\(problems)")
+        #expect(problems.contains { $0.hasPrefix("the sysfs tree and the snapshot") }, "\(problems)")
+        #expect(problems.contains { $0.hasPrefix("sysfs tree: the mmap does not expose 0000:00:02.0 BAR 0") }, "\(problems)")
+        #expect(!(problems.contains { $0.hasPrefix("\(FixtureWriter.topologyFile): the mmap") }), "\(problems)")
     }
 
-    func testRoundTripReportsAnotherCounterexample() throws {
+    @Test func roundTripReportsAnotherCounterexample() throws {
         let folder = try write(Counterexamples.msixUnfiltered, "other")
         var isolated = Counterexamples.msixUnfiltered
         isolated.platform.msiIsolated = true
         let problems = FixtureRoundTrip.check(counterexample: isolated, folder: folder)
-        XCTAssertTrue(problems.contains { $0.contains("differs from the one written") }, "\(problems)")
-        XCTAssertTrue(problems.contains { $0.contains("does not violate msix-needs-filtering") }, "\(problems)")
+        #expect(problems.contains { $0.contains("differs from the one written") }, "\(problems)")
+        #expect(problems.contains { $0.contains("does not violate msix-needs-filtering") }, "\(problems)")
     }
 
     // MARK: Nothing half-written
 
-    func testInvalidTopologyWritesNothing() throws {
+    @Test func invalidTopologyWritesNothing() throws {
         var cx = Counterexamples.subpageWithoutReservation
         cx.topology.functions[1].bars[0].start = 0xe000_0000  // overlaps the target
         let folder = scratch.appendingPathComponent("invalid")
-        XCTAssertThrowsError(try FixtureWriter().write(cx, to: folder)) { error in
-            XCTAssertTrue("\(error)".contains("overlaps"), "\(error)")
+        let error = #expect(throws: (any Error).self) { try FixtureWriter().write(cx, to: folder) }
+        if let error {
+            #expect("\(error)".contains("overlaps"), "\(error)")
         }
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch.path), [])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path) == [])
     }
 
-    func testRewriteReplacesTheFolder() throws {
+    @Test func rewriteReplacesTheFolder() throws {
         let folder = try write(Counterexamples.msixUnfiltered, "same")
         try Data("stale".utf8).write(to: folder.appendingPathComponent("stale.txt"))
         _ = try write(Counterexamples.subpageWithoutReservation, "same")
-        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("stale.txt").path))
-        XCTAssertEqual(FixtureRoundTrip.check(counterexample: Counterexamples.subpageWithoutReservation, folder: folder), [])
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch.path), ["same"])
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("stale.txt").path))
+        #expect(FixtureRoundTrip.check(counterexample: Counterexamples.subpageWithoutReservation, folder: folder) == [])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path) == ["same"])
     }
 
     // MARK: The barproof binary reads both forms
@@ -267,49 +269,43 @@ final class FixtureWriterTests: XCTestCase {
         return Bundle.main.bundleURL.appendingPathComponent("barproof")
     }
 
-    func runBarproof(_ arguments: [String], in directory: URL) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    /// Runs `barproof arguments` in `directory` through the shared runner; a run past the deadline
+    /// is killed and recorded as a failure naming the command line.
+    func runBarproof(_ arguments: [String], in directory: URL, timeout: Duration = .seconds(60),
+                     sourceLocation: SourceLocation = #_sourceLocation) throws -> (status: Int32, stdout: String, stderr: String) {
+        let run = try ProgramRun.run(program: Self.executable, arguments: arguments, in: directory, timeout: timeout)
+        if run.timedOut { Issue.record(Comment(rawValue: run.timeoutMessage), sourceLocation: sourceLocation) }
+        return (run.status, run.stdout, run.stderr)
     }
 
-    func testReproduceCommandsFlagTheTargetBAR() throws {
+    @Test func reproduceCommandsFlagTheTargetBAR() throws {
         for (name, cx) in Counterexamples.all where cx.mapsWholeBAR && cx.platform.backend == .type1 {
             let folder = try write(cx, name)
             let document = try JSONDecoder().decode(TopologyDocument.self, from: Data(contentsOf: folder.appendingPathComponent(FixtureWriter.topologyFile)))
-            XCTAssertTrue(document.reproduce.auditWholeBAR, name)
+            #expect(document.reproduce.auditWholeBAR, "\(name)")
             let words = document.reproduce.audit.split(separator: " ").map(String.init)
-            XCTAssertEqual(words.first, "barproof")
+            #expect(words.first == "barproof")
             for arguments in [Array(words.dropFirst()), Array(words.dropFirst().dropLast()) + ["--sysfs", "."]] {
                 let run = try runBarproof(arguments + ["--format", "json"], in: folder)
-                XCTAssertEqual(run.status, 1, "\(name) \(arguments): \(run.stderr)")
+                #expect(run.status == 1, "\(name) \(arguments): \(run.stderr)")
                 let report = try JSONDecoder().decode(AuditReport.self, from: Data(run.stdout.utf8))
                 let bar = report.devices.first { $0.address == cx.target.function.description }?.bars.first { $0.index == cx.target.index }
-                XCTAssertEqual(bar?.violations.contains(cx.invariant.rawValue), true, "\(name) \(arguments)")
-                XCTAssertEqual(report.pageSize, cx.platform.pageSize)
-                XCTAssertEqual(report.policy, cx.policy)
+                #expect(bar?.violations.contains(cx.invariant.rawValue) == true, "\(name) \(arguments)")
+                #expect(report.pageSize == cx.platform.pageSize)
+                #expect(report.policy == cx.policy)
             }
         }
     }
 
-    func testAuditDefaultsToTheTopologysPageSize() throws {
+    @Test func auditDefaultsToTheTopologysPageSize() throws {
         let folder = try write(Counterexamples.subpageWithoutReservation, "default-page")
         let run = try runBarproof(["audit", "--policy", "mainline", "--drop", "subpage-reservation", "--msi-isolated", "yes",
                                    "--format", "json", FixtureWriter.topologyFile], in: folder)
-        XCTAssertEqual(run.status, 1, run.stderr)
-        XCTAssertEqual(try JSONDecoder().decode(AuditReport.self, from: Data(run.stdout.utf8)).pageSize, 65536)
+        #expect(run.status == 1, "\(run.stderr)")
+        #expect(try JSONDecoder().decode(AuditReport.self, from: Data(run.stdout.utf8)).pageSize == 65536)
         // With the clause back, mainline refuses the sub-page BAR: nothing is violated.
         let full = try runBarproof(["audit", "--msi-isolated", "yes", FixtureWriter.topologyFile], in: folder)
-        XCTAssertEqual(full.status, 0, full.stdout + full.stderr)
-        XCTAssertTrue(full.stdout.contains("mainline.subpage-reservation"), full.stdout)
+        #expect(full.status == 0, "\(full.stdout + full.stderr)")
+        #expect(full.stdout.contains("mainline.subpage-reservation"), "\(full.stdout)")
     }
 }

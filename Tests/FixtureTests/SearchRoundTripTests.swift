@@ -4,13 +4,18 @@ import PCIModel
 import Prover
 import Reports
 import VFIORules
-import XCTest
+import Testing
 import Z3Kit
 
 /// Every counterexample `TopologySearch` finds for the README's refuted rows is written as a
 /// fixture, read back by the audit importers and replayed: the acceptance round trip, on what the
 /// search really generates rather than on hand-built machines.
-final class SearchRoundTripTests: XCTestCase {
+///
+/// Time limit: four searches with a 60 s solver timeout each, and a PNG render per counterexample:
+/// 20 s on a loaded 2-core machine, but up to 4 minutes if each search ran to its solver timeout,
+/// hence 5.
+@Suite(.timeLimit(.minutes(5)))
+struct SearchRoundTripTests {
     struct Row {
         var name: String
         var policy: Policy
@@ -37,7 +42,7 @@ final class SearchRoundTripTests: XCTestCase {
         }
     }
 
-    func testEverySearchedCounterexampleRoundTrips() throws {
+    @Test func everySearchedCounterexampleRoundTrips() throws {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("barproof-search-fixtures-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: scratch) }
         var written = 0
@@ -46,17 +51,17 @@ final class SearchRoundTripTests: XCTestCase {
                                         bounds: SearchBounds(devices: row.devices, barsPerDevice: 2),
                                         limits: QueryLimits(deadline: .now + .seconds(60)))
             let result = try search.run(max: row.max, minimize: false)
-            XCTAssertNil(result.unknown, row.name)
-            XCTAssertFalse(result.counterexamples.isEmpty, "\(row.name): no counterexample")
+            #expect(result.unknown == nil, "\(row.name)")
+            #expect(!result.counterexamples.isEmpty, "\(row.name): no counterexample")
             for (i, cx) in result.counterexamples.enumerated() {
                 let folder = scratch.appendingPathComponent("\(row.name)-\(i + 1)")
                 try FixtureWriter(specPath: "Specs/\(row.policy.name).yaml", checkID: row.name).write(cx, to: folder)
-                XCTAssertEqual(FixtureRoundTrip.check(counterexample: cx, folder: folder), [], "\(row.name) #\(i + 1): \(cx.view)")
+                #expect(FixtureRoundTrip.check(counterexample: cx, folder: folder) == [], "\(row.name) #\(i + 1): \(cx.view)")
                 let png = try FixtureRoundTrip.renderedPNGSize(ofSVG: folder.appendingPathComponent(FixtureWriter.svgFile))
-                XCTAssertEqual(png.width, MemoryMapSVG.width)
+                #expect(png.width == MemoryMapSVG.width)
                 written += 1
             }
         }
-        XCTAssertGreaterThanOrEqual(written, 4)
+        #expect(written >= 4)
     }
 }

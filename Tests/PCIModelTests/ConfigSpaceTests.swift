@@ -1,7 +1,7 @@
 import Testing
 import PCIModel
 
-@Suite struct ConfigSpaceTests {
+@Suite(.timeLimit(.minutes(1))) struct ConfigSpaceTests {
     @Test func intelNICHeaderAndBARRegisters() throws {
         let config = try ConfigSpace(bytes: ConfigImage.intelX710().bytes)
         #expect(config.vendorID == 0x8086)

@@ -1,7 +1,7 @@
 import Testing
 import PCIModel
 
-@Suite struct PCIAddressTests {
+@Suite(.timeLimit(.minutes(1))) struct PCIAddressTests {
     @Test func parseAndPrint() throws {
         let a = try PCIAddress(parsing: "0000:3b:00.1")
         #expect(a.domain == 0)

@@ -1,7 +1,7 @@
 import Testing
 import PCIModel
 
-@Test func pageRoundingMatchesKernelMacros() {
+@Test(.timeLimit(.minutes(1))) func pageRoundingMatchesKernelMacros() {
     let ps = PageSize.kib64
     #expect(ps.pageDown(0x1_2345) == 0x1_0000)
     #expect(ps.pageUp(0x1_2345) == 0x2_0000)

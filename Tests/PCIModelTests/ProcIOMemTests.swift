@@ -1,7 +1,7 @@
 import Testing
 import PCIModel
 
-@Suite struct ProcIOMemTests {
+@Suite(.timeLimit(.minutes(1))) struct ProcIOMemTests {
     /// An excerpt in the kernel's format: a host bridge window holding a root port's window, holding
     /// an X710's BARs, each with the region its driver requested, plus this VM's layout above 256 GiB.
     static let excerpt = """

@@ -1,7 +1,7 @@
 import Testing
 import PCIModel
 
-@Suite struct ResourceAlignmentTests {
+@Suite(.timeLimit(.minutes(1))) struct ResourceAlignmentTests {
     static let nic = ResourceAlignmentParameter.DeviceIdentity(
         address: PCIAddress(domain: 0, bus: 0x3b, device: 0, function: 1)!,
         vendorID: 0x8086, deviceID: 0x1572, subsystemVendorID: 0x8086, subsystemDeviceID: 0x0001,

@@ -1,7 +1,7 @@
 import Testing
 import PCIModel
 
-@Suite struct SysfsAttributeTests {
+@Suite(.timeLimit(.minutes(1))) struct SysfsAttributeTests {
     @Test func idFilesAsTheKernelPrintsThem() throws {
         #expect(try SysfsAttribute.parseVendor("0x8086\n") == 0x8086)
         #expect(try SysfsAttribute.parseDevice("0x1572\n") == 0x1572)

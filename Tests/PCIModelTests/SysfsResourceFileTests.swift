@@ -1,7 +1,7 @@
 import Testing
 import PCIModel
 
-@Suite struct SysfsResourceFileTests {
+@Suite(.timeLimit(.minutes(1))) struct SysfsResourceFileTests {
     @Test func intelNICWith64BitPrefetchableBARAbove4GiB() throws {
         let file = try SysfsResourceFile(parsing: intelX710ResourceFile)
         #expect(file.layout == .functionWithIOV)

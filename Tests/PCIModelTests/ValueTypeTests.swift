@@ -1,7 +1,7 @@
 import Testing
 import PCIModel
 
-@Suite struct ResourceTests {
+@Suite(.timeLimit(.minutes(1))) struct ResourceTests {
     @Test func inclusiveEndAndPCIResourceLen() throws {
         let r = try #require(Resource(start: 0xfe00_0000, size: 0x1000, flags: .mem))
         #expect(r.end == 0xfe00_0fff)
@@ -48,7 +48,7 @@ import PCIModel
     }
 }
 
-@Suite struct ResourceFlagsTests {
+@Suite(.timeLimit(.minutes(1))) struct ResourceFlagsTests {
     @Test func kernelValues() {
         #expect(ResourceFlags.io.rawValue == 0x100)
         #expect(ResourceFlags.mem.rawValue == 0x200)
@@ -72,7 +72,7 @@ import PCIModel
     }
 }
 
-@Suite struct BARTests {
+@Suite(.timeLimit(.minutes(1))) struct BARTests {
     @Test func kindFromFlags() {
         #expect(BARKind(flags: [.mem, .mem64]) == .mem64)
         #expect(BARKind(flags: .mem) == .mem32)
@@ -83,7 +83,7 @@ import PCIModel
     }
 }
 
-@Suite struct MSIXCapabilityTests {
+@Suite(.timeLimit(.minutes(1))) struct MSIXCapabilityTests {
     @Test func sizesAsVFIOAndQEMUComputeThem() throws {
         let one = try #require(MSIXCapability(tableBIR: 0, tableOffset: 0, entries: 1, pbaBIR: 0, pbaOffset: 0x800))
         #expect(one.tableSize == 16)
@@ -120,7 +120,7 @@ import PCIModel
     }
 }
 
-@Suite struct PCIDeviceTests {
+@Suite(.timeLimit(.minutes(1))) struct PCIDeviceTests {
     @Test func assemblesSysfsFilesIntoADevice() throws {
         let config = try ConfigSpace(bytes: ConfigImage.intelX710().bytes)
         let resources = try SysfsResourceFile(parsing: intelX710ResourceFile)
@@ -166,7 +166,7 @@ import PCIModel
 }
 
 /// Random text from each format's own alphabet must give a value or a ParseError, never a crash.
-@Suite struct TextFuzzTests {
+@Suite(.timeLimit(.minutes(1))) struct TextFuzzTests {
     static func randomText(_ rng: inout SplitMix64, alphabet: [Character], length: Int) -> String {
         String((0..<length).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] })
     }

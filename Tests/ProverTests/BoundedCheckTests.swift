@@ -8,7 +8,7 @@ import VFIORules
 /// inside or outside the parent window), the same rules find no violation where the pair model
 /// proves none, and still find the ones it finds. (The bounded run checks one representative of the
 /// per-neighbour cases; `PairProver.symmetryReduced` says why that loses nothing.)
-@Suite struct BoundedCheckTests {
+@Suite(.timeLimit(.minutes(1))) struct BoundedCheckTests {
     struct Row: CustomTestStringConvertible, Sendable {
         let policy: Policy
         let invariant: Invariant

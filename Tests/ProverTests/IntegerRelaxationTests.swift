@@ -10,7 +10,7 @@ import Z3Kit
 /// prover's formulas and words (`PartEncodingTests.formulas`) can take their concrete values at
 /// once: the conjunction is satisfiable. A negative control moves one word that is exact (the
 /// first exposed byte) off its value and expects unsatisfiable.
-@Suite struct IntegerRelaxationTests {
+@Suite(.timeLimit(.minutes(1))) struct IntegerRelaxationTests {
     @Test(arguments: [PageSize.kib4, .kib64])
     func formulasCanTakeTheirConcreteValues(page: PageSize) throws {
         let shift = page.shift

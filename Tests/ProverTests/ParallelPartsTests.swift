@@ -5,7 +5,7 @@ import VFIORules
 
 /// `PairProver` decides the parts of a check on two threads when a processor is idle and in turn
 /// otherwise; the verdict, the counterexample and the dependencies must not depend on which.
-@Suite struct ParallelPartsTests {
+@Suite(.timeLimit(.minutes(1))) struct ParallelPartsTests {
     static let rows: [(String, Policy, Invariant, PlatformSpec)] = [
         ("mainline without the reservation, 64 KiB", try! Policy.mainline.removing(["subpage-reservation"]), .pageExclusive,
          PlatformSpec(pageSizes: [.kib64])),

@@ -13,7 +13,7 @@ import Z3Kit
 // one covers the part terms: on random machines of each part's shape, Z3's value of every
 // clause, assumption, invariant case and model fact built over the part's terms equals the
 // `Concrete` value on the same machine.
-@Suite struct PartEncodingTests {
+@Suite(.timeLimit(.minutes(1))) struct PartEncodingTests {
     /// SplitMix64: a fixed, seedable stream of words.
     struct Stream {
         var state: UInt64

@@ -5,7 +5,10 @@ import VFIORules
 import Z3Kit
 
 /// The core issue's verdict table, row by row.
-@Suite struct VerdictTableTests {
+///
+/// Time limit: whole checks of the verdict table, the slowest (`rfcMSIXNeedsFiltering`) 26 s on a
+/// loaded 2-core machine, hence 2 minutes.
+@Suite(.timeLimit(.minutes(2))) struct VerdictTableTests {
     func check(_ invariant: Invariant, _ policy: Policy, _ platform: PlatformSpec = .any,
                assumptions: [Assumption] = Assumption.defaults, dependencies: Bool = false) throws -> Verdict {
         try PairProver(platform: platform, limits: QueryLimits(deadline: .now + .seconds(120)))

@@ -7,7 +7,7 @@ import VFIORules
 /// satisfy every formula the solver would be given; one must exist for every non-vacuous shipped
 /// check (else the shortcut is dead weight), and none may exist where the solver proves the
 /// premise impossible.
-@Suite struct WitnessSearchTests {
+@Suite(.timeLimit(.minutes(1))) struct WitnessSearchTests {
     static let rows: [(Policy, Invariant, PlatformSpec)] = {
         var rows: [(Policy, Invariant, PlatformSpec)] = []
         for page in [PageSize.kib4, .kib64] {

@@ -164,7 +164,9 @@ struct Coverage {
     }
 }
 
-@Suite struct DifferentialTests {
+// Time limit, per configuration (each its own test case): 1,700 machines evaluated concretely and in
+// Z3, about 15 s on a loaded 2-core machine, hence 2 minutes.
+@Suite(.timeLimit(.minutes(2))) struct DifferentialTests {
     /// 6 configurations x 1,700 = 10,200 random machines.
     static let casesPerConfiguration = 1_700
 
@@ -259,7 +261,7 @@ private struct BrokenConcrete: Logic {
     func lowBitsZero(_ a: UInt64, bits: Int) -> Bool { base.lowBitsZero(a, bits: bits) }
 }
 
-@Suite struct HarnessSensitivityTests {
+@Suite(.timeLimit(.minutes(1))) struct HarnessSensitivityTests {
     /// The same property check, with `BrokenConcrete` in place of `Concrete`, must fail: run under
     /// `withKnownIssue`, which itself fails the test if no issue is recorded.
     @Test func signedLessIsCaught() async throws {

@@ -4,7 +4,7 @@ import VFIORules
 
 /// The differential test is only as good as the machines it draws: these check, on a fixed seed,
 /// that the generator reaches every edge the brief of the test names.
-@Suite struct GeneratorTests {
+@Suite(.timeLimit(.minutes(1))) struct GeneratorTests {
     static let samples: [Assignment] = {
         var draw = Draw(base: Xoshiro(seed: (5, 6, 7, 8)))
         return (0..<3_000).map { _ in SituationGen.make(&draw) }

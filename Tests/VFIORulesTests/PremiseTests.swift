@@ -8,7 +8,7 @@ import VFIORules
 /// relaxation (the relaxations under the model facts, which every query asserts). This checks the
 /// implications concretely on the differential test's random machines (tame and wild, symbolic
 /// page size, up to two neighbours).
-@Suite struct PremiseTests {
+@Suite(.timeLimit(.minutes(1))) struct PremiseTests {
     @Test(arguments: Invariant.allCases)
     func violationImpliesPremiseCaseByCase(_ invariant: Invariant) async {
         let c = Concrete()

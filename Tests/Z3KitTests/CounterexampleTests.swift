@@ -3,7 +3,7 @@ import Z3Kit
 
 /// Refuting a false claim: "two distinct 4 KiB-aligned BAR starts never share a 64 KiB page".
 /// The counterexample is read from the model and re-checked in plain Swift `UInt64` arithmetic.
-@Suite("Refuting a false claim with a concrete counterexample")
+@Suite("Refuting a false claim with a concrete counterexample", .timeLimit(.minutes(1)))
 struct CounterexampleTests {
     @Test("two distinct 4 KiB-aligned BAR starts can share one 64 KiB page")
     func distinct4KiBBARsCanShareA64KiBPage() throws {

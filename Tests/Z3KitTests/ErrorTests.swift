@@ -3,7 +3,7 @@ import Z3Kit
 
 /// Misuse becomes a thrown `Z3Error`; no Z3 error may reach Z3's default handler, which prints
 /// and calls `exit`. (If one did, this test process would end and every later test would vanish.)
-@Suite("Misuse throws Z3Error instead of ending the process")
+@Suite("Misuse throws Z3Error instead of ending the process", .timeLimit(.minutes(1)))
 struct ErrorTests {
     @Test("64-bit plus 32-bit throws a Z3Error carrying Z3's own message")
     func sortMismatch() throws {

@@ -13,7 +13,9 @@ import Testing
 /// named after the parent's process id; the parent reads it. (Observing the child's stdout instead
 /// would hold a second thread of the small cooperative pool.)
 extension LongRunning {
-@Suite("Leak probe: Z3 memory stays flat over many build-and-solve rounds")
+// Time limit: 10,000 build-and-solve rounds in a child process, 15 s on a loaded 2-core machine,
+// hence 2 minutes.
+@Suite("Leak probe: Z3 memory stays flat over many build-and-solve rounds", .timeLimit(.minutes(2)))
 struct LeakProbeTests {
     @Test("10,000 rounds in one context keep Z3's allocation estimate flat")
     func tenThousandRoundsStayFlat() async throws {

@@ -3,7 +3,7 @@ import Z3Kit
 
 /// The lemma barproof leans on: a BAR whose size is a power of two of at least 64 KiB, placed at
 /// a start aligned to its size (and not wrapping past 2^64), starts on a 64 KiB boundary.
-@Suite("Proving a BAR alignment lemma")
+@Suite("Proving a BAR alignment lemma", .timeLimit(.minutes(1)))
 struct LemmaProofTests {
     /// The hypotheses over `start` and `size`, with a configurable minimum size.
     private func hypotheses(_ context: Context, start: BitVector, size: BitVector, minimumSize: UInt64) throws -> [BoolTerm] {

@@ -1,7 +1,7 @@
 import Testing
 import Z3Kit
 
-@Suite("Models, statistics and the random seed")
+@Suite("Models, statistics and the random seed", .timeLimit(.minutes(1)))
 struct ModelAndStatisticsTests {
     @Test("a model evaluates Bool and bit-vector terms, asserted or not")
     func modelEvaluation() throws {

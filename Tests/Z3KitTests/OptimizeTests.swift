@@ -3,7 +3,7 @@ import Z3Kit
 
 /// Lexicographic optimisation of BAR placement: the smallest power-of-two size of at least 5000
 /// bytes, then the lowest start at or above 0x12345678 aligned to that size.
-@Suite("Optimize: lexicographic minimisation and maximisation")
+@Suite("Optimize: lexicographic minimisation and maximisation", .timeLimit(.minutes(1)))
 struct OptimizeTests {
     private struct Placement {
         let context = Context()

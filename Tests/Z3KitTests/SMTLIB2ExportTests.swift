@@ -1,10 +1,14 @@
 import Foundation
+import TestSupport
 import Testing
 import Z3Kit
 
 /// Exported SMT-LIB2 must be self-contained and give the same answer in the real `z3` and `cvc5`
 /// executables. The set-up (`make test`, scripts/ensure-deps.sh) installs both.
-@Suite("SMT-LIB2 export re-checked by the z3 and cvc5 executables")
+///
+/// Time limit: each test case runs one solver at most three times, in milliseconds. (A stuck solver
+/// is killed 90 s in, and the test fails naming it.)
+@Suite("SMT-LIB2 export re-checked by the z3 and cvc5 executables", .timeLimit(.minutes(1)))
 struct SMTLIB2ExportTests {
     /// The lemma of `LemmaProofTests`, negated: unsat.
     private func proofSolver(_ context: Context) throws -> Solver {
@@ -154,36 +158,11 @@ struct ExternalSolver: Sendable, CustomTestStringConvertible {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let input = directory.appendingPathComponent("query.smt2")
-        let stdoutFile = directory.appendingPathComponent("stdout")
-        let stderrFile = directory.appendingPathComponent("stderr")
         try script.write(to: input, atomically: true, encoding: .utf8)
-        _ = FileManager.default.createFile(atPath: stdoutFile.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments + [input.path]
-        // Files, not pipes: a chatty solver cannot block on a full pipe while we wait.
-        let stdoutHandle = try FileHandle(forWritingTo: stdoutFile)
-        let stderrHandle = try FileHandle(forWritingTo: stderrFile)
-        process.standardOutput = stdoutHandle
-        process.standardError = stderrHandle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        let timedOut = process.isRunning
-        if timedOut {
-            process.terminate()
-            process.waitUntilExit()
-        }
-        try stdoutHandle.close()
-        try stderrHandle.close()
-        #expect(!timedOut, "\(name) did not finish within \(timeout)")
-        return Run(status: process.terminationStatus,
-                   output: try String(contentsOf: stdoutFile, encoding: .utf8),
-                   errors: try String(contentsOf: stderrFile, encoding: .utf8))
+        // The shared runner: output to files (a chatty solver cannot block on a full pipe), SIGTERM
+        // at the deadline and SIGKILL soon after.
+        let run = try ProgramRun.run(program: URL(fileURLWithPath: path), arguments: arguments + [input.path], timeout: timeout)
+        if run.timedOut { Issue.record(Comment(rawValue: "\(name): \(run.timeoutMessage)")) }
+        return Run(status: run.status, output: run.stdout, errors: run.stderr)
     }
 }

@@ -69,5 +69,6 @@ extension CheckResult {
 /// the cooperative pool while the child runs) and the timeout and interrupt tests (a blocking check
 /// holds another). On a 2-core machine the pool has 2 threads; running these one at a time keeps
 /// one thread free for everything else.
-@Suite(.serialized)
+/// Its time limit bounds each test in it: the leak probe's, the longest, is 2 minutes (see there).
+@Suite(.serialized, .timeLimit(.minutes(2)))
 enum LongRunning {}

@@ -88,7 +88,7 @@ private func asZ3Error(_ error: any Error) -> Z3Error {
 // The interrupting and the checking side each record their own time, so the measured delay is
 // Z3's, not the time the test's task waited for a thread.
 extension LongRunning {
-@Suite("Timeouts and interrupts end a hard check as unknown")
+@Suite("Timeouts and interrupts end a hard check as unknown", .timeLimit(.minutes(1)))
 struct TimeoutAndInterruptTests {
     @Test("a 1 ms timeout on a hard query returns unknown, quickly")
     func oneMillisecondTimeout() throws {

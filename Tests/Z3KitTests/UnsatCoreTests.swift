@@ -4,7 +4,7 @@ import Z3Kit
 /// The lemma of `LemmaProofTests`, checked under five named assumptions of which two have
 /// nothing to do with it. The unsat core must name the three that carry the proof and omit the
 /// two irrelevant ones.
-@Suite("Unsat cores under named assumptions")
+@Suite("Unsat cores under named assumptions", .timeLimit(.minutes(1)))
 struct UnsatCoreTests {
     private struct Setup {
         let context = Context()

@@ -1,7 +1,7 @@
 import Testing
 import Z3Kit
 
-@Suite("Z3 version read from the library at run time")
+@Suite("Z3 version read from the library at run time", .timeLimit(.minutes(1)))
 struct VersionTests {
     @Test("fullVersion starts with a digit and agrees with version")
     func versionsAgree() {

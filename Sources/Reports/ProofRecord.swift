@@ -1,4 +1,5 @@
 import Foundation
+import PCIModel
 
 /// A recorded verdict, `proofs/<spec>/<check>.json`: what a fresh run must reproduce. The
 /// fields in ``comparedFields`` are compared; dependencies are reported when they change (see
@@ -88,8 +89,12 @@ public struct ProofRecord: Hashable, Sendable, Codable {
         try JSONOutput.encode(self)
     }
 
+    /// Reads a record; a document nested deeper than ``NestingLimit/maximumDepth`` throws
+    /// ``NestingLimit/Exceeded`` (with its line and column) before the decoder, which recurses
+    /// per level, sees it.
     public static func decode(_ data: Data) throws -> ProofRecord {
-        try JSONDecoder().decode(ProofRecord.self, from: data)
+        try NestingLimit.checkJSON(data)
+        return try JSONDecoder().decode(ProofRecord.self, from: data)
     }
 }
 

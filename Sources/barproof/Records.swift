@@ -1,4 +1,5 @@
 import Foundation
+import PCIModel
 import Prover
 import Reports
 import Z3Kit
@@ -16,6 +17,9 @@ struct RecordStore {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         do {
             return try ProofRecord.decode(data)
+        } catch let deep as NestingLimit.Exceeded {
+            throw SpecErrors(diagnostics: [SpecDiagnostic(file: path, line: deep.line, column: deep.column,
+                                                          message: "not a barproof proof record: \(deep.message); re-record with `barproof prove --record`")])
         } catch {
             throw SpecErrors(diagnostics: [SpecDiagnostic(file: path, line: 1, column: 1,
                                                           message: "not a barproof proof record (\(error)); re-record with `barproof prove --record`")])

@@ -186,6 +186,9 @@ struct YAMLNestingScanner {
         var deepest: Int
         /// A node token has followed the anchor, so the node ends when the depth falls to `base`.
         var armed = false
+        /// The block key starts at this anchor (`&a key: v`): if its `:` comes, the key is the
+        /// anchored node; if the key goes stale (`&a` alone on its line), the node follows.
+        var startsKey = false
     }
     private var openAnchors: [Anchor] = []
     /// Height of each anchored node (levels it adds where an alias repeats it), by name; a
@@ -368,6 +371,7 @@ struct YAMLNestingScanner {
             // A simple key is limited to one line (`yaml_parser_stale_simple_keys`).
             if let key = blockKey, key.line < line {
                 blockKey = nil
+                for i in openAnchors.indices { openAnchors[i].startsKey = false }
                 closeAnchors()
             }
             unroll(column)
@@ -519,6 +523,13 @@ struct YAMLNestingScanner {
             flowPair()
             simpleKeyAllowed = false
         } else if let key = blockKey {
+            // The key is complete: an anchor it starts with anchored the key, which held
+            // everything reached since but the mapping around it.
+            if let i = openAnchors.indices.last, openAnchors[i].startsKey {
+                let anchor = openAnchors.remove(at: i)
+                heights[anchor.name] = max(0, anchor.deepest - anchor.base - provisional)
+            }
+            for i in openAnchors.indices { openAnchors[i].startsKey = false }
             // The key's mapping was counted as open since the key started.
             if !roll(key.column, mapping: true, line: key.line, column: key.column) { endIndentless(at: key.column) }
             blockKey = nil
@@ -542,19 +553,29 @@ struct YAMLNestingScanner {
         saveSimpleKey()
         simpleKeyAllowed = false
         let (atLine, atColumn) = (line, column)
+        let startsKey = blockKey.map { $0.line == line && $0.column == column } ?? false
         let name = scanName()
-        note(depth + (heights[name] ?? 0), line: atLine, column: atColumn, alias: name)
+        // An alias that starts the block key is a key only if `:` follows it on the line;
+        // otherwise the mapping the key would open is not around it.
+        var ahead = 0
+        while isBlank(ahead) { ahead += 1 }
+        let isKey = isChar(":", ahead) && isBlankZ(ahead + 1)
+        let outside = depth - (startsKey && !isKey ? provisional : 0)
+        note(outside + (heights[name] ?? 0), line: atLine, column: atColumn, alias: name)
         tokenEnded()
     }
 
     private mutating func anchor() {
         saveSimpleKey()
         simpleKeyAllowed = false
+        let startsKey = blockKey.map { $0.line == line && $0.column == column } ?? false
         let name = scanName()
-        // Without the block key's mapping: when the key follows on a later line, that mapping
-        // is the anchored node.
-        let base = depth - provisional
-        openAnchors.append(Anchor(name: name, base: base, deepest: base))
+        // A block key saved here may yet open a mapping around it; when it goes stale instead
+        // (the anchor alone on its line), a mapping opened by a key on a later line is the
+        // anchored node, so the depth outside leaves that mapping out. A key saved before the
+        // anchor (`[&a x]: y`) holds the anchored node: its mapping is outside.
+        let base = depth - (startsKey ? provisional : 0)
+        openAnchors.append(Anchor(name: name, base: base, deepest: base, startsKey: startsKey))
     }
 
     /// `yaml_parser_scan_tag`: `!<uri>`, `!handle!suffix`, `!suffix`, `!`.

@@ -22,13 +22,23 @@ struct BarproofRun {
         return Bundle.main.bundleURL.appendingPathComponent("barproof")
     }
 
-    /// Runs `barproof arguments` in `directory` (the repository by default).
-    static func run(_ arguments: [String], in directory: URL = repository) throws -> BarproofRun {
-        try run(program: executable, arguments, in: directory)
+    /// A run that outlived its deadline: the child was killed (SIGKILL) and the test fails.
+    struct TimedOut: Error, CustomStringConvertible {
+        var command: String
+        var seconds: Double
+        var description: String { "`\(command)` still ran after \(seconds) s; killed it (SIGKILL)" }
     }
 
-    /// Runs `program arguments` in `directory` (the repository by default), such as a schema validator.
-    static func run(program: URL, _ arguments: [String], in directory: URL = repository) throws -> BarproofRun {
+    /// Runs `barproof arguments` in `directory` (the repository by default).
+    static func run(_ arguments: [String], in directory: URL = repository, timeout: Double = 120) throws -> BarproofRun {
+        try run(program: executable, arguments, in: directory, timeout: timeout)
+    }
+
+    /// Runs `program arguments` in `directory` (the repository by default), such as a schema
+    /// validator. After `timeout` seconds the child is killed and ``TimedOut`` thrown, so a hang
+    /// fails the test instead of stalling the suite.
+    static func run(program: URL, _ arguments: [String], in directory: URL = repository,
+                    timeout: Double = 120) throws -> BarproofRun {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("barproof-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -42,8 +52,16 @@ struct BarproofRun {
         let outHandle = try FileHandle(forWritingTo: out), errHandle = try FileHandle(forWritingTo: err)
         process.standardOutput = outHandle
         process.standardError = errHandle
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
         try process.run()
-        process.waitUntilExit()
+        if exited.wait(timeout: .now() + timeout) == .timedOut {
+            kill(process.processIdentifier, SIGKILL)
+            exited.wait()
+            try? outHandle.close()
+            try? errHandle.close()
+            throw TimedOut(command: ([program.lastPathComponent] + arguments).joined(separator: " "), seconds: timeout)
+        }
         try outHandle.close()
         try errHandle.close()
         return BarproofRun(status: process.terminationStatus,

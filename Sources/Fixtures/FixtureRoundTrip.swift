@@ -30,6 +30,12 @@ public enum FixtureRoundTrip {
         struct Embedded: Decodable { var schema: String; var snapshot: Snapshot }
         let document: TopologyDocument
         let embedded: Embedded
+        // Foundation's decoder recurses per level of nesting: measure first.
+        do {
+            try NestingLimit.checkJSON(data)
+        } catch {
+            return ["\(FixtureWriter.topologyFile):\(error.line):\(error.column): \(error.message)"]
+        }
         do {
             document = try JSONDecoder().decode(TopologyDocument.self, from: data)
             embedded = try JSONDecoder().decode(Embedded.self, from: data)

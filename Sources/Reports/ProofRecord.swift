@@ -1,4 +1,5 @@
 import Foundation
+import PCIModel
 
 /// A recorded verdict, `proofs/<spec>/<check>.json`: what a fresh run must reproduce. The
 /// fields in ``comparedFields`` are compared; dependencies are reported when they change (see
@@ -117,7 +118,11 @@ public struct ProofRecord: Hashable, Sendable, Codable {
 
     /// Reads a record of a readable format; a missing or unknown `format`, or a record without the
     /// digest its format carries, is an error.
+    ///
+    /// A document nested deeper than ``NestingLimit/maximumDepth`` throws ``NestingLimit/Exceeded``
+    /// (with its line and column) before the decoder, which recurses per level, sees it.
     public static func decode(_ data: Data) throws -> ProofRecord {
+        try NestingLimit.checkJSON(data)
         struct Header: Decodable { var format: Int? }
         guard let format = try JSONDecoder().decode(Header.self, from: data).format else {
             throw FormatError(description: "it has no 'format' field")

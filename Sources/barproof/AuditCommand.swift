@@ -80,6 +80,13 @@ struct AuditCommand: ParsableCommand {
                 let loaded: Snapshot
                 do {
                     let data = try Data(contentsOf: URL(fileURLWithPath: path))
+                    // Foundation's decoder recurses per level of nesting: measure first.
+                    do {
+                        try NestingLimit.checkJSON(data)
+                    } catch let error as NestingLimit.Exceeded {
+                        printError("\(path):\(error.line):\(error.column): not a barproof snapshot or topology: \(error.message)")
+                        return Exit.badInput
+                    }
                     if try JSONDecoder().decode(Schema.self, from: data).schema == TopologyDocument.schemaName {
                         loaded = try JSONDecoder().decode(Fixture.self, from: data).snapshot
                     } else {

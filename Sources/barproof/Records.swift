@@ -1,4 +1,5 @@
 import Foundation
+import PCIModel
 import Prover
 import Reports
 import Z3Kit
@@ -84,6 +85,9 @@ struct RecordStore {
         }
         do {
             return try ProofRecord.decode(data)
+        } catch let deep as NestingLimit.Exceeded {
+            throw SpecErrors(diagnostics: [SpecDiagnostic(file: path, line: deep.line, column: deep.column,
+                                                          message: "not a barproof proof record: \(deep.message); re-record with `barproof prove --record`")])
         } catch {
             throw Self.bad(path, "not a barproof proof record (\(error)); re-record with `barproof prove --record`")
         }

@@ -165,6 +165,14 @@ struct SpecParser {
     }
 
     mutating func parse(_ text: String) -> [SpecCheck] {
+        // Yams composes recursively, a level of nesting at a time: a document nested some
+        // thousands of levels deep would overflow the stack inside it, so measure first.
+        do {
+            try NestingLimit.checkYAML(text)
+        } catch {
+            diagnostics.append(SpecDiagnostic(file: file, line: error.line, column: error.column, message: error.message))
+            return []
+        }
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {

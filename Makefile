@@ -2,7 +2,7 @@
 # Both install what is missing (libz3-dev, pkg-config, z3, cvc5, librsvg2-bin, python3-jsonschema)
 # with apt-get first.
 SWIFT ?= swift
-SPECS ?= Specs
+SPECS ?= Specs Specs/kernels
 SWIFTFLAGS ?=
 
 .PHONY: deps build release test prove prove-record prove-bench bench clean

@@ -25,14 +25,18 @@ public struct AuditOptions: Sendable {
     /// Unknown verdicts (input that could not be read) are reported but do not make the audit
     /// incomplete: the exit code comes from the decided verdicts alone (`--allow-incomplete`).
     public var allowIncomplete: Bool
+    /// The host facts older kernels' clauses read (``HostFact``); one not given takes the value
+    /// that grants the most, so the audit reports what such a host could map.
+    public var hostFacts: [HostFact: Bool]
 
     public init(policy: Policy = .mainline, pageSize: PageSize = .kib4, msiIsolation: MSIIsolation = .unknown,
-                allowUnsafeInterrupts: Bool = false, allowIncomplete: Bool = false) {
+                allowUnsafeInterrupts: Bool = false, allowIncomplete: Bool = false, hostFacts: [HostFact: Bool] = [:]) {
         self.policy = policy
         self.pageSize = pageSize
         self.msiIsolation = msiIsolation
         self.allowUnsafeInterrupts = allowUnsafeInterrupts
         self.allowIncomplete = allowIncomplete
+        self.hostFacts = hostFacts
     }
 }
 
@@ -293,6 +297,7 @@ public enum HostAudit {
             offset: 0, length: page.pageUp(target.size), allowUnsafeInterrupts: options.allowUnsafeInterrupts,
             backend: .type1)
         var assignment = initial
+        for fact in HostFact.allCases { assignment.truths[fact.variable] = options.hostFacts[fact] ?? fact.permissive }
         let msixGap = gaps.msix(of: device.address)
         let configGap = gaps.config[device.address]
         let treeGap = gaps.iomem

@@ -25,14 +25,18 @@ public struct ReplayPlatform: Hashable, Sendable {
     /// The `allow_unsafe_interrupts` module parameter.
     public var allowUnsafeInterrupts: Bool
     public var backend: Backend
+    /// The host facts the policy's clauses read (``HostFact``); one not given takes the value that
+    /// grants the most.
+    public var hostFacts: [HostFact: Bool]
 
     public init(policy: Policy, pageSize: PageSize, msiIsolated: Bool, allowUnsafeInterrupts: Bool,
-                backend: Backend = .type1) {
+                backend: Backend = .type1, hostFacts: [HostFact: Bool] = [:]) {
         self.policy = policy
         self.pageSize = pageSize
         self.msiIsolated = msiIsolated
         self.allowUnsafeInterrupts = allowUnsafeInterrupts
         self.backend = backend
+        self.hostFacts = hostFacts
     }
 }
 
@@ -84,6 +88,7 @@ extension HostAudit {
             allowUnsafeInterrupts: platform.allowUnsafeInterrupts, backend: platform.backend)
         var assignment = initial
         assignment.truths["platform.msi-isolated"] = platform.msiIsolated
+        for fact in HostFact.allCases { assignment.truths[fact.variable] = platform.hostFacts[fact] ?? fact.permissive }
         let l = Concrete()
         let s = Situation.concrete(assignment, neighbours: neighbours.count, pageShift: page.shift)
         let refused = platform.policy.clauses.filter { !$0.rule.holds(s, l) }.map(\.id)

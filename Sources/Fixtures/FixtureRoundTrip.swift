@@ -165,7 +165,8 @@ public enum FixtureRoundTrip {
         let request = MmapRequest(device: cx.target.function, barIndex: cx.target.index, offset: cx.requestOffset,
                                   length: cx.requestLength)
         let platform = ReplayPlatform(policy: policy, pageSize: pageSize, msiIsolated: cx.platform.msiIsolated,
-                                      allowUnsafeInterrupts: cx.platform.allowUnsafeInterrupts, backend: cx.platform.backend)
+                                      allowUnsafeInterrupts: cx.platform.allowUnsafeInterrupts, backend: cx.platform.backend,
+                                      hostFacts: Dictionary(uniqueKeysWithValues: HostFact.allCases.map { ($0, cx.platform.value(of: $0)) }))
         let replay: MmapReplay
         do { replay = try HostAudit.replay(host, request: request, platform: platform) } catch {
             return ["replay of \(cx.target): \(error)"]
@@ -192,7 +193,8 @@ public enum FixtureRoundTrip {
         if cx.mapsWholeBAR && cx.platform.backend == .type1 && HostAudit.invariants.contains(cx.invariant) {
             let report = HostAudit.run(host, options: AuditOptions(
                 policy: policy, pageSize: pageSize, msiIsolation: cx.platform.msiIsolated ? .yes : .no,
-                allowUnsafeInterrupts: cx.platform.allowUnsafeInterrupts))
+                allowUnsafeInterrupts: cx.platform.allowUnsafeInterrupts,
+                hostFacts: Dictionary(uniqueKeysWithValues: HostFact.allCases.map { ($0, cx.platform.value(of: $0)) })))
             let bar = report.devices.first { $0.address == cx.target.function.description }?.bars.first { $0.index == cx.target.index }
             if !(bar?.violations.contains(cx.invariant.rawValue) ?? false) {
                 problems.append("HostAudit.run does not flag \(cx.target) with \(cx.invariant.rawValue) (flags: \(bar?.violations.joined(separator: ", ") ?? "nothing"))")

@@ -21,14 +21,26 @@ public struct PlatformFacts: Hashable, Sendable, Codable {
     public var allowUnsafeInterrupts: Bool
     public var backend: Backend
     public var unalignedFixedResources: Bool
+    /// The host facts the policy reads (``HostFact``), by their raw names; nil when it reads none.
+    public var hostFacts: [String: Bool]?
 
     public init(pageSize: UInt64, msiIsolated: Bool, allowUnsafeInterrupts: Bool, backend: Backend,
-                unalignedFixedResources: Bool) {
+                unalignedFixedResources: Bool, hostFacts: [String: Bool]? = nil) {
         self.pageSize = pageSize
         self.msiIsolated = msiIsolated
         self.allowUnsafeInterrupts = allowUnsafeInterrupts
         self.backend = backend
         self.unalignedFixedResources = unalignedFixedResources
+        self.hostFacts = hostFacts?.isEmpty == true ? nil : hostFacts
+    }
+
+    /// The value of `fact`: as recorded, or the one that grants the most when the policy did not read it.
+    public func value(of fact: HostFact) -> Bool { hostFacts?[fact.rawValue] ?? fact.permissive }
+
+    /// The host facts in words, in catalogue order, e.g. `no MSI irq domain; not PCI_PROBE_ONLY`.
+    public var hostFactsText: String? {
+        guard let hostFacts else { return nil }
+        return HostFact.allCases.compactMap { f in hostFacts[f.rawValue].map { f.text($0) } }.joined(separator: "; ")
     }
 }
 
@@ -63,9 +75,11 @@ public struct TopologyCounterexample: Hashable, Sendable, Codable {
     public var invariant: Invariant
     /// The policy label, e.g. `mainline - subpage-reservation`.
     public var policy: String
-    /// The policy's name and the clauses removed from it, so the policy can be rebuilt.
+    /// The policy's name and the clauses added to and removed from it, so the policy can be rebuilt.
     public var policyName: String
     public var removedClauses: [String]
+    /// Catalogue clauses added to the policy; nil when none were (and so absent from documents).
+    public var addedClauses: [String]?
     public var platform: PlatformFacts
     /// The BAR userspace mmaps (through `VFIO_DEVICE_GET_REGION_INFO` and `mmap` of the device fd).
     public var target: BARReference
@@ -88,6 +102,7 @@ public struct TopologyCounterexample: Hashable, Sendable, Codable {
         self.policy = policy.label
         self.policyName = policy.name
         self.removedClauses = policy.removed
+        self.addedClauses = policy.added.isEmpty ? nil : policy.added
         self.platform = platform
         self.target = target
         self.requestOffset = requestOffset
@@ -101,7 +116,11 @@ public struct TopologyCounterexample: Hashable, Sendable, Codable {
     /// The policy this counterexample was found under.
     public func rebuiltPolicy() throws -> Policy {
         guard let base = Policy.named(policyName) else { throw ProverError("unknown policy \(policyName)") }
-        do { return try base.removing(removedClauses) } catch { throw ProverError(error.description) }
+        let added = try (addedClauses ?? []).map { name in
+            guard let rule = Rule(rawValue: name) else { throw ProverError("unknown clause \(name)") }
+            return rule
+        }
+        do { return try base.adding(added).removing(removedClauses) } catch { throw ProverError(error.description) }
     }
 
     /// The request maps the whole BAR (offset 0, the page-rounded length), as `barproof audit` assumes.

@@ -214,7 +214,8 @@ final class MachineSession {
         return l.and(fixed(p.msiIsolated, f.msiIsolated), fixed(p.allowUnsafeInterrupts, f.allowUnsafeInterrupts),
                      fixed(p.type1, f.backend == .type1), fixed(p.iommufd, f.backend == .iommufd),
                      fixed(p.spapr, f.backend == .spapr), fixed(p.noiommu, f.backend == .noiommu),
-                     fixed(p.unalignedFixedAllowed, f.unalignedFixedResources))
+                     fixed(p.unalignedFixedAllowed, f.unalignedFixedResources),
+                     l.and(HostFact.allCases.map { fixed(p[$0], f.value(of: $0)) }))
     }
 
     /// Holds the machine's structure: which devices and slots exist, their kinds, sizes before any
@@ -438,7 +439,8 @@ final class MachineSession {
         let facts = PlatformFacts(pageSize: 1 << UInt64(pageShift), msiIsolated: s.platform.msiIsolated,
                                   allowUnsafeInterrupts: s.platform.allowUnsafeInterrupts,
                                   backend: s.platform.type1 ? .type1 : s.platform.iommufd ? .iommufd : s.platform.spapr ? .spapr : .noiommu,
-                                  unalignedFixedResources: s.platform.unalignedFixedAllowed)
+                                  unalignedFixedResources: s.platform.unalignedFixedAllowed,
+                                  hostFacts: Dictionary(uniqueKeysWithValues: policy.readHostFacts.map { ($0.rawValue, s.platform[$0]) }))
         return TopologyCounterexample(topology: topology, invariant: search.invariant, policy: policy, platform: facts,
                                       target: target, requestOffset: s.request.offset, requestLength: s.request.length,
                                       exposed: Topology.Window(start: x.first, end: x.last), foreign: foreign,

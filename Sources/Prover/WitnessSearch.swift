@@ -92,6 +92,8 @@ enum WitnessSearch {
                         "platform.unaligned-fixed": platform.unalignedFixedResources,
                     ]
                     for other in Backend.allCases { truths["platform.backend-\(other.rawValue)"] = other == backend }
+                    // An open host fact takes the value that grants the most; the solver covers the rest.
+                    for fact in HostFact.allCases { truths[fact.variable] = platform.value(of: fact) ?? fact.permissive }
                     result.append(truths)
                 }
             }

@@ -25,7 +25,8 @@ public enum SituationLayout {
             pageSize: pageSize, pageShift: pageShift, msiIsolated: truth("platform.msi-isolated"),
             allowUnsafeInterrupts: truth("platform.allow-unsafe-interrupts"), type1: truth("platform.backend-type1"),
             iommufd: truth("platform.backend-iommufd"), spapr: truth("platform.backend-spapr"),
-            noiommu: truth("platform.backend-noiommu"), unalignedFixedAllowed: truth("platform.unaligned-fixed"))
+            noiommu: truth("platform.backend-noiommu"), unalignedFixedAllowed: truth("platform.unaligned-fixed"),
+            hostFacts: Dictionary(uniqueKeysWithValues: HostFact.allCases.map { ($0, truth($0.variable)) }))
     }
 
     /// The mapped device's MSI-X capability terms by name (`msix.*`).

@@ -59,6 +59,14 @@ extension Logic {
         return and(notEqual(x, word(0)), equal(bitAnd(shiftRight(mask, word(1)), bitNot(mask)), word(0)))
     }
 
+    /// `x` converted to a C unsigned type of `bits` bits (`(u32)x`, `(u16)x`): its low `bits` bits,
+    /// the rest zero. Words are 64 bits wide, so a narrower kernel value is a word below `2^bits`
+    /// and zero extension back to 64 bits (C's conversion of a narrower unsigned value to `u64`)
+    /// is the word itself. A mask, so every ``Logic`` evaluates it with its own `bitAnd`.
+    public func truncated(_ x: Word, bits: Int) -> Word {
+        bits >= 64 ? x : bitAnd(x, word((1 << UInt64(bits)) - 1))
+    }
+
     /// `x mod alignment == 0` for a power-of-two `alignment`.
     public func isAligned(_ x: Word, to alignment: Word) -> Truth {
         equal(bitAnd(x, sub(alignment, word(1))), word(0))

@@ -13,15 +13,23 @@ public struct PlatformSpec: Hashable, Sendable, Codable {
     public var backends: [Backend]
     /// Firmware-fixed / Enhanced Allocation resources may be placed unaligned.
     public var unalignedFixedResources: Bool
+    /// The host facts the spec fixes (``HostFact`` raw names); the others are open. Nil when it
+    /// fixes none, so a spec that says nothing of them has the same canonical form as before they existed.
+    public var hostFacts: [String: Bool]?
 
     public init(pageSizes: [PageSize] = PageSize.common, msiIsolated: Bool? = nil, allowUnsafeInterrupts: Bool? = nil,
-                backends: [Backend] = Backend.allCases, unalignedFixedResources: Bool = false) {
+                backends: [Backend] = Backend.allCases, unalignedFixedResources: Bool = false,
+                hostFacts: [HostFact: Bool] = [:]) {
         self.pageSizes = pageSizes.sorted()
         self.msiIsolated = msiIsolated
         self.allowUnsafeInterrupts = allowUnsafeInterrupts
         self.backends = Backend.allCases.filter(backends.contains)
         self.unalignedFixedResources = unalignedFixedResources
+        self.hostFacts = hostFacts.isEmpty ? nil : Dictionary(uniqueKeysWithValues: hostFacts.map { ($0.key.rawValue, $0.value) })
     }
+
+    /// The value the spec fixes for `fact`, or nil when it is open.
+    public func value(of fact: HostFact) -> Bool? { hostFacts?[fact.rawValue] }
 
     /// Every platform the model knows: 4/16/64 KiB pages, any isolation, any backend, aligned resources.
     public static let any = PlatformSpec()
@@ -40,6 +48,9 @@ public struct PlatformSpec: Hashable, Sendable, Codable {
         let terms: [(Backend, L.Truth)] = [(.type1, p.type1), (.iommufd, p.iommufd), (.spapr, p.spapr), (.noiommu, p.noiommu)]
         for (backend, term) in terms where !backends.contains(backend) { facts.append(l.not(term)) }
         facts.append(unalignedFixedResources ? p.unalignedFixedAllowed : l.not(p.unalignedFixedAllowed))
+        for fact in HostFact.allCases {
+            if let value = value(of: fact) { facts.append(value ? p[fact] : l.not(p[fact])) }
+        }
         return l.and(facts)
     }
 
@@ -50,6 +61,7 @@ public struct PlatformSpec: Hashable, Sendable, Codable {
         if let allowUnsafeInterrupts { parts.append("allow_unsafe_interrupts=\(allowUnsafeInterrupts ? 1 : 0)") }
         if backends.count < Backend.allCases.count { parts.append(backends.map(\.rawValue).joined(separator: "|")) }
         if unalignedFixedResources { parts.append("unaligned fixed/EA allowed") }
+        parts += HostFact.allCases.compactMap { fact in value(of: fact).map { fact.text($0) } }
         return parts.joined(separator: ", ")
     }
 }

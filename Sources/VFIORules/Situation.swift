@@ -29,9 +29,12 @@ public struct PlatformTerms<L: Logic> {
     /// The platform may place firmware-fixed (`IORESOURCE_PCI_FIXED`) or Enhanced Allocation
     /// resources that are not naturally aligned.
     public var unalignedFixedAllowed: L.Truth
+    /// The host facts older kernels' clauses read (``HostFact``), one truth each.
+    public var hostFacts: [HostFact: L.Truth]
 
     public init(pageSize: L.Word, pageShift: Int?, msiIsolated: L.Truth, allowUnsafeInterrupts: L.Truth,
-                type1: L.Truth, iommufd: L.Truth, spapr: L.Truth, noiommu: L.Truth, unalignedFixedAllowed: L.Truth) {
+                type1: L.Truth, iommufd: L.Truth, spapr: L.Truth, noiommu: L.Truth, unalignedFixedAllowed: L.Truth,
+                hostFacts: [HostFact: L.Truth]) {
         self.pageSize = pageSize
         self.pageShift = pageShift
         self.msiIsolated = msiIsolated
@@ -41,6 +44,70 @@ public struct PlatformTerms<L: Logic> {
         self.spapr = spapr
         self.noiommu = noiommu
         self.unalignedFixedAllowed = unalignedFixedAllowed
+        self.hostFacts = hostFacts
+    }
+
+    /// The truth of `fact`. Every layout sets all of them (``SituationLayout/platform(_:pageShift:word:truth:)``).
+    public subscript(_ fact: HostFact) -> L.Truth {
+        guard let truth = hostFacts[fact] else { preconditionFailure("platform terms without host fact \(fact.rawValue)") }
+        return truth
+    }
+}
+
+/// Facts of the host that the clauses of older kernels read, beside the isolation of the device's
+/// own MSIs (``PlatformTerms/msiIsolated``), which is what the invariants speak of. Before 6.3 the
+/// type1 attach check did not ask about the device: it asked the irq domains, the bus or the
+/// group, so a device whose MSIs are not remapped could attach (``Rules/attachBusIntrRemap(_:_:)``).
+///
+/// Each fact is a platform variable `platform.<raw value>`; a spec fixes it or leaves it open.
+public enum HostFact: String, CaseIterable, Sendable, Codable, Hashable, Comparable {
+    /// At least one MSI irq domain is registered (`irq_domain_list` holds a domain for which
+    /// `irq_domain_is_msi`).
+    case msiDomainPresent = "msi-domain-present"
+    /// Every registered MSI irq domain remaps (`irq_domain_hierarchical_is_msi_remap`); with none
+    /// registered this says nothing. `irq_domain_check_msi_remap()` is true when no MSI domain is
+    /// present or all of them remap.
+    case msiDomainsRemap = "msi-domains-remap"
+    /// `iommu_capable(bus, IOMMU_CAP_INTR_REMAP)` for the device's bus: the bus's IOMMU driver
+    /// reports interrupt remapping. ARM SMMU (v2 and v3) answered true unconditionally until 4.15
+    /// ("MSIs are just memory writes", `arm_smmu_capable`, read in 4.4.121 and 4.9.0), so the
+    /// answer does not imply that the device's MSIs are remapped.
+    case busIntrRemap = "bus-intr-remap"
+    /// Some device of the IOMMU group reports `IOMMU_CAP_INTR_REMAP`
+    /// (`iommu_group_for_each_dev(..., vfio_iommu_device_capable)` stops at the first that does).
+    case groupIntrRemap = "group-intr-remap"
+    /// `PCI_PROBE_ONLY` is set (arm/arm64 device tree `linux,pci-probe-only`, pseries): the kernel
+    /// keeps the firmware's BAR assignment.
+    case probeOnly = "probe-only"
+    /// The host is s390, where `CONFIG_VFIO_PCI_MMAP` is off (`def_bool y if !S390`).
+    case s390 = "s390"
+
+    /// The platform variable's name.
+    public var variable: String { "platform.\(rawValue)" }
+
+    /// The value that lets every clause reading the fact grant the most: a witness search tries it
+    /// first for an open fact.
+    public var permissive: Bool {
+        switch self {
+        case .msiDomainPresent, .s390: false
+        case .msiDomainsRemap, .busIntrRemap, .groupIntrRemap, .probeOnly: true
+        }
+    }
+
+    /// How reports name the fact and its value.
+    public func text(_ value: Bool) -> String {
+        switch self {
+        case .msiDomainPresent: value ? "an MSI irq domain is registered" : "no MSI irq domain"
+        case .msiDomainsRemap: value ? "every MSI irq domain remaps" : "some MSI irq domain does not remap"
+        case .busIntrRemap: value ? "the bus's IOMMU reports INTR_REMAP" : "the bus's IOMMU does not report INTR_REMAP"
+        case .groupIntrRemap: value ? "a device of the group reports INTR_REMAP" : "no device of the group reports INTR_REMAP"
+        case .probeOnly: value ? "PCI_PROBE_ONLY" : "not PCI_PROBE_ONLY"
+        case .s390: value ? "s390" : "not s390"
+        }
+    }
+
+    public static func < (a: HostFact, b: HostFact) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
     }
 }
 
@@ -201,8 +268,14 @@ extension Situation {
 
     /// The request overlaps the MSI-X table in BAR-offset space, as legacy `vfio_pci_mmap` tests it:
     /// `!(req_start >= msix_offset + msix_size || req_start + req_len <= msix_offset)`.
+    ///
+    /// In the kernel's widths: `msix_offset` is `u32` and `msix_size` `u16` (`struct vfio_pci_device`,
+    /// `drivers/vfio/pci/vfio_pci_private.h`, read in 4.4.121, 4.6.2, 4.9.0 and 4.15.0), so their sum
+    /// is computed as `unsigned int` and wraps at 2^32 before it meets the `u64` `req_start`: a
+    /// table ending at or past BAR offset 2^32 (a 64-bit BAR over 4 GiB) has its end seen near 0,
+    /// and a request starting past that wrapped end passes the test over the table.
     public func requestOverlapsTable(_ l: L) -> L.Truth {
-        let tableEnd = l.add(msix.tableOffset, msix.tableSize)
+        let tableEnd = l.truncated(l.add(msix.tableOffset, msix.tableSize), bits: 32)
         let requestEnd = l.add(request.offset, request.length)
         return l.not(l.or(l.greaterOrEqual(request.offset, tableEnd), l.lessOrEqual(requestEnd, msix.tableOffset)))
     }

@@ -33,11 +33,21 @@ struct AuditCommand: ParsableCommand {
     @Argument(help: "A snapshot written by `barproof snapshot`, or a fixture's topology.json (instead of --sysfs).")
     var snapshot: String?
 
-    @Option(help: "The policy: legacy, rfc-v4 or mainline.")
+    @Option(help: "The policy: legacy, rfc-v4, mainline, or a release preset's linux-<release> (see `barproof list`).")
     var policy: String = "mainline"
+
+    @Option(help: "The host's kernel release, e.g. 4.19 or 6.1.20: the preset covering it (instead of --policy).")
+    var kernel: String?
+
+    @Option(name: .customLong("add"), help: "A catalogue clause to add to the policy (repeatable), e.g. msix-table-excluded.")
+    var add: [String] = []
 
     @Option(name: .customLong("drop"), help: "A clause to remove from the policy (repeatable), e.g. subpage-reservation.")
     var drop: [String] = []
+
+    @Option(name: .customLong("host-fact"),
+            help: "A host fact older kernels' clauses read, as NAME=yes|no (repeatable; see `barproof list`). Unset facts take the value that grants the most.")
+    var hostFact: [String] = []
 
     @Option(name: .customLong("page-size"), help: "Page size in bytes (default: the snapshot's, else this machine's); same placement.")
     var pageSize: UInt64?
@@ -57,11 +67,32 @@ struct AuditCommand: ParsableCommand {
 
     func run() throws {
         try guarded {
-            guard let named = Policy.named(policy) else {
-                throw UsageError(message: "unknown policy '\(policy)'; known: \(Policy.all.map(\.name).joined(separator: ", "))")
+            let named: Policy
+            if let kernel {
+                do { named = try KernelRelease.named(kernel).policy } catch { throw UsageError(message: "--kernel: \(error)") }
+            } else {
+                guard let found = Policy.named(policy) else {
+                    let known = Policy.all.map(\.name) + KernelRelease.all.map(\.policy.name)
+                    throw UsageError(message: "unknown policy '\(policy)'; known: \(known.joined(separator: ", "))")
+                }
+                named = found
+            }
+            let added = try add.map { name in
+                guard let rule = Rule(rawValue: name) else {
+                    throw UsageError(message: "--add: no clause '\(name)' in the catalogue; clauses: \(Rule.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return rule
             }
             let policy: Policy
-            do { policy = try named.removing(drop) } catch { throw UsageError(message: "\(error)") }
+            do { policy = try named.adding(added).removing(drop) } catch { throw UsageError(message: "\(error)") }
+            var hostFacts: [HostFact: Bool] = [:]
+            for item in hostFact {
+                let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, let fact = HostFact(rawValue: parts[0]), let value = ["yes": true, "no": false][parts[1]] else {
+                    throw UsageError(message: "--host-fact takes NAME=yes|no with NAME one of \(HostFact.allCases.map(\.rawValue).joined(separator: ", ")), not '\(item)'")
+                }
+                hostFacts[fact] = value
+            }
             guard let isolation = MSIIsolation(rawValue: msiIsolated) else {
                 throw UsageError(message: "--msi-isolated takes yes, no or unknown, not '\(msiIsolated)'")
             }
@@ -119,7 +150,7 @@ struct AuditCommand: ParsableCommand {
             }
             let report = HostAudit.run(host, options: AuditOptions(
                 policy: policy, pageSize: page, msiIsolation: isolation, allowUnsafeInterrupts: allowUnsafeInterrupts,
-                allowIncomplete: allowIncomplete))
+                allowIncomplete: allowIncomplete, hostFacts: hostFacts))
             switch format {
             case .text:
                 printOut(report.text)

@@ -127,12 +127,15 @@ struct PlatformFields {
     var allowUnsafeInterrupts: Bool??
     var backends: [Backend]?
     var unalignedFixedResources: Bool?
+    /// Host facts set here: a value, or nil for "either" (`any`) over an inherited value.
+    var hostFacts: [HostFact: Bool?] = [:]
 
     func overriding(_ base: PlatformFields) -> PlatformFields {
         PlatformFields(pageSizes: pageSizes ?? base.pageSizes, msiIsolated: msiIsolated ?? base.msiIsolated,
                        allowUnsafeInterrupts: allowUnsafeInterrupts ?? base.allowUnsafeInterrupts,
                        backends: backends ?? base.backends,
-                       unalignedFixedResources: unalignedFixedResources ?? base.unalignedFixedResources)
+                       unalignedFixedResources: unalignedFixedResources ?? base.unalignedFixedResources,
+                       hostFacts: base.hostFacts.merging(hostFacts) { _, own in own })
     }
 
     var platform: PlatformSpec {
@@ -140,16 +143,18 @@ struct PlatformFields {
         return PlatformSpec(pageSizes: pageSizes ?? any.pageSizes, msiIsolated: msiIsolated ?? any.msiIsolated,
                             allowUnsafeInterrupts: allowUnsafeInterrupts ?? any.allowUnsafeInterrupts,
                             backends: backends ?? any.backends,
-                            unalignedFixedResources: unalignedFixedResources ?? any.unalignedFixedResources)
+                            unalignedFixedResources: unalignedFixedResources ?? any.unalignedFixedResources,
+                            hostFacts: hostFacts.compactMapValues { $0 })
     }
 }
 
 /// Walks the YAML node tree, checking every key and value and noting problems at their marks.
 struct SpecParser {
-    static let topKeys = ["description", "policy", "drop", "platform", "assumptions", "search", "checks"]
-    static let checkKeys = ["name", "description", "invariant", "expect", "drop", "platform", "assumptions", "search"]
+    static let topKeys = ["description", "policy", "kernel", "add", "drop", "platform", "assumptions", "search", "checks"]
+    static let checkKeys = ["name", "description", "invariant", "expect", "add", "drop", "platform", "assumptions", "search"]
     static let searchKeys = ["devices", "bars", "bridges", "bar_sizes", "mmio", "resource_alignment", "fixed_bars"]
     static let platformKeys = ["page_sizes", "msi_isolated", "allow_unsafe_interrupts", "backends", "unaligned_fixed_resources"]
+        + HostFact.allCases.map(\.specKey)
 
     let file: String
     var diagnostics: [SpecDiagnostic] = []
@@ -191,14 +196,23 @@ struct SpecParser {
         guard let top = fields(root, allowed: Self.topKeys, what: "the spec") else { return [] }
 
         var policy: Policy?
-        if let node = top["policy"] {
+        let policyNames = Policy.all.map(\.name) + KernelRelease.all.map(\.policy.name)
+        switch (top["policy"], top["kernel"]) {
+        case let (node?, nil):
             if let name = string(node, what: "'policy'") {
                 policy = Policy.named(name)
-                if policy == nil { error(node, "unknown policy '\(name)'" + NameSuggestion.hint(for: name, among: Policy.all.map(\.name))) }
+                if policy == nil { error(node, "unknown policy '\(name)'" + NameSuggestion.hint(for: name, among: policyNames)) }
             }
-        } else {
-            error(root, "missing key 'policy' (one of: \(Policy.all.map(\.name).joined(separator: ", ")))")
+        case let (nil, node?):
+            if let text = string(node, what: "'kernel'") {
+                do { policy = try KernelRelease.named(text).policy } catch { self.error(node, "'kernel': \(error)") }
+            }
+        case let (_?, node?):
+            error(node, "give 'policy' or 'kernel', not both")
+        case (nil, nil):
+            error(root, "missing key 'policy' (one of: \(Policy.all.map(\.name).joined(separator: ", "))) or 'kernel' (a release such as 4.19 or 6.1)")
         }
+        let adds = top["add"].map { strings($0, what: "'add'") } ?? []
         let drops = top["drop"].map { strings($0, what: "'drop'") } ?? []
         let platform = top["platform"].flatMap { platformFields($0) } ?? PlatformFields()
         let assumptions = top["assumptions"].flatMap { assumptionList($0) }
@@ -217,7 +231,7 @@ struct SpecParser {
         var checks: [SpecCheck] = []
         var seen: [String: Mark?] = [:]
         for node in sequence {
-            guard let check = check(node, policy: policy, drops: drops, platform: platform, assumptions: assumptions,
+            guard let check = check(node, policy: policy, adds: adds, drops: drops, platform: platform, assumptions: assumptions,
                                     search: search) else { continue }
             if let first = seen[check.name] {
                 error(node, "two checks are named '\(check.name)' (the first at line \(first?.line ?? 0)); give one a 'name'")
@@ -229,7 +243,7 @@ struct SpecParser {
         return checks
     }
 
-    mutating func check(_ node: Node, policy: Policy?, drops: [(String, Node)], platform: PlatformFields,
+    mutating func check(_ node: Node, policy base: Policy?, adds: [(String, Node)], drops: [(String, Node)], platform: PlatformFields,
                         assumptions: [Assumption]?, search: SearchBounds) -> SpecCheck? {
         guard let keys = fields(node, allowed: Self.checkKeys, what: "a check") else { return nil }
         _ = keys["description"].map { string($0, what: "'description'") }
@@ -267,12 +281,26 @@ struct SpecParser {
                 name = given
             }
         }
+        let ownAdds = keys["add"].map { strings($0, what: "'add'") } ?? []
         let ownDrops = keys["drop"].map { strings($0, what: "'drop'") } ?? []
         let ownPlatform = keys["platform"].flatMap { platformFields($0) } ?? PlatformFields()
         let ownAssumptions = keys["assumptions"].flatMap { assumptionList($0) }
         let ownSearch = keys["search"].flatMap { searchBounds($0, base: search) } ?? search
 
-        guard let policy else { return nil }
+        guard let base else { return nil }
+        var added: [Rule] = []
+        for (clause, node) in adds + ownAdds {
+            if let rule = Rule(rawValue: clause) {
+                if base.clauses.contains(where: { $0.rule == rule }) || added.contains(rule) {
+                    error(node, "clause '\(clause)' is already in policy \(base.name)" + (added.contains(rule) ? " (added twice)" : ""))
+                } else {
+                    added.append(rule)
+                }
+            } else {
+                error(node, "no clause '\(clause)' in the catalogue" + NameSuggestion.hint(for: clause, among: Rule.allCases.map(\.rawValue)))
+            }
+        }
+        let policy = base.adding(added)
         var removed: [String] = []
         for (clause, node) in drops + ownDrops {
             let known = policy.clauses.map(\.shortName)
@@ -288,7 +316,7 @@ struct SpecParser {
         let mark = node.mark
         return SpecCheck(name: name, location: SpecLocation(spec: "", file: file, line: mark?.line ?? 1, column: mark?.column ?? 1),
                          policy: reduced, platform: ownPlatform.overriding(platform).platform, invariant: invariant,
-                         assumptions: ownAssumptions ?? assumptions ?? Assumption.defaults, expect: expect,
+                         assumptions: ownAssumptions ?? assumptions ?? Assumption.defaults(for: reduced), expect: expect,
                          search: ownSearch)
     }
 
@@ -327,6 +355,9 @@ struct SpecParser {
         }
         if let value = keys["unaligned_fixed_resources"], let flag = boolean(value, key: "unaligned_fixed_resources") {
             fields.unalignedFixedResources = flag
+        }
+        for fact in HostFact.allCases {
+            if let value = keys[fact.specKey], let state = triState(value, key: fact.specKey) { fields.hostFacts[fact] = state }
         }
         return fields
     }
@@ -508,4 +539,9 @@ struct SpecParser {
             return (nil, error.description)
         }
     }
+}
+
+extension HostFact {
+    /// The spec's `platform` key for the fact: its name in snake case (`msi_domain_present`).
+    var specKey: String { rawValue.replacingOccurrences(of: "-", with: "_") }
 }

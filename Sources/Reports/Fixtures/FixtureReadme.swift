@@ -34,13 +34,17 @@ extension FixtureWriter {
         }
         md += "**Why it was allowed.** Through `\(cx.view.clause)` (\(cx.view.foreignKind); \(cx.view.pageOffsetClass)). "
         md += "Every clause of the policy held: \(cx.allowedBy.map { "`\($0)`" }.joined(separator: ", "))."
+        if let added = cx.addedClauses {
+            md += " Added to `\(cx.policyName)`: \(added.map { "`\($0)`" }.joined(separator: ", "))."
+        }
         if !cx.removedClauses.isEmpty {
             md += " Removed from `\(cx.policyName)`: \(cx.removedClauses.map { "`\($0)`" }.joined(separator: ", "))."
         }
         md += "\n\n"
         md += "**Platform.** Page size \(page) (\(sizeText(page))); MSIs isolated: \(cx.platform.msiIsolated ? "yes" : "no"); "
         md += "`allow_unsafe_interrupts`: \(cx.platform.allowUnsafeInterrupts ? "on" : "off"); backend \(cx.platform.backend.rawValue); "
-        md += "unaligned fixed/EA resources \(cx.platform.unalignedFixedResources ? "allowed" : "not allowed").\n\n"
+        md += "unaligned fixed/EA resources \(cx.platform.unalignedFixedResources ? "allowed" : "not allowed")"
+        md += cx.platform.hostFactsText.map { "; host: \($0).\n\n" } ?? ".\n\n"
 
         md += "## The machine\n\n"
         md += "Host bridge window `PCI Bus 0000:00` \(hexText(t.hostWindow.start))-\(hexText(t.hostWindow.end)).\n\n"

@@ -121,9 +121,13 @@ public struct FixtureWriter: Sendable {
     /// The `barproof audit` command line, run in the fixture folder.
     func auditCommand(_ cx: TopologyCounterexample, sysfs: Bool) -> String {
         var words = ["barproof", "audit", "--policy", cx.policyName]
+        for clause in cx.addedClauses ?? [] { words += ["--add", clause] }
         for clause in cx.removedClauses { words += ["--drop", clause] }
         words += ["--page-size", String(cx.platform.pageSize), "--msi-isolated", cx.platform.msiIsolated ? "yes" : "no"]
         if cx.platform.allowUnsafeInterrupts { words.append("--allow-unsafe-interrupts") }
+        for (fact, value) in (cx.platform.hostFacts ?? [:]).sorted(by: { $0.key < $1.key }) {
+            words += ["--host-fact", "\(fact)=\(value ? "yes" : "no")"]
+        }
         words += sysfs ? ["--sysfs", "."] : [Self.topologyFile]
         return words.joined(separator: " ")
     }

@@ -6,9 +6,11 @@
 ;   legacy.min-page-size
 ;   legacy.request-within-bar
 ;   legacy.attach-intr-remap
+;   legacy.no-iommufd
 ;   natural-alignment
 ;   tree-consistent
 ;   foreign-claimed
+;   well-formed-pci
 (set-logic QF_BV)
 (declare-fun platform.backend-noiommu () Bool)
 (declare-fun platform.backend-spapr () Bool)
@@ -40,6 +42,9 @@
 (declare-fun bar.fixed () Bool)
 (declare-fun other0.fixed () Bool)
 (declare-fun other0.in-parent () Bool)
+(declare-fun msix.pba-offset.qwords () (_ BitVec 29))
+(declare-fun msix.pba-bir.low () (_ BitVec 3))
+(declare-fun other0.memory () Bool)
 (assert (or platform.backend-type1
     platform.backend-iommufd
     platform.backend-spapr
@@ -124,16 +129,16 @@
                                 (concat #x00000000
                                         msix.table-offset.qwords
                                         #b000)))))
-      (a!3 (= (concat #x0000000000000 bar.start.in-page)
-              (bvadd (bvmul #xffffffffffffffff
-                            (concat #x000000000000 msix.table-size.entries #x0))
-                     (bvmul #xffffffffffffffff
-                            (concat #x00000000 msix.table-offset.qwords #b000)))))
-      (a!4 (= ((_ extract 63 40)
+      (a!3 (= ((_ extract 63 40)
                 (bvadd (concat #x0000000000000 bar.start.in-page)
-                       (concat #x000000000000 msix.table-size.entries #x0)
-                       (concat #x00000000 msix.table-offset.qwords #b000)))
+                       (concat #x00000000 msix.table-offset.qwords #b000)
+                       (concat #x000000000000 msix.table-size.entries #x0)))
               #x000000))
+      (a!5 (= (concat #x0000000000000 bar.start.in-page)
+              (bvadd (bvmul #xffffffffffffffff
+                            (concat #x00000000 msix.table-offset.qwords #b000))
+                     (bvmul #xffffffffffffffff
+                            (concat #x000000000000 msix.table-size.entries #x0)))))
       (a!6 (= ((_ extract 63 40)
                 (bvadd bar.size (concat #x0000000000000 bar.start.in-page)))
               #x000000)))
@@ -142,10 +147,10 @@
                       (concat #x00000000 msix.table-offset.qwords #b000)))
                 a!1
                 (not (= msix.table-size.entries #x000))))
-      (a!5 (and a!4
-                (bvule (bvadd (concat #x0000000 bar.start.in-page)
-                              (concat #x000000 msix.table-size.entries #x0)
-                              (concat #x00 msix.table-offset.qwords #b000))
+      (a!4 (and a!3
+                (bvule (bvadd (concat #x000000 msix.table-size.entries #x0)
+                              (concat #x00 msix.table-offset.qwords #b000)
+                              (concat #x0000000 bar.start.in-page))
                        (concat mmap.offset.pages #x000))))
       (a!7 (and a!6
                 (bvule (bvadd ((_ extract 39 0) bar.size)
@@ -155,13 +160,13 @@
                   (bvmul #xffffffffffffffff
                          (concat #x0000000000000 bar.start.in-page)))
                (not a!7))))
-  (ite a!2 (or a!3 (not a!5)) a!8)))))
-(assert (let ((a!1 (not (bvule (bvadd (concat #b000000 mmap.length.pages #x000)
-                              (concat #x000000 mmap.offset.pages #x000))
+  (ite a!2 (or (not a!4) a!5) a!8)))))
+(assert (let ((a!1 (not (bvule (bvadd (concat #x000000 mmap.offset.pages #x000)
+                              (concat #b000000 mmap.length.pages #x000))
                        (bvadd (concat #x0000000000000 bar.start.in-page)
                               (concat #x00000000 msix.table-offset.qwords #b000))))))
-  (or (= (concat #b000000 mmap.length.pages #x000)
-         (bvmul #xffffffffffffffff (concat #x000000 mmap.offset.pages #x000)))
+  (or (= (concat #x000000 mmap.offset.pages #x000)
+         (bvmul #xffffffffffffffff (concat #b000000 mmap.length.pages #x000)))
       a!1)))
 (assert (not platform.msi-isolated))
 (assert (bvule #x0000000000001000 bar.size))
@@ -171,12 +176,13 @@
 (assert bar.memory)
 (assert (not (= bar.size #x0000000000000000)))
 (assert (bvule #x0000000000001000 bar.size))
-(assert (bvule (bvadd (concat #b000000 mmap.length.pages #x000)
-              (concat #x000000 mmap.offset.pages #x000))
+(assert (bvule (bvadd (concat #x000000 mmap.offset.pages #x000)
+              (concat #b000000 mmap.length.pages #x000))
        bar.size))
 (assert (or platform.msi-isolated
     platform.allow-unsafe-interrupts
     (not platform.backend-type1)))
+(assert (not platform.backend-iommufd))
 (assert (let ((a!1 (bvor (bvnot ((_ extract 63 1) (bvadd #xffffffffffffffff bar.size)))
                  (bvadd #b111111111111111111111111111111111111111111111111111111111111111
                         ((_ extract 62 0) bar.size))))
@@ -316,18 +322,18 @@
                        (concat (bvnot bar.start.page) #xfff))))
       (a!2 (not (bvule (bvadd parent.start-from-bar-page parent.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
-      (a!4 (or (not (bvule (bvadd parent.start-from-bar-page parent.size)
-                           other0.start-from-bar-page))
-               (= parent.start-from-bar-page
-                  (bvmul #xffffffffffffffff parent.size))))
+      (a!4 (or (= parent.start-from-bar-page
+                  (bvmul #xffffffffffffffff parent.size))
+               (not (bvule (bvadd parent.start-from-bar-page parent.size)
+                           other0.start-from-bar-page))))
       (a!5 (not (bvule parent.start-from-bar-page
                        (concat (bvnot bar.start.page) #xfff))))
       (a!6 (not (bvule (bvadd other0.start-from-bar-page other0.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
-      (a!8 (or (not (bvule (bvadd other0.start-from-bar-page other0.size)
-                           parent.start-from-bar-page))
-               (= other0.start-from-bar-page
-                  (bvmul #xffffffffffffffff other0.size)))))
+      (a!8 (or (= other0.start-from-bar-page
+                  (bvmul #xffffffffffffffff other0.size))
+               (not (bvule (bvadd other0.start-from-bar-page other0.size)
+                           parent.start-from-bar-page)))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
                 (or (= parent.start-from-bar-page
                        (bvmul #xffffffffffffffff parent.size))
@@ -339,4 +345,57 @@
 (let ((a!9 (not (and (ite (= a!1 a!3) a!4 a!1) (ite (= a!5 a!7) a!8 a!5)))))
   (or (not (and other0.claimed (not other0.in-parent))) a!9)))))
 (assert (or other0.claimed other0.same-device))
+(assert (or (not bar.memory) (bvule #x0000000000000010 bar.size)))
+(assert (or bar.memory (bvule #x0000000000000004 bar.size)))
+(assert (let ((a!1 (and bar.memory
+                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
+                              (concat #x000000000000
+                                      msix.table-size.entries
+                                      #x0))
+                       bar.size))))
+  (or (not (and msix.present (= bar.index.low msix.table-bir.low))) a!1)))
+(assert (let ((a!1 (and bar.memory
+                (bvule (bvadd msix.pba-size
+                              (concat #x00000000 msix.pba-offset.qwords #b000))
+                       bar.size))))
+  (or (not (and msix.present (= bar.index.low msix.pba-bir.low))) a!1)))
+(assert (or (not other0.memory) (bvule #x0000000000000010 other0.size)))
+(assert (or other0.memory (bvule #x0000000000000004 other0.size)))
+(assert (let ((a!1 (and other0.memory
+                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
+                              (concat #x000000000000
+                                      msix.table-size.entries
+                                      #x0))
+                       other0.size))))
+  (or (not (and msix.present
+                other0.same-device
+                (= other0.index.low msix.table-bir.low)))
+      a!1)))
+(assert (let ((a!1 (and other0.memory
+                (bvule (bvadd msix.pba-size
+                              (concat #x00000000 msix.pba-offset.qwords #b000))
+                       other0.size))))
+  (or (not (and msix.present
+                other0.same-device
+                (= other0.index.low msix.pba-bir.low)))
+      a!1)))
+(assert (or (not msix.present)
+    (and (bvule msix.table-bir.low #b101) (bvule msix.pba-bir.low #b101))))
+(assert (let ((a!1 (= ((_ extract 63 32)
+                (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
+                       (concat #x000000000000 msix.table-size.entries #x0)))
+              #x00000000))
+      (a!3 (= ((_ extract 63 32)
+                (bvadd msix.pba-size
+                       (concat #x00000000 msix.pba-offset.qwords #b000)))
+              #x00000000)))
+(let ((a!2 (and a!1
+                (bvule (bvadd (concat msix.table-offset.qwords #b000)
+                              (concat #x0000 msix.table-size.entries #x0))
+                       (concat msix.pba-offset.qwords #b000))))
+      (a!4 (and a!3
+                (bvule (bvadd (concat msix.pba-offset.qwords #b000)
+                              ((_ extract 31 0) msix.pba-size))
+                       (concat msix.table-offset.qwords #b000)))))
+  (or a!2 (not (and msix.present (= msix.table-bir.low msix.pba-bir.low))) a!4))))
 (check-sat)

@@ -7,9 +7,11 @@
 ;   legacy.request-within-bar
 ;   legacy.msix-table-excluded
 ;   legacy.attach-intr-remap
+;   legacy.no-iommufd
 ;   natural-alignment
 ;   tree-consistent
 ;   foreign-claimed
+;   well-formed-pci
 (set-logic QF_BV)
 (declare-fun platform.backend-noiommu () Bool)
 (declare-fun platform.backend-spapr () Bool)
@@ -41,6 +43,9 @@
 (declare-fun bar.fixed () Bool)
 (declare-fun other0.fixed () Bool)
 (declare-fun other0.in-parent () Bool)
+(declare-fun msix.pba-offset.qwords () (_ BitVec 29))
+(declare-fun msix.pba-bir.low () (_ BitVec 3))
+(declare-fun other0.memory () Bool)
 (assert (or platform.backend-type1
     platform.backend-iommufd
     platform.backend-spapr
@@ -155,27 +160,24 @@
 (assert (bvule (bvadd (concat #x000000 mmap.offset.pages #x0000)
               (concat #b000000 mmap.length.pages #x0000))
        bar.size))
-(assert (let ((a!1 (= ((_ extract 63 40)
-                (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                       (concat #x000000000000 msix.table-size.entries #x0)))
-              #x000000))
-      (a!3 (= ((_ extract 63 32)
+(assert (let ((a!1 (bvule (concat #x00
+                          (bvadd (concat msix.table-offset.qwords #b000)
+                                 (concat #x0000 msix.table-size.entries #x0)))
+                  (concat mmap.offset.pages #x0000)))
+      (a!2 (= ((_ extract 63 32)
                 (bvadd (concat #x000000 mmap.offset.pages #x0000)
                        (concat #b000000 mmap.length.pages #x0000)))
               #x00000000))
-      (a!4 (bvule (bvadd (concat ((_ extract 15 0) mmap.offset.pages) #x0000)
+      (a!3 (bvule (bvadd (concat ((_ extract 15 0) mmap.offset.pages) #x0000)
                          (concat ((_ extract 15 0) mmap.length.pages) #x0000))
                   (concat msix.table-offset.qwords #b000))))
-(let ((a!2 (and a!1
-                (bvule (bvadd (concat #x00 msix.table-offset.qwords #b000)
-                              (concat #x000000 msix.table-size.entries #x0))
-                       (concat mmap.offset.pages #x0000)))))
-  (or a!2
-      (and a!3 a!4)
-      (not (and msix.present (= bar.index.low msix.table-bir.low)))))))
+  (or a!1
+      (and a!2 a!3)
+      (not (and msix.present (= bar.index.low msix.table-bir.low))))))
 (assert (or platform.msi-isolated
     platform.allow-unsafe-interrupts
     (not platform.backend-type1)))
+(assert (not platform.backend-iommufd))
 (assert (let ((a!1 (bvor (bvnot ((_ extract 63 1) (bvadd #xffffffffffffffff bar.size)))
                  (bvadd #b111111111111111111111111111111111111111111111111111111111111111
                         ((_ extract 62 0) bar.size))))
@@ -338,4 +340,57 @@
 (let ((a!9 (not (and (ite (= a!1 a!3) a!4 a!1) (ite (= a!5 a!7) a!8 a!5)))))
   (or (not (and other0.claimed (not other0.in-parent))) a!9)))))
 (assert (or other0.claimed other0.same-device))
+(assert (or (not bar.memory) (bvule #x0000000000000010 bar.size)))
+(assert (or bar.memory (bvule #x0000000000000004 bar.size)))
+(assert (let ((a!1 (and bar.memory
+                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
+                              (concat #x000000000000
+                                      msix.table-size.entries
+                                      #x0))
+                       bar.size))))
+  (or (not (and msix.present (= bar.index.low msix.table-bir.low))) a!1)))
+(assert (let ((a!1 (and bar.memory
+                (bvule (bvadd msix.pba-size
+                              (concat #x00000000 msix.pba-offset.qwords #b000))
+                       bar.size))))
+  (or (not (and msix.present (= bar.index.low msix.pba-bir.low))) a!1)))
+(assert (or (not other0.memory) (bvule #x0000000000000010 other0.size)))
+(assert (or other0.memory (bvule #x0000000000000004 other0.size)))
+(assert (let ((a!1 (and other0.memory
+                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
+                              (concat #x000000000000
+                                      msix.table-size.entries
+                                      #x0))
+                       other0.size))))
+  (or (not (and msix.present
+                other0.same-device
+                (= other0.index.low msix.table-bir.low)))
+      a!1)))
+(assert (let ((a!1 (and other0.memory
+                (bvule (bvadd msix.pba-size
+                              (concat #x00000000 msix.pba-offset.qwords #b000))
+                       other0.size))))
+  (or (not (and msix.present
+                other0.same-device
+                (= other0.index.low msix.pba-bir.low)))
+      a!1)))
+(assert (or (not msix.present)
+    (and (bvule msix.table-bir.low #b101) (bvule msix.pba-bir.low #b101))))
+(assert (let ((a!1 (= ((_ extract 63 32)
+                (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
+                       (concat #x000000000000 msix.table-size.entries #x0)))
+              #x00000000))
+      (a!3 (= ((_ extract 63 32)
+                (bvadd msix.pba-size
+                       (concat #x00000000 msix.pba-offset.qwords #b000)))
+              #x00000000)))
+(let ((a!2 (and a!1
+                (bvule (bvadd (concat msix.table-offset.qwords #b000)
+                              (concat #x0000 msix.table-size.entries #x0))
+                       (concat msix.pba-offset.qwords #b000))))
+      (a!4 (and a!3
+                (bvule (bvadd (concat msix.pba-offset.qwords #b000)
+                              ((_ extract 31 0) msix.pba-size))
+                       (concat msix.table-offset.qwords #b000)))))
+  (or a!2 a!4 (not (and msix.present (= msix.table-bir.low msix.pba-bir.low)))))))
 (check-sat)

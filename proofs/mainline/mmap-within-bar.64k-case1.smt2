@@ -10,6 +10,7 @@
 ;   natural-alignment
 ;   tree-consistent
 ;   foreign-claimed
+;   well-formed-pci
 (set-logic QF_BV)
 (declare-fun platform.backend-noiommu () Bool)
 (declare-fun platform.backend-spapr () Bool)
@@ -38,6 +39,12 @@
 (declare-fun platform.msi-isolated () Bool)
 (declare-fun bar.fixed () Bool)
 (declare-fun other0.fixed () Bool)
+(declare-fun msix.table-offset.qwords () (_ BitVec 29))
+(declare-fun msix.table-bir.low () (_ BitVec 3))
+(declare-fun msix.present () Bool)
+(declare-fun msix.pba-offset.qwords () (_ BitVec 29))
+(declare-fun msix.pba-bir.low () (_ BitVec 3))
+(declare-fun other0.memory () Bool)
 (assert (or platform.backend-type1
     platform.backend-iommufd
     platform.backend-spapr
@@ -74,9 +81,9 @@
                (not (bvule parent.size
                            (bvmul #xffffffffffffffff parent.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!2)))
+                (or a!2
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!5 (not (and (not (= parent.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -90,9 +97,9 @@
                (not (bvule other0.size
                            (bvmul #xffffffffffffffff other0.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))
-                    a!2)))
+                (or a!2
+                    (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size)))))
       (a!5 (not (and (not (= other0.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -165,13 +172,13 @@
                      (concat (bvnot bar.start.page) #xffff))
               a!1))
       (a!7 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!6)))
+                (or a!6
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!10 (and (not (= bar.start.page #x000000000000))
-                 (or (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size))
-                     a!9)))
+                 (or a!9
+                     (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size)))))
       (a!13 (= (bvule other0.start-from-bar-page
                       (concat (bvnot bar.start.page) #xffff))
                a!5)))
@@ -266,9 +273,9 @@
                          (concat #x000000000000 bar.start.in-page)))
                a!4))
       (a!7 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!6)))
+                (or a!6
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!11 (ite a!9
                  (bvule (bvadd bar.size
                                (concat #x000000000000 bar.start.in-page))
@@ -296,13 +303,13 @@
                 (not (= other0.start-from-bar-page
                         (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (and (not (= bar.start.page #x000000000000))
-                (or (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))
-                    a!3)))
+                (or a!3
+                    (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size)))))
       (a!6 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!5))))
+                (or a!5
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))))))
   (or (not (and other0.claimed other0.in-parent))
       (and (ite a!1
                 (bvule parent.start-from-bar-page other0.start-from-bar-page)
@@ -323,8 +330,8 @@
       (a!10 (and (= ((_ extract 63 16)
                       (bvadd other0.start-from-bar-page other0.size))
                     #x000000000000)
-                 (bvule (bvadd ((_ extract 15 0) other0.start-from-bar-page)
-                               ((_ extract 15 0) other0.size))
+                 (bvule (bvadd ((_ extract 15 0) other0.size)
+                               ((_ extract 15 0) other0.start-from-bar-page))
                         bar.start.in-page))))
 (let ((a!3 (or (= bar.size
                   (bvmul #xffffffffffffffff
@@ -335,14 +342,14 @@
                          (concat #x000000000000 bar.start.in-page)))
                a!5))
       (a!9 (and (not (= bar.start.page #x000000000000))
-                (or (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))
-                    a!8))))
+                (or a!8
+                    (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x000000000000)) a!3)))
       (a!11 (ite (= a!7 a!9)
-                 (or (not a!10)
-                     (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size)))
+                 (or (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size))
+                     (not a!10))
                  a!7)))
   (or (not (and other0.claimed other0.in-parent bar.claimed))
       (not (and (ite a!4 a!6 a!1) a!11)))))))
@@ -358,19 +365,72 @@
                        (concat (bvnot bar.start.page) #xffff))))
       (a!6 (not (bvule (bvadd other0.start-from-bar-page other0.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
-      (a!8 (or (not (bvule (bvadd other0.start-from-bar-page other0.size)
-                           parent.start-from-bar-page))
-               (= other0.start-from-bar-page
-                  (bvmul #xffffffffffffffff other0.size)))))
+      (a!8 (or (= other0.start-from-bar-page
+                  (bvmul #xffffffffffffffff other0.size))
+               (not (bvule (bvadd other0.start-from-bar-page other0.size)
+                           parent.start-from-bar-page)))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!2)))
+                (or a!2
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!7 (and (not (= bar.start.page #x000000000000))
-                (or (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))
-                    a!6))))
+                (or a!6
+                    (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!9 (not (and (ite (= a!1 a!3) a!4 a!1) (ite (= a!5 a!7) a!8 a!5)))))
   (or (not (and other0.claimed (not other0.in-parent))) a!9)))))
 (assert (or other0.claimed other0.same-device))
+(assert (or (not bar.memory) (bvule #x0000000000000010 bar.size)))
+(assert (or bar.memory (bvule #x0000000000000004 bar.size)))
+(assert (let ((a!1 (and bar.memory
+                (bvule (bvadd (concat #x000000000000
+                                      msix.table-size.entries
+                                      #x0)
+                              (concat #x00000000 msix.table-offset.qwords #b000))
+                       bar.size))))
+  (or (not (and msix.present (= bar.index.low msix.table-bir.low))) a!1)))
+(assert (let ((a!1 (and bar.memory
+                (bvule (bvadd msix.pba-size
+                              (concat #x00000000 msix.pba-offset.qwords #b000))
+                       bar.size))))
+  (or (not (and msix.present (= bar.index.low msix.pba-bir.low))) a!1)))
+(assert (or (not other0.memory) (bvule #x0000000000000010 other0.size)))
+(assert (or other0.memory (bvule #x0000000000000004 other0.size)))
+(assert (let ((a!1 (and other0.memory
+                (bvule (bvadd (concat #x000000000000
+                                      msix.table-size.entries
+                                      #x0)
+                              (concat #x00000000 msix.table-offset.qwords #b000))
+                       other0.size))))
+  (or (not (and msix.present
+                other0.same-device
+                (= other0.index.low msix.table-bir.low)))
+      a!1)))
+(assert (let ((a!1 (and other0.memory
+                (bvule (bvadd msix.pba-size
+                              (concat #x00000000 msix.pba-offset.qwords #b000))
+                       other0.size))))
+  (or (not (and msix.present
+                other0.same-device
+                (= other0.index.low msix.pba-bir.low)))
+      a!1)))
+(assert (or (not msix.present)
+    (and (bvule msix.table-bir.low #b101) (bvule msix.pba-bir.low #b101))))
+(assert (let ((a!1 (= ((_ extract 63 32)
+                (bvadd msix.pba-size
+                       (concat #x00000000 msix.pba-offset.qwords #b000)))
+              #x00000000))
+      (a!3 (= ((_ extract 63 32)
+                (bvadd (concat #x000000000000 msix.table-size.entries #x0)
+                       (concat #x00000000 msix.table-offset.qwords #b000)))
+              #x00000000)))
+(let ((a!2 (and a!1
+                (bvule (bvadd (concat msix.pba-offset.qwords #b000)
+                              ((_ extract 31 0) msix.pba-size))
+                       (concat msix.table-offset.qwords #b000))))
+      (a!4 (and a!3
+                (bvule (bvadd (concat msix.table-offset.qwords #b000)
+                              (concat #x0000 msix.table-size.entries #x0))
+                       (concat msix.pba-offset.qwords #b000)))))
+  (or a!2 a!4 (not (and msix.present (= msix.table-bir.low msix.pba-bir.low)))))))
 (check-sat)

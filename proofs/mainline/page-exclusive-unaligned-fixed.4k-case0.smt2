@@ -10,6 +10,7 @@
 ;   natural-alignment
 ;   tree-consistent
 ;   foreign-claimed
+;   well-formed-pci
 (set-logic QF_BV)
 (declare-fun platform.backend-noiommu () Bool)
 (declare-fun platform.backend-spapr () Bool)
@@ -38,6 +39,12 @@
 (declare-fun platform.msi-isolated () Bool)
 (declare-fun bar.fixed () Bool)
 (declare-fun other0.fixed () Bool)
+(declare-fun msix.table-offset.qwords () (_ BitVec 29))
+(declare-fun msix.table-bir.low () (_ BitVec 3))
+(declare-fun msix.present () Bool)
+(declare-fun msix.pba-offset.qwords () (_ BitVec 29))
+(declare-fun msix.pba-bir.low () (_ BitVec 3))
+(declare-fun other0.memory () Bool)
 (assert (or platform.backend-type1
     platform.backend-iommufd
     platform.backend-spapr
@@ -377,4 +384,57 @@
 (let ((a!9 (not (and (ite (= a!1 a!3) a!4 a!1) (ite (= a!5 a!7) a!8 a!5)))))
   (or (not (and other0.claimed (not other0.in-parent))) a!9)))))
 (assert (or other0.claimed other0.same-device))
+(assert (or (not bar.memory) (bvule #x0000000000000010 bar.size)))
+(assert (or bar.memory (bvule #x0000000000000004 bar.size)))
+(assert (let ((a!1 (and bar.memory
+                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
+                              (concat #x000000000000
+                                      msix.table-size.entries
+                                      #x0))
+                       bar.size))))
+  (or (not (and msix.present (= bar.index.low msix.table-bir.low))) a!1)))
+(assert (let ((a!1 (and bar.memory
+                (bvule (bvadd msix.pba-size
+                              (concat #x00000000 msix.pba-offset.qwords #b000))
+                       bar.size))))
+  (or (not (and msix.present (= bar.index.low msix.pba-bir.low))) a!1)))
+(assert (or (not other0.memory) (bvule #x0000000000000010 other0.size)))
+(assert (or other0.memory (bvule #x0000000000000004 other0.size)))
+(assert (let ((a!1 (and other0.memory
+                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
+                              (concat #x000000000000
+                                      msix.table-size.entries
+                                      #x0))
+                       other0.size))))
+  (or (not (and msix.present
+                other0.same-device
+                (= other0.index.low msix.table-bir.low)))
+      a!1)))
+(assert (let ((a!1 (and other0.memory
+                (bvule (bvadd msix.pba-size
+                              (concat #x00000000 msix.pba-offset.qwords #b000))
+                       other0.size))))
+  (or (not (and msix.present
+                other0.same-device
+                (= other0.index.low msix.pba-bir.low)))
+      a!1)))
+(assert (or (not msix.present)
+    (and (bvule msix.table-bir.low #b101) (bvule msix.pba-bir.low #b101))))
+(assert (let ((a!1 (= ((_ extract 63 32)
+                (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
+                       (concat #x000000000000 msix.table-size.entries #x0)))
+              #x00000000))
+      (a!3 (= ((_ extract 63 32)
+                (bvadd msix.pba-size
+                       (concat #x00000000 msix.pba-offset.qwords #b000)))
+              #x00000000)))
+(let ((a!2 (and a!1
+                (bvule (bvadd (concat msix.table-offset.qwords #b000)
+                              (concat #x0000 msix.table-size.entries #x0))
+                       (concat msix.pba-offset.qwords #b000))))
+      (a!4 (and a!3
+                (bvule (bvadd (concat msix.pba-offset.qwords #b000)
+                              ((_ extract 31 0) msix.pba-size))
+                       (concat msix.table-offset.qwords #b000)))))
+  (or a!2 a!4 (not (and msix.present (= msix.table-bir.low msix.pba-bir.low)))))))
 (check-sat)

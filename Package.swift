@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // barproof: proves or refutes the rules by which Linux places PCI BARs and lets vfio-pci mmap them.
-// Module import direction (DESIGN.md): CZ3 <- Z3Kit <- Prover <- Reports <- barproof;
+// Module import direction (docs/design.md): CZ3 <- Z3Kit <- Prover <- Reports <- barproof;
 // PCIModel <- VFIORules <- Prover. Rules never import Z3.
 import PackageDescription
 

@@ -59,7 +59,7 @@ public struct Resource: Hashable, Sendable, Codable, CustomStringConvertible {
     public var isUnset: Bool { flags.contains(.unset) }
 
     /// The size is a power of two and `start` a multiple of it, as for every standard BAR. Enhanced
-    /// Allocation and `IORESOURCE_PCI_FIXED` resources need not be (vfio-rules.md §5).
+    /// Allocation and `IORESOURCE_PCI_FIXED` resources need not be (docs/kernel.md, "Natural alignment").
     public var isNaturallyAligned: Bool {
         let size = self.size
         return size != 0 && size & (size - 1) == 0 && start & (size - 1) == 0

@@ -1,4 +1,4 @@
-/// A security invariant with a stable id (DESIGN.md).
+/// A security invariant with a stable id (docs/design.md).
 public enum Invariant: String, CaseIterable, Sendable, Codable, Hashable {
     /// No byte reachable through an allowed mmap belongs to another device's resource.
     case pageExclusive = "page-exclusive"

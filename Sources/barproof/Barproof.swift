@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Z3Kit
 
-/// The barproof command line. Exit codes (DESIGN.md): 0 everything as expected, 1 a check missed
+/// The barproof command line. Exit codes (README, "Limits, signals and exit codes"): 0 everything as expected, 1 a check missed
 /// its expectation or drifted from its record, 2 inconclusive, 64 usage, 65 bad input, 70 internal.
 @main
 struct Barproof: ParsableCommand {

@@ -87,16 +87,34 @@ extension Barproof {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List the policies with their clauses, the invariants and the assumptions, with the kernel source each follows.")
+            abstract: "List the policies, the kernel release presets, the clause catalogue with the kernel source each clause follows, the host facts, the invariants and the assumptions.")
 
         func run() throws {
             var lines: [String] = ["Policies"]
             for policy in Policy.all {
                 lines.append("  \(policy.name): \(policy.summary)")
-                for clause in policy.clauses {
-                    lines.append("    \(clause.shortName): \(clause.rule.summary)")
-                    lines.append("      source: \(clause.rule.source)")
+                lines.append("    clauses: \(policy.clauses.map(\.shortName).joined(separator: ", "))")
+            }
+            lines.append("")
+            lines.append("Kernel releases (a spec's `kernel: \"4.19\"`, `audit --kernel 4.19`: the preset covering it)")
+            for release in KernelRelease.all {
+                let trees = release.trees.isEmpty ? "no tree read" : "read in " + release.trees.joined(separator: ", ")
+                lines.append("  \(release.name) (\(release.range), policy \(release.policy.name); \(trees)): \(release.summary)")
+                lines.append("    clauses: \(release.rules.map(\.rawValue).joined(separator: ", "))")
+            }
+            lines.append("")
+            lines.append("Clause catalogue (a spec's `add:` or `audit --add` adds any of them to a policy)")
+            for rule in Rule.allCases {
+                lines.append("  \(rule.rawValue): \(rule.summary)")
+                lines.append("    source: \(rule.source)")
+                if !rule.reads.isEmpty {
+                    lines.append("    reads: \(HostFact.allCases.filter(rule.reads.contains).map(\.rawValue).joined(separator: ", "))")
                 }
+            }
+            lines.append("")
+            lines.append("Host facts (a spec's platform key in snake case, `audit --host-fact NAME=yes|no`; open by default)")
+            for fact in HostFact.allCases {
+                lines.append("  \(fact.rawValue): \(fact.text(true)) / \(fact.text(false))")
             }
             lines.append("")
             lines.append("Invariants")

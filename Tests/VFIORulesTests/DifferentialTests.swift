@@ -5,7 +5,7 @@ import Testing
 import VFIORules
 import Z3Kit
 
-// The differential test DESIGN.md asks for ("Written once"): every rule, assumption, invariant
+// The differential test docs/design.md describes ("written once"): every rule, assumption, invariant
 // (and each of its cases), the model facts, the platform specs and the derived helpers are built
 // once with `Concrete` on a random machine and once with `Symbolic` over named Z3 constants; Z3's
 // value of the symbolic formula, under a model that fixes every constant to the machine's value,

@@ -159,7 +159,7 @@ final class FixtureWriterTests {
         #expect([rootPort.bridgeWindows?.primaryBus, rootPort.bridgeWindows?.secondaryBus, rootPort.bridgeWindows?.subordinateBus] == [0, 1, 2])
         #expect(try text(folder, "sys/bus/pci/devices/0000:00:1c.0/resource").split(separator: "\n")[14] == "0x00000000a0100000 0x00000000a02fffff 0x0000000000000200")
         let readme = try text(folder, FixtureWriter.readmeFile)
-        #expect(readme.contains("backend iommufd"), "\(readme)")
+        #expect(readme.contains("backend spapr"), "\(readme)")
         #expect(readme.contains("is a different question"), "\(readme)")
         #expect(readme.contains("barproof audit --policy rfc-v4 --drop subpage-reservation --page-size 16384"), "\(readme)")
     }

@@ -38,13 +38,22 @@ import Z3Kit
         #expect(p?.vacuityWitness != nil)
     }
 
-    @Test func legacyMSIXIsVacuous() throws {
-        let verdict = try check(.msixNeedsFiltering, .legacy)
-        guard case let .vacuous(_, reason) = verdict else {
-            Issue.record("expected vacuous, got \(verdict.name)")
-            return
-        }
-        #expect(reason.contains("MSI-X"))
+    /// The MSI-X table is excluded by the kernel's `u32 + u16` overlap test, which a table ending at
+    /// BAR offset 2^32 passes: the counterexample is such a table, in a BAR of at least 4 GiB,
+    /// on a well-formed machine.
+    @Test func legacyMSIXIsRefutedThroughTheWrap() throws {
+        guard let example = counterexample(try check(.msixNeedsFiltering, .legacy)) else { return }
+        Self.expectWrap(example)
+    }
+
+    static func expectWrap(_ example: Counterexample, sourceLocation: SourceLocation = #_sourceLocation) {
+        let s = example.situation, c = Concrete()
+        #expect(s.msix.present, sourceLocation: sourceLocation)
+        #expect(s.msix.tableOffset + s.msix.tableSize >= 1 << 32, "the table ends at or past BAR offset 2^32", sourceLocation: sourceLocation)
+        #expect(!s.requestOverlapsTable(c), "the kernel's test passes", sourceLocation: sourceLocation)
+        #expect(s.tableReachable(c), sourceLocation: sourceLocation)
+        #expect(!s.platform.msiIsolated, sourceLocation: sourceLocation)
+        #expect(Assumption.wellFormedPCI.holds(s, c), sourceLocation: sourceLocation)
     }
 
     @Test func legacyWithoutTableExclusionIsRefuted() throws {
@@ -60,8 +69,10 @@ import Z3Kit
         _ = proof(try check(.pageExclusive, .rfcV4, PlatformSpec(pageSizes: [.kib64])))
     }
 
-    @Test func rfcMSIXNeedsFiltering() throws {
-        _ = proof(try check(.msixNeedsFiltering, .rfcV4))
+    /// The RFC kept the legacy overlap test (a reconstruction), so its wrap refutes it too.
+    @Test func rfcMSIXNeedsFilteringIsRefutedThroughTheWrap() throws {
+        guard let example = counterexample(try check(.msixNeedsFiltering, .rfcV4)) else { return }
+        Self.expectWrap(example)
     }
 
     @Test func mainlinePageExclusiveDependencies() throws {
@@ -137,5 +148,56 @@ import Z3Kit
     @Test(arguments: Policy.all)
     func mmapWithinBAR(policy: Policy) throws {
         _ = proof(try check(.mmapWithinBAR, policy))
+    }
+
+    // MARK: Releases (README, "Kernel releases")
+
+    /// 4.8-4.15: the sub-page reservation beside the legacy MSI-X test, refuted through its wrap.
+    @Test(arguments: ["4.8", "4.11"])
+    func wrapRefutesMSIXBefore416(release: String) throws {
+        let policy = try KernelRelease.named(release).policy
+        guard let example = counterexample(try check(.msixNeedsFiltering, policy, PlatformSpec(pageSizes: [.kib4]),
+                                                     assumptions: Assumption.defaults(for: policy))) else { return }
+        Self.expectWrap(example)
+    }
+
+    /// 4.11-6.2 attach a device whose MSIs are not remapped when no MSI irq domain is registered
+    /// (`irq_domain_check_msi_remap()` is then true); 4.4-4.10 and 6.3+ do not.
+    @Test(arguments: [("4.4", "vacuous"), ("4.8", "vacuous"), ("4.11", "refuted"), ("4.16", "refuted"), ("5.19", "refuted"),
+                      ("6.2", "refuted"), ("6.3", "vacuous"), ("6.18", "vacuous")])
+    func withoutMSIDomain(release: String, expected: String) throws {
+        let policy = try KernelRelease.named(release).policy
+        let platform = PlatformSpec(pageSizes: [.kib4], msiIsolated: false, allowUnsafeInterrupts: false, backends: [.type1],
+                                    hostFacts: [.msiDomainPresent: false, .busIntrRemap: false, .groupIntrRemap: false])
+        let verdict = try check(.msixNeedsFiltering, policy, platform, assumptions: Assumption.defaults(for: policy))
+        #expect(verdict.name == expected, "\(release): \(verdict)")
+        if case let .refuted(example) = verdict {
+            #expect(!example.situation.platform[.msiDomainPresent])
+            #expect(example.situation.tableReachable(Concrete()))
+        }
+    }
+
+    /// 6.3+ attach only isolated groups: proved with unsafe interrupts off, for type1 and iommufd.
+    @Test(arguments: ["6.3", "6.6", "6.12", "6.18"])
+    func isolatedMSIAttachProves(release: String) throws {
+        let policy = try KernelRelease.named(release).policy
+        let platform = PlatformSpec(pageSizes: [.kib4], allowUnsafeInterrupts: false, backends: [.type1, .iommufd])
+        _ = proof(try check(.msixNeedsFiltering, policy, platform, assumptions: Assumption.defaults(for: policy)))
+    }
+
+    /// 3.6-4.7 on arm/arm64 under PCI_PROBE_ONLY: a device opens with an unclaimed BAR, which may
+    /// overlap another device's; without PROBE_ONLY every release proves page-exclusive.
+    @Test(arguments: KernelRelease.all.map(\.name))
+    func pageExclusiveAndProbeOnly(release: String) throws {
+        let policy = try KernelRelease.named(release).policy
+        let early = ["4.4", "4.6"].contains(release)
+        let open = try check(.pageExclusive, policy, PlatformSpec(pageSizes: [.kib64]))
+        #expect(open.name == (early ? "refuted" : "proved"), "\(release): \(open)")
+        if case let .refuted(example) = open {
+            #expect(example.situation.platform[.probeOnly])
+            #expect(!example.situation.bar.claimed)
+        }
+        let without = try check(.pageExclusive, policy, PlatformSpec(pageSizes: [.kib64], hostFacts: [.probeOnly: false]))
+        #expect(without.name == "proved", "\(release): \(without)")
     }
 }

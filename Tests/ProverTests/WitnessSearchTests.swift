@@ -68,13 +68,16 @@ import VFIORules
     /// The prover's verdicts do not depend on where the witness came from: the vacuous check stays
     /// vacuous with the premise's cores as dependencies, and a proof keeps a witness.
     @Test func verdictsWithTheShortcut() throws {
-        let vacuous = try PairProver(platform: PlatformSpec(pageSizes: [.kib4]))
-            .check(.msixNeedsFiltering, policy: .legacy, dependencies: true)
+        // 6.3+ attach no device whose MSIs are not isolated while unsafe interrupts are off.
+        let policy = try KernelRelease.named("6.3").policy
+        let vacuous = try PairProver(platform: PlatformSpec(pageSizes: [.kib4], msiIsolated: false, allowUnsafeInterrupts: false,
+                                                            backends: [.type1]))
+            .check(.msixNeedsFiltering, policy: policy, dependencies: true)
         guard case let .vacuous(proof, _) = vacuous else {
             Issue.record("expected vacuous, got \(vacuous.name)")
             return
         }
-        #expect(proof.dependencies.contains("legacy.msix-table-excluded"))
+        #expect(proof.dependencies.contains("linux-6.3.attach-isolated-msi"))
         let proved = try PairProver(platform: PlatformSpec(pageSizes: [.kib4])).check(.pageExclusive, policy: .legacy,
                                                                                      dependencies: false)
         guard case let .proved(p) = proved else {

@@ -134,6 +134,7 @@ enum SituationGen {
         for flag in ["msi-isolated", "allow-unsafe-interrupts", "unaligned-fixed"] {
             a.truths["platform.\(flag)"] = d.bool()
         }
+        for fact in HostFact.allCases { a.truths[fact.variable] = d.bool() }
         // All 16 backend combinations uniformly when wild; exactly one backend mostly when tame.
         let backendBits = tame && d.chance(4, in: 5) ? 1 << d.int(0...3) : d.int(0...15)
         for (i, backend) in ["type1", "iommufd", "spapr", "noiommu"].enumerated() {

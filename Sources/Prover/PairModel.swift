@@ -33,118 +33,19 @@ import Z3Kit
 // machines of up to 3 devices with up to 3 BARs each and finds no violation where the pair model
 // proves none.
 
-// # Encoding notes (measured with barproof-bench and the z3/cvc5 executables on exported cases)
+// # Encoding notes
 //
-// Kept, each measured to help:
-// - a fixed page size per query (`CheckRequest` runs one query per page size): page rounding
-//   becomes a constant mask and page alignment a low-bit extract;
-// - splitting each check into cases (the neighbour completing the violating pair x the size class
-//   of the mapped BAR) instead of one disjunction: 200 s -> a few seconds for MSI-X checks;
-// - relaxations: reaching a neighbour's MSI-X table implies reaching the neighbour, which is
-//   refuted as cheaply as `page-exclusive` (9 s -> 1.3 s on that case);
-// - testing the mapped BAR's own MSI-X table in mapping offsets rather than physical addresses
-//   (no 64-bit adders with the BAR start): 10x on those cases;
-// - the bit-blast tactic pipeline instead of the incremental solver, and no core tracking when
-//   only the verdict is needed (core tracking turns off solve-eqs and elim-uncnstr): 3-5x;
-// - one representative of symmetric per-neighbour cases in the bounded model;
-// - power of two stated as `(x-1)>>1 & ~(x-1) == 0` (bitwise; about 1.2x).
-// What was hard: the SAT search over 64-bit adder chains. Proving `s + off + len - 1 <= s + z - 1`
-// from `off + len <= z` alone took 3.3 s in z3 (bit-blast pipeline); `off + len - 1 <= z - 1`
-// alone 0.12 s. The next four steps take those adders out of the comparisons; each is exact for
-// all values (the differential test compares every probe with `Concrete`), none is a constraint:
-// - `Symbolic` keeps the linear form (sum of atoms mod 2^64) of every sum, difference,
-//   complement and page rounding it builds, and compares two sums that share summands `c` on
-//   the rest and the carries of `c + x`, `c + y` (`ite(carry x == carry y, x <= y, carry x)`):
-//   the 3.3 s lemma above becomes 10 ms;
-// - every start address is relative to the mapped BAR's page: `bar.start` is a page number over
-//   an in-page offset, other starts are `pgdn(bar.start) + variable` (changes of variables), so
-//   all addresses share the one page base that comparisons split off first;
-// - with a fixed page size the mapped BAR is split into three parts (`Part`: page-aligned
-//   sub-page; page-aligned whole pages; the rest), the first two as changes of variables on
-//   their ground, so page rounding of the start, size and last byte folds to known terms.
-//   These three together, same time, loaded machine: `barproof prove Specs` --jobs 1 46 s ->
-//   12 s; per spec file at one page size 4-8x (legacy 4K 13.8 -> 2.0 s, rfc-v4 4K 21.7 -> 2.7 s);
-// - an inclusive end `Y - 1` is compared through `Y` (`x <= Y - 1` is `Y == 0 or x < Y`), so the
-//   violation compares the very sums the clauses compare (`off + len` against the rounded size):
-//   2x (sum over the six one-page spec files 9.9 -> 5.1 s);
-// - the carry of an inclusive end over `c` tested on `Y` against one term `-c`: about 10%
-//   (5.0 -> 4.7 s, 4.9 -> 4.4 s in two passes);
-// - a comparison with a choice (`ite`, the MSI-X table cut at its BAR's end) compared branch by
-//   branch: about 6% (4.0 -> 3.75 s in two passes);
-// - the page sizes of one check on threads of their own while a processor is idle
-//   (`CheckRequest.run`): `barproof prove Specs` --jobs 1 5.55/4.32/5.43/4.52 -> 3.40/2.72/
-//   2.80/2.85 s, --jobs 2 2.91/2.87/2.30/3.43 -> 2.54/2.25/3.13/2.41 s (four alternating runs).
-// Overall, same run, the session's start against its end (others were building on the 2 cores):
-// total solving time over the six one-page spec files 42.8 -> 4.7 s; `barproof prove Specs`
-// --jobs 1 45.3 -> 3.0-3.9 s, --jobs 2 24.6 -> 2.4-3.4 s; barproof-bench median of the 18
-// per-check medians 0.97 s -> 0.17-0.25 s (four runs), every check 30-850 ms (was 28 ms-9.9 s).
-// Tried and dropped: other tactic pipelines (qfbv, reduce-bv-size, max-bv-sharing, aig,
-// propagate-values, no first simplify; same conflicts or more), aggressive simplifier settings,
-// SAT parameters (elim_vars, probing, subsumption, scc, asymm_branch, cut off: within noise),
-// instantiated monotonicity lemmas for the 64-bit adders (about 1.5x on one case, not general);
-// a power of two and natural alignment without adders (`x & (smear(x) << 1) == 0`, smear by
-// shifts and ors: 5-25% slower); keeping `Y == 0` from being rewritten to `x == -y` by z3's
-// simplifier (1936 -> 1403 conflicts on one query, no time gain); a hand-written QF_LIA
-// encoding (wrapping sums as `ite`, natural alignment as a 64-way disjunction of `mod`
-// constraints: one page-exclusive query gave no answer in 10 minutes); deciding the cases of one
-// check on two threads (a second prover in its own context): `prove --jobs 1` 4.4 -> 3.7 s but
-// `--jobs 2` 2.35 -> 3.0 s and 30-40% more CPU, so it hurts where the checks already run in
-// parallel (page sizes in parallel without the idle-processor test: --jobs 2 2.4 -> 2.9 s);
-// asserting the named clauses outright on the deciding solver instead of under tracking
-// literals (4.36/4.41/4.64 -> 4.29/4.41/4.54 s: no difference). What remains is SAT search over carries and relative comparisons: 20-100 ms per part
-// query, 3-7 queries per check (more parts made refuted checks slower: 30 -> 60 ms, 9 ms of it
-// building three situations).
-//
-// Session 3 (fewer queries, and the queries of a check spread over the processors). Measured
-// first: `barproof prove Specs` made 118 queries for 2.7 s of solving, about 23 ms each, and a
-// query that needs only 20-60 SAT conflicts still costs 12-19 ms (the `sat` tactic's set-up on
-// 10k variables / 34k clauses; no SAT parameter changed it), so the number of queries counts as
-// much as the hard ones (80-120 ms, 1-3k conflicts, equally hard on their unsat core alone).
-// - Vacuity first, from ``WitnessSearch`` (concrete machines checked with `Concrete`) before the
-//   solver; a vacuous check settled by its premise alone (violation implies premise, case by
-//   case); the cheap "rest" part first (it holds the counterexamples of dropped alignment); a
-//   refuting page size stops the later ones: `make prove-bench` --jobs 1 3.4 -> 1.65-1.71 s,
-//   --jobs 2 2.4-3.0 -> 1.52-1.56 s; barproof-bench median of medians 190 -> 136 ms.
-// - Each part in a context of its own, the queries of a check on two threads while a processor
-//   is idle (``PairProver``, answers combined in a fixed order so the parallel and the serial run
-//   agree): barproof-bench median of medians 136 -> 84 ms; `prove` about 6% slower (five
-//   alternating runs: --jobs 1 median 1.69 -> 1.80 s, --jobs 2 1.54 -> 1.64 s), since a context
-//   per part costs more than one per page size and `prove` already fills both processors.
-//   Grouping the parts two to a context: median of medians 96-111 ms, no gain for `prove`.
-// - `Z3_mk_context_rc` took 3-7 ms in `barproof` (glibc hands Z3's large tables back to the
-//   kernel and page-faults them in again); raising glibc's mmap and trim thresholds
-//   (``Context``): 0.5 ms, a PairProver's three contexts 20 -> 3.5 ms.
-// - Fields the model facts bound as narrower variables (``boundedField(_:pageShift:)``): median
-//   of medians 86-102 -> 86-92 ms, `prove` --jobs 1 1.95 -> 1.82 s, --jobs 2 1.68 -> 1.58 s.
-// - A case not about a neighbour tried first without neighbours (``PartProver/Query/lean``):
-//   every mmap-within-bar check 48-91 -> 26-47 ms; median of medians 82-85 -> 71-78 ms.
-// - The rest part checked once for emptiness (``PartProver/Query/empty``): `prove` --jobs 1
-//   1.58-1.62 -> 1.54-1.56 s, --jobs 2 1.37-1.41 -> 1.29-1.34 s.
-// - Each case first as a linear-integer relaxation (``IntegerRelaxation``, Z3's QF_LIA solver;
-//   verdicts only, cores stay on bit-vectors): on a hand-made core of the hardest query, 4 LIA
-//   conflicts and ~5 ms against ~3000 SAT conflicts and ~60 ms. Same run: median of medians
-//   75-82 -> 39-40 ms, page-exclusive 73-114 -> 13-50 ms, legacy msix 110-120 -> 27-32 ms;
-//   `prove` --jobs 1 1.60-1.64 -> 0.94-1.03 s, --jobs 2 1.32-1.41 -> 0.74-0.78 s. The lean
-//   (neighbourless) integer form for cases without a neighbour: mmap-within-bar 46-64 -> 36-41 ms.
-// - A machine found without neighbours extended with harmless ones (checked concretely), and no
-//   new step once a query is stopped: refuted mainline msix 66-83 -> 33-66 ms.
-// - The integer relaxation decided by the `qflia` tactic afresh without core tracking instead of
-//   Z3's QF_LIA solver with assumptions (40-70 ms in process on goals the z3 executable decided in
-//   1-5 ms): median of medians 38-39 -> 16.5-17.5 ms, every check under 50 ms. Not for the rest part
-//   (it refutes nothing there, and a satisfiable `qflia` goal took 0.95 s): `prove` --jobs 1
-//   1.40 -> 0.48 s.
-// End of session 3, same machine, quiet: barproof-bench median of medians 17.3 ms, all 18 checks
-// under 50 ms, the slowest 30 ms; `make prove-bench` --jobs 1 0.48 s, --jobs 2 0.37 s (medians of
-// five). A satisfiable integer relaxation in an aligned part could still be slow in `qflia`; none of
-// the shipped checks has one (a deterministic resource limit would bound it).
-// Tried and dropped: Z3's incremental SAT solver (`QF_FD`, facts bit-blasted once, cases under
-// assumptions): 10-20x slower (no solve-eqs/elim-uncnstr on tracked clauses); splitting the
-// hardest part query on the neighbour's place (inside the parent or not; below or above the
-// BAR's page): conflicts drop but the sum of the halves is no faster; cvc5's
-// `--solve-bv-as-int` on the same queries: no answer in 60 s; a witness byte for the overlap in
-// the violation (`∃w. w ∈ X ∧ w ∈ N` instead of two comparisons): 3070 -> 7188 conflicts;
-// further tactics before bit-blasting (propagate-bv-bounds, ctx-simplify, dom-simplify,
-// blast-term-ite, ackermannize_bv, bv_bound_chk): within 10%, no consistent gain.
+// Why the queries are shaped as they are (docs/performance.md has the measurements behind each
+// choice, and what was tried and dropped):
+// - one query per fixed page size (`CheckRequest`): page rounding becomes a constant mask and page
+//   alignment a low-bit extract;
+// - each check split into cases (the neighbour completing the violating pair x the size class of
+//   the mapped BAR), each tried first through the relaxations it implies (integer, lean, empty);
+// - start addresses relative to the mapped BAR's page (``word(_:_:pageShift:)``) and the BAR split
+//   into parts (``PartProver``), so that ``Symbolic`` compares sums over one page base through
+//   their carries: SAT search over 64-bit adder chains is what made the queries hard;
+// - the bit-blast tactic pipeline without core tracking to decide, cores found afresh on a
+//   tracking solver only when dependencies are asked for.
 
 /// How Z3 solves each query.
 public enum SolverStrategy: String, Sendable, CaseIterable {

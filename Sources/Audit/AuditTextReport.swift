@@ -43,6 +43,10 @@ extension AuditReport {
                 let location = bar.file.map { " (\($0):\(bar.line))" } ?? ""
                 out.append("  BAR \(bar.index) exposes \(hexPadded(bar.exposedStart, 16))-\(hexPadded(bar.exposedEnd, 16))\(location):")
                 for page in pages(of: bar) { out.append("    " + page) }
+                if bar.foreignNotListed > 0 {
+                    out.append("    ... and \(bar.foreignNotListed) more foreign resource\(bar.foreignNotListed == 1 ? "" : "s") "
+                               + "on these pages (the first \(bar.foreign.count) by address are listed)")
+                }
                 if bar.msixTableExposed { out.append("    MSI-X table bytes are exposed") }
                 if bar.msixPBAExposed { out.append("    MSI-X PBA bytes are exposed") }
             }

@@ -158,6 +158,7 @@ extension AuditReport {
                         text += ", which holds " + bar.foreign.map {
                             "\($0.owner) (0x\(String($0.start, radix: 16))-0x\(String($0.end, radix: 16)))"
                         }.joined(separator: ", ")
+                            + (bar.foreignNotListed > 0 ? " and \(bar.foreignNotListed) more" : "")
                     case .msixNeedsFiltering:
                         text += ", which holds the MSI-X table, and MSIs are not isolated"
                     case .mmapWithinBAR:

@@ -2,7 +2,8 @@ import PCIModel
 
 extension AuditReport {
     /// The report a reviewer reads: per device a table of memory BARs, then each exposed page
-    /// that holds a foreign resource, with what lies on it.
+    /// that holds a foreign resource, with what lies on it. Control characters from the input are
+    /// escaped (``Swift/String/escapingControlCharacters``).
     public var text: String {
         var out: [String] = []
         let isolation = msiIsolation == .unknown ? "unknown (evaluated both ways)" : msiIsolation.rawValue
@@ -53,7 +54,8 @@ extension AuditReport {
         }
         out.append("")
         out.append(summary)
-        return out.joined(separator: "\n") + "\n"
+        // Names, paths and messages come from the input (an iomem name can hold an escape sequence).
+        return out.map(\.escapingControlCharacters).joined(separator: "\n") + "\n"
     }
 
     /// The last line: the violations, and when some verdict is unknown, that the audit is incomplete

@@ -97,7 +97,7 @@ struct AuditCommand: ParsableCommand {
                     return Exit.badInput
                 }
                 guard loaded.schema == Snapshot.schemaName else {
-                    printError("\(path): schema \(loaded.schema); this barproof reads \(Snapshot.schemaName)")
+                    printError("\(path): schema \(loaded.schema); this barproof reads \(Snapshot.schemaName)".escapingControlCharacters)
                     return Exit.badInput
                 }
                 // The snapshot's own page size is input, not an option: a bad one is bad input in

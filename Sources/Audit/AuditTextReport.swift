@@ -2,7 +2,8 @@ import PCIModel
 
 extension AuditReport {
     /// The report a reviewer reads: per device a table of memory BARs, then each exposed page
-    /// that holds a foreign resource, with what lies on it.
+    /// that holds a foreign resource, with what lies on it. Control characters from the input are
+    /// escaped (``Swift/String/escapingControlCharacters``).
     public var text: String {
         var out: [String] = []
         let isolation = msiIsolation == .unknown ? "unknown (evaluated both ways)" : msiIsolation.rawValue
@@ -43,13 +44,18 @@ extension AuditReport {
                 let location = bar.file.map { " (\($0):\(bar.line))" } ?? ""
                 out.append("  BAR \(bar.index) exposes \(hexPadded(bar.exposedStart, 16))-\(hexPadded(bar.exposedEnd, 16))\(location):")
                 for page in pages(of: bar) { out.append("    " + page) }
+                if bar.foreignNotListed > 0 {
+                    out.append("    ... and \(bar.foreignNotListed) more foreign resource\(bar.foreignNotListed == 1 ? "" : "s") "
+                               + "on these pages (the first \(bar.foreign.count) by address are listed)")
+                }
                 if bar.msixTableExposed { out.append("    MSI-X table bytes are exposed") }
                 if bar.msixPBAExposed { out.append("    MSI-X PBA bytes are exposed") }
             }
         }
         out.append("")
         out.append(summary)
-        return out.joined(separator: "\n") + "\n"
+        // Names, paths and messages come from the input (an iomem name can hold an escape sequence).
+        return out.map(\.escapingControlCharacters).joined(separator: "\n") + "\n"
     }
 
     /// The last line: the violations, and when some verdict is unknown, that the audit is incomplete

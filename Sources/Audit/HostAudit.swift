@@ -107,8 +107,11 @@ public struct BARAudit: Hashable, Sendable, Codable {
     public var exposedStart: UInt64
     /// Inclusive.
     public var exposedEnd: UInt64
-    /// Resources of other devices (or of the platform) on the exposed pages, sorted by address.
+    /// Resources of other devices (or of the platform) on the exposed pages, sorted by address:
+    /// the first ``HostAudit/foreignListLimit`` of them.
     public var foreign: [ForeignResource]
+    /// How many more foreign resources are on the exposed pages than ``foreign`` lists.
+    public var foreignNotListed: Int = 0
     /// MSI-X table (PBA) bytes are among the exposed bytes; false when the function's MSI-X
     /// capability could not be read (`msixKnown` false), which ``unknownReasons`` then explains.
     public var msixTableExposed: Bool
@@ -188,15 +191,14 @@ public enum HostAudit {
     public static let invariants: [Invariant] = [.pageExclusive, .msixNeedsFiltering]
 
     public static func run(_ host: HostInventory, options: AuditOptions) -> AuditReport {
-        let placed = PlacedResource.all(in: host)
-        let pciRanges = Set(placed.map(\.range))
+        let resources = HostResources(host)
         var notes = host.warnings
         let gaps = host.gaps
         if let tree = gaps.iomem {
             notes.append("\(tree); claims are taken from the resource files (a BAR placed without IORESOURCE_UNSET counts as claimed)")
         }
         var audits = host.devices.map { device in
-            audit(device, host: host, placed: placed, pciRanges: pciRanges, options: options)
+            audit(device, host: host, resources: resources, options: options)
         }
         for (name, reason) in gaps.functions.sorted(by: { $0.key < $1.key }) {
             audits.append(DeviceAudit(address: name, vendorID: 0, deviceID: 0, classCode: 0, driver: nil, iommuGroup: nil,
@@ -215,8 +217,7 @@ public enum HostAudit {
         return report
     }
 
-    static func audit(_ device: PCIDevice, host: HostInventory, placed: [PlacedResource], pciRanges: Set<ClosedRange<UInt64>>,
-                      options: AuditOptions) -> DeviceAudit {
+    static func audit(_ device: PCIDevice, host: HostInventory, resources: HostResources, options: AuditOptions) -> DeviceAudit {
         var result = DeviceAudit(address: device.address.description, vendorID: device.vendorID, deviceID: device.deviceID,
                                  classCode: device.classCode, driver: device.driver, iommuGroup: device.iommuGroup,
                                  skipped: nil, findings: [], bars: [])
@@ -239,10 +240,10 @@ public enum HostAudit {
                 result.findings.append("\(config)\(capability): the MSI-X PBA runs past the end of BAR \(msix.pbaBIR)")
             }
         }
+        let own = resources.resources(of: device.address)
         for bar in device.bars where bar.kind.isMemory && bar.size > 0 {
-            guard let target = placed.first(where: { $0.owner == device.address && $0.index == bar.index }) else { continue }
-            result.bars.append(auditBAR(target, device: device, placed: placed, pciRanges: pciRanges, iomem: host.iomem,
-                                        options: options, gaps: host.gaps,
+            guard let target = own.first(where: { $0.index == bar.index }) else { continue }
+            result.bars.append(auditBAR(target, device: device, resources: resources, options: options, gaps: host.gaps,
                                         file: directory.map { "\($0)/resource" }))
         }
         return result
@@ -288,12 +289,11 @@ public enum HostAudit {
     /// - **Config unreadable**: MSI-X unknown as above, and the header type unknown; vfio-pci binds
     ///   only normal-header functions, which can only refuse more, so `mmappable` is unknown unless
     ///   a clause refuses.
-    static func auditBAR(_ target: PlacedResource, device: PCIDevice, placed: [PlacedResource],
-                         pciRanges: Set<ClosedRange<UInt64>>, iomem: ResourceTree, options: AuditOptions,
+    static func auditBAR(_ target: PlacedResource, device: PCIDevice, resources: HostResources, options: AuditOptions,
                          gaps: InputGaps = InputGaps(), file: String?) -> BARAudit {
         let page = options.pageSize
-        let (initial, neighbours) = mmapAssignment(
-            target, device: device, placed: placed, pciRanges: pciRanges, iomem: iomem, pageSize: page,
+        let (initial, neighbours, foreignOnExposed) = mmapAssignment(
+            target, device: device, resources: resources, pageSize: page,
             offset: 0, length: page.pageUp(target.size), allowUnsafeInterrupts: options.allowUnsafeInterrupts,
             backend: .type1)
         var assignment = initial
@@ -385,9 +385,7 @@ public enum HostAudit {
             }
         }
         let exposedRange = exposed.first...exposed.last
-        let foreign = neighbours.filter { $0.owner != device.address && $0.range.overlaps(exposedRange) }
-            .map { ForeignResource(owner: $0.label, start: $0.start, end: $0.end) }
-            .sorted { ($0.start, $0.owner) < ($1.start, $1.owner) }
+        let foreign = foreignOnExposed.listed
         var pbaExposed = false
         if let msix = device.msix {
             let holders = [target] + neighbours.filter { $0.owner == device.address }
@@ -402,19 +400,38 @@ public enum HostAudit {
                              exposedStart: exposed.first, exposedEnd: exposed.last, foreign: foreign,
                              msixTableExposed: tableExposed, msixPBAExposed: pbaExposed, msixKnown: msixGap == nil,
                              verdicts: verdicts, file: file, line: SysfsResourceFile.lineNumber(ofResource: target.index))
+        audit.foreignNotListed = foreignOnExposed.count - foreign.count
         audit.verdict = !audit.violations.isEmpty ? "violated" : !audit.unknownInvariants.isEmpty ? "unknown" : "clean"
         audit.unknownReasons = audit.unknownInvariants.isEmpty ? [] : reasons
         return audit
     }
 
+    /// The foreign resources listed per BAR; the rest are counted (``BARAudit/foreignNotListed``).
+    public static let foreignListLimit = 16
+
+    /// The foreign resources (other functions' and the platform's) on the bytes an mmap exposes:
+    /// the first `limit` by address, then owner, and how many there are in all.
+    struct ForeignOnExposed {
+        var listed: [ForeignResource]
+        var count: Int
+    }
+
     /// The assignment the rules read for one mmap of `target` (`offset` and `length` as vfio-pci
     /// receives them: `pgoff << PAGE_SHIFT` and `vm_end - vm_start`), with every resource that can
-    /// change the answer as a neighbour: the device's other resources, and every memory resource on
+    /// change the answer as a neighbour: the device's other resources, and the memory resources on
     /// the BAR's pages or on the exposed bytes. `platform.msi-isolated` is left for the caller.
-    static func mmapAssignment(_ target: PlacedResource, device: PCIDevice, placed: [PlacedResource],
-                               pciRanges: Set<ClosedRange<UInt64>>, iomem: ResourceTree, pageSize page: PageSize,
-                               offset: UInt64, length: UInt64, allowUnsafeInterrupts: Bool,
-                               backend: Backend) -> (Assignment, [PlacedResource]) {
+    ///
+    /// The clauses and invariants read a resource of another function or of the platform only
+    /// through whether it overlaps the exposed bytes, whether it overlaps the sub-page dummy, whether
+    /// it shares the target's parent and whether it is claimed (`subpage-reservation`,
+    /// `page-exclusive`), and ``auditBAR`` also through whether it is a BAR, a ROM or VF BAR, or a
+    /// platform node. Each answer is "does some such resource exist", so one resource of each
+    /// combination of those facts decides the same as all of them: the neighbours are at most
+    /// 48 foreign resources, whatever the number on the page (a crafted snapshot of 2,000
+    /// functions sharing one range made every BAR carry 2,000 neighbours, and the audit n^2 memory).
+    static func mmapAssignment(_ target: PlacedResource, device: PCIDevice, resources: HostResources, pageSize page: PageSize,
+                               offset: UInt64, length: UInt64, allowUnsafeInterrupts: Bool, backend: Backend,
+                               listLimit: Int = foreignListLimit) -> (Assignment, [PlacedResource], ForeignOnExposed) {
         var extent = page.pageDown(target.start)...(page.pageUp(target.end &+ 1) &- 1)
         // A request past the BAR (refused or not) exposes bytes off the BAR's pages; its resources
         // must be neighbours too. For an mmap of the whole BAR the exposed bytes lie inside `extent`.
@@ -423,12 +440,20 @@ public enum HostAudit {
         if length > 0, exposedFirst <= exposedLast {
             extent = min(extent.lowerBound, exposedFirst)...max(extent.upperBound, exposedLast)
         }
-        // Only same-device resources and those on these bytes can change the answer; leaving the
-        // rest out keeps a large host linear per BAR.
-        var neighbours = placed.filter { n in
-            n != target && (n.owner == device.address || n.isMemory && n.start <= extent.upperBound && extent.lowerBound <= n.end)
-        }
-        neighbours += PlacedResource.platformNodes(near: target, extent: extent, iomem: iomem, pciRanges: pciRanges)
+        var neighbours = resources.resources(of: device.address).filter { $0 != target }
+
+        // The exposed bytes and the sub-page dummy, computed as the rules compute them.
+        var base = Assignment()
+        base.words["bar.start"] = target.start
+        base.words["bar.size"] = target.size
+        base.words["mmap.offset"] = offset
+        base.words["mmap.length"] = length
+        let l = Concrete()
+        let bare = Situation.concrete(base, neighbours: 0, pageShift: page.shift)
+        let exposed = bare.exposed(l), dummy = bare.subpageReservation(l)
+        let found = resources.foreign(of: target, extent: extent, exposed: (exposed.first, exposed.last),
+                                      dummy: (dummy.first, dummy.last), listLimit: listLimit)
+        neighbours += found.representatives
 
         var assignment = Assignment()
         func put(_ prefix: String, _ r: PlacedResource) {
@@ -465,7 +490,7 @@ public enum HostAudit {
         assignment.truths["platform.backend-spapr"] = backend == .spapr
         assignment.truths["platform.backend-noiommu"] = backend == .noiommu
         assignment.truths["platform.allow-unsafe-interrupts"] = allowUnsafeInterrupts
-        return (assignment, neighbours)
+        return (assignment, neighbours, ForeignOnExposed(listed: found.listed, count: found.count))
     }
 }
 

@@ -88,7 +88,6 @@ public struct HostInventory: Sendable {
         func readable(_ path: String) throws(AuditInputError) -> Result<[UInt8], AuditInputError> {
             do { return .success(try required(path)) } catch where error.unreadable { return .failure(error) }
         }
-        func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
         func parsed<T>(_ path: String, _ parse: () throws(ParseError) -> T) throws(AuditInputError) -> T {
             do { return try parse() } catch { throw AuditInputError(file: path, parseError: error) }
         }
@@ -96,8 +95,7 @@ public struct HostInventory: Sendable {
         let iomem: ResourceTree
         switch try readable(iomemFile) {
         case .success(let bytes):
-            let iomemText = text(bytes)
-            iomem = try parsed(iomemFile) { () throws(ParseError) in try ResourceTree(parsingProcIOMem: iomemText) }
+            iomem = try parsed(iomemFile) { () throws(ParseError) in try ResourceTree(parsingProcIOMem: bytes) }
             if iomem.hidesAddresses {
                 gaps.iomem = "\(iomemFile) hides addresses (read without CAP_SYS_ADMIN), so the resource tree is unknown: "
                     + "parent windows, platform resources and which window holds which BAR"
@@ -125,9 +123,17 @@ public struct HostInventory: Sendable {
         var devices: [PCIDevice] = []
         var directories: [PCIAddress: String] = [:]
         var warnings = iomem.warnings.map { "\(iomemFile): \($0)" }
+        // `0000:00:01.0` and `00:01.0` name one function: two directories for it would audit it
+        // twice, each copy seeing the other as a foreign device.
+        var entryOf: [PCIAddress: String] = [:]
         for name in names {
             let directory = "\(devicesDirectory)/\(name)"
             let address = try parsed(directory) { () throws(ParseError) in try PCIAddress(parsing: name) }
+            if let first = entryOf[address] {
+                throw AuditInputError(file: directory, message: "names function \(address), as \(devicesDirectory)/\(first) "
+                                      + "does: one directory per function")
+            }
+            entryOf[address] = name
             let resourcePath = "\(directory)/resource", configPath = "\(directory)/config"
             let resourceBytes: [UInt8]
             switch try readable(resourcePath) {
@@ -136,8 +142,7 @@ public struct HostInventory: Sendable {
                 gaps.functions[name] = "\(error.file) \(error.message)"
                 continue
             }
-            let resourceText = text(resourceBytes)
-            let resources = try parsed(resourcePath) { () throws(ParseError) in try SysfsResourceFile(parsing: resourceText) }
+            let resources = try parsed(resourcePath) { () throws(ParseError) in try SysfsResourceFile(parsing: resourceBytes) }
             warnings += resources.warnings.map { "\(resourcePath): \($0)" }
             var config: ConfigSpace?
             switch try readable(configPath) {
@@ -155,21 +160,21 @@ public struct HostInventory: Sendable {
                     + "MSI-X are unknown"
             }
             /// A text attribute; one this user may not read is left out, as the config header has the same facts.
-            func attribute<T>(_ file: String, _ parse: (String) throws(ParseError) -> T) throws(AuditInputError) -> T? {
+            func attribute<T>(_ file: String, _ parse: ([UInt8]) throws(ParseError) -> T) throws(AuditInputError) -> T? {
                 let path = "\(directory)/\(file)"
                 let found: [UInt8]?
                 do { found = try read(path) } catch where error.unreadable { return nil }
                 guard let bytes = found else { return nil }
-                return try parsed(path) { () throws(ParseError) in try parse(text(bytes)) }
+                return try parsed(path) { () throws(ParseError) in try parse(bytes) }
             }
             func link<T>(_ file: String, _ parse: (String) throws(ParseError) -> T) throws(AuditInputError) -> T? {
                 let path = "\(directory)/\(file)"
                 guard let target = files.linkTarget(of: path) else { return nil }
                 return try parsed(path) { () throws(ParseError) in try parse(target) }
             }
-            let vendor = try attribute("vendor", SysfsAttribute.parseVendor)
-            let deviceID = try attribute("device", SysfsAttribute.parseDevice)
-            let classCode = try attribute("class", SysfsAttribute.parseClass)
+            let vendor = try attribute("vendor") { (bytes) throws(ParseError) in try SysfsAttribute.parseVendor(bytes: bytes) }
+            let deviceID = try attribute("device") { (bytes) throws(ParseError) in try SysfsAttribute.parseDevice(bytes: bytes) }
+            let classCode = try attribute("class") { (bytes) throws(ParseError) in try SysfsAttribute.parseClass(bytes: bytes) }
             let group = try link("iommu_group", SysfsAttribute.parseIOMMUGroupLink)
             let driver = try link("driver", SysfsAttribute.parseDriverLink)
             let device: PCIDevice

@@ -75,17 +75,17 @@ extension HostAudit {
         guard !device.isBridge else {
             throw AuditInputError(file: "\(directory)/config", message: "\(request.device) is a bridge; vfio-pci does not bind it")
         }
-        let placed = PlacedResource.all(in: host)
-        guard let target = placed.first(where: { $0.owner == request.device && $0.index == request.barIndex }),
+        let resources = HostResources(host)
+        guard let target = resources.resources(of: request.device).first(where: { $0.index == request.barIndex }),
               target.isMemory else {
             throw AuditInputError(file: "\(directory)/resource",
                                   message: "\(request.device) BAR \(request.barIndex) is not a placed memory BAR")
         }
         let page = platform.pageSize
-        let (initial, neighbours) = mmapAssignment(
-            target, device: device, placed: placed, pciRanges: Set(placed.map(\.range)), iomem: host.iomem,
+        let (initial, neighbours, foreign) = mmapAssignment(
+            target, device: device, resources: resources,
             pageSize: page, offset: request.offset, length: request.length,
-            allowUnsafeInterrupts: platform.allowUnsafeInterrupts, backend: platform.backend)
+            allowUnsafeInterrupts: platform.allowUnsafeInterrupts, backend: platform.backend, listLimit: .max)
         var assignment = initial
         assignment.truths["platform.msi-isolated"] = platform.msiIsolated
         for fact in HostFact.allCases { assignment.truths[fact.variable] = platform.hostFacts[fact] ?? fact.permissive }
@@ -94,11 +94,8 @@ extension HostAudit {
         let refused = platform.policy.clauses.filter { !$0.rule.holds(s, l) }.map(\.id)
         let violations = refused.isEmpty ? Invariant.allCases.filter { $0.violated(s, l) }.map(\.rawValue) : []
         let x = s.exposed(l)
-        let foreign = neighbours.filter { n in n.owner != device.address && n.start <= x.last && x.first <= n.end }
-            .map { ForeignResource(owner: $0.label, start: $0.start, end: $0.end) }
-            .sorted { ($0.start, $0.owner) < ($1.start, $1.owner) }
         return MmapReplay(allowed: refused.isEmpty, refusedBy: refused, violations: violations,
-                          exposedStart: x.first, exposedEnd: x.last, foreign: foreign,
+                          exposedStart: x.first, exposedEnd: x.last, foreign: foreign.listed,
                           msixTableExposed: s.tableReachable(l))
     }
 }

@@ -38,9 +38,8 @@ struct PlacedResource: Hashable, Sendable {
     /// The BARs, ROMs and VF BARs of every function, memory and I/O, that the kernel placed.
     /// A ROM or VF BAR that is not claimed is left out: `pci_enable_resources` does not require it
     /// (a ROM only when enabled), and a resource outside the tree cannot collide with a reservation.
-    static func all(in host: HostInventory) -> [PlacedResource] {
-        let tree = host.iomem
-        let hidden = tree.hidesAddresses || tree.roots.isEmpty
+    static func all(in host: HostInventory, tree: IOMemIndex) -> [PlacedResource] {
+        let hidden = tree.hidden
         var out: [PlacedResource] = []
         for device in host.devices {
             var resources: [(BAR, String, Int)] = device.bars.map { ($0, "BAR \($0.index)", $0.index) }
@@ -63,31 +62,155 @@ struct PlacedResource: Hashable, Sendable {
                     kind: bar.kind.rawValue, prefetchable: bar.prefetchable, isMemory: memory,
                     fixed: flags.contains(.pciFixed) || flags.contains(.pciEABEI), claimed: claimed,
                     start: range.lowerBound, end: range.upperBound,
-                    parent: memory && !hidden ? tree.parent(of: range, named: node).map(NodeKey.init) : nil))
+                    parent: memory && !hidden ? tree.parent(of: range, named: node) : nil))
             }
         }
         return out
     }
+}
 
-    /// Nodes of the iomem tree that are no device's BAR, ROM or VF BAR and lie on `extent`, the
-    /// pages of `target`: sibling bridge windows, platform devices, RAM. A node that is a PCI
-    /// resource is skipped with everything under it (the resource itself is listed); a node that
-    /// holds the target is descended into.
-    static func platformNodes(near target: PlacedResource, extent: ClosedRange<UInt64>, iomem: ResourceTree,
-                              pciRanges: Set<ClosedRange<UInt64>>) -> [PlacedResource] {
-        var out: [PlacedResource] = []
-        func visit(_ nodes: [ResourceTree.Node], parent: NodeKey?) {
-            for node in nodes where node.overlaps(extent) && !pciRanges.contains(node.range) && !(node.start == 0 && node.end == .max) {
-                if node.contains(target.range) {
-                    visit(node.children, parent: NodeKey(node))
-                } else {
-                    out.append(PlacedResource(
-                        owner: nil, label: "iomem \"\(node.name)\"", index: 255, kind: "platform", prefetchable: false,
-                        isMemory: true, fixed: true, claimed: true, start: node.start, end: node.end, parent: parent))
-                }
+/// Every placed resource of a host and its iomem tree, indexed once per audit: by owner, and by
+/// address, so that each BAR meets only the resources on its own pages. What the per-BAR search
+/// reads of each resource is kept in flat arrays (no strings), so that a page shared by thousands
+/// of resources costs a few comparisons per resource.
+struct HostResources {
+    let placed: [PlacedResource]
+    let tree: IOMemIndex
+    /// Positions in ``placed`` by owning function, in file order.
+    private let byOwner: [PCIAddress: [Int]]
+
+    /// What the search reads of a memory resource of a function, or of an iomem node.
+    private struct Facts {
+        var start: UInt64
+        var end: UInt64
+        /// ``placed`` position, or iomem entry id.
+        var position: Int
+        /// The owning function's number in `owners`, -1 for iomem nodes.
+        var owner: Int
+        /// The parent node's number in `parents`, -1 for none.
+        var parent: Int
+        var claimed: Bool
+        /// 0 a BAR of a function, 1 a ROM or VF BAR, 2 a platform node.
+        var kind: Int
+    }
+
+    /// Memory resources of functions, sorted by start then label, and their interval index.
+    private let memory: [Facts]
+    private let memoryIndex: IntervalIndex
+    /// Per iomem entry: its facts, and whether the platform search stops at it (it is a PCI
+    /// resource, listed as that resource, or spans all 2^64 addresses).
+    private let entryFacts: [Facts]
+    private let entryStops: [Bool]
+    private let owners: [PCIAddress: Int]
+    private let parents: [NodeKey: Int]
+
+    init(_ host: HostInventory) {
+        tree = IOMemIndex(host.iomem)
+        let placed = PlacedResource.all(in: host, tree: tree)
+        self.placed = placed
+        var byOwner: [PCIAddress: [Int]] = [:]
+        var owners: [PCIAddress: Int] = [:]
+        for (i, r) in placed.enumerated() {
+            guard let owner = r.owner else { continue }
+            byOwner[owner, default: []].append(i)
+            if owners[owner] == nil { owners[owner] = owners.count }
+        }
+        self.byOwner = byOwner
+        self.owners = owners
+        var parents: [NodeKey: Int] = [:]
+        func parentNumber(_ key: NodeKey?) -> Int {
+            guard let key else { return -1 }
+            if let n = parents[key] { return n }
+            parents[key] = parents.count
+            return parents.count - 1
+        }
+        let order = placed.indices.filter { placed[$0].isMemory }
+            .sorted { (placed[$0].start, placed[$0].label, $0) < (placed[$1].start, placed[$1].label, $1) }
+        memory = order.map { i in
+            let r = placed[i]
+            return Facts(start: r.start, end: r.end, position: i, owner: r.owner.flatMap { owners[$0] } ?? -1,
+                         parent: parentNumber(r.parent), claimed: r.claimed, kind: r.index <= 5 ? 0 : 1)
+        }
+        memoryIndex = IntervalIndex(sortedByStart: memory.map { $0.start...$0.end })
+        let pciRanges = Set(placed.map(\.range))
+        let entries = tree.entries
+        entryFacts = entries.indices.map { id in
+            Facts(start: entries[id].node.start, end: entries[id].node.end, position: id, owner: -1,
+                  parent: parentNumber(entries[id].parent.map { entries[$0].key }), claimed: true, kind: 2)
+        }
+        entryStops = entries.map { pciRanges.contains($0.node.range) || ($0.node.start == 0 && $0.node.end == .max) }
+        self.parents = parents
+    }
+
+    /// The function's resources.
+    func resources(of owner: PCIAddress) -> [PlacedResource] { (byOwner[owner] ?? []).map { placed[$0] } }
+
+    /// The iomem node `id` as a foreign resource.
+    private func platformResource(_ id: Int) -> PlacedResource {
+        let entry = tree.entries[id]
+        return PlacedResource(
+            owner: nil, label: "iomem \"\(entry.node.name)\"", index: 255, kind: "platform", prefetchable: false,
+            isMemory: true, fixed: true, claimed: true, start: entry.node.start, end: entry.node.end,
+            parent: entry.parent.map { tree.entries[$0].key })
+    }
+
+    /// The resources of other functions and of the platform that share a byte with `extent`:
+    /// one representative of each combination of the facts the rules read (see
+    /// ``HostAudit/mmapAssignment(_:device:resources:pageSize:offset:length:allowUnsafeInterrupts:backend:listLimit:)``),
+    /// the first `listLimit` of those on `exposed` by address then owner, and how many are on `exposed`.
+    ///
+    /// Platform resources are the nodes of the iomem tree that are no function's BAR, ROM or VF BAR:
+    /// sibling bridge windows, platform devices, RAM. A node that is a PCI resource is skipped with
+    /// everything under it (the resource itself is listed); a node that holds the target is
+    /// descended into; a node spanning all 2^64 addresses is skipped with everything under it.
+    func foreign(of target: PlacedResource, extent: ClosedRange<UInt64>, exposed: (first: UInt64, last: UInt64),
+                 dummy: (first: UInt64, last: UInt64), listLimit: Int)
+        -> (representatives: [PlacedResource], listed: [ForeignResource], count: Int) {
+        let targetOwner = target.owner.flatMap { owners[$0] } ?? -2
+        let targetParent = target.parent.flatMap { parents[$0] } ?? -1
+        var seen: UInt64 = 0
+        var representatives: [PlacedResource] = []
+        var count = 0
+        var listedFunctions: [PlacedResource] = [], listedPlatform: [PlacedResource] = []
+        func consider(_ f: Facts) {
+            let onExposed = exposed.first <= f.end && f.start <= exposed.last
+            let onDummy = dummy.first <= f.end && f.start <= dummy.last
+            let combination = (onExposed ? 1 : 0) | (onDummy ? 2 : 0) | (f.parent == targetParent ? 4 : 0)
+                | (f.claimed ? 8 : 0) | f.kind << 4
+            let new = seen & 1 << combination == 0
+            let listed = onExposed && (f.kind == 2 ? listedPlatform : listedFunctions).count < listLimit
+            if onExposed { count += 1 }
+            guard new || listed else { return }
+            let resource = f.kind == 2 ? platformResource(f.position) : placed[f.position]
+            if new {
+                seen |= 1 << combination
+                representatives.append(resource)
+            }
+            if listed {
+                if f.kind == 2 { listedPlatform.append(resource) } else { listedFunctions.append(resource) }
             }
         }
-        if !iomem.hidesAddresses { visit(iomem.roots, parent: nil) }
-        return out
+        memoryIndex.forEachOverlapping(extent) { i in
+            if memory[i].owner != targetOwner { consider(memory[i]) }
+        }
+        if !tree.hidden {
+            func passable(_ id: Int) -> Bool { !entryStops[id] && entryFacts[id].start <= extent.upperBound && extent.lowerBound <= entryFacts[id].end }
+            func holdsTarget(_ id: Int) -> Bool { entryFacts[id].start <= target.start && target.end <= entryFacts[id].end }
+            tree.forEachOverlapping(extent) { id in
+                guard passable(id), !holdsTarget(id) else { return }
+                // Reached only through ancestors that hold the target (each descended into).
+                var ancestor = tree.entries[id].parent
+                while let a = ancestor {
+                    guard passable(a), holdsTarget(a) else { return }
+                    ancestor = tree.entries[a].parent
+                }
+                consider(entryFacts[id])
+            }
+        }
+        // Each source is visited by address, then label: its first `listLimit` hold the first of all.
+        let listed = (listedFunctions + listedPlatform)
+            .map { ForeignResource(owner: $0.label, start: $0.start, end: $0.end) }
+            .sorted { ($0.start, $0.owner) < ($1.start, $1.owner) }
+        return (representatives, Array(listed.prefix(listLimit)), count)
     }
 }

@@ -11,7 +11,8 @@ import PCIModel
 ///   (`pci=`, `iommu=`, `intel_iommu=`, `amd_iommu=`, `vfio*`, ...), in command-line order.
 /// - `iomem`: the text of `proc/iomem`.
 /// - `devices`: one object per `sys/bus/pci/devices/<bdf>` entry, keyed by the entry's name, with
-///   `resource` (text), `config` (the binary image as lowercase hex, two digits a byte, the Device Serial Number zeroed), and,
+///   `resource` (text), `config` (the binary image as lowercase hex, two digits a byte, with Device
+///   Serial Numbers, VPD data and vendor-specific capability data zeroed), and,
 ///   when present, `vendor`, `device`, `class` (text) and `iommuGroup`, `driver` (link targets).
 /// - `unreadable` (optional): the paths, relative to the root, of files that exist but that the
 ///   capturing user could not read; their fields are empty strings. Auditing the snapshot treats
@@ -46,14 +47,33 @@ public struct Snapshot: Codable, Hashable, Sendable, SysfsFiles {
         ["pci=", "iommu", "intel_iommu=", "amd_iommu", "vfio", "pcie_", "noiommu", "swiotlb="].contains { word.hasPrefix($0) }
     }
 
-    /// Captures the files the audit reads from `files`. Files that are missing stay missing; a
-    /// config image that does not parse is kept as read (the audit will report it).
+    /// Captures the files the audit reads from `files`; ``take(from:pageSize:commandLine:)``
+    /// without its notes.
     public static func capture(from files: some SysfsFiles, pageSize: UInt64, commandLine: String) throws(AuditInputError) -> Snapshot {
+        try take(from: files, pageSize: pageSize, commandLine: commandLine).snapshot
+    }
+
+    /// Captures the files the audit reads from `files`, scrubbed, and says what the scrub did.
+    ///
+    /// Every config image is scrubbed (``ConfigSpace/scrubbedForSnapshot(_:)``: Device Serial
+    /// Numbers, VPD data and vendor-specific capability data zeroed, with a tolerant walk that
+    /// does not need the image to parse; an image whose lists cannot be walked loses its whole
+    /// capability space, and a note says so). `vpd` and other sysfs files are not captured.
+    ///
+    /// What is captured is validated as the audit would read it, before and after the scrub: input
+    /// that would audit as bad input (a missing `resource`, a config image that does not parse, a
+    /// link that leaves the root, ...) throws here, naming the file, so that no snapshot is written
+    /// that cannot be audited, and no file that is not what it claims to be (a secret behind a
+    /// link) is carried off in one. Files that exist but cannot be read stay recorded as unreadable.
+    public static func take(from files: some SysfsFiles, pageSize: UInt64,
+                            commandLine: String) throws(AuditInputError) -> (snapshot: Snapshot, notes: [String]) {
         var unreadable: [String] = []
         func read(_ path: String) throws(AuditInputError) -> [UInt8]? {
             do { return try files.contents(of: path) } catch let error as UnreadableFile {
                 unreadable.append(error.path)
                 return []
+            } catch let error as AuditInputError {
+                throw error
             } catch {
                 throw AuditInputError(file: path, message: "cannot read: \(error)")
             }
@@ -73,28 +93,50 @@ public struct Snapshot: Codable, Hashable, Sendable, SysfsFiles {
         } catch {
             throw AuditInputError(file: HostInventory.devicesDirectory, message: "cannot list: \(error)")
         }
+        func hexDigits(_ bytes: [UInt8]) -> String {
+            bytes.map { byte in
+                let digits = String(byte, radix: 16)
+                return digits.count == 1 ? "0" + digits : digits
+            }.joined()
+        }
+        var asRead: [String: Device] = [:]
         var devices: [String: Device] = [:]
+        var notes: [String] = []
         for name in names {
             let directory = "\(HostInventory.devicesDirectory)/\(name)"
             guard let resource = try text("\(directory)/resource") else {
                 throw AuditInputError(file: "\(directory)/resource", message: "missing")
             }
-            guard var config = try read("\(directory)/config") else {
+            guard let config = try read("\(directory)/config") else {
                 throw AuditInputError(file: "\(directory)/config", message: "missing")
             }
-            if let parsed = try? ConfigSpace(bytes: config) { config = parsed.bytesWithSerialNumberZeroed() }
-            devices[name] = Device(
-                resource: resource, config: config.map { byte in
-                    let digits = String(byte, radix: 16)
-                    return digits.count == 1 ? "0" + digits : digits
-                }.joined(), vendor: try text("\(directory)/vendor"),
+            let scrubbed = ConfigSpace.scrubbedForSnapshot(config)
+            notes += scrubbed.notes.map { "\(directory)/config: \($0)" }
+            let device = Device(
+                resource: resource, config: hexDigits(config), vendor: try text("\(directory)/vendor"),
                 device: try text("\(directory)/device"), class: try text("\(directory)/class"),
                 iommuGroup: files.linkTarget(of: "\(directory)/iommu_group"), driver: files.linkTarget(of: "\(directory)/driver"))
+            asRead[name] = device
+            var clean = device
+            clean.config = hexDigits(scrubbed.bytes)
+            devices[name] = clean
         }
         let parameters = commandLine.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
             .filter(isPCIOrIOMMUParameter)
-        return Snapshot(schema: schemaName, pageSize: pageSize, kernelParameters: parameters, iomem: iomem, devices: devices,
-                        unreadable: unreadable.isEmpty ? nil : unreadable.sorted())
+        let unread = unreadable.isEmpty ? nil : unreadable.sorted()
+        let snapshot = Snapshot(schema: schemaName, pageSize: pageSize, kernelParameters: parameters, iomem: iomem,
+                                devices: devices, unreadable: unread)
+        // What was read must audit (a scrub that hid bad input would make a snapshot that audits
+        // where its tree does not), and so must what is written.
+        for captured in [Snapshot(schema: schemaName, pageSize: pageSize, kernelParameters: parameters, iomem: iomem,
+                                  devices: asRead, unreadable: unread), snapshot] {
+            do {
+                _ = try HostInventory.load(from: captured)
+            } catch where !error.unreadable {
+                throw error
+            } catch {}
+        }
+        return (snapshot, notes)
     }
 
     // MARK: SysfsFiles

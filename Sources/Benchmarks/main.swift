@@ -9,6 +9,8 @@ import VFIORules
 // Usage: barproof-bench [ROUNDS] [--no-baseline]
 //        barproof-bench audit [ROUNDS]   (host audit only: 1,000 synthetic functions, baseline 100)
 //        barproof-bench search [ROUNDS]  (time to the first counterexample for N = 2, 4, 8, 16 devices)
+//        barproof-bench audit-overlap [ROUNDS]  (host audit of 400 and 2,000 functions sharing one range,
+//                                                baseline 2,000 distinct; time and peak memory)
 
 /// Prints a line at once (stdout to a file is block-buffered otherwise).
 func say(_ text: String) {
@@ -58,6 +60,65 @@ if arguments.first == "audit" {
     if let base = perFunction[100], let big = perFunction[1000] {
         say(String(format: "per-function ratio 1000 / 100: %.2fx (1.00x = linear)", big / base))
     }
+    exit(0)
+}
+
+if arguments.first == "audit-case", arguments.count >= 4, let functions = Int(arguments[2]), let caseRounds = Int(arguments[3]) {
+    // One case of `audit-overlap`, in a process of its own so that its peak resident size
+    // (ru_maxrss, which only grows) is its own: prints the median ms and the peak KiB.
+    let host = HostInventory.synthetic(functions: functions, sharingOneRange: arguments[1] == "overlapping")
+    let options = AuditOptions(policy: .mainline, pageSize: .kib4, msiIsolation: .unknown)
+    var times: [Double] = []
+    var listed = 0
+    for _ in 0..<caseRounds {
+        let start = clock.now
+        let report = HostAudit.run(host, options: options)
+        times.append(milliseconds(clock.now - start))
+        listed = report.devices.reduce(0) { $0 + $1.bars.reduce(0) { $0 + $1.foreign.count } }
+        _ = report.text.count  // the text report too: it lists the foreign resources of every BAR
+    }
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    say("\(median(times)) \(usage.ru_maxrss) \(listed)")
+    exit(0)
+}
+
+if arguments.first == "audit-overlap" {
+    // Issue 12's figure: HostAudit.run (and the text report) on a synthetic host whose functions
+    // all place BAR 0 on one range (each BAR meets every other: the crafted-snapshot case),
+    // against the baseline of 2,000 functions on distinct ranges, measured in the same run. Each
+    // case runs in a child process (this program, `audit-case`), so ru_maxrss is that case's peak.
+    // Target: 2,000 overlapping functions within 1 s and 200 MB.
+    let caseRounds = arguments.dropFirst().compactMap { Int($0) }.first ?? 3
+    say("barproof-bench audit-overlap: HostAudit.run + text report, mainline, 4 KiB pages, MSI isolation unknown, "
+        + "median of \(caseRounds) rounds (release build)")
+    say(column("host", 34) + "   median ms   peak MB   foreign listed   time ratio   memory ratio")
+    var baseline: (ms: Double, kib: Double)?
+    for (layout, functions) in [("distinct", 2000), ("overlapping", 400), ("overlapping", 2000)] {
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/proc/self/exe")
+        child.arguments = ["audit-case", layout, String(functions), String(caseRounds)]
+        let pipe = Pipe()
+        child.standardOutput = pipe
+        try child.run()
+        let deadline = DispatchTime.now() + 120
+        let done = DispatchSemaphore(value: 0)
+        child.terminationHandler = { _ in done.signal() }
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        if done.wait(timeout: deadline) == .timedOut { child.terminate() }
+        child.waitUntilExit()
+        let fields = String(decoding: output, as: UTF8.self).split(whereSeparator: \.isWhitespace).compactMap { Double($0) }
+        let name = column("\(functions) functions, \(layout) BARs", 34)
+        guard child.terminationStatus == 0, fields.count == 3 else {
+            say(name + "   failed (exit \(child.terminationStatus), 120 s limit)")
+            continue
+        }
+        let (ms, kib) = (fields[0], fields[1])
+        if baseline == nil { baseline = (ms, kib) }
+        let ratio = baseline.map { String(format: "%9.2fx   %9.2fx", ms / $0.ms, kib / $0.kib) } ?? ""
+        say(name + number(ms) + " " + number(kib / 1024) + "   " + String(format: "%14.0f", fields[2]) + "   " + ratio)
+    }
+    say("target: 2,000 overlapping functions within 1,000 ms and 200 MB")
     exit(0)
 }
 

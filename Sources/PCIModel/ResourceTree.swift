@@ -60,9 +60,14 @@ public struct ResourceTree: Hashable, Sendable, Codable {
     /// overlapping, and a file whose ranges are all zero (read without `CAP_SYS_ADMIN`, which hides
     /// addresses).
     public init(parsingProcIOMem text: String) throws(ParseError) {
+        try self.init(parsingProcIOMem: Array(text.utf8))
+    }
+
+    /// Parses the file's bytes as read; an error names a byte that is not UTF-8 as it is in the file.
+    public init(parsingProcIOMem bytes: [UInt8]) throws(ParseError) {
         var flat: [(depth: Int, node: Node)] = []
         var previousDepth = -1
-        for line in splitLines(text) {
+        for line in splitLines(bytes: bytes) {
             let entry = try Self.parseLine(line, previousDepth: previousDepth)
             flat.append(entry)
             previousDepth = entry.depth

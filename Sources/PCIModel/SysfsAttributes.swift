@@ -19,6 +19,21 @@ public enum SysfsAttribute {
         UInt32(try parseHexValue(text, name: "class", maxValue: 0xff_ffff))
     }
 
+    /// `vendor` or `subsystem_vendor` as read.
+    public static func parseVendor(bytes: [UInt8]) throws(ParseError) -> UInt16 {
+        UInt16(try parseHexValue(bytes: bytes, name: "vendor", maxValue: 0xffff))
+    }
+
+    /// `device` or `subsystem_device` as read.
+    public static func parseDevice(bytes: [UInt8]) throws(ParseError) -> UInt16 {
+        UInt16(try parseHexValue(bytes: bytes, name: "device", maxValue: 0xffff))
+    }
+
+    /// `class` as read.
+    public static func parseClass(bytes: [UInt8]) throws(ParseError) -> UInt32 {
+        UInt32(try parseHexValue(bytes: bytes, name: "class", maxValue: 0xff_ffff))
+    }
+
     /// `revision`, e.g. `0x01`.
     public static func parseRevision(_ text: String) throws(ParseError) -> UInt8 {
         UInt8(try parseHexValue(text, name: "revision", maxValue: 0xff))
@@ -26,7 +41,13 @@ public enum SysfsAttribute {
 
     /// One `0x`-prefixed hex value on one line, optionally newline-terminated, at most `maxValue`.
     public static func parseHexValue(_ text: String, name: String, maxValue: UInt64) throws(ParseError) -> UInt64 {
-        let lines = splitLines(text)
+        try parseHexValue(bytes: Array(text.utf8), name: name, maxValue: maxValue)
+    }
+
+    /// ``parseHexValue(_:name:maxValue:)`` on the file's bytes as read, so an error names a byte
+    /// that is not UTF-8 as it is in the file.
+    public static func parseHexValue(bytes text: [UInt8], name: String, maxValue: UInt64) throws(ParseError) -> UInt64 {
+        let lines = splitLines(bytes: text)
         func fail(_ line: Int, _ column: Int?, _ message: String) -> ParseError {
             ParseError(.sysfsAttribute, .line(line, column: column), "\(name): \(message)")
         }

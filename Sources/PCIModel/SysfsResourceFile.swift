@@ -64,8 +64,13 @@ public struct SysfsResourceFile: Hashable, Sendable {
 
     /// Parses the file's text.
     public init(parsing text: String) throws(ParseError) {
+        try self.init(parsing: Array(text.utf8))
+    }
+
+    /// Parses the file's bytes as read; an error names a byte that is not UTF-8 as it is in the file.
+    public init(parsing bytes: [UInt8]) throws(ParseError) {
         var resources: [Resource] = []
-        for line in splitLines(text) {
+        for line in splitLines(bytes: bytes) {
             resources.append(try Self.parseLine(line))
         }
         guard !resources.isEmpty else {

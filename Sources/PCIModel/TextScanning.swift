@@ -73,8 +73,12 @@ struct TextLine {
 }
 
 /// Splits on `\n`. A final newline does not produce an extra empty line.
-func splitLines(_ text: String) -> [TextLine] {
-    let bytes = Array(text.utf8)
+func splitLines(_ text: String) -> [TextLine] { splitLines(bytes: Array(text.utf8)) }
+
+/// Splits raw file bytes on `\n`: bytes that are not UTF-8 stay as they are, so that an error
+/// names the byte in the file at its column (decoding to a `String` first would put the three
+/// bytes of U+FFFD in its place and shift every column after it).
+func splitLines(bytes: [UInt8]) -> [TextLine] {
     var lines: [TextLine] = []
     var start = 0
     var number = 1

@@ -128,7 +128,14 @@ struct AuditCommand: ParsableCommand {
                     return Exit.badInput
                 }
                 guard loaded.schema == Snapshot.schemaName else {
-                    printError("\(path): schema \(loaded.schema); this barproof reads \(Snapshot.schemaName)")
+                    printError("\(path): schema \(loaded.schema); this barproof reads \(Snapshot.schemaName)".escapingControlCharacters)
+                    return Exit.badInput
+                }
+                // The snapshot's own page size is input, not an option: a bad one is bad input in
+                // the file (unless --page-size replaces it).
+                if pageSize == nil, PageSize(rawValue: loaded.pageSize) == nil {
+                    printError("\(path): field pageSize: \(loaded.pageSize) is not a page size (a power of two from 4096 "
+                               + "to 1 GiB); --page-size overrides it".escapingControlCharacters)
                     return Exit.badInput
                 }
                 files = loaded
@@ -145,7 +152,8 @@ struct AuditCommand: ParsableCommand {
             do {
                 host = try HostInventory.load(from: files)
             } catch let error as AuditInputError {
-                printError("\(describe(error.file)): \(error.message)")
+                // Paths and messages quote the input (names, link targets): escaped for the terminal.
+                printError("\(describe(error.file)): \(error.message)".escapingControlCharacters)
                 return Exit.badInput
             }
             let report = HostAudit.run(host, options: AuditOptions(
@@ -189,6 +197,7 @@ extension AuditReport {
                         text += ", which holds " + bar.foreign.map {
                             "\($0.owner) (0x\(String($0.start, radix: 16))-0x\(String($0.end, radix: 16)))"
                         }.joined(separator: ", ")
+                            + (bar.foreignNotListed > 0 ? " and \(bar.foreignNotListed) more" : "")
                     case .msixNeedsFiltering:
                         text += ", which holds the MSI-X table, and MSIs are not isolated"
                     case .mmapWithinBAR:
@@ -240,7 +249,13 @@ struct SnapshotCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "snapshot",
         abstract: "Captures the sysfs PCI files, /proc/iomem, the page size and the PCI/IOMMU kernel parameters as JSON.",
-        discussion: "Device serial numbers in config space are zeroed. Audit the file with `barproof audit FILE`.")
+        discussion: """
+            Device Serial Numbers, VPD data and vendor-specific capability data in config space are zeroed \
+            (a config image whose capability lists cannot be walked loses its whole capability space, with a \
+            note). Links are followed only inside the root, only regular files of bounded size are read, and \
+            what is captured must audit: otherwise exit 65 naming the file, and nothing is written. Audit the \
+            file with `barproof audit FILE`.
+            """)
 
     @Option(help: "The root to read (a directory laid out like /).")
     var root: String = "/"
@@ -254,9 +269,11 @@ struct SnapshotCommand: ParsableCommand {
             let commandLine = (try? files.contents(of: "proc/cmdline")).flatMap { $0 }.map { String(decoding: $0, as: UTF8.self) } ?? ""
             let snapshot: Snapshot
             do {
-                snapshot = try Snapshot.capture(from: files, pageSize: UInt64(sysconf(Int32(_SC_PAGESIZE))), commandLine: commandLine)
+                let taken = try Snapshot.take(from: files, pageSize: UInt64(sysconf(Int32(_SC_PAGESIZE))), commandLine: commandLine)
+                snapshot = taken.snapshot
+                for note in taken.notes { printError("note: \(files.path(note))".escapingControlCharacters) }
             } catch let error as AuditInputError {
-                printError("\(files.path(error.file)): \(error.message)")
+                printError("\(files.path(error.file)): \(error.message)".escapingControlCharacters)
                 return Exit.badInput
             }
             let encoder = JSONEncoder()

@@ -90,7 +90,10 @@ extension HostAudit {
         assignment.truths["platform.msi-isolated"] = platform.msiIsolated
         for fact in HostFact.allCases { assignment.truths[fact.variable] = platform.hostFacts[fact] ?? fact.permissive }
         let l = Concrete()
-        let s = Situation.concrete(assignment, neighbours: neighbours.count, pageShift: page.shift)
+        let s: Situation<Concrete>
+        do { s = try Situation.checked(assignment, neighbours: neighbours.count, pageShift: page.shift) } catch {
+            preconditionFailure("the audit's assignment: \(error)")
+        }
         let refused = platform.policy.clauses.filter { !$0.rule.holds(s, l) }.map(\.id)
         let violations = refused.isEmpty ? Invariant.allCases.filter { $0.violated(s, l) }.map(\.rawValue) : []
         let x = s.exposed(l)

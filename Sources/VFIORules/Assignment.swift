@@ -59,9 +59,36 @@ public enum SituationLayout {
     }
 }
 
+extension SituationLayout {
+    /// Every variable a situation with `neighbours` neighbours reads: its words and its truths, by name.
+    public static func variables(neighbours: Int, pageShift: Int?) -> (words: Set<String>, truths: Set<String>) {
+        var words: Set<String> = [], truths: Set<String> = []
+        _ = make(Concrete(), neighbours: neighbours, pageShift: pageShift,
+                 word: { words.insert($0); return 0 }, truth: { truths.insert($0); return false })
+        return (words, truths)
+    }
+}
+
+/// An assignment names a variable no situation of its shape has: a misspelt name would otherwise
+/// be ignored, and the variable it meant read as 0 or false.
+public struct UnknownVariable: Error, Equatable, Sendable, CustomStringConvertible {
+    public var names: [String]
+    public init(names: [String]) { self.names = names }
+    public var description: String { "no situation variable is named \(names.map { "'\($0)'" }.joined(separator: ", "))" }
+}
+
 extension Situation where L == Concrete {
     /// The concrete situation an assignment describes.
     public static func concrete(_ a: Assignment, neighbours: Int, pageShift: Int?) -> Situation<Concrete> {
         SituationLayout.make(Concrete(), neighbours: neighbours, pageShift: pageShift, word: a.word, truth: a.truth)
+    }
+
+    /// ``concrete(_:neighbours:pageShift:)`` for an assignment built by hand (the audit's, a
+    /// test's): every name it sets must be one the layout reads.
+    public static func checked(_ a: Assignment, neighbours: Int, pageShift: Int?) throws(UnknownVariable) -> Situation<Concrete> {
+        let known = SituationLayout.variables(neighbours: neighbours, pageShift: pageShift)
+        let unknown = a.words.keys.filter { !known.words.contains($0) } + a.truths.keys.filter { !known.truths.contains($0) }
+        guard unknown.isEmpty else { throw UnknownVariable(names: unknown.sorted()) }
+        return concrete(a, neighbours: neighbours, pageShift: pageShift)
     }
 }

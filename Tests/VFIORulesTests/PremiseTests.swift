@@ -119,3 +119,25 @@ import VFIORules
         return machines
     }
 }
+
+/// An assignment built by hand names only variables the situation layout reads.
+@Suite(.timeLimit(.minutes(1))) struct SituationVocabularyTests {
+    @Test func unknownVariableNameThrows() {
+        var a = Assignment()
+        a.words["bar.size"] = 4096
+        a.truths["other0.same-devices"] = true  // misspelt: other0.same-device
+        #expect(throws: UnknownVariable(names: ["other0.same-devices"])) {
+            _ = try Situation<Concrete>.checked(a, neighbours: 1, pageShift: 12)
+        }
+        a.truths["other0.same-devices"] = nil
+        a.truths["other0.same-device"] = true
+        #expect(throws: Never.self) { _ = try Situation<Concrete>.checked(a, neighbours: 1, pageShift: 12) }
+    }
+
+    @Test func layoutNamesEveryHostFactAndEachNeighbour() {
+        let names = SituationLayout.variables(neighbours: 2, pageShift: nil)
+        for fact in HostFact.allCases { #expect(names.truths.contains(fact.variable)) }
+        #expect(names.words.contains("platform.page-size"))
+        #expect(names.words.contains("other1.start") && !names.words.contains("other2.start"))
+    }
+}

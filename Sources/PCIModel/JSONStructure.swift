@@ -98,11 +98,14 @@ struct JSONScanner {
     private var lineStart = 0
 
     private enum Container {
-        /// Keys seen so far, with the offset where each was first written; the current member's key.
-        case object(keys: [String: Int], key: String)
+        /// An object, with the current member's key.
+        case object(key: String)
         case array(index: Int)
     }
     private var stack: [Container] = []
+    /// For each open object, innermost last: its keys so far, with the offset where each was
+    /// written. Kept apart from `stack` so that adding a key never copies the table.
+    private var keyTables: [[String: Int]] = []
 
     /// Where the target path's value starts, once seen.
     private(set) var found: (line: Int, column: Int)?
@@ -174,7 +177,7 @@ struct JSONScanner {
         guard found == nil, let target, target.count == stack.count else { return }
         for (component, container) in zip(target, stack) {
             switch container {
-            case .object(_, let key): if key != component.key { return }
+            case .object(let key): if key != component.key { return }
             case .array(let index): if component.index != index { return }
             }
         }
@@ -213,7 +216,8 @@ struct JSONScanner {
                 if pos < text.count && text[pos] == UInt8(ascii: "}") {
                     pos += 1
                 } else {
-                    stack.append(.object(keys: [:], key: ""))
+                    stack.append(.object(key: ""))
+                    keyTables.append([:])
                     if let problem = key() { return problem }
                     continue
                 }
@@ -250,6 +254,7 @@ struct JSONScanner {
                     if next == UInt8(ascii: "}") {
                         pos += 1
                         stack.removeLast()
+                        keyTables.removeLast()
                         continue
                     }
                     return problem(at: pos, "expected ',' or '}' after a member of the object, found \(shown(pos))")
@@ -284,8 +289,7 @@ struct JSONScanner {
         case .failure(let problem): return problem
         case .success(let text): name = text
         }
-        guard case .object(var keys, _) = stack.removeLast() else { return nil }
-        if let firstOffset = keys[name] {
+        if let firstOffset = keyTables[keyTables.count - 1][name] {
             // Positions are counted only for a problem: a long line would make counting each key's slow.
             let here = position(start), first = JSONStructure.position(ofOffset: firstOffset, in: text)
             return JSONStructure.Problem(
@@ -293,8 +297,8 @@ struct JSONScanner {
                 message: "duplicate key '\(Self.printable(name))' in one object (first at line \(first.line) column \(first.column)); "
                     + "JSON readers differ on which one counts: keep one")
         }
-        keys[name] = start
-        stack.append(.object(keys: keys, key: name))
+        keyTables[keyTables.count - 1][name] = start
+        stack[stack.count - 1] = .object(key: name)
         skipWhitespace()
         guard pos < text.count, text[pos] == UInt8(ascii: ":") else {
             return problem(at: pos, "expected ':' after the key '\(Self.printable(name))', found \(shown(pos))")

@@ -261,7 +261,8 @@ public enum OutputFiles {
         let replaces = lstat(folder, &existing) == 0
         if replaces {
             guard existing.st_mode & S_IFMT == S_IFDIR else {
-                throw OutputError(folder, reason: "it exists and is not a directory; move it away")
+                let what = existing.st_mode & S_IFMT == S_IFLNK ? "a symbolic link" : "not a directory"
+                throw OutputError(folder, reason: "it is \(what), not a folder barproof wrote; move it away")
             }
             if let reason = refusal(folder) { throw OutputError(folder, reason: "refusing to replace it: \(reason)") }
         }
@@ -290,7 +291,10 @@ public enum OutputFiles {
             }
         } catch {
             try? FileManager.default.removeItem(atPath: staging)
-            throw error
+            // Named as the user named it, not by the staging folder's name.
+            var named = error
+            if named.path.hasPrefix(staging) { named.path = folder + named.path.dropFirst(staging.count) }
+            throw named
         }
         syncDirectory(parent)
     }

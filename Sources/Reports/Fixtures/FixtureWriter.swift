@@ -76,29 +76,16 @@ public struct FixtureWriter: Sendable {
         return files
     }
 
-    /// Renders the fixture and writes it to `folder` (created with its parents; replacing a
-    /// fixture folder there), all at once: the files go to a staging folder beside it, fsynced,
-    /// then one rename (``OutputFiles/writeFolder(_:to:fileMode:replacing:)``). Every file is
-    /// the owner's only (0600): `config` and `topology.json` hold config space. A folder there
-    /// that holds anything a fixture does not is not replaced.
+    /// Renders the fixture and writes it to `folder` (created with its parents; replaced when it
+    /// exists), all at once: the files go to a staging folder beside it, fsynced, then one rename
+    /// (``OutputFiles/writeFolder(_:to:fileMode:replacing:)``). Every file is the owner's only
+    /// (0600): `config` and `topology.json` hold config space.
     ///
     /// - Throws: ``FixtureError`` when the counterexample cannot be rendered, ``OutputError``
     ///   when the folder cannot be written.
     public func write(_ cx: TopologyCounterexample, to folder: URL) throws {
         let rendered = try files(for: cx)
-        try OutputFiles.writeFolder(rendered, to: folder.path, fileMode: OutputFiles.privateMode, replacing: Self.refusal)
-    }
-
-    /// What a fixture folder holds at its top level.
-    public static let entries: Set<String> = [topologyFile, svgFile, readmeFile, "sys", "proc"]
-
-    /// Why the folder at `path` is not a fixture folder barproof may replace, or nil.
-    public static func refusal(_ path: String) -> String? {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return "it cannot be listed" }
-        if let foreign = names.sorted().first(where: { !entries.contains($0) }) {
-            return "it holds '\(foreign)', which is not part of a barproof fixture"
-        }
-        return nil
+        try OutputFiles.writeFolder(rendered, to: folder.path, fileMode: OutputFiles.privateMode)
     }
 
     // MARK: Commands

@@ -111,29 +111,26 @@ public struct ProofRecord: Hashable, Sendable, Codable {
         try JSONOutput.encode(self)
     }
 
-    /// Why a record cannot be read as one this barproof understands.
-    public struct FormatError: Error, CustomStringConvertible {
-        public var description: String
-    }
-
-    /// Reads a record of a readable format; a missing or unknown `format`, or a record without the
-    /// digest its format carries, is an error.
-    ///
-    /// A document nested deeper than ``NestingLimit/maximumDepth`` throws ``NestingLimit/Exceeded``
-    /// (with its line and column) before the decoder, which recurses per level, sees it.
-    public static func decode(_ data: Data) throws -> ProofRecord {
-        try NestingLimit.checkJSON(data)
+    /// Reads a record of a readable format. Every problem is a ``JSONInput/Problem`` at its line
+    /// and column: a document that is not JSON, nests deeper than ``NestingLimit/maximumDepth``
+    /// or repeats a key (``JSONStructure``); a missing or unknown `format` (at the `format` value);
+    /// a record without the digest its format carries; a field of the wrong type.
+    public static func decode(_ data: Data) throws(JSONInput.Problem) -> ProofRecord {
         struct Header: Decodable { var format: Int? }
-        guard let format = try JSONDecoder().decode(Header.self, from: data).format else {
-            throw FormatError(description: "it has no 'format' field")
+        guard let format = try JSONInput.decode(Header.self, from: data).format else {
+            throw JSONInput.problem(at: [], in: data, "it has no 'format' field")
         }
         guard readableFormats.contains(format) else {
-            throw FormatError(description: "record format \(format) is not one this barproof reads "
-                              + "(\(readableFormats.lowerBound)-\(readableFormats.upperBound)); a newer barproof wrote it, or it is damaged")
+            throw JSONInput.problem(at: [CodingKeys.format], in: data,
+                                    "record format \(format) is not one this barproof reads "
+                                    + "(\(readableFormats.lowerBound)-\(readableFormats.upperBound)); a newer barproof wrote it, or it is damaged",
+                                    namingPath: false)
         }
-        let record = try JSONDecoder().decode(ProofRecord.self, from: data)
-        if format == 1 && record.specSHA256 == nil { throw FormatError(description: "a format 1 record needs 'spec_sha256'") }
-        if format >= 2 && record.checkSHA256 == nil { throw FormatError(description: "a format \(format) record needs 'check_sha256'") }
+        let record = try JSONInput.decode(ProofRecord.self, from: data)
+        if format == 1 && record.specSHA256 == nil { throw JSONInput.problem(at: [], in: data, "a format 1 record needs 'spec_sha256'") }
+        if format >= 2 && record.checkSHA256 == nil {
+            throw JSONInput.problem(at: [], in: data, "a format \(format) record needs 'check_sha256'")
+        }
         return record
     }
 }

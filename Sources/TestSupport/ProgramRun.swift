@@ -31,6 +31,27 @@ public struct ProgramRun: Sendable, CustomStringConvertible {
     public var timeout: Duration
     /// Wall time from launch to exit.
     public var elapsed: Duration
+    /// Whether the run's ``Signal`` was sent (the program was still running when it was due).
+    public var signalSent = false
+
+    /// A signal to send the program while it runs, as a user's Ctrl-C or a kill would.
+    public struct Signal: Sendable {
+        public var number: Int32
+        /// How long after the launch, or after `when` first holds.
+        public var after: Duration
+        /// When given, polled every 2 ms from the launch; the delay counts from the first time it holds.
+        public var when: (@Sendable () -> Bool)?
+        /// Called just before the signal is sent, to look at what the program has done so far.
+        public var before: (@Sendable () -> Void)?
+
+        public init(_ number: Int32, after: Duration, when: (@Sendable () -> Bool)? = nil,
+                    before: (@Sendable () -> Void)? = nil) {
+            self.number = number
+            self.after = after
+            self.when = when
+            self.before = before
+        }
+    }
 
     /// The default deadline; generous, since the machine may be shared and loaded.
     public static let defaultTimeout: Duration = .seconds(120)
@@ -40,9 +61,11 @@ public struct ProgramRun: Sendable, CustomStringConvertible {
     /// Runs `program arguments` in `directory` (this process's current directory when nil) and
     /// waits for it to exit, at most `timeout`; then it is killed and the result says `timedOut`.
     /// `environment` adds to (or overrides) this process's environment; nil inherits it unchanged.
+    /// `signal`, when given, is sent to the program (not its group) once it is due, unless the
+    /// program has exited by then; the deadline still counts from the launch.
     /// Throws only when the program cannot be launched or its output cannot be read.
     public static func run(program: URL, arguments: [String] = [], in directory: URL? = nil,
-                           environment: [String: String]? = nil,
+                           environment: [String: String]? = nil, signal: Signal? = nil,
                            timeout: Duration = defaultTimeout) throws -> ProgramRun {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("program-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -72,7 +95,30 @@ public struct ProgramRun: Sendable, CustomStringConvertible {
         let start = clock.now
         try withSignalsUnblocked { try process.run() }
         var timedOut = false
-        if exited.wait(timeout: .now() + timeout.timeInterval) == .timedOut {
+        var signalSent = false
+        var hasExited = false
+        if let signal {
+            var due = start + signal.after
+            if let condition = signal.when {
+                // Poll until it holds, the program exits, or the deadline comes.
+                while !condition() {
+                    if exited.wait(timeout: .now() + 0.002) == .success {
+                        hasExited = true
+                        break
+                    }
+                    if clock.now - start > timeout { break }
+                }
+                due = clock.now + signal.after
+            }
+            if !hasExited, exited.wait(timeout: .now() + max(.zero, min(due, start + timeout) - clock.now).timeInterval) == .timedOut {
+                signal.before?()
+                kill(process.processIdentifier, signal.number)
+                signalSent = true
+            } else {
+                hasExited = true
+            }
+        }
+        if !hasExited, exited.wait(timeout: .now() + max(.zero, timeout - (clock.now - start)).timeInterval) == .timedOut {
             timedOut = true
             // Foundation starts the program as the leader of a process group of its own
             // (POSIX_SPAWN_SETPGROUP): signal the group, so that whatever it started goes too.
@@ -95,7 +141,7 @@ public struct ProgramRun: Sendable, CustomStringConvertible {
                           signalled: process.terminationReason == .uncaughtSignal,
                           stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
                           stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self),
-                          timedOut: timedOut, timeout: timeout, elapsed: elapsed)
+                          timedOut: timedOut, timeout: timeout, elapsed: elapsed, signalSent: signalSent)
     }
 
     /// Runs `body` (the launch) with no signal blocked on this thread, so the program starts with

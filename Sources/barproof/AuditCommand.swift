@@ -109,32 +109,34 @@ struct AuditCommand: ParsableCommand {
                 struct Schema: Decodable { var schema: String }
                 struct Fixture: Decodable { var snapshot: Snapshot }
                 let loaded: Snapshot
+                let data: Data
                 do {
-                    let data = try Data(contentsOf: URL(fileURLWithPath: path))
-                    // Foundation's decoder recurses per level of nesting: measure first.
-                    do {
-                        try NestingLimit.checkJSON(data)
-                    } catch let error as NestingLimit.Exceeded {
-                        printError("\(path):\(error.line):\(error.column): not a barproof snapshot or topology: \(error.message)")
-                        return Exit.badInput
-                    }
-                    if try JSONDecoder().decode(Schema.self, from: data).schema == TopologyDocument.schemaName {
-                        loaded = try JSONDecoder().decode(Fixture.self, from: data).snapshot
+                    data = try Data(contentsOf: URL(fileURLWithPath: path))
+                } catch {
+                    printError("\(path): cannot read: \(OutputFiles.reason(error))")
+                    return Exit.badInput
+                }
+                // Nesting, syntax and duplicate keys are checked before the decoder sees the file.
+                do throws(JSONInput.Problem) {
+                    if try JSONInput.decode(Schema.self, from: data).schema == TopologyDocument.schemaName {
+                        loaded = try JSONInput.decode(Fixture.self, from: data).snapshot
                     } else {
-                        loaded = try JSONDecoder().decode(Snapshot.self, from: data)
+                        loaded = try JSONInput.decode(Snapshot.self, from: data)
                     }
                 } catch {
-                    printError("\(path): not a barproof snapshot or topology: \(error)")
+                    printError("\(path):\(error.line):\(error.column): not a barproof snapshot or topology: \(error.message)")
                     return Exit.badInput
                 }
                 guard loaded.schema == Snapshot.schemaName else {
-                    printError("\(path): schema \(loaded.schema); this barproof reads \(Snapshot.schemaName)".escapingControlCharacters)
+                    let place = JSONInput.problem(atKeys: ["schema"], in: data, "")
+                    printError("\(path):\(place.line):\(place.column): schema \(loaded.schema); this barproof reads \(Snapshot.schemaName)".escapingControlCharacters)
                     return Exit.badInput
                 }
                 // The snapshot's own page size is input, not an option: a bad one is bad input in
                 // the file (unless --page-size replaces it).
                 if pageSize == nil, PageSize(rawValue: loaded.pageSize) == nil {
-                    printError("\(path): field pageSize: \(loaded.pageSize) is not a page size (a power of two from 4096 "
+                    let place = JSONInput.problem(atKeys: ["pageSize"], in: data, "")
+                    printError("\(path):\(place.line):\(place.column): field pageSize: \(loaded.pageSize) is not a page size (a power of two from 4096 "
                                + "to 1 GiB); --page-size overrides it".escapingControlCharacters)
                     return Exit.badInput
                 }
@@ -280,7 +282,8 @@ struct SnapshotCommand: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             let data = try encoder.encode(snapshot) + Data("\n".utf8)
             if let output {
-                try writeAtomically(data, to: output)
+                // Config space may show what is plugged into the host, serial numbers aside: the owner's only.
+                try OutputFiles.write(data, to: output, newFileMode: OutputFiles.privateMode)
             } else {
                 printOut(String(decoding: data, as: UTF8.self))
             }

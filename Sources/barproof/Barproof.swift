@@ -1,9 +1,11 @@
 import ArgumentParser
 import Foundation
+import Reports
 import Z3Kit
 
 /// The barproof command line. Exit codes (README, "Limits, signals and exit codes"): 0 everything as expected, 1 a check missed
-/// its expectation or drifted from its record, 2 inconclusive, 64 usage, 65 bad input, 70 internal.
+/// its expectation or drifted from its record, 2 inconclusive, 64 usage, 65 bad input, 70 internal,
+/// 73 an output could not be created, 74 an I/O error while writing one.
 @main
 struct Barproof: ParsableCommand {
     static let version = "0.1.0"
@@ -15,7 +17,8 @@ struct Barproof: ParsableCommand {
             discussion: """
                 Exit codes: 0 every check as expected; 1 a check missed its expectation or drifted \
                 from its recorded proof; 2 a check was inconclusive (unknown); 64 usage error; \
-                65 bad input (spec or record); 70 internal error.
+                65 bad input (spec, record, snapshot or topology, at file:line:column); 70 internal error; \
+                73 an output could not be created; 74 an I/O error writing an output.
                 """,
             version: "barproof \(version) (Z3 \(Context.fullVersion))",
             subcommands: [Prove.self, Explain.self, List.self, ExportSMT2.self, Search.self, AuditCommand.self, SnapshotCommand.self],
@@ -31,12 +34,15 @@ enum Exit {
     static let usage: Int32 = 64
     static let badInput: Int32 = 65
     static let internalError: Int32 = 70
-    /// An output file or folder could not be written (sysexits EX_CANTCREAT).
+    /// An output file or folder could not be created (sysexits EX_CANTCREAT).
     static let cannotCreate: Int32 = 73
+    /// Writing an output failed in the system: I/O error, disk full, file too large (EX_IOERR).
+    static let ioError: Int32 = 74
 }
 
 /// Runs a command body, mapping its errors to barproof's exit codes: spec problems to 65 with
-/// their file:line:column, usage problems to 64, everything else to 70.
+/// their file:line:column, usage problems to 64, outputs that cannot be written to 73 or 74 (the
+/// path and the reason), everything else to 70.
 ///
 /// Installs the SIGINT/SIGTERM handling first (``RunControl``); a run that a signal stopped exits
 /// 130 or 143 whatever it would have returned, after printing what it decided.
@@ -54,7 +60,7 @@ func guarded(_ body: () throws -> Int32) throws {
         code = Exit.usage
     } catch let error as OutputError {
         printError("error: \(error)")
-        code = Exit.cannotCreate
+        code = error.exitCode
     } catch let exit as ExitCode {
         throw exit
     } catch {

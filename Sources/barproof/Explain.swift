@@ -134,7 +134,8 @@ extension Barproof {
     struct ExportSMT2: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "export-smt2",
-            abstract: "Write the exact SMT-LIB2 queries of a spec's checks; each is unsat exactly when that case is proved.")
+            abstract: "Write the exact SMT-LIB2 queries of a spec's checks; each is unsat exactly when that case is proved.",
+            discussion: "The files are written together: after a failure (exit 73 or 74) none of them has changed.")
 
         @Argument(help: "A spec file, or a spec name under Specs/.")
         var spec: String
@@ -151,17 +152,27 @@ extension Barproof {
             try guarded {
                 let spec = try Spec.load(path: try resolveSpecPath(self.spec))
                 let checks = try check.map { [try findCheck($0, in: spec)] } ?? spec.checks
-                var files: [(String, Data)] = []
+                var files: [(name: String, data: Data)] = []
                 for check in checks {
                     let request = check.request(solver)
                     for query in try request.queries() {
-                        files.append(("\(out)/\(check.name).\(query.name).smt2", Data(query.text.utf8)))
+                        files.append(("\(check.name).\(query.name).smt2", Data(query.text.utf8)))
                     }
                 }
-                for (path, data) in files {
-                    try writeAtomically(data, to: path)
-                    printOut(path + "\n")
+                // All of them or none: a new folder is built aside and renamed into place; into an
+                // existing one the files are staged, then renamed in together (the old ones kept
+                // until all are in). A signal waits for the renames.
+                try OutputFiles.checkCanCreate(in: out)
+                var status = stat()
+                try RunControl.critical {
+                    if stat(out, &status) != 0 && errno == ENOENT {
+                        try OutputFiles.writeFolder(Dictionary(files.map { ($0.name, Array($0.data)) }, uniquingKeysWith: { $1 }),
+                                                    to: out, replacing: { _ in "it appeared while barproof was writing" })
+                    } else {
+                        try OutputFiles.write(files.map { ("\(out)/\($0.name)", $0.data) })
+                    }
                 }
+                for file in files { printOut("\(out)/\(file.name)\n") }
                 return Exit.asExpected
             }
         }

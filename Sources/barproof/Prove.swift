@@ -133,13 +133,13 @@ extension Barproof {
                     report = Data(JUnitReport.render(outcomes, records: store.directory).utf8)
                 }
                 if let output {
-                    try writeAtomically(report, to: output)
+                    try OutputFiles.write(report, to: output)
                 } else {
                     FileHandle.standardOutput.write(report)
                 }
 
                 if record, RunControl.signal != nil {
-                    printError("not recorded: the run was interrupted; \(proofs) is as it was")
+                    printError("not recorded: the run was interrupted; \(store.directory) is as it was")
                 } else if record {
                     for spec in specs {
                         // A signal from here on ends the run after the spec being written: each

@@ -85,11 +85,9 @@ struct RecordStore {
         }
         do {
             return try ProofRecord.decode(data)
-        } catch let deep as NestingLimit.Exceeded {
-            throw SpecErrors(diagnostics: [SpecDiagnostic(file: path, line: deep.line, column: deep.column,
-                                                          message: "not a barproof proof record: \(deep.message); re-record with `barproof prove --record`")])
         } catch {
-            throw Self.bad(path, "not a barproof proof record (\(error)); re-record with `barproof prove --record`")
+            throw SpecErrors(diagnostics: [SpecDiagnostic(file: path, line: error.line, column: error.column,
+                                                          message: "not a barproof proof record: \(error.message); re-record with `barproof prove --record`")])
         }
     }
 
@@ -133,8 +131,9 @@ struct RecordStore {
         return false
     }
 
-    /// Before any solving: every spec's folder can be replaced, so `--record` fails before it
-    /// writes anything rather than after.
+    /// Before any solving: every spec's folder can be replaced and this user can write into the
+    /// directory, so `--record` fails before it writes anything rather than after (a folder that
+    /// is not barproof's: 65; one this user cannot write into: 73).
     func checkReplaceable(_ specs: [Spec]) throws {
         let problems = specs.compactMap { spec in
             Self.refusal(folder(spec.name)).map {
@@ -144,6 +143,7 @@ struct RecordStore {
             }
         }
         if !problems.isEmpty { throw SpecErrors(diagnostics: problems) }
+        try OutputFiles.checkCanCreate(in: directory)
     }
 
     // MARK: - Writing
@@ -154,7 +154,7 @@ struct RecordStore {
     func write(spec: Spec, outcomes: [CheckOutcome], timeoutMilliseconds: UInt32?, seed: UInt32) throws
         -> (written: [String], kept: [String]) {
         let fm = FileManager.default
-        try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try OutputFiles.makeDirectories(directory)
         try removeStale()
         let target = folder(spec.name)
         if let refusal = Self.refusal(target) {
@@ -162,7 +162,7 @@ struct RecordStore {
         }
         let staging = "\(directory)/.\(spec.name).staging-\(getpid())"
         if fm.fileExists(atPath: staging) { try fm.removeItem(atPath: staging) }
-        try fm.createDirectory(atPath: staging, withIntermediateDirectories: false)
+        guard mkdir(staging, 0o777) == 0 else { throw OutputError(staging, errno: errno) }
         var names: [String] = []
         var kept: [String] = []
         do {
@@ -278,8 +278,11 @@ struct RecordStore {
         return (error as NSError).localizedDescription
     }
 
+    /// A step of writing the records failed: 73 or 74 with the path and the reason.
     static func failure(_ what: String, _ path: String) -> any Error {
-        bad(path, "\(what) failed: \(String(cString: strerror(errno)))")
+        var error = OutputError(path, errno: errno)
+        error.reason = "\(what) failed: \(error.reason)"
+        return error
     }
 
     /// Creates `path` (which must not exist) with `data`, flushed to the disk before returning.
@@ -312,17 +315,8 @@ struct RecordStore {
         guard Glibc.rename(from, to) == 0 else { throw failure("renaming \(from) to \(to)", to) }
     }
 
-    private typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
-
-    /// `renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE)`: swaps two paths atomically (Linux
-    /// 3.15+, glibc 2.28+; looked up at run time, as Swift's Glibc module does not declare it).
-    /// False when it is not available or the file system does not support it.
-    static func exchange(_ a: String, _ b: String) -> Bool {
-        guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "renameat2") else { return false }
-        let renameat2 = unsafeBitCast(symbol, to: RenameAt2.self)
-        let renameExchange: UInt32 = 1 << 1
-        return renameat2(AT_FDCWD, a, AT_FDCWD, b, renameExchange) == 0
-    }
+    /// Swaps two paths atomically (``OutputFiles/exchange(_:_:)``); false where not supported.
+    static func exchange(_ a: String, _ b: String) -> Bool { OutputFiles.exchange(a, b) }
 }
 
 /// How a `prove` run meets the records: for each check, compared with its record, or why not;

@@ -63,6 +63,8 @@ extension Barproof {
                                        message: "search bounds of check '\(check.name)': \($0)")
                     })
                 }
+                // A fixture folder that cannot be written is found out before searching, not after.
+                if let out { try OutputFiles.checkCanCreate(in: out) }
                 var reports: [SearchReport] = []
                 var worst = Exit.asExpected
                 for check in checks {

@@ -44,6 +44,7 @@ struct SnapshotTests {
         try Data("{\"schema\": 1}".utf8).write(to: URL(fileURLWithPath: bad))
         let broken = try AuditCommandTests.run(["audit", bad])
         #expect(broken.status == 65)
-        #expect(broken.stderr.hasPrefix("\(bad): not a barproof snapshot"), "\(broken.stderr)")
+        #expect(broken.stderr.hasPrefix("\(bad):1:12: not a barproof snapshot or topology: schema: expected a string, found a number"),
+                "\(broken.stderr)")
     }
 }

@@ -11,6 +11,10 @@ struct BarproofRun {
     var stderr: String
     /// Whether the run was killed at its deadline (the failure is already recorded).
     var timedOut = false
+    /// Whether a signal ended the program (then `status` is the signal's number).
+    var signalled = false
+    /// Whether the run's signal was sent (the program was still running when it was due).
+    var signalSent = false
 
     /// The deadline of a run unless the call gives one: the slowest run, `barproof prove Specs`,
     /// takes a few seconds.
@@ -33,18 +37,19 @@ struct BarproofRun {
     }
 
     /// Runs `barproof arguments` in `directory` (the repository by default).
-    static func run(_ arguments: [String], in directory: URL = repository, timeout: Duration = defaultTimeout,
-                    sourceLocation: SourceLocation = #_sourceLocation) throws -> BarproofRun {
-        try run(program: executable, arguments, in: directory, timeout: timeout, sourceLocation: sourceLocation)
+    static func run(_ arguments: [String], in directory: URL = repository, signal: ProgramRun.Signal? = nil,
+                    timeout: Duration = defaultTimeout, sourceLocation: SourceLocation = #_sourceLocation) throws -> BarproofRun {
+        try run(program: executable, arguments, in: directory, signal: signal, timeout: timeout, sourceLocation: sourceLocation)
     }
 
     /// Runs `program arguments` in `directory` (the repository by default), such as a schema validator.
-    static func run(program: URL, _ arguments: [String], in directory: URL = repository,
+    static func run(program: URL, _ arguments: [String], in directory: URL = repository, signal: ProgramRun.Signal? = nil,
                     timeout: Duration = defaultTimeout,
                     sourceLocation: SourceLocation = #_sourceLocation) throws -> BarproofRun {
-        let run = try ProgramRun.run(program: program, arguments: arguments, in: directory, timeout: timeout)
+        let run = try ProgramRun.run(program: program, arguments: arguments, in: directory, signal: signal, timeout: timeout)
         if run.timedOut { Issue.record(Comment(rawValue: run.timeoutMessage), sourceLocation: sourceLocation) }
-        return BarproofRun(status: run.status, stdout: run.stdout, stderr: run.stderr, timedOut: run.timedOut)
+        return BarproofRun(status: run.status, stdout: run.stdout, stderr: run.stderr, timedOut: run.timedOut,
+                           signalled: run.signalled, signalSent: run.signalSent)
     }
 }
 

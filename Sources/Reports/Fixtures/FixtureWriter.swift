@@ -12,9 +12,9 @@ import VFIORules
 /// - `memory-map.svg` (``MemoryMapSVG``);
 /// - `README.md`: what is violated, through which clause, and the commands that reproduce it.
 ///
-/// Rendering (``files(for:)``) is pure; ``write(_:to:)`` puts the files into a temporary folder
-/// beside the target and renames it into place, so a failed write leaves nothing half-written
-/// (and an existing folder of that name untouched).
+/// Rendering (``files(for:)``) is pure; ``write(_:to:)`` builds the folder under a staging name
+/// beside the target and renames it into place, so a failed or killed write leaves nothing
+/// half-written (and an existing folder of that name untouched).
 public struct FixtureWriter: Sendable {
     /// The spec the counterexample came from, for the `barproof search` command in the README.
     public var specPath: String?
@@ -77,37 +77,15 @@ public struct FixtureWriter: Sendable {
     }
 
     /// Renders the fixture and writes it to `folder` (created with its parents; replaced when it
-    /// exists). The files go to a hidden temporary folder beside it first, then one rename.
+    /// exists), all at once: the files go to a staging folder beside it, fsynced, then one rename
+    /// (``OutputFiles/writeFolder(_:to:fileMode:replacing:)``). Every file is the owner's only
+    /// (0600): `config` and `topology.json` hold config space.
+    ///
+    /// - Throws: ``FixtureError`` when the counterexample cannot be rendered, ``OutputError``
+    ///   when the folder cannot be written.
     public func write(_ cx: TopologyCounterexample, to folder: URL) throws {
         let rendered = try files(for: cx)
-        let fm = FileManager.default
-        let parent = folder.deletingLastPathComponent()
-        try fm.createDirectory(at: parent, withIntermediateDirectories: true)
-        let nonce = "\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)"
-        let staging = parent.appendingPathComponent(".\(folder.lastPathComponent).\(nonce).tmp")
-        do {
-            for (path, bytes) in rendered.sorted(by: { $0.key < $1.key }) {
-                let url = staging.appendingPathComponent(path)
-                try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try Data(bytes).write(to: url)
-            }
-            if fm.fileExists(atPath: folder.path) {
-                let old = parent.appendingPathComponent(".\(folder.lastPathComponent).\(nonce).old")
-                try fm.moveItem(at: folder, to: old)
-                do {
-                    try fm.moveItem(at: staging, to: folder)
-                } catch {
-                    try? fm.moveItem(at: old, to: folder)
-                    throw error
-                }
-                try? fm.removeItem(at: old)
-            } else {
-                try fm.moveItem(at: staging, to: folder)
-            }
-        } catch {
-            try? fm.removeItem(at: staging)
-            throw error
-        }
+        try OutputFiles.writeFolder(rendered, to: folder.path, fileMode: OutputFiles.privateMode)
     }
 
     // MARK: Commands

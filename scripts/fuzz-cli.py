@@ -221,7 +221,7 @@ JSON_VALUE_REPLACEMENTS = [b'null', b'[]', b'{}', b'""', b'"x"', b'true', b'0', 
 
 def m_keys(data, rng, ctx):
     """Deletes, duplicates or renames a key (a JSON member or a YAML key), or replaces a JSON value."""
-    keys = list(re.finditer(rb'"([A-Za-z_0-9:.\-/ ]+)"\s*:', data)) or list(re.finditer(rb'(?m)^\s*-?\s*([a-z_]+):', data))
+    keys = list(re.finditer(rb'"([A-Za-z_0-9:.\-/ ]+)"\s*:', data)) or list(re.finditer(rb'(?m)^[ \t]*(?:-[ \t]*)?([a-z_]+):', data))
     if not keys:
         return m_lines(data, rng, ctx)
     m = rng.choice(keys)

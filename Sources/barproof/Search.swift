@@ -201,7 +201,14 @@ extension Barproof {
             }
             // 1. pci=resource_alignment=<PAGE_SHIFT>@<bdf>: the kernel grows the target's resource to a
             //    page (resize), so nothing else can share its page.
-            if cx.invariant == .pageExclusive {
+            //    Not under PCI_PROBE_ONLY: `pci_specified_resource_alignment` ignores the parameter
+            //    there ("PCI: Ignoring requested alignments (PCI_PROBE_ONLY)", drivers/pci/pci.c,
+            //    read in 4.9.0 and 6.18.2), so it is offered only where the spec rules PROBE_ONLY out.
+            if cx.invariant == .pageExclusive && search.platform.value(of: .probeOnly) != false {
+                tried.append("pci=resource_alignment= (not offered: the kernel ignores it under PCI_PROBE_ONLY, "
+                             + "which the spec's platform leaves open; set probe_only: no if the host is not PROBE_ONLY)")
+            }
+            if cx.invariant == .pageExclusive && search.platform.value(of: .probeOnly) == false {
                 let value = "\(shift)@\(cx.target.function)"
                 var b = bounds
                 if let parameter = try? ResourceAlignmentParameter(parsing: value) {

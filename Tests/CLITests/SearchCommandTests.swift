@@ -10,6 +10,7 @@ import Testing
         policy: mainline
         platform:
           page_sizes: [64K]
+          probe_only: no
         search:
           devices: 3
           bars: 2
@@ -47,6 +48,17 @@ import Testing
                                          "--msi-isolated", "yes", folder + "/topology.json"])
         #expect(audit.status == 1)
         #expect(audit.stdout.contains("page-exclusive"))
+    }
+
+    /// The kernel ignores `pci=resource_alignment=` under PCI_PROBE_ONLY, so where the platform
+    /// leaves PROBE_ONLY open the parameter is never offered: the dropped clause is.
+    @Test func probeOnlyPlatformIsNeverOfferedResourceAlignment() throws {
+        let specs = try SpecDirectory()
+        let path = try specs.write("open", Self.spec.replacingOccurrences(of: "  probe_only: no\n", with: ""))
+        let run = try BarproofRun.run(["search", path, "--check", "without-reservation", "--minimize", "--suggest"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(!run.stdout.contains("mitigation: pci=resource_alignment"), "\(run.stdout)")
+        #expect(run.stdout.contains("mitigation: restore clause mainline.subpage-reservation: proved on this machine"), "\(run.stdout)")
     }
 
     @Test func provedCheckReportsNoCounterexampleAndExitsZero() throws {
@@ -90,7 +102,7 @@ import Testing
         let path = try specs.write("bad", Self.spec.replacingOccurrences(of: "bars: 2", with: "bars: 9"))
         let run = try BarproofRun.run(["search", path])
         #expect(run.status == 65)
-        #expect(run.stderr.contains("bad.yaml:6:"))
+        #expect(run.stderr.contains("bad.yaml:7:"))
         #expect(run.stderr.contains("'bars' must be a whole number in 1...6"))
         let alignment = try specs.write("align", Self.spec.replacingOccurrences(of: "bridges: 1", with: "resource_alignment: \"16@zz\""))
         let second = try BarproofRun.run(["search", alignment])

@@ -57,6 +57,25 @@ final class SearchAcceptanceTests {
         try assertRoundTrips(result.counterexamples, "minimal")
     }
 
+    /// 4.8-4.15 exclude the MSI-X table with a `u32 + u16` sum: the search finds the machine that
+    /// wraps it, one function with a 64-bit BAR over 4 GiB whose table ends past BAR offset 2^32,
+    /// and the fixture round-trips through the audit importers.
+    @Test(arguments: ["4.8", "4.11"])
+    func wrapMachineBefore416(release: String) throws {
+        let policy = try KernelRelease.named(release).policy
+        let search = TopologySearch(policy: policy, platform: PlatformSpec(pageSizes: [.kib4]), invariant: .msixNeedsFiltering,
+                                    bounds: SearchBounds(devices: 1, barsPerDevice: 1, bridges: 0, maxBARSize: 8 << 30))
+        let result = try search.run(max: 1)
+        let example = try #require(result.counterexamples.first, "\(result)")
+        let function = try #require(example.topology.function(example.target.function))
+        let bar = try #require(function.bar(example.target.index))
+        let msix = try #require(function.msix)
+        #expect(bar.size >= 1 << 32 && bar.kind == .mem64, "\(bar)")
+        #expect(UInt64(msix.tableOffset) + UInt64(msix.entries) * 16 >= 1 << 32, "the table ends at or past BAR offset 2^32")
+        #expect(UInt64(msix.tableOffset) + UInt64(msix.entries) * 16 <= bar.size, "inside its BAR")
+        try assertRoundTrips(result.counterexamples, "wrap-\(release)")
+    }
+
     /// `--max 5` on a refutable check: distinct views, here fewer than 5 with the view space
     /// exhausted (within 2 devices x 2 BARs, the foreign BAR can only follow the page-aligned
     /// sub-page BAR on its bus: its kind, 32/64-bit and prefetchable or not, is what can differ).

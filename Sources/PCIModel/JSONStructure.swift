@@ -67,24 +67,32 @@ public enum JSONStructure {
 
     /// The line and column of the byte at `offset`.
     public static func position(ofOffset offset: Int, in bytes: some Collection<UInt8>) -> (line: Int, column: Int) {
-        var line = 1, column = 1
-        var index = 0
-        var previous: UInt8 = 0
-        for byte in bytes {
-            if index >= offset { break }
-            if byte == 0x0A {
-                if previous != 0x0D { line += 1 }
-                column = 1
-            } else if byte == 0x0D {
-                line += 1
-                column = 1
-            } else if byte & 0xC0 != 0x80 {
-                column += 1
-            }
-            previous = byte
-            index += 1
+        var position = TextPosition()
+        for byte in bytes.prefix(offset) { position.advance(over: byte) }
+        return (position.line, position.column)
+    }
+}
+
+/// A line and column in UTF-8 text, 1-based, advanced byte by byte: LF, CR and CR LF end a line;
+/// a column is a character (continuation bytes do not count).
+public struct TextPosition: Sendable {
+    public private(set) var line = 1
+    public private(set) var column = 1
+    private var previous: UInt8 = 0
+
+    public init() {}
+
+    public mutating func advance(over byte: UInt8) {
+        if byte == 0x0A {
+            if previous != 0x0D { line += 1 }
+            column = 1
+        } else if byte == 0x0D {
+            line += 1
+            column = 1
+        } else if byte & 0xC0 != 0x80 {
+            column += 1
         }
-        return (line, column)
+        previous = byte
     }
 }
 

@@ -90,10 +90,9 @@ public enum JSONInput {
 
     /// The JSON kind of the value starting at a line and column, in words.
     static func kind(at place: (line: Int, column: Int), in data: Data) -> String? {
-        var line = 1, column = 1
-        var previous: UInt8 = 0
+        var position = TextPosition()
         for byte in data {
-            if line == place.line && column == place.column && byte & 0xC0 != 0x80 {
+            if position.line == place.line && position.column == place.column && byte & 0xC0 != 0x80 {
                 switch byte {
                 case UInt8(ascii: "{"): return "an object"
                 case UInt8(ascii: "["): return "an array"
@@ -103,16 +102,7 @@ public enum JSONInput {
                 default: return "a number"
                 }
             }
-            if byte == 0x0A {
-                if previous != 0x0D { line += 1 }
-                column = 1
-            } else if byte == 0x0D {
-                line += 1
-                column = 1
-            } else if byte & 0xC0 != 0x80 {
-                column += 1
-            }
-            previous = byte
+            position.advance(over: byte)
         }
         return nil
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 /// The binary under limits and signals: it never hangs, an unknown is never a pass, and a
@@ -298,18 +299,5 @@ struct TimedRun {
                         stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self),
                         timedOut: timedOut, stoppedAfterSignal: stopped,
                         ignoredSignal: signalledAt.map { stopped == nil && ended - $0 > .milliseconds(100) } ?? false)
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so signal times repeat from run to run.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

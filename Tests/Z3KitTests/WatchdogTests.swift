@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import Z3Kit
 
@@ -9,7 +10,7 @@ extension LongRunning {
 struct WatchdogTests {
     @Test("deadlines of 1-20 ms end hard checks as unknown (timeout) within the deadline plus a second, 60 times")
     func deadlinesEndHardChecks() throws {
-        var generator = SplitMix(seed: 11)
+        var generator = SplitMix64(seed: 11)
         for round in 0..<60 {
             let context = Context()
             let solver = try hardFactoringSolver(context, guardMilliseconds: nil)
@@ -129,17 +130,4 @@ func currentSIGINTHandler() -> UInt {
     var action = sigaction()
     sigaction(SIGINT, nil, &action)
     return unsafeBitCast(action.__sigaction_handler.sa_handler, to: UInt.self)
-}
-
-/// A small deterministic generator (SplitMix64).
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

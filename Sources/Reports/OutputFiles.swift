@@ -172,7 +172,10 @@ public enum OutputFiles {
         let exists = lstat(path, &existing) == 0
         if exists, existing.st_mode & S_IFMT == S_IFDIR { throw OutputError(path, reason: "it is a directory") }
         let mode: mode_t = exists && existing.st_mode & S_IFMT == S_IFREG ? existing.st_mode & 0o7777 : newFileMode & ~currentUmask()
-        var template = Array((directory + "/." + url.lastPathComponent + ".XXXXXX").utf8CString)
+        // Named as staging folders are (`.<name>.staging-<pid>-XXXXXX`), so that the file a killed
+        // run leaves is recognised and removed by the next write here.
+        removeStaleStaging(in: directory)
+        var template = Array("\(directory)/.\(url.lastPathComponent).staging-\(getpid())-XXXXXX".utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard descriptor >= 0 else { throw OutputError(path, errno: errno) }
         let temporary = Self.path(from: template)
@@ -355,8 +358,9 @@ public enum OutputFiles {
     }
 
     /// Removes (or, for a folder set aside whose place is empty, puts back) the staging folders
-    /// of runs that are gone: named by ``makeStagingFolder(in:for:kind:)``, real directories (not
-    /// links) owned by this user, their process no longer running. Anything else is left alone.
+    /// and staged files of runs that are gone: named by ``makeStagingFolder(in:for:kind:)`` or
+    /// ``stage(_:for:newFileMode:)``, real directories or regular files (not links) owned by this
+    /// user, their process no longer running. Anything else is left alone.
     public static func removeStaleStaging(in parent: String) {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []
         for entry in entries.sorted() {
@@ -364,7 +368,9 @@ public enum OutputFiles {
             guard kill(staging.pid, 0) != 0, errno == ESRCH else { continue }
             let path = "\(parent)/\(entry)"
             var status = stat()
-            guard lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR, status.st_uid == geteuid() else { continue }
+            guard lstat(path, &status) == 0, status.st_uid == geteuid() else { continue }
+            let kind = status.st_mode & S_IFMT
+            guard kind == S_IFDIR || (kind == S_IFREG && staging.kind == "staging") else { continue }
             let target = "\(parent)/\(staging.name)"
             if staging.kind == "old", lstat(target, &status) != 0, errno == ENOENT {
                 rename(path, target)

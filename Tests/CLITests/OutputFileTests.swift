@@ -180,6 +180,23 @@ struct OutputFileTests {
         for path in notOurs { #expect(FileManager.default.fileExists(atPath: path), "\(path) was removed") }
     }
 
+    @Test("--output: a staged file a killed run left beside the report is removed by the next write; look-alikes are kept")
+    func staleStagedFileIsRemoved() throws {
+        let folder = try SpecDirectory()
+        let output = folder.path("report.json")
+        let child = try BarproofRun.run(program: URL(fileURLWithPath: "/bin/sh"), ["-c", "echo $$"])
+        let dead = try #require(Int(child.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let stale = folder.path(".report.json.staging-\(dead)-Zx9Yw8")
+        let notOurs = [folder.path(".report.json.staging-\(getpid())-Zx9Yw8"), folder.path(".report.json.tmp")]
+        for path in [stale] + notOurs { try Data("half\n".utf8).write(to: URL(fileURLWithPath: path)) }
+        let spec = try folder.write("one", "policy: mainline\nplatform:\n  page_sizes: [64K]\nchecks:\n  - invariant: mmap-within-bar\n    expect: proved\n")
+        let run = try BarproofRun.run(["prove", spec, "--format", "json", "--output", output, "--proofs", folder.path("proofs")])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(FileManager.default.fileExists(atPath: output))
+        #expect(!FileManager.default.fileExists(atPath: stale), "the stale staged file was left")
+        for path in notOurs { #expect(FileManager.default.fileExists(atPath: path), "\(path) was removed") }
+    }
+
     // MARK: - Plain errors
 
     @Test("search --out naming a file: exit 73 with the path and the reason, before any searching")

@@ -405,47 +405,12 @@ extension MachineTerms {
     /// neighbour holds only when that neighbour is a placed memory BAR (never a bridge window:
     /// windows pass addresses on; they are not a device's registers).
     public func viewCases(_ invariant: Invariant, _ l: L) -> [ViewCase<L>] {
-        let s = situation
-        let cases = invariant.violationCases(s, l)
-        let subpage = s.isSubpage(l)
-        let aligned = l.isPageAligned(s.bar.resource.start, s.platform)
-        var out: [ViewCase<L>] = []
-        for (i, c) in cases.enumerated() {
-            let neighbour = invariant.firstNeighbourCase.flatMap { i >= $0 ? i - $0 : nil }
-            var formula = c.exact
-            if let neighbour {
-                let guardTerm = neighbourSources[neighbour] == nil ? l.no : s.neighbours[neighbour].bar.isMemory
-                formula = l.and(formula, guardTerm)
-            }
-            switch invariant {
-            case .pageExclusive:
-                guard let neighbour, let source = neighbourSources[neighbour] else { continue }
-                let n = s.neighbours[neighbour]
+        situation.viewCases(invariant, l) { i in
+            neighbourSources[i].map { source in
                 let slot = devices[source.device].slots[source.slot]
-                out.append(ViewCase(family: 0, formula: formula,
-                                    bits: [subpage, aligned, slot.is64, slot.prefetchable, n.inParent,
-                                           l.less(s.bar.resource.start, n.bar.resource.start)],
-                                    neighbour: neighbour))
-            case .msixNeedsFiltering:
-                if let neighbour {
-                    guard neighbourSources[neighbour] != nil else { continue }
-                    let n = s.neighbours[neighbour]
-                    out.append(ViewCase(family: 2, formula: formula,
-                                        bits: [subpage, aligned, l.less(s.bar.resource.start, n.bar.resource.start)],
-                                        neighbour: neighbour))
-                } else {
-                    let inPage = l.sub(s.bar.resource.start, l.pageDown(s.bar.resource.start, s.platform))
-                    let onFirstPage = l.less(l.add(inPage, s.msix.tableOffset), s.platform.pageSize)
-                    out.append(ViewCase(family: 1, formula: formula, bits: [subpage, aligned, onFirstPage], neighbour: nil))
-                }
-            case .mmapWithinBAR:
-                let x = s.exposed(l)
-                out.append(ViewCase(family: 3, formula: formula,
-                                    bits: [subpage, aligned, l.less(x.first, l.pageDown(s.bar.resource.start, s.platform))],
-                                    neighbour: nil))
+                return (isMemory: situation.neighbours[i].bar.isMemory, is64: slot.is64, prefetchable: slot.prefetchable)
             }
         }
-        return out
     }
 
     /// The violation, restricted to cases whose view is not in `blocked` (and, when `only` is
@@ -497,5 +462,55 @@ extension ViewKey {
             return CounterexampleView(clause: clause, foreignKind: "bytes outside the BAR's own pages",
                                       pageOffsetClass: "\(barClass), exposed \(bits[2] ? "before" : "after") its pages")
         }
+    }
+}
+
+extension Situation {
+    /// The invariant's violation cases with their view bits (``ViewKey``), on any situation:
+    /// `bar(i)` says whether neighbour `i` is a device's BAR (nil: a window or another resource,
+    /// whose cases are no view) and gives its width and prefetchability bits. The machine model
+    /// knows those from its slots; the pair model does not, and ``PairViewOracle`` leaves them free.
+    func viewCases(_ invariant: Invariant, _ l: L,
+                   bar: (Int) -> (isMemory: L.Truth, is64: L.Truth, prefetchable: L.Truth)?) -> [ViewCase<L>] {
+        let cases = invariant.violationCases(self, l)
+        let subpage = isSubpage(l)
+        let aligned = l.isPageAligned(self.bar.resource.start, platform)
+        var out: [ViewCase<L>] = []
+        for (i, c) in cases.enumerated() {
+            let neighbour = invariant.firstNeighbourCase.flatMap { i >= $0 ? i - $0 : nil }
+            var formula = c.exact
+            var source: (isMemory: L.Truth, is64: L.Truth, prefetchable: L.Truth)?
+            if let neighbour {
+                source = bar(neighbour)
+                formula = l.and(formula, source?.isMemory ?? l.no)
+            }
+            switch invariant {
+            case .pageExclusive:
+                guard let neighbour, let source else { continue }
+                let n = neighbours[neighbour]
+                out.append(ViewCase(family: 0, formula: formula,
+                                    bits: [subpage, aligned, source.is64, source.prefetchable, n.inParent,
+                                           l.less(self.bar.resource.start, n.bar.resource.start)],
+                                    neighbour: neighbour))
+            case .msixNeedsFiltering:
+                if let neighbour {
+                    guard source != nil else { continue }
+                    let n = neighbours[neighbour]
+                    out.append(ViewCase(family: 2, formula: formula,
+                                        bits: [subpage, aligned, l.less(self.bar.resource.start, n.bar.resource.start)],
+                                        neighbour: neighbour))
+                } else {
+                    let inPage = l.sub(self.bar.resource.start, l.pageDown(self.bar.resource.start, platform))
+                    let onFirstPage = l.less(l.add(inPage, msix.tableOffset), platform.pageSize)
+                    out.append(ViewCase(family: 1, formula: formula, bits: [subpage, aligned, onFirstPage], neighbour: nil))
+                }
+            case .mmapWithinBAR:
+                let x = exposed(l)
+                out.append(ViewCase(family: 3, formula: formula,
+                                    bits: [subpage, aligned, l.less(x.first, l.pageDown(self.bar.resource.start, platform))],
+                                    neighbour: nil))
+            }
+        }
+        return out
     }
 }

@@ -54,10 +54,21 @@ public final class TopologySearch {
     ///   - found: Called with each counterexample as soon as it is found (and re-checked), so a
     ///     caller can write it out before the search goes on; an error it throws ends the search.
     ///   - progress: Called with the machine size and page size about to be searched.
-    public func run(max: Int = 1, minimize: Bool = false, found: (TopologyCounterexample) throws -> Void = { _ in },
+    ///   - possible: The views that may be reachable at all (``PairViewOracle/possibleViews()``):
+    ///     once each of them has been found the search ends, exhausted, without searching on.
+    public func run(max: Int = 1, minimize: Bool = false, possible: Set<ViewKey>? = nil,
+                    found: (TopologyCounterexample) throws -> Void = { _ in },
                     progress: (String) -> Void = { _ in }) throws -> SearchResult {
         var result = SearchResult(counterexamples: [], exhausted: false, unknown: nil, notes: [])
         var blocked: [ViewKey] = []
+        func everyPossibleViewFound() -> Bool {
+            guard let possible, possible.isSubset(of: Set(blocked)) else { return false }
+            let rest = PairViewOracle.viewSpace(invariant).count - blocked.count
+            result.notes.append("every view a machine can show has been found: the pair model proves the other \(rest) "
+                                + "view(s) of \(invariant.rawValue) unreachable on every machine")
+            return true
+        }
+        if everyPossibleViewFound() { return SearchResult(counterexamples: [], exhausted: true, unknown: nil, notes: result.notes) }
         levels: for (level, target) in levels() {
             for page in platform.pageSizes {
                 guard result.counterexamples.count < max else { break levels }
@@ -73,6 +84,7 @@ public final class TopologySearch {
                         try found(example)
                         result.counterexamples.append(example)
                         blocked.append(key)
+                        if result.counterexamples.count < max && everyPossibleViewFound() { break levels }
                     case .none:
                         break views
                     case let .unknown(reason):

@@ -116,7 +116,20 @@ extension Barproof {
             // a signal or a limit interrupts keeps every fixture it reported, each complete.
             let progress = Progress(quiet: solver.quiet)
             defer { progress.finish() }
-            let result = try search.run(max: max, minimize: minimize, found: { example in
+            // With --max above 1, the views the pair model proves unreachable on every machine are
+            // not searched for: the search ends once the others are found (PairViewOracle).
+            var possible: Set<ViewKey>?
+            if max > 1 && !exhaustive {
+                progress.update("\(check.name): deciding which views any machine can show (pair model)")
+                possible = try PairViewOracle(policy: check.policy, platform: check.platform, invariant: check.invariant,
+                                              assumptions: check.assumptions, limits: limits, seed: solver.seed).possibleViews()
+                if let possible {
+                    report.notes.append("views any machine can show (pair model): \(possible.count) of \(PairViewOracle.viewSpace(check.invariant).count)")
+                } else {
+                    report.notes.append("the pair model could not decide which views are reachable (limits); searching the bounds")
+                }
+            }
+            let result = try search.run(max: max, minimize: minimize, possible: possible, found: { example in
                 var entry = SearchReport.Entry(counterexample: example, explanation: Self.explain(example), folder: nil, suggestion: nil)
                 if suggest { entry.suggestion = try Self.suggestion(for: example, search: search, bounds: check.search) }
                 if let out {

@@ -40,7 +40,7 @@ extension Barproof {
         @Flag(help: "For each counterexample, a mitigation (a pci=resource_alignment= value or a clause) with a proof that it holds on that machine.")
         var suggest = false
 
-        @Flag(help: "Decide 'no counterexample within the bounds' by searching the bounds, not through the pair model's proof.")
+        @Flag(help: "Search the bounds themselves: no pair-model proof that no counterexample exists, nor that further views cannot.")
         var exhaustive = false
 
         @Option(help: "Output format: text or json.")
@@ -107,7 +107,7 @@ extension Barproof {
                     report.seconds = (clock.now - started).seconds
                     return report
                 case .unknown(let reason):
-                    report.notes.append("the pair model is inconclusive (\(reason)); searching the bounds")
+                    report.notes.append("the pair model is inconclusive (\(reason)); the bounds are searched")
                 case .refuted:
                     break
                 }
@@ -126,7 +126,7 @@ extension Barproof {
                 if let possible {
                     report.notes.append("views any machine can show (pair model): \(possible.count) of \(PairViewOracle.viewSpace(check.invariant).count)")
                 } else {
-                    report.notes.append("the pair model could not decide which views are reachable (limits); searching the bounds")
+                    report.notes.append("the pair model could not decide which views are reachable (limits); the bounds are searched for every view")
                 }
             }
             let result = try search.run(max: max, minimize: minimize, possible: possible, found: { example in

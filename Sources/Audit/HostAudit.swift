@@ -297,7 +297,7 @@ public enum HostAudit {
             offset: 0, length: page.pageUp(target.size), allowUnsafeInterrupts: options.allowUnsafeInterrupts,
             backend: .type1)
         var assignment = initial
-        for fact in HostFact.allCases { assignment.truths[fact.variable] = options.hostFacts[fact] ?? fact.permissive }
+        assignment.setHostFacts(options.hostFacts)
         let msixGap = gaps.msix(of: device.address)
         let configGap = gaps.config[device.address]
         let treeGap = gaps.iomem

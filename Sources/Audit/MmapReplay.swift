@@ -88,7 +88,7 @@ extension HostAudit {
             allowUnsafeInterrupts: platform.allowUnsafeInterrupts, backend: platform.backend, listLimit: .max)
         var assignment = initial
         assignment.truths["platform.msi-isolated"] = platform.msiIsolated
-        for fact in HostFact.allCases { assignment.truths[fact.variable] = platform.hostFacts[fact] ?? fact.permissive }
+        assignment.setHostFacts(platform.hostFacts)
         let l = Concrete()
         let s: Situation<Concrete>
         do { s = try Situation.checked(assignment, neighbours: neighbours.count, pageShift: page.shift) } catch {

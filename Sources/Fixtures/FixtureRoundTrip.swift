@@ -161,7 +161,7 @@ public enum FixtureRoundTrip {
                                   length: cx.requestLength)
         let platform = ReplayPlatform(policy: policy, pageSize: pageSize, msiIsolated: cx.platform.msiIsolated,
                                       allowUnsafeInterrupts: cx.platform.allowUnsafeInterrupts, backend: cx.platform.backend,
-                                      hostFacts: Dictionary(uniqueKeysWithValues: HostFact.allCases.map { ($0, cx.platform.value(of: $0)) }))
+                                      hostFacts: cx.platform.hostFactValues)
         let replay: MmapReplay
         do { replay = try HostAudit.replay(host, request: request, platform: platform) } catch {
             return ["replay of \(cx.target): \(error)"]
@@ -189,7 +189,7 @@ public enum FixtureRoundTrip {
             let report = HostAudit.run(host, options: AuditOptions(
                 policy: policy, pageSize: pageSize, msiIsolation: cx.platform.msiIsolated ? .yes : .no,
                 allowUnsafeInterrupts: cx.platform.allowUnsafeInterrupts,
-                hostFacts: Dictionary(uniqueKeysWithValues: HostFact.allCases.map { ($0, cx.platform.value(of: $0)) })))
+                hostFacts: cx.platform.hostFactValues))
             let bar = report.devices.first { $0.address == cx.target.function.description }?.bars.first { $0.index == cx.target.index }
             if !(bar?.violations.contains(cx.invariant.rawValue) ?? false) {
                 problems.append("HostAudit.run does not flag \(cx.target) with \(cx.invariant.rawValue) (flags: \(bar?.violations.joined(separator: ", ") ?? "nothing"))")

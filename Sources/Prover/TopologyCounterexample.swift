@@ -37,6 +37,11 @@ public struct PlatformFacts: Hashable, Sendable, Codable {
     /// The value of `fact`: as recorded, or the one that grants the most when the policy did not read it.
     public func value(of fact: HostFact) -> Bool { hostFacts?[fact.rawValue] ?? fact.permissive }
 
+    /// Every host fact's value (``value(of:)``), as the audit and the replay take them.
+    public var hostFactValues: [HostFact: Bool] {
+        Dictionary(uniqueKeysWithValues: HostFact.allCases.map { ($0, value(of: $0)) })
+    }
+
     /// The host facts in words, in catalogue order, e.g. `no MSI irq domain; not PCI_PROBE_ONLY`.
     public var hostFactsText: String? {
         guard let hostFacts else { return nil }

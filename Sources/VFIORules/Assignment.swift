@@ -12,6 +12,12 @@ public struct Assignment: Hashable, Sendable, Codable {
 
     public func word(_ name: String) -> UInt64 { words[name] ?? 0 }
     public func truth(_ name: String) -> Bool { truths[name] ?? false }
+
+    /// Sets every host fact (``HostFact``): as `values` gives it, the others to the value that
+    /// grants the most.
+    public mutating func setHostFacts(_ values: [HostFact: Bool]) {
+        for fact in HostFact.allCases { truths[fact.variable] = values[fact] ?? fact.permissive }
+    }
 }
 
 /// The names of a situation's variables. One layout serves the solver (named constants) and the

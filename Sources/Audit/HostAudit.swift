@@ -197,6 +197,13 @@ public enum HostAudit {
         if let tree = gaps.iomem {
             notes.append("\(tree); claims are taken from the resource files (a BAR placed without IORESOURCE_UNSET counts as claimed)")
         }
+        for own in resources.ownReservations {
+            var note = "\(HostInventory.iomemFile): \(hexText(own.start))-\(hexText(own.end)) \"\(HostResources.subpageReservationName)\" "
+                + "is vfio-pci's own reservation for \(own.owner) BAR \(own.barIndex) (the device is open, under a kernel with "
+                + "\(PageSize(rawValue: own.pageSize)?.description ?? hexText(own.pageSize)) pages): counted as the device's"
+            if own.pageSize != options.pageSize.rawValue { note += "; the audit's page size differs from the one it was made with" }
+            notes.append(note)
+        }
         var audits = host.devices.map { device in
             audit(device, host: host, resources: resources, options: options)
         }

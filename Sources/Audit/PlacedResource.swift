@@ -138,8 +138,68 @@ struct HostResources {
             Facts(start: entries[id].node.start, end: entries[id].node.end, position: id, owner: -1,
                   parent: parentNumber(entries[id].parent.map { entries[$0].key }), claimed: true, kind: 2)
         }
-        entryStops = entries.map { pciRanges.contains($0.node.range) || ($0.node.start == 0 && $0.node.end == .max) }
+        let own = Self.ownReservations(entries: entries, placed: placed)
+        ownReservations = own
+        let ownIDs = Set(own.map(\.entry))
+        entryStops = entries.indices.map { id in
+            let node = entries[id].node
+            return ownIDs.contains(id) || pciRanges.contains(node.range) || (node.start == 0 && node.end == .max)
+        }
         self.parents = parents
+    }
+
+    /// The name `vfio_pci_probe_mmaps` gives the dummy resource it requests after a sub-page BAR.
+    static let subpageReservationName = "vfio sub-page reserved"
+
+    /// A `vfio sub-page reserved` node of the tree that is the reservation vfio-pci itself made for
+    /// a BAR of a function it has open, and so that function's own.
+    struct OwnReservation: Hashable, Sendable {
+        /// The iomem entry.
+        var entry: Int
+        var owner: PCIAddress
+        var barIndex: Int
+        var start: UInt64
+        var end: UInt64
+        /// The page size the reservation was made with, which is the running kernel's.
+        var pageSize: UInt64
+    }
+
+    /// The own reservations found when the index was built (``ownReservations(entries:placed:)``).
+    let ownReservations: [OwnReservation]
+
+    /// The `vfio sub-page reserved` nodes that vfio-pci requested for a function's BAR: while a
+    /// device is open, `vfio_pci_probe_mmaps` (drivers/vfio/pci/vfio_pci.c from 4.8, vfio_pci_core.c
+    /// from 5.15; read in 4.9.0 and 6.18.2) requests, for each memory BAR smaller than a page that
+    /// starts on a page, `[res->end + 1, res->start + PAGE_SIZE - 1]` under `res->parent`, and
+    /// `vfio_pci_core_disable` releases it on close. Seen by `request_resource`, that node is the
+    /// device's own rest of the page, not a foreign resource: no register lies there, and the next
+    /// open requests it afresh. A node is taken for BAR `r` of a function exactly when its name is
+    /// that name, it sits under `r`'s parent, it starts at `r.end + 1`, and it ends at
+    /// `r.start + P - 1` for a power of two `P` of at least 4 KiB larger than `r` that aligns
+    /// `r.start` (the kernel's `PAGE_SIZE`, which may differ from the page size audited). Any other
+    /// node of that name (another device's reservation, or one with another shape) stays a
+    /// platform resource, as it is to the kernel. The BAR's own region requests (`vfio-pci` from
+    /// the mmap path, `vfio` from the read/write path: `pci_request_selected_regions`) are children
+    /// of the BAR's node and already count as the BAR's.
+    static func ownReservations(entries: [IOMemIndex.Entry], placed: [PlacedResource]) -> [OwnReservation] {
+        var barsByEnd: [UInt64: [PlacedResource]] = [:]
+        for r in placed where r.isMemory && r.index <= 5 && r.owner != nil && r.end < .max {
+            barsByEnd[r.end + 1, default: []].append(r)
+        }
+        var out: [OwnReservation] = []
+        for (id, entry) in entries.enumerated() where entry.node.name == subpageReservationName {
+            guard let parent = entry.parent else { continue }
+            let parentKey = entries[parent].key
+            for r in barsByEnd[entry.node.start] ?? [] where r.parent == parentKey {
+                let (span, overflow) = (entry.node.end - r.start).addingReportingOverflow(1)
+                guard !overflow, span >= 4096, span & (span - 1) == 0, r.start % span == 0, r.size < span,
+                      let owner = r.owner else { continue }
+                out.append(OwnReservation(entry: id, owner: owner, barIndex: r.index, start: entry.node.start,
+                                          end: entry.node.end, pageSize: span))
+                break
+            }
+        }
+        return out
     }
 
     /// The function's resources.

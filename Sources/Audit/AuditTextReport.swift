@@ -22,6 +22,16 @@ extension AuditReport {
             }
             out.append(header)
             for finding in device.findings { out.append("  finding: \(finding)") }
+            if let msix = device.msix {
+                func place(_ name: String, _ m: MSIXStructure) -> String {
+                    var text = "\(name) in BAR \(m.bar) at offset \(hexText(m.offset)), \(sizeText(m.bytes))"
+                    if let start = m.start, let end = m.end { text += " (\(hexPadded(start.value, 16))-\(hexPadded(end.value, 16)))" }
+                    return text
+                }
+                out.append("  MSI-X: \(msix.entries) entr\(msix.entries == 1 ? "y" : "ies"); \(place("table", msix.table)); \(place("PBA", msix.pba))")
+            } else if !device.msixKnown && device.skipped == nil {
+                out.append("  MSI-X: unknown (the capability list could not be read)")
+            }
             if let skipped = device.skipped {
                 out.append("  not audited: \(skipped)")
                 continue

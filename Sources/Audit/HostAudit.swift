@@ -40,151 +40,6 @@ public struct AuditOptions: Sendable {
     }
 }
 
-/// A resource of the machine other than the BAR being audited.
-public struct ForeignResource: Hashable, Sendable, Codable {
-    /// `0000:00:02.0 BAR 0`, `0000:00:02.0 ROM`, `0000:00:02.0 VF BAR 1`, or `iomem "name"`.
-    public var owner: String
-    public var start: UInt64
-    /// Inclusive.
-    public var end: UInt64
-
-    public init(owner: String, start: UInt64, end: UInt64) {
-        self.owner = owner
-        self.start = start
-        self.end = end
-    }
-}
-
-/// The rules' answer for one BAR under one assumption about MSI isolation.
-public struct BARVerdict: Hashable, Sendable, Codable {
-    public var msiIsolated: Bool
-    /// Every clause holds for an mmap of the whole BAR; nil (JSON `null`) when the input read does
-    /// not decide it (``unknownClauses``).
-    public var mmappable: Bool?
-    /// The ids of the clauses that refuse it, in policy order; empty unless `mmappable` is false.
-    public var refusedBy: [String]
-    /// The ids of the invariants an allowed mmap violates.
-    public var violations: [String]
-    /// The ids of the invariants whose violation the input read does not decide.
-    public var unknown: [String] = []
-    /// The ids of the clauses the input read does not decide, when `mmappable` is unknown.
-    public var unknownClauses: [String] = []
-
-    public init(msiIsolated: Bool, mmappable: Bool?, refusedBy: [String], violations: [String], unknown: [String] = [],
-                unknownClauses: [String] = []) {
-        self.msiIsolated = msiIsolated
-        self.mmappable = mmappable
-        self.refusedBy = refusedBy
-        self.violations = violations
-        self.unknown = unknown
-        self.unknownClauses = unknownClauses
-    }
-
-    enum CodingKeys: String, CodingKey { case msiIsolated, mmappable, refusedBy, violations, unknown, unknownClauses }
-
-    /// Writes `mmappable` as `null` when unknown, rather than leaving it out.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(msiIsolated, forKey: .msiIsolated)
-        try c.encode(mmappable, forKey: .mmappable)
-        try c.encode(refusedBy, forKey: .refusedBy)
-        try c.encode(violations, forKey: .violations)
-        try c.encode(unknown, forKey: .unknown)
-        try c.encode(unknownClauses, forKey: .unknownClauses)
-    }
-}
-
-/// One memory BAR of a function bound (hypothetically) to vfio-pci.
-public struct BARAudit: Hashable, Sendable, Codable {
-    public var index: Int
-    public var kind: String
-    public var prefetchable: Bool
-    public var start: UInt64
-    /// Inclusive.
-    public var end: UInt64
-    public var size: UInt64
-    /// The bytes an mmap of the whole BAR (offset 0, length the page-rounded size) would expose.
-    public var exposedStart: UInt64
-    /// Inclusive.
-    public var exposedEnd: UInt64
-    /// Resources of other devices (or of the platform) on the exposed pages, sorted by address:
-    /// the first ``HostAudit/foreignListLimit`` of them.
-    public var foreign: [ForeignResource]
-    /// How many more foreign resources are on the exposed pages than ``foreign`` lists.
-    public var foreignNotListed: Int = 0
-    /// MSI-X table (PBA) bytes are among the exposed bytes; false when the function's MSI-X
-    /// capability could not be read (`msixKnown` false), which ``unknownReasons`` then explains.
-    public var msixTableExposed: Bool
-    public var msixPBAExposed: Bool
-    /// Whether the function has MSI-X, and where, was read (false for a 64-byte config image whose
-    /// capability list lies past its end, or an unreadable config).
-    public var msixKnown: Bool = true
-    public var verdicts: [BARVerdict]
-    /// The sysfs `resource` file and line the BAR came from.
-    public var file: String?
-    public var line: Int
-    /// `violated` (some invariant is violated under some assumption), else `unknown` (some
-    /// invariant's verdict is not decided by the input read), else `clean`.
-    public var verdict: String = "clean"
-    /// Why the verdicts in ``BARVerdict/unknown`` (and an unknown `mmappable`) are unknown: what
-    /// could not be read.
-    public var unknownReasons: [String] = []
-
-    public var mmappableUnderSomeAssumption: Bool { verdicts.contains { $0.mmappable != false } }
-    public var violations: [String] { Array(Set(verdicts.flatMap(\.violations))).sorted() }
-    /// Invariants unknown under some assumption and violated under none.
-    public var unknownInvariants: [String] {
-        Array(Set(verdicts.flatMap(\.unknown)).subtracting(violations)).sorted()
-    }
-}
-
-/// One PCI function.
-public struct DeviceAudit: Hashable, Sendable, Codable {
-    public var address: String
-    public var vendorID: UInt16
-    public var deviceID: UInt16
-    public var classCode: UInt32
-    public var driver: String?
-    public var iommuGroup: Int?
-    /// Why the function is not audited (a bridge, which vfio-pci refuses to bind), if so.
-    public var skipped: String?
-    /// Facts about the device worth a reviewer's attention that no invariant covers, such as an
-    /// MSI-X table that runs past its BAR.
-    public var findings: [String]
-    public var bars: [BARAudit]
-    /// Why the function could not be audited at all (its `resource` file could not be read), if so:
-    /// its BARs are unknown, and so is every verdict about them.
-    public var unread: String?
-}
-
-/// The audit of a whole machine.
-public struct AuditReport: Hashable, Sendable, Codable {
-    public var policy: String
-    public var pageSize: UInt64
-    public var msiIsolation: MSIIsolation
-    public var allowUnsafeInterrupts: Bool
-    /// Notes about the input (parser warnings, hidden iomem addresses).
-    public var notes: [String]
-    public var devices: [DeviceAudit]
-    /// Unknown verdicts do not make the exit code 2 (`--allow-incomplete`).
-    public var allowIncomplete: Bool = false
-    /// `violated`, else `incomplete` (some verdict unknown, or a function not read), else `clean`.
-    public var status: String = "clean"
-    /// Number of (BAR, invariant) pairs violated under some assumption.
-    public var violationCount: Int { devices.reduce(0) { $0 + $1.bars.reduce(0) { $0 + $1.violations.count } } }
-    /// Number of (BAR, invariant) pairs unknown under some assumption and violated under none.
-    public var unknownCount: Int { devices.reduce(0) { $0 + $1.bars.reduce(0) { $0 + $1.unknownInvariants.count } } }
-    /// Functions whose resources could not be read.
-    public var unreadCount: Int { devices.count { $0.unread != nil } }
-    public var violated: Bool { violationCount > 0 }
-    /// Some verdict is not decided by the input read: the audit is not a pass.
-    public var incomplete: Bool { unknownCount > 0 || unreadCount > 0 }
-
-    /// What `barproof audit` exits with: 1 when an invariant is violated on what could be read
-    /// (whatever else is unknown), else 2 when the audit is incomplete (unless allowed), else 0.
-    public var exitCode: Int32 { violated ? 1 : incomplete && !allowIncomplete ? 2 : 0 }
-}
-
 /// Evaluates the policy's clauses, with ``Concrete``, on every memory BAR of a host.
 public enum HostAudit {
     /// The invariants the audit checks on every allowed mmap.
@@ -233,6 +88,8 @@ public enum HostAudit {
             return result
         }
         let directory = host.directories[device.address]
+        result.msixKnown = host.gaps.msix(of: device.address) == nil
+        result.msix = device.msix.map { msixLocation($0, of: device) }
         if let msix = device.msix {
             let config = directory.map { "\($0)/config" } ?? "config"
             let capability = msix.capabilityOffset.map { " (capability at 0x\(String($0, radix: 16)))" } ?? ""
@@ -254,6 +111,27 @@ public enum HostAudit {
                                         file: directory.map { "\($0)/resource" }))
         }
         return result
+    }
+
+    /// Where the table and PBA of `msix` lie: each structure's BAR, offset and bytes, and its
+    /// physical range when that BAR is implemented and placed (`bar.start + offset` on, the whole
+    /// structure, even where it runs past the BAR, which a finding then reports).
+    static func msixLocation(_ msix: MSIXCapability, of device: PCIDevice) -> MSIXLocation {
+        func structure(bir: Int, offset: UInt32, bytes: UInt64) -> MSIXStructure {
+            var out = MSIXStructure(bar: bir, offset: UInt64(offset), bytes: bytes)
+            if let bar = device.bar(bir), bar.size > 0, let range = bar.resource.range {
+                let (first, o1) = range.lowerBound.addingReportingOverflow(UInt64(offset))
+                let (last, o2) = first.addingReportingOverflow(bytes - 1)
+                if !o1, !o2 {
+                    out.start = HexWord(first)
+                    out.end = HexWord(last)
+                }
+            }
+            return out
+        }
+        return MSIXLocation(entries: msix.entries, capabilityOffset: msix.capabilityOffset.map { HexWord(UInt64($0)) },
+                            table: structure(bir: msix.tableBIR, offset: msix.tableOffset, bytes: msix.tableSize),
+                            pba: structure(bir: msix.pbaBIR, offset: msix.pbaOffset, bytes: msix.pbaSize))
     }
 
     /// The verdicts for an mmap of the whole of `target`, under each MSI-isolation assumption.

@@ -34,3 +34,15 @@ public struct HexWord: Codable, Hashable, Sendable, Comparable, CustomStringConv
 
     public static func < (a: HexWord, b: HexWord) -> Bool { a.value < b.value }
 }
+
+/// A stored `UInt64` that a document's `Codable` form writes as ``HexWord`` ("0x..."): the
+/// property keeps its integer type for the code that computes with it.
+@propertyWrapper
+public struct Hex: Codable, Hashable, Sendable {
+    public var wrappedValue: UInt64
+
+    public init(wrappedValue: UInt64) { self.wrappedValue = wrappedValue }
+
+    public init(from decoder: any Decoder) throws { wrappedValue = try HexWord(from: decoder).value }
+    public func encode(to encoder: any Encoder) throws { try HexWord(wrappedValue).encode(to: encoder) }
+}

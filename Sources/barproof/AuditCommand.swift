@@ -158,16 +158,16 @@ struct AuditCommand: ParsableCommand {
                 printError("\(describe(error.file)): \(error.message)".escapingControlCharacters)
                 return Exit.badInput
             }
-            let report = HostAudit.run(host, options: AuditOptions(
+            var report = HostAudit.run(host, options: AuditOptions(
                 policy: policy, pageSize: page, msiIsolation: isolation, allowUnsafeInterrupts: allowUnsafeInterrupts,
                 allowIncomplete: allowIncomplete, hostFacts: hostFacts))
+            report.barproofVersion = Barproof.version
+            report.host = root ?? snapshot
             switch format {
             case .text:
                 printOut(report.text)
             case .json:
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                printOut(String(decoding: try encoder.encode(report), as: UTF8.self) + "\n")
+                printOut(String(decoding: try JSONOutput.encode(report), as: UTF8.self))
             case .sarif:
                 let sarif = SARIFReport(findings: report.sarifFindings, barproofVersion: Barproof.version,
                                         executionSuccessful: true, exitCode: Int(report.exitCode),

@@ -45,7 +45,7 @@ struct AuditCommandTests {
         let json = try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let devices = try #require(json["devices"] as? [[String: Any]])
         let bars = try #require(devices.first?["bars"] as? [[String: Any]])
-        #expect(bars.first?["msixTableExposed"] as? Bool == true)
+        #expect(bars.first?["msix_table_exposed"] as? Bool == true)
     }
 
     @Test func malformedResourceExits65NamingFileAndLine() throws {

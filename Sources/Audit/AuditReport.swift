@@ -245,13 +245,15 @@ public struct AuditReport: Hashable, Sendable, Codable {
     /// Notes about the input (parser warnings, hidden iomem addresses).
     public var notes: [String]
     public var devices: [DeviceAudit]
+    /// Each IOMMU group (and the functions in none): safe to pass through, or not and why, with remedies.
+    public var groups: [GroupAudit] = []
     /// Unknown verdicts do not make the exit code 2 (`--allow-incomplete`).
     public var allowIncomplete: Bool = false
     /// `violated`, else `incomplete` (some verdict unknown, or a function not read), else `clean`.
     public var status: String = "clean"
 
     enum CodingKeys: String, CodingKey {
-        case schema, host, policy, notes, devices, status
+        case schema, host, policy, notes, devices, groups, status
         case schemaVersion = "schema_version", barproofVersion = "barproof_version", pageSize = "page_size"
         case msiIsolation = "msi_isolation", allowUnsafeInterrupts = "allow_unsafe_interrupts"
         case allowIncomplete = "allow_incomplete", violationCount = "violation_count", unknownCount = "unknown_count"
@@ -281,6 +283,7 @@ public struct AuditReport: Hashable, Sendable, Codable {
         try c.encode(allowUnsafeInterrupts, forKey: .allowUnsafeInterrupts)
         try c.encode(notes, forKey: .notes)
         try c.encode(devices, forKey: .devices)
+        try c.encode(groups, forKey: .groups)
         try c.encode(allowIncomplete, forKey: .allowIncomplete)
         try c.encode(status, forKey: .status)
         try c.encode(violationCount, forKey: .violationCount)
@@ -301,6 +304,7 @@ public struct AuditReport: Hashable, Sendable, Codable {
         allowUnsafeInterrupts = try c.decode(Bool.self, forKey: .allowUnsafeInterrupts)
         notes = try c.decode([String].self, forKey: .notes)
         devices = try c.decode([DeviceAudit].self, forKey: .devices)
+        groups = try c.decode([GroupAudit].self, forKey: .groups)
         allowIncomplete = try c.decode(Bool.self, forKey: .allowIncomplete)
         status = try c.decode(String.self, forKey: .status)
     }

@@ -62,6 +62,16 @@ extension AuditReport {
                 if bar.msixPBAExposed { out.append("    MSI-X PBA bytes are exposed") }
             }
         }
+        if !groups.isEmpty {
+            out.append("")
+            out.append("IOMMU groups:")
+            for group in groups {
+                let name = group.group.map { "group \($0)" } ?? "no group"
+                out.append("  \(name) (\(group.devices.joined(separator: ", "))): \(group.verdict.rawValue)")
+                for reason in group.reasons { out.append("    because \(reason)") }
+                for remedy in group.remedies { out.append("    remedy (\(remedy.evidence)): \(remedy.action)") }
+            }
+        }
         out.append("")
         out.append(summary)
         // Names, paths and messages come from the input (an iomem name can hold an escape sequence).

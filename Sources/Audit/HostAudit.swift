@@ -71,6 +71,11 @@ public enum HostAudit {
                                  msiIsolation: options.msiIsolation, allowUnsafeInterrupts: options.allowUnsafeInterrupts,
                                  notes: notes, devices: audits, allowIncomplete: options.allowIncomplete)
         report.status = report.violated ? "violated" : report.incomplete ? "incomplete" : "clean"
+        report.groups = groups(audits, options: options, iommuGroupsSeen: host.devices.contains { $0.iommuGroup != nil }) { changed, addresses in
+            host.devices.filter { addresses.contains($0.address.description) }.map {
+                audit($0, host: host, resources: resources, options: changed)
+            }
+        }
         if report.incomplete && options.allowIncomplete {
             report.notes.append("incomplete: \(report.unknownCount) verdict\(report.unknownCount == 1 ? "" : "s") unknown"
                                 + (report.unreadCount > 0 ? ", \(report.unreadCount) function\(report.unreadCount == 1 ? "" : "s") not read" : "")

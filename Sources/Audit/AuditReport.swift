@@ -227,6 +227,21 @@ public struct DeviceAudit: Hashable, Sendable, Codable {
     }
 }
 
+/// A fact about the host the audit used (or reports), with the file or option it came from.
+public struct ReportedFact: Hashable, Sendable, Codable {
+    /// `kernel_release`, `msi_isolation`, `allow_unsafe_interrupts`, `iommu_groups`, ...
+    public var name: String
+    public var value: String
+    /// The file, relative to the root, or the command-line option (`--kernel`).
+    public var source: String
+
+    public init(name: String, value: String, source: String) {
+        self.name = name
+        self.value = value
+        self.source = source
+    }
+}
+
 /// The audit of a whole machine: schema `barproof-audit` version 1.
 public struct AuditReport: Hashable, Sendable, Codable {
     public static let schemaName = "barproof-audit"
@@ -242,6 +257,9 @@ public struct AuditReport: Hashable, Sendable, Codable {
     @Hex public var pageSize: UInt64
     public var msiIsolation: MSIIsolation
     public var allowUnsafeInterrupts: Bool
+    /// What the audit read about the host, and where: each fact that chose a policy or a platform
+    /// value, and those an operator should know.
+    public var facts: [ReportedFact] = []
     /// Notes about the input (parser warnings, hidden iomem addresses).
     public var notes: [String]
     public var devices: [DeviceAudit]
@@ -253,7 +271,7 @@ public struct AuditReport: Hashable, Sendable, Codable {
     public var status: String = "clean"
 
     enum CodingKeys: String, CodingKey {
-        case schema, host, policy, notes, devices, groups, status
+        case schema, host, policy, facts, notes, devices, groups, status
         case schemaVersion = "schema_version", barproofVersion = "barproof_version", pageSize = "page_size"
         case msiIsolation = "msi_isolation", allowUnsafeInterrupts = "allow_unsafe_interrupts"
         case allowIncomplete = "allow_incomplete", violationCount = "violation_count", unknownCount = "unknown_count"
@@ -281,6 +299,7 @@ public struct AuditReport: Hashable, Sendable, Codable {
         try c.encode(HexWord(pageSize), forKey: .pageSize)
         try c.encode(msiIsolation, forKey: .msiIsolation)
         try c.encode(allowUnsafeInterrupts, forKey: .allowUnsafeInterrupts)
+        try c.encode(facts, forKey: .facts)
         try c.encode(notes, forKey: .notes)
         try c.encode(devices, forKey: .devices)
         try c.encode(groups, forKey: .groups)
@@ -302,6 +321,7 @@ public struct AuditReport: Hashable, Sendable, Codable {
         pageSize = try c.decode(HexWord.self, forKey: .pageSize).value
         msiIsolation = try c.decode(MSIIsolation.self, forKey: .msiIsolation)
         allowUnsafeInterrupts = try c.decode(Bool.self, forKey: .allowUnsafeInterrupts)
+        facts = try c.decode([ReportedFact].self, forKey: .facts)
         notes = try c.decode([String].self, forKey: .notes)
         devices = try c.decode([DeviceAudit].self, forKey: .devices)
         groups = try c.decode([GroupAudit].self, forKey: .groups)

@@ -9,6 +9,7 @@ extension AuditReport {
         let isolation = msiIsolation == .unknown ? "unknown (evaluated both ways)" : msiIsolation.rawValue
         out.append("barproof audit: policy \(policy), page size \(PageSize(rawValue: pageSize)?.description ?? "\(pageSize)"), "
                    + "MSI isolated: \(isolation)\(allowUnsafeInterrupts ? ", allow_unsafe_interrupts" : "")")
+        for fact in facts { out.append("host: \(fact.name) \(fact.value) (\(fact.source))") }
         for note in notes { out.append("note: \(note)") }
         for device in devices {
             out.append("")

@@ -58,6 +58,26 @@ public struct GroupAudit: Hashable, Sendable, Codable {
     /// group-level reason (no IOMMU).
     public var reasons: [String]
     public var remedies: [Remedy]
+
+    enum CodingKeys: String, CodingKey { case group, devices, verdict, reasons, remedies }
+
+    public init(group: Int?, devices: [String], verdict: GroupVerdict, reasons: [String], remedies: [Remedy]) {
+        self.group = group
+        self.devices = devices
+        self.verdict = verdict
+        self.reasons = reasons
+        self.remedies = remedies
+    }
+
+    /// Writes `group` as `null` for the functions in no group, rather than leaving it out.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(group, forKey: .group)
+        try c.encode(devices, forKey: .devices)
+        try c.encode(verdict, forKey: .verdict)
+        try c.encode(reasons, forKey: .reasons)
+        try c.encode(remedies, forKey: .remedies)
+    }
 }
 
 extension HostAudit {

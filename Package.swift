@@ -32,7 +32,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]),
-        .executableTarget(name: "barproof-bench", dependencies: ["Prover", "VFIORules", "PCIModel", "Audit"],
+        .executableTarget(name: "barproof-bench", dependencies: ["Prover", "VFIORules", "PCIModel", "Audit", "Reports"],
                           path: "Sources/Benchmarks"),
         // What the test targets share: `ProgramRun`, the one way a test launches a program (with a
         // kill deadline), and the check that every suite has a time limit. Foundation only.

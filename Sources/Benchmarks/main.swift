@@ -2,12 +2,13 @@ import Audit
 import Foundation
 import PCIModel
 import Prover
+import Reports
 import VFIORules
 
 // barproof-bench: the time of each pair-model check, in a release build (`make bench`).
 // Machines are noisy: every figure is compared with a baseline measured in the same run.
 // Usage: barproof-bench [ROUNDS] [--no-baseline]
-//        barproof-bench audit [ROUNDS]   (host audit only: 1,000 synthetic functions, baseline 100)
+//        barproof-bench audit [ROUNDS]   (host audit of 1,000 and 10,000 synthetic functions, baseline 100; a fleet of 1,000 snapshots, baseline 100)
 //        barproof-bench search [ROUNDS]  (time to the first counterexample for N = 2, 4, 8, 16 devices)
 //        barproof-bench audit-overlap [ROUNDS]  (host audit of 400 and 2,000 functions sharing one range,
 //                                                baseline 2,000 distinct; time and peak memory)
@@ -35,15 +36,15 @@ let withBaseline = !arguments.contains("--no-baseline")
 let clock = ContinuousClock()
 
 if arguments.first == "audit" {
-    // The figure: HostAudit.run on a synthetic 1,000-function host (built in memory, no
-    // parsing), median of ROUNDS (default 5). Baseline in the same run: the same layout with 100
-    // functions; equal per-function times mean the audit scales linearly.
+    // HostAudit.run on synthetic hosts (built in memory, no parsing) of 1,000 and 10,000
+    // functions, median of ROUNDS (default 5). Baseline in the same run: the same layout with 100
+    // functions; equal per-function times mean the audit grows linearly. Target: 10,000 within 1 s.
     let auditRounds = arguments.dropFirst().compactMap { Int($0) }.first ?? 5
     let options = AuditOptions(policy: .mainline, pageSize: .kib64, msiIsolation: .yes)
     say("barproof-bench audit: HostAudit.run, mainline, 64 KiB pages, MSI isolated, \(auditRounds) rounds (release build)")
     say(column("host", 28) + "   median ms    min ms   per function us")
     var perFunction: [Int: Double] = [:]
-    for functions in [100, 1000] {
+    for functions in [100, 1000, 10000] {
         let host = HostInventory.synthetic(functions: functions)
         var times: [Double] = []
         var violations = 0
@@ -57,9 +58,52 @@ if arguments.first == "audit" {
         say(column("\(functions) functions", 28) + number(median(times)) + " " + number(times.min() ?? .nan)
             + "   " + number(perFunction[functions] ?? .nan) + "   (\(violations) violations)")
     }
-    if let base = perFunction[100], let big = perFunction[1000] {
-        say(String(format: "per-function ratio 1000 / 100: %.2fx (1.00x = linear)", big / base))
+    if let base = perFunction[100], let mid = perFunction[1000], let big = perFunction[10000] {
+        say(String(format: "per-function ratio 1,000 / 100: %.2fx; 10,000 / 1,000: %.2fx (1.00x = linear)", mid / base, big / mid))
     }
+    say("target: 10,000 functions within 1,000 ms")
+    say("")
+    // A fleet: N snapshots of a 100-function host, each decoded, loaded, audited and its JSON
+    // report written, as `barproof audit SNAPSHOT...` does for each; baseline N = 100 in the same run.
+    struct MemoryFiles: SysfsFiles {
+        var files: [String: [UInt8]]
+        var links: [String: String]
+        func contents(of path: String) throws -> [UInt8]? { files[path] }
+        func linkTarget(of path: String) -> String? { links[path] }
+        func entries(of path: String) throws -> [String]? {
+            let prefix = path + "/"
+            let names = Set(files.keys.filter { $0.hasPrefix(prefix) }.compactMap { $0.dropFirst(prefix.count).split(separator: "/").first.map(String.init) })
+            return names.isEmpty ? nil : names.sorted()
+        }
+    }
+    let rendered = HostInventory.syntheticFiles(functions: 100)
+    let snapshot = try Snapshot.capture(from: MemoryFiles(files: rendered.files, links: rendered.links), pageSize: 65536, commandLine: "")
+    let snapshotData = try JSONOutput.encode(snapshot)
+    say("barproof-bench audit fleet: N snapshots of 100 functions (\(snapshotData.count / 1024) KiB each): decode, load, audit, "
+        + "JSON report, \(auditRounds) rounds (release build)")
+    say(column("fleet", 28) + "   median ms    min ms   per host ms")
+    var perHost: [Int: Double] = [:]
+    for hosts in [100, 1000] {
+        var times: [Double] = []
+        var bytes = 0
+        for _ in 0..<auditRounds {
+            let start = clock.now
+            bytes = 0
+            for _ in 0..<hosts {
+                let files = try JSONDecoder().decode(Snapshot.self, from: snapshotData)
+                let report = HostAudit.run(try HostInventory.load(from: files), options: options)
+                bytes += try JSONOutput.encode(report).count
+            }
+            times.append(milliseconds(clock.now - start))
+        }
+        perHost[hosts] = median(times) / Double(hosts)
+        say(column("\(hosts) snapshots", 28) + number(median(times)) + " " + number(times.min() ?? .nan)
+            + "   " + number(perHost[hosts] ?? .nan) + "   (\(bytes / 1024) KiB of reports)")
+    }
+    if let base = perHost[100], let big = perHost[1000] {
+        say(String(format: "per-host ratio 1,000 / 100: %.2fx (1.00x = linear)", big / base))
+    }
+    say("target: 1,000 snapshots of 100 functions within 10,000 ms")
     say("")  // then the overlapping-BAR figures, below
 }
 

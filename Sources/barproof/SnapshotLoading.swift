@@ -55,9 +55,10 @@ enum SnapshotLoading {
             return .failure(schemaProblem(path, data, keysAbove, loaded.schema, version))
         }
         if !pageSizeGiven, PageSize(rawValue: loaded.pageSize) == nil {
-            let key = loaded.schemaVersion == 1 ? "pageSize" : "page_size"
+            // Named as the file writes it: version 1 a number, version 2 a hex string.
+            let (key, value) = loaded.schemaVersion == 1 ? ("pageSize", "\(loaded.pageSize)") : ("page_size", HexWord(loaded.pageSize).description)
             let place = JSONInput.problem(atKeys: keysAbove + [key], in: data, "")
-            return .failure(BadSnapshot("\(path):\(place.line):\(place.column): field \(key): \(loaded.pageSize) is not a page size "
+            return .failure(BadSnapshot("\(path):\(place.line):\(place.column): field \(key): \(value) is not a page size "
                                         + "(a power of two from 4096 to 1 GiB); --page-size overrides it"))
         }
         return .success(loaded)

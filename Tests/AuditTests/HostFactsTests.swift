@@ -210,7 +210,8 @@ struct HostFactsTests {
     @Test func unreadableFactFileStaysUnreadableInTheSnapshot() throws {
         var tree = Self.factTree()
         tree.unreadable = [Self.type1Parameter]
-        let snapshot = try Snapshot.capture(from: tree, pageSize: 4096, commandLine: "")
+        let commandLine = String(decoding: try #require(tree.files["proc/cmdline"]), as: UTF8.self)
+        let snapshot = try Snapshot.capture(from: tree, pageSize: 4096, commandLine: commandLine)
         #expect(snapshot.unreadable == [Self.type1Parameter])
         #expect(try HostFacts.read(from: snapshot) == HostFacts.read(from: tree))
     }

@@ -131,7 +131,9 @@ struct SysfsTree: SysfsFiles {
     func linkTarget(of path: String) -> String? { links[path] }
     func entries(of path: String) throws -> [String]? {
         let prefix = path + "/"
-        let paths = Array(files.keys) + Array(links.keys) + Array(directories)
+        // A link names an entry of the directory holding it only (a function's `driver` link
+        // does not make the function's directory exist).
+        let paths = Array(files.keys) + Array(directories) + links.keys.filter { !$0.dropFirst(prefix.count).contains("/") }
         let names = Set(paths.filter { $0.hasPrefix(prefix) }.compactMap { $0.dropFirst(prefix.count).split(separator: "/").first.map(String.init) })
         return names.isEmpty && !directories.contains(path) ? nil : names.sorted()
     }

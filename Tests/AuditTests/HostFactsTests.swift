@@ -263,6 +263,39 @@ struct HostFactsTests {
     }
 }
 
+/// `barproof audit FILE` on a topology document embedding a snapshot: the old one
+/// (`barproof-topology/1` with a version 1 snapshot) and the new (`barproof-topology`, version 2).
+@Suite(.timeLimit(.minutes(2)))
+struct EmbeddedSnapshotTests {
+    @Test func topologyDocumentsOfEitherVersionAudit() throws {
+        let v1URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/dev-vm-snapshot.json")
+        let v1 = try JSONSerialization.jsonObject(with: Data(contentsOf: v1URL))
+        let v2 = try JSONSerialization.jsonObject(with: JSONEncoder().encode(
+            Snapshot.capture(from: HostFactsTests.factTree(), pageSize: 4096, commandLine: "intel_iommu=on")))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("barproof-embedded-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let documents: [(String, [String: Any])] = [
+            ("old.json", ["schema": "barproof-topology/1", "snapshot": v1]),
+            ("new.json", ["schema": "barproof-topology", "schema_version": 2, "snapshot": v2]),
+        ]
+        for (name, document) in documents {
+            let file = directory.appendingPathComponent(name)
+            try JSONSerialization.data(withJSONObject: document).write(to: file)
+            let run = try AuditCommandTests.run(["audit", file.path, "--msi-isolated", "yes", "--allow-incomplete"])
+            #expect([0, 1].contains(run.status), "\(name): \(run.stderr)")
+            #expect(run.stderr == "", "\(name): \(run.stderr)")
+        }
+        // Another schema is bad input naming the file and the schema's place.
+        let other = directory.appendingPathComponent("other.json")
+        try Data("{\"schema\": \"barproof-snapshot\", \"schema_version\": 3}".utf8).write(to: other)
+        let run = try AuditCommandTests.run(["audit", other.path])
+        #expect(run.status == 65)
+        #expect(run.stderr.hasPrefix("\(other.path):1:"), "\(run.stderr)")
+        #expect(run.stderr.contains("schema barproof-snapshot version 3; this barproof reads barproof-snapshot version 2"), "\(run.stderr)")
+    }
+}
+
 enum BarproofRepository {
     /// The repository root, from this file's path (Tests/AuditTests/HostFactsTests.swift).
     static let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

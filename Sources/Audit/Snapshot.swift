@@ -25,7 +25,7 @@ extension SnapshotDocument: SysfsFiles {
     /// Every config image is scrubbed (``ConfigSpace/scrubbedForSnapshot(_:)``: Device Serial
     /// Numbers, VPD data and vendor-specific capability data zeroed, with a tolerant walk that
     /// does not need the image to parse; an image whose lists cannot be walked loses its whole
-    /// capability space, and a note says so). `vpd` and other sysfs files are not captured.
+    /// capability space, and a note says so). `vpd` is not captured, nor any file the audit does not read.
     ///
     /// What is captured is validated as the audit would read it, before and after the scrub: input
     /// that would audit as bad input (a missing `resource`, a config image that does not parse, a

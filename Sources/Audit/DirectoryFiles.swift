@@ -19,7 +19,8 @@ import PCIModel
 ///   or never end) and `O_NOFOLLOW` (the final component was resolved above; a link swapped in
 ///   since is refused by `open` itself), then checked with `fstat`.
 /// - **Each file has a size limit** (``sizeLimit(of:)``): sysfs attributes are at most a page
-///   (a `config` image at most 4,096 bytes), `/proc/iomem` a few hundred KiB on a large host. At
+///   (a `config` image at most 4,096 bytes), `/proc/iomem` and `/proc/interrupts` a few hundred
+///   KiB on a large host. At
 ///   most one byte past the limit is read; a file over it is bad input naming the path.
 public struct DirectoryFiles: SysfsFiles {
     public var root: String
@@ -32,6 +33,9 @@ public struct DirectoryFiles: SysfsFiles {
     public static let configLimit = 4096
     /// `proc/iomem`: a host with thousands of functions prints a few hundred KiB.
     public static let iomemLimit = 4 << 20
+    /// `proc/interrupts`: a line per IRQ with a column per CPU, hundreds of KiB on a host with
+    /// hundreds of CPUs and thousands of MSI-X vectors.
+    public static let interruptsLimit = 4 << 20
     /// Every other attribute (`resource`, `vendor`, ..., `proc/cmdline`): sysfs attributes are at
     /// most a page, and a 17-line `resource` file is under 1 KiB.
     public static let attributeLimit = 16 << 10
@@ -41,6 +45,7 @@ public struct DirectoryFiles: SysfsFiles {
     /// The most bytes `contents(of:)` accepts for `relative`.
     public static func sizeLimit(of relative: String) -> Int {
         if relative == HostInventory.iomemFile { return iomemLimit }
+        if relative == HostFacts.interruptsFile { return interruptsLimit }
         if relative == "config" || relative.hasSuffix("/config") { return configLimit }
         return attributeLimit
     }

@@ -48,9 +48,13 @@ public struct HostInventory: Sendable {
     public var warnings: [String]
     /// What could not be read (a 64-byte config, hidden iomem addresses, an unreadable file).
     public var gaps: InputGaps
+    /// What the host says about itself beyond its PCI functions (kernel release, IOMMU groups,
+    /// vfio's module parameters, interrupt remapping, command line), each with its file.
+    public var facts: HostFacts
 
     public init(devices: [PCIDevice], iomem: ResourceTree, directories: [PCIAddress: String] = [:],
-                warnings: [String] = [], gaps: InputGaps = InputGaps()) {
+                warnings: [String] = [], gaps: InputGaps = InputGaps(), facts: HostFacts = HostFacts()) {
+        self.facts = facts
         self.devices = devices.sorted { $0.address < $1.address }
         self.iomem = iomem
         self.directories = directories
@@ -62,8 +66,9 @@ public struct HostInventory: Sendable {
     public static let iomemFile = "proc/iomem"
 
     /// Reads `sys/bus/pci/devices/*/{resource,config,vendor,device,class,iommu_group,driver}` and
-    /// `proc/iomem` through `files`. `resource`, `config` and `proc/iomem` are required; the text
-    /// attributes and links are used when present.
+    /// `proc/iomem` through `files`, and the host facts (``HostFacts/read(from:)``). `resource`,
+    /// `config` and `proc/iomem` are required; the text attributes, links and fact files are used
+    /// when present (a malformed fact file is bad input too).
     ///
     /// A required file that is missing or malformed is bad input (``AuditInputError``). One that
     /// exists but cannot be read by this user (``UnreadableFile``), a 64-byte config image whose
@@ -191,6 +196,8 @@ public struct HostInventory: Sendable {
             devices.append(device)
             directories[address] = directory
         }
-        return HostInventory(devices: devices, iomem: iomem, directories: directories, warnings: warnings, gaps: gaps)
+        let facts = try HostFacts.read(from: files)
+        return HostInventory(devices: devices, iomem: iomem, directories: directories, warnings: warnings, gaps: gaps,
+                             facts: facts)
     }
 }

@@ -1,51 +1,18 @@
 import PCIModel
 
-/// A portable capture of exactly the files the audit reads, plus the page size and the PCI/IOMMU
-/// kernel parameters, as one JSON document. It is itself a ``SysfsFiles``, so a snapshot audits
-/// exactly as the tree it was taken from.
-///
-/// Schema `barproof-snapshot/1` (JSON object):
-/// - `schema`: the string `barproof-snapshot/1`.
-/// - `pageSize`: the capturing host's page size in bytes.
-/// - `kernelParameters`: the `/proc/cmdline` words that configure PCI, the IOMMU or vfio
-///   (`pci=`, `iommu=`, `intel_iommu=`, `amd_iommu=`, `vfio*`, ...), in command-line order.
-/// - `iomem`: the text of `proc/iomem`.
-/// - `devices`: one object per `sys/bus/pci/devices/<bdf>` entry, keyed by the entry's name, with
-///   `resource` (text), `config` (the binary image as lowercase hex, two digits a byte, with Device
-///   Serial Numbers, VPD data and vendor-specific capability data zeroed), and,
-///   when present, `vendor`, `device`, `class` (text) and `iommuGroup`, `driver` (link targets).
-/// - `unreadable` (optional): the paths, relative to the root, of files that exist but that the
-///   capturing user could not read; their fields are empty strings. Auditing the snapshot treats
-///   them as the tree did: unreadable, so the verdicts that need them are unknown.
+/// The snapshot document (``SnapshotDocument``, defined in PCIModel so that a fixture's
+/// `topology.json` embeds the same type): a portable capture of exactly the files the audit
+/// reads, as one JSON object. It is itself a ``SysfsFiles``, so a snapshot audits exactly as the
+/// tree it was taken from: its PCI functions and `proc/iomem`, and its host facts
+/// (``HostFacts``), which `take` records as ``HostFacts/read(from:)`` reads them.
 ///
 /// A snapshot taken without root keeps what that user saw: 64-byte config images and an iomem
 /// whose addresses are zeros, and audits the same way the tree would (incomplete).
-public struct Snapshot: Codable, Hashable, Sendable, SysfsFiles {
-    public static let schemaName = "barproof-snapshot/1"
+public typealias Snapshot = SnapshotDocument
 
-    public struct Device: Codable, Hashable, Sendable {
-        public var resource: String
-        /// The config image in hex, two digits a byte.
-        public var config: String
-        public var vendor: String?
-        public var device: String?
-        public var `class`: String?
-        public var iommuGroup: String?
-        public var driver: String?
-    }
-
-    public var schema: String
-    public var pageSize: UInt64
-    public var kernelParameters: [String]
-    public var iomem: String
-    public var devices: [String: Device]
-    /// Files the capturing user could not read, relative to the root; nil when there were none.
-    public var unreadable: [String]?
-
-    /// The command-line words a snapshot keeps.
-    public static func isPCIOrIOMMUParameter(_ word: String) -> Bool {
-        ["pci=", "iommu", "intel_iommu=", "amd_iommu", "vfio", "pcie_", "noiommu", "swiotlb="].contains { word.hasPrefix($0) }
-    }
+extension SnapshotDocument: SysfsFiles {
+    /// The command-line words a snapshot keeps (``HostFacts/isPCIOrIOMMUParameter(_:)``).
+    public static func isPCIOrIOMMUParameter(_ word: String) -> Bool { HostFacts.isPCIOrIOMMUParameter(word) }
 
     /// Captures the files the audit reads from `files`; ``take(from:pageSize:commandLine:)``
     /// without its notes.
@@ -58,15 +25,21 @@ public struct Snapshot: Codable, Hashable, Sendable, SysfsFiles {
     /// Every config image is scrubbed (``ConfigSpace/scrubbedForSnapshot(_:)``: Device Serial
     /// Numbers, VPD data and vendor-specific capability data zeroed, with a tolerant walk that
     /// does not need the image to parse; an image whose lists cannot be walked loses its whole
-    /// capability space, and a note says so). `vpd` and other sysfs files are not captured.
+    /// capability space, and a note says so). `vpd` is not captured, nor any file the audit does not read.
     ///
     /// What is captured is validated as the audit would read it, before and after the scrub: input
     /// that would audit as bad input (a missing `resource`, a config image that does not parse, a
     /// link that leaves the root, ...) throws here, naming the file, so that no snapshot is written
     /// that cannot be audited, and no file that is not what it claims to be (a secret behind a
     /// link) is carried off in one. Files that exist but cannot be read stay recorded as unreadable.
-    public static func take(from files: some SysfsFiles, pageSize: UInt64,
-                            commandLine: String) throws(AuditInputError) -> (snapshot: Snapshot, notes: [String]) {
+    ///
+    /// The host facts are captured by reading them (``HostFacts/read(from:)``) through a recorder:
+    /// every fact file read goes to `files` and every directory listed to `directories`, so the
+    /// snapshot holds exactly what the facts were read from, and no more. `proc/cmdline` is
+    /// recorded as `commandLine` cut to its kept words (``HostFacts/keptWords(of:)``), all that the
+    /// facts read of it.
+    public static func take(from files: some SysfsFiles, pageSize: UInt64, commandLine: String,
+                            barproofVersion: String? = nil) throws(AuditInputError) -> (snapshot: Snapshot, notes: [String]) {
         var unreadable: [String] = []
         func read(_ path: String) throws(AuditInputError) -> [UInt8]? {
             do { return try files.contents(of: path) } catch let error as UnreadableFile {
@@ -121,15 +94,17 @@ public struct Snapshot: Codable, Hashable, Sendable, SysfsFiles {
             clean.config = hexDigits(scrubbed.bytes)
             devices[name] = clean
         }
-        let parameters = commandLine.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
-            .filter(isPCIOrIOMMUParameter)
-        let unread = unreadable.isEmpty ? nil : unreadable.sorted()
-        let snapshot = Snapshot(schema: schemaName, pageSize: pageSize, kernelParameters: parameters, iomem: iomem,
-                                devices: devices, unreadable: unread)
+        let recorder = FactRecorder(files: files, commandLine: commandLine)
+        let facts = try HostFacts.read(from: recorder)
+        unreadable += facts.unreadable
+        let unread = unreadable.isEmpty ? nil : Array(Set(unreadable)).sorted()
+        let snapshot = Snapshot(pageSize: pageSize, iomem: iomem, devices: devices, files: recorder.recorded,
+                                directories: recorder.listed, unreadable: unread, barproofVersion: barproofVersion)
+        var unscrubbed = snapshot
+        unscrubbed.devices = asRead
         // What was read must audit (a scrub that hid bad input would make a snapshot that audits
         // where its tree does not), and so must what is written.
-        for captured in [Snapshot(schema: schemaName, pageSize: pageSize, kernelParameters: parameters, iomem: iomem,
-                                  devices: asRead, unreadable: unread), snapshot] {
+        for captured in [unscrubbed, snapshot] {
             do {
                 _ = try HostInventory.load(from: captured)
             } catch where !error.unreadable {
@@ -152,7 +127,7 @@ public struct Snapshot: Codable, Hashable, Sendable, SysfsFiles {
     public func contents(of path: String) throws -> [UInt8]? {
         if let unreadable, unreadable.contains(path) { throw UnreadableFile(path: path, reason: "unreadable when the snapshot was taken") }
         if path == HostInventory.iomemFile { return Array(iomem.utf8) }
-        guard let (device, file) = split(path) else { return nil }
+        guard let (device, file) = split(path) else { return files[path].map { Array($0.utf8) } }
         let text: String?
         switch file {
         case "resource": text = device.resource
@@ -202,6 +177,45 @@ public struct Snapshot: Codable, Hashable, Sendable, SysfsFiles {
     }
 
     public func entries(of path: String) throws -> [String]? {
-        path == HostInventory.devicesDirectory ? devices.keys.sorted() : nil
+        path == HostInventory.devicesDirectory ? devices.keys.sorted() : directories[path]
+    }
+}
+
+/// ``SysfsFiles`` over another tree that remembers what was read: the texts of the files and the
+/// names of the directories, for `SnapshotDocument.take`. Unreadable files are not recorded
+/// (``HostFacts/unreadable`` lists them).
+final class FactRecorder<Files: SysfsFiles>: SysfsFiles {
+    let files: Files
+    let commandLine: String
+    private(set) var recorded: [String: String] = [:]
+    private(set) var listed: [String: [String]] = [:]
+
+    init(files: Files, commandLine: String) {
+        self.files = files
+        self.commandLine = commandLine
+    }
+
+    func contents(of path: String) throws -> [UInt8]? {
+        if path == HostFacts.commandLineFile {
+            // The words kept, not the whole line: root=, init= and the like stay on the host.
+            guard try files.contents(of: path) != nil else { return nil }
+            let kept = HostFacts.keptWords(of: commandLine).joined(separator: " ") + "\n"
+            recorded[path] = kept
+            return Array(kept.utf8)
+        }
+        guard let bytes = try files.contents(of: path) else { return nil }
+        // Recorded as text and handed on as that text's bytes, so that the facts read here are
+        // the facts read from the snapshot (an invalid UTF-8 byte reads the same in both).
+        let text = String(decoding: bytes, as: UTF8.self)
+        recorded[path] = text
+        return Array(text.utf8)
+    }
+
+    func linkTarget(of path: String) -> String? { files.linkTarget(of: path) }
+
+    func entries(of path: String) throws -> [String]? {
+        guard let names = try files.entries(of: path) else { return nil }
+        listed[path] = names.sorted()
+        return names
     }
 }

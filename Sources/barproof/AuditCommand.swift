@@ -105,40 +105,10 @@ struct AuditCommand: ParsableCommand {
                 files = directory
                 describe = directory.path
             case let (nil, path?):
-                // A fixture's topology.json (schema barproof-topology/1) embeds the snapshot of its tree.
-                struct Schema: Decodable { var schema: String }
-                struct Fixture: Decodable { var snapshot: Snapshot }
                 let loaded: Snapshot
-                let data: Data
-                do {
-                    data = try Data(contentsOf: URL(fileURLWithPath: path))
-                } catch {
-                    printError("\(path): cannot read: \(OutputFiles.reason(error))")
-                    return Exit.badInput
-                }
-                // Nesting, syntax and duplicate keys are checked before the decoder sees the file.
-                do throws(JSONInput.Problem) {
-                    if try JSONInput.decode(Schema.self, from: data).schema == TopologyDocument.schemaName {
-                        loaded = try JSONInput.decode(Fixture.self, from: data).snapshot
-                    } else {
-                        loaded = try JSONInput.decode(Snapshot.self, from: data)
-                    }
-                } catch {
-                    printError("\(path):\(error.line):\(error.column): not a barproof snapshot or topology: \(error.message)")
-                    return Exit.badInput
-                }
-                guard loaded.schema == Snapshot.schemaName else {
-                    let place = JSONInput.problem(atKeys: ["schema"], in: data, "")
-                    printError("\(path):\(place.line):\(place.column): schema \(loaded.schema); this barproof reads \(Snapshot.schemaName)".escapingControlCharacters)
-                    return Exit.badInput
-                }
-                // The snapshot's own page size is input, not an option: a bad one is bad input in
-                // the file (unless --page-size replaces it).
-                if pageSize == nil, PageSize(rawValue: loaded.pageSize) == nil {
-                    let place = JSONInput.problem(atKeys: ["pageSize"], in: data, "")
-                    printError("\(path):\(place.line):\(place.column): field pageSize: \(loaded.pageSize) is not a page size (a power of two from 4096 "
-                               + "to 1 GiB); --page-size overrides it".escapingControlCharacters)
-                    return Exit.badInput
+                switch SnapshotLoading.load(path, pageSizeGiven: pageSize != nil) {
+                case .success(let snapshot): loaded = snapshot
+                case .failure(let bad): printError(bad.message); return Exit.badInput
                 }
                 files = loaded
                 defaultPageSize = loaded.pageSize
@@ -250,7 +220,7 @@ extension AuditReport {
 struct SnapshotCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "snapshot",
-        abstract: "Captures the sysfs PCI files, /proc/iomem, the page size and the PCI/IOMMU kernel parameters as JSON.",
+        abstract: "Captures the sysfs PCI files, /proc/iomem, the page size and the host facts (kernel release, IOMMU groups, vfio parameters, interrupt remapping, PCI/IOMMU kernel parameters) as JSON (barproof-snapshot version 2).",
         discussion: """
             Device Serial Numbers, VPD data and vendor-specific capability data in config space are zeroed \
             (a config image whose capability lists cannot be walked loses its whole capability space, with a \
@@ -271,7 +241,8 @@ struct SnapshotCommand: ParsableCommand {
             let commandLine = (try? files.contents(of: "proc/cmdline")).flatMap { $0 }.map { String(decoding: $0, as: UTF8.self) } ?? ""
             let snapshot: Snapshot
             do {
-                let taken = try Snapshot.take(from: files, pageSize: UInt64(sysconf(Int32(_SC_PAGESIZE))), commandLine: commandLine)
+                let taken = try Snapshot.take(from: files, pageSize: UInt64(sysconf(Int32(_SC_PAGESIZE))), commandLine: commandLine,
+                                              barproofVersion: Barproof.version)
                 snapshot = taken.snapshot
                 for note in taken.notes { printError("note: \(files.path(note))".escapingControlCharacters) }
             } catch let error as AuditInputError {

@@ -13,7 +13,7 @@ struct CapturedHostTests {
 
     func host() throws -> HostInventory {
         let snapshot = try JSONDecoder().decode(Snapshot.self, from: Data(contentsOf: Self.fixture))
-        #expect(snapshot.schema == Snapshot.schemaName)
+        #expect(snapshot.schema == Snapshot.version1SchemaName)
         return try HostInventory.load(from: snapshot)
     }
 

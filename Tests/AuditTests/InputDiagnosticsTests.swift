@@ -77,7 +77,7 @@ struct InputDiagnosticsTests {
         let run = try AuditCommandTests.run(["audit", file.path], timeout: .seconds(30))
         #expect(run.status == 65, "\(run.stderr)")
         #expect(run.stderr.hasPrefix("\(file.path):"), "\(run.stderr)")
-        #expect(run.stderr.contains(": field pageSize: 12345 is not a page size"), "\(run.stderr)")
+        #expect(run.stderr.contains(": field page_size: 0x3039 is not a page size"), "\(run.stderr)")
         // --page-size replaces the snapshot's, so the file is audited.
         let overridden = try AuditCommandTests.run(["audit", file.path, "--page-size", "4096", "--msi-isolated", "yes"],
                                                    timeout: .seconds(30))

@@ -6,6 +6,10 @@ import Foundation
 struct SysfsTree: SysfsFiles {
     var files: [String: [UInt8]] = [:]
     var links: [String: String] = [:]
+    /// Directories that exist even when empty.
+    var directories: Set<String> = []
+    /// Files that exist but throw ``UnreadableFile``.
+    var unreadable: Set<String> = []
 
     /// One memory or I/O resource line of a `resource` file.
     struct Line {
@@ -111,12 +115,27 @@ struct SysfsTree: SysfsFiles {
 
     mutating func setIOMem(_ text: String) { files["proc/iomem"] = Array(text.utf8) }
 
-    func contents(of path: String) throws -> [UInt8]? { files[path] }
+    /// A host-fact file (or any file) with `text`.
+    mutating func setFile(_ path: String, _ text: String) { files[path] = Array(text.utf8) }
+
+    /// A symbolic link at `path`; its name is listed in its directory.
+    mutating func addLink(_ path: String, to target: String) { links[path] = target }
+
+    /// An (empty) directory at `path`, and its parents.
+    mutating func addDirectory(_ path: String) { directories.insert(path) }
+
+    func contents(of path: String) throws -> [UInt8]? {
+        if unreadable.contains(path) { throw UnreadableFile(path: path) }
+        return files[path]
+    }
     func linkTarget(of path: String) -> String? { links[path] }
     func entries(of path: String) throws -> [String]? {
         let prefix = path + "/"
-        let names = Set(files.keys.filter { $0.hasPrefix(prefix) }.compactMap { $0.dropFirst(prefix.count).split(separator: "/").first.map(String.init) })
-        return names.isEmpty ? nil : names.sorted()
+        // A link names an entry of the directory holding it only (a function's `driver` link
+        // does not make the function's directory exist).
+        let paths = Array(files.keys) + Array(directories) + links.keys.filter { !$0.dropFirst(prefix.count).contains("/") }
+        let names = Set(paths.filter { $0.hasPrefix(prefix) }.compactMap { $0.dropFirst(prefix.count).split(separator: "/").first.map(String.init) })
+        return names.isEmpty && !directories.contains(path) ? nil : names.sorted()
     }
 
     /// Writes the tree under a new temporary directory and returns it.
@@ -127,7 +146,12 @@ struct SysfsTree: SysfsFiles {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try Data(bytes).write(to: url)
         }
+        for path in directories {
+            try FileManager.default.createDirectory(at: root.appendingPathComponent(path), withIntermediateDirectories: true)
+        }
         for (path, target) in links {
+            try FileManager.default.createDirectory(at: root.appendingPathComponent(path).deletingLastPathComponent(),
+                                                    withIntermediateDirectories: true)
             try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent(path).path, withDestinationPath: target)
         }
         return root

@@ -105,8 +105,8 @@ final class FixtureWriterTests {
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent(FixtureWriter.topologyFile))) as? [String: Any]
         #expect(json?["schema"] as? String == "barproof-topology/1")
         let snapshot = json?["snapshot"] as? [String: Any]
-        #expect(snapshot?["schema"] as? String == "barproof-snapshot/1")
-        #expect(snapshot?["pageSize"] as? Int == 65536)
+        #expect(snapshot?["schema"] as? String == "barproof-snapshot")
+        #expect(snapshot?["page_size"] as? String == "0x10000")
 
         let svg = try text(folder, FixtureWriter.svgFile)
         #expect(svg.contains("page-exclusive violated: mainline - subpage-reservation, 64 KiB pages"), "\(svg)")

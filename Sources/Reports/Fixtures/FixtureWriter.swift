@@ -141,6 +141,9 @@ public struct FixtureWriter: Sendable {
             allowedThrough: cx.view.clause)
     }
 
+    /// The folder's `sys/` and `proc/` files as a version 2 snapshot (``SnapshotDocument``), as
+    /// `barproof snapshot --root <folder>` would capture them: the tree has no host-fact files, so
+    /// `files` and `directories` are empty.
     func snapshot(of files: [String: [UInt8]], pageSize: UInt64) -> SnapshotDocument {
         var devices: [String: SnapshotDocument.Device] = [:]
         let prefix = "sys/bus/pci/devices/"
@@ -153,8 +156,7 @@ public struct FixtureWriter: Sendable {
                                   vendor: text("\(directory)/vendor"), device: text("\(directory)/device"),
                                   class: text("\(directory)/class"))
         }
-        return SnapshotDocument(schema: SnapshotDocument.schemaName, pageSize: pageSize, kernelParameters: [],
-                                iomem: text("proc/iomem") ?? "", devices: devices)
+        return SnapshotDocument(pageSize: pageSize, iomem: text("proc/iomem") ?? "", devices: devices)
     }
 }
 

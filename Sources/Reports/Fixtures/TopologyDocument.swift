@@ -55,24 +55,3 @@ public struct TopologyDocument: Codable, Hashable, Sendable {
     public var reproduce: Reproduce
     public var snapshot: SnapshotDocument
 }
-
-/// The `barproof-snapshot/1` document (see `Snapshot` in the Audit module, which reads it): the
-/// files `barproof audit` reads, as one JSON object.
-public struct SnapshotDocument: Codable, Hashable, Sendable {
-    public static let schemaName = "barproof-snapshot/1"
-
-    public struct Device: Codable, Hashable, Sendable {
-        public var resource: String
-        /// The binary config image as lowercase hex, two digits a byte.
-        public var config: String
-        public var vendor: String?
-        public var device: String?
-        public var `class`: String?
-    }
-
-    public var schema: String
-    public var pageSize: UInt64
-    public var kernelParameters: [String]
-    public var iomem: String
-    public var devices: [String: Device]
-}

@@ -28,6 +28,9 @@ public struct AuditOptions: Sendable {
     /// The host facts older kernels' clauses read (``HostFact``); one not given takes the value
     /// that grants the most, so the audit reports what such a host could map.
     public var hostFacts: [HostFact: Bool]
+    /// Whether the host has IOMMU groups at all (``HostFacts/iommuGroupsPresent()``); nil when
+    /// not read, and then the functions' `iommu_group` links tell.
+    public var iommuGroupsPresent: Bool?
 
     public init(policy: Policy = .mainline, pageSize: PageSize = .kib4, msiIsolation: MSIIsolation = .unknown,
                 allowUnsafeInterrupts: Bool = false, allowIncomplete: Bool = false, hostFacts: [HostFact: Bool] = [:]) {
@@ -71,7 +74,7 @@ public enum HostAudit {
                                  msiIsolation: options.msiIsolation, allowUnsafeInterrupts: options.allowUnsafeInterrupts,
                                  notes: notes, devices: audits, allowIncomplete: options.allowIncomplete)
         report.status = report.violated ? "violated" : report.incomplete ? "incomplete" : "clean"
-        report.groups = groups(audits, options: options, iommuGroupsSeen: host.devices.contains { $0.iommuGroup != nil }) { changed, addresses in
+        report.groups = groups(audits, options: options, iommuGroupsSeen: options.iommuGroupsPresent ?? host.devices.contains { $0.iommuGroup != nil }) { changed, addresses in
             host.devices.filter { addresses.contains($0.address.description) }.map {
                 audit($0, host: host, resources: resources, options: changed)
             }

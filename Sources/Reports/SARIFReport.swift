@@ -103,6 +103,21 @@ public struct SARIFReport: Encodable {
         var results: [Result]
         /// The run's property bag (omitted when empty): what the run checked beyond its results.
         var properties: [String: Property]?
+        /// Which run this is among a tool's uploads (`barproof-audit/<host>/`), so that code
+        /// scanning keeps one host's results apart from another's.
+        var automationDetails: AutomationDetails?
+    }
+
+    struct AutomationDetails: Encodable { var id: String }
+
+    /// Names every run (SARIF `automationDetails.id`), e.g. `barproof-audit/host-a/`.
+    public mutating func identify(as id: String) {
+        for i in runs.indices { runs[i].automationDetails = AutomationDetails(id: id) }
+    }
+
+    /// One log holding the runs of `reports`, in order: one run per audited host.
+    public init(combining reports: [SARIFReport]) {
+        runs = reports.flatMap(\.runs)
     }
 
     var schema = Self.schemaURI

@@ -30,13 +30,13 @@ struct AuditCommand: ParsableCommand {
     @Option(name: .customLong("sysfs"), help: "A directory laid out like / (sys/bus/pci/devices, proc/iomem).")
     var root: String?
 
-    @Argument(help: "A snapshot written by `barproof snapshot`, or a fixture's topology.json (instead of --sysfs).")
-    var snapshot: String?
+    @Argument(help: "Snapshots written by `barproof snapshot`, or fixtures' topology.json (instead of --sysfs); several audit a fleet.")
+    var snapshots: [String] = []
 
-    @Option(help: "The policy: legacy, rfc-v4, mainline, or a release preset's linux-<release> (see `barproof list`).")
-    var policy: String = "mainline"
+    @Option(help: "The policy: legacy, rfc-v4, mainline, or a release preset's linux-<release> (see `barproof list`). Default: the preset of the host's kernel release (proc/sys/kernel/osrelease), else mainline.")
+    var policy: String?
 
-    @Option(help: "The host's kernel release, e.g. 4.19 or 6.1.20: the preset covering it (instead of --policy).")
+    @Option(help: "The host's kernel release, e.g. 4.19 or 6.1.20: the preset covering it (instead of --policy and of the release the host reports).")
     var kernel: String?
 
     @Option(name: .customLong("add"), help: "A catalogue clause to add to the policy (repeatable), e.g. msix-table-excluded.")
@@ -52,11 +52,12 @@ struct AuditCommand: ParsableCommand {
     @Option(name: .customLong("page-size"), help: "Page size in bytes (default: the snapshot's, else this machine's); same placement.")
     var pageSize: UInt64?
 
-    @Option(name: .customLong("msi-isolated"), help: "Whether MSIs are isolated: yes, no or unknown (evaluates both).")
-    var msiIsolated: String = "unknown"
+    @Option(name: .customLong("msi-isolated"), help: "Whether MSIs are isolated: yes, no or unknown (evaluates both). Default: what the host shows (/proc/interrupts, the IOMMUs, the command line), else unknown.")
+    var msiIsolated: String?
 
-    @Flag(name: .customLong("allow-unsafe-interrupts"), help: "The allow_unsafe_interrupts module parameter is set.")
-    var allowUnsafeInterrupts = false
+    @Flag(name: .customLong("allow-unsafe-interrupts"), inversion: .prefixedNo,
+          help: "The allow_unsafe_interrupts module parameter is set (or not). Default: the host's sys/module parameter, else its command line, else the module default (off).")
+    var allowUnsafeInterrupts: Bool?
 
     @Option(help: "Output format: text, json or sarif (SARIF 2.1.0, one result per violated or unknown invariant).")
     var format: Format = .text
@@ -65,86 +66,182 @@ struct AuditCommand: ParsableCommand {
           help: "Report verdicts that unreadable input leaves unknown, but exit on the decided verdicts only (0 or 1, not 2).")
     var allowIncomplete = false
 
-    func run() throws {
-        try guarded {
-            let named: Policy
-            if let kernel {
-                do { named = try KernelRelease.named(kernel).policy } catch { throw UsageError(message: "--kernel: \(error)") }
-            } else {
-                guard let found = Policy.named(policy) else {
-                    let known = Policy.all.map(\.name) + KernelRelease.all.map(\.policy.name)
-                    throw UsageError(message: "unknown policy '\(policy)'; known: \(known.joined(separator: ", "))")
-                }
-                named = found
+    /// What the options say before any host is read: the policy changes and platform overrides.
+    struct Choices {
+        var named: Policy?
+        var namedSource: String?
+        var added: [Rule]
+        var hostFacts: [HostFact: Bool]
+        var isolation: MSIIsolation?
+    }
+
+    func choices() throws -> Choices {
+        var named: Policy?, source: String?
+        if let kernel {
+            do { named = try KernelRelease.named(kernel).policy } catch { throw UsageError(message: "--kernel: \(error)") }
+            source = "--kernel \(kernel)"
+        } else if let policy {
+            guard let found = Policy.named(policy) else {
+                let known = Policy.all.map(\.name) + KernelRelease.all.map(\.policy.name)
+                throw UsageError(message: "unknown policy '\(policy)'; known: \(known.joined(separator: ", "))")
             }
-            let added = try add.map { name in
-                guard let rule = Rule(rawValue: name) else {
-                    throw UsageError(message: "--add: no clause '\(name)' in the catalogue; clauses: \(Rule.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                return rule
+            named = found
+            source = "--policy \(policy)"
+        }
+        let added = try add.map { name in
+            guard let rule = Rule(rawValue: name) else {
+                throw UsageError(message: "--add: no clause '\(name)' in the catalogue; clauses: \(Rule.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            let policy: Policy
-            do { policy = try named.adding(added).removing(drop) } catch { throw UsageError(message: "\(error)") }
-            var hostFacts: [HostFact: Bool] = [:]
-            for item in hostFact {
-                let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
-                guard parts.count == 2, let fact = HostFact(rawValue: parts[0]), let value = ["yes": true, "no": false][parts[1]] else {
-                    throw UsageError(message: "--host-fact takes NAME=yes|no with NAME one of \(HostFact.allCases.map(\.rawValue).joined(separator: ", ")), not '\(item)'")
-                }
-                hostFacts[fact] = value
+            return rule
+        }
+        var hostFacts: [HostFact: Bool] = [:]
+        for item in hostFact {
+            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let fact = HostFact(rawValue: parts[0]), let value = ["yes": true, "no": false][parts[1]] else {
+                throw UsageError(message: "--host-fact takes NAME=yes|no with NAME one of \(HostFact.allCases.map(\.rawValue).joined(separator: ", ")), not '\(item)'")
             }
-            guard let isolation = MSIIsolation(rawValue: msiIsolated) else {
+            hostFacts[fact] = value
+        }
+        var isolation: MSIIsolation?
+        if let msiIsolated {
+            guard let given = MSIIsolation(rawValue: msiIsolated) else {
                 throw UsageError(message: "--msi-isolated takes yes, no or unknown, not '\(msiIsolated)'")
             }
-            let files: any SysfsFiles
-            let describe: (String) -> String
-            var defaultPageSize = UInt64(sysconf(Int32(_SC_PAGESIZE)))
-            switch (root, snapshot) {
-            case let (root?, nil):
+            isolation = given
+        }
+        if let pageSize, PageSize(rawValue: pageSize) == nil {
+            throw UsageError(message: "--page-size \(pageSize) is not a power of two from 4096 to 1 GiB")
+        }
+        return Choices(named: named, namedSource: source, added: added, hostFacts: hostFacts, isolation: isolation)
+    }
+
+    /// Audits one host: the options, else the host's own facts, decide the policy and the platform.
+    /// Nil (after printing the error) for bad input.
+    func audit(_ files: some SysfsFiles, name: String, defaultPageSize: UInt64, describe: @escaping (String) -> String,
+               choices: Choices) throws -> AuditReport? {
+        let loaded: Result<HostInventory, AuditInputError>
+        do throws(AuditInputError) {
+            loaded = .success(try HostInventory.load(from: files))
+        } catch {
+            loaded = .failure(error)
+        }
+        let host: HostInventory
+        switch loaded {
+        case .success(let read): host = read
+        case .failure(let error):
+            // Paths and messages quote the input (names, link targets): escaped for the terminal.
+            printError("\(describe(error.file)): \(error.message)".escapingControlCharacters)
+            return nil
+        }
+        let facts = host.facts
+        var reported: [ReportedFact] = []
+        if let release = facts.kernelRelease {
+            reported.append(ReportedFact(name: "kernel_release", value: release.value, source: release.source))
+        }
+        let named: Policy
+        if let chosen = choices.named {
+            named = chosen
+            reported.append(ReportedFact(name: "policy", value: chosen.name, source: choices.namedSource ?? "option"))
+        } else {
+            let preset = facts.kernelPreset()
+            if let release = preset.value {
+                named = release.policy
+                reported.append(ReportedFact(name: "policy", value: named.name, source: preset.reason))
+            } else {
+                named = .mainline
+                reported.append(ReportedFact(name: "policy", value: "mainline",
+                                             source: preset.reason + "; audited under mainline (give --kernel or --policy)"))
+            }
+        }
+        let policy: Policy
+        do { policy = try named.adding(choices.added).removing(drop) } catch { throw UsageError(message: "\(error)") }
+        let isolation: MSIIsolation
+        if let given = choices.isolation {
+            isolation = given
+            reported.append(ReportedFact(name: "msi_isolation", value: given.rawValue, source: "--msi-isolated"))
+        } else {
+            let derived = facts.msiIsolation()
+            isolation = derived.value
+            reported.append(ReportedFact(name: "msi_isolation", value: derived.value.rawValue, source: derived.reason))
+        }
+        let unsafe: Bool
+        if let given = allowUnsafeInterrupts {
+            unsafe = given
+            reported.append(ReportedFact(name: "allow_unsafe_interrupts", value: given ? "Y" : "N",
+                                         source: given ? "--allow-unsafe-interrupts" : "--no-allow-unsafe-interrupts"))
+        } else {
+            let derived = facts.allowUnsafeInterrupts()
+            unsafe = derived.value ?? false
+            reported.append(ReportedFact(name: "allow_unsafe_interrupts", value: unsafe ? "Y" : "N",
+                                         source: derived.value == nil ? derived.reason + "; the module default (N) is assumed (modprobe.d is not read)" : derived.reason))
+        }
+        let groups = facts.iommuGroupsPresent()
+        if let present = groups.value {
+            reported.append(ReportedFact(name: "iommu_groups", value: present ? "\(facts.iommuGroups.count)" : "none", source: groups.reason))
+        }
+        let backend = facts.backend()
+        if let value = backend.value {
+            reported.append(ReportedFact(name: "backend", value: value.rawValue, source: backend.reason))
+        }
+        if let words = facts.commandLine, !words.words.isEmpty {
+            reported.append(ReportedFact(name: "command_line", value: words.words.joined(separator: " "), source: words.source))
+        }
+        if let alignment = facts.resourceAlignment, !alignment.value.isEmpty {
+            reported.append(ReportedFact(name: "resource_alignment", value: alignment.value, source: alignment.source))
+        }
+        let page = PageSize(rawValue: pageSize ?? defaultPageSize) ?? .kib4
+        var options = AuditOptions(policy: policy, pageSize: page, msiIsolation: isolation, allowUnsafeInterrupts: unsafe,
+                                   allowIncomplete: allowIncomplete, hostFacts: choices.hostFacts)
+        options.iommuGroupsPresent = groups.value
+        var report = HostAudit.run(host, options: options)
+        report.barproofVersion = Barproof.version
+        report.host = name
+        report.facts = reported
+        return report
+    }
+
+    func run() throws {
+        try guarded {
+            let choices = try choices()
+            var reports: [AuditReport] = []
+            switch (root, snapshots.isEmpty) {
+            case let (root?, true):
                 let directory = DirectoryFiles(root: root)
-                files = directory
-                describe = directory.path
-            case let (nil, path?):
-                let loaded: Snapshot
-                switch SnapshotLoading.load(path, pageSizeGiven: pageSize != nil) {
-                case .success(let snapshot): loaded = snapshot
-                case .failure(let bad): printError(bad.message); return Exit.badInput
+                guard let report = try audit(directory, name: root, defaultPageSize: UInt64(sysconf(Int32(_SC_PAGESIZE))),
+                                             describe: directory.path, choices: choices) else { return Exit.badInput }
+                reports.append(report)
+            case (nil, false):
+                // Every host is read before anything is printed: bad input in one writes nothing.
+                for path in snapshots {
+                    let loaded: Snapshot
+                    switch SnapshotLoading.load(path, pageSizeGiven: pageSize != nil) {
+                    case .success(let snapshot): loaded = snapshot
+                    case .failure(let bad): printError(bad.message); return Exit.badInput
+                    }
+                    guard let report = try audit(loaded, name: path, defaultPageSize: loaded.pageSize,
+                                                 describe: { "\(path): \($0)" }, choices: choices) else { return Exit.badInput }
+                    reports.append(report)
                 }
-                files = loaded
-                defaultPageSize = loaded.pageSize
-                describe = { "\(path): \($0)" }
             default:
-                throw UsageError(message: "give either --sysfs ROOT or a snapshot file, not both or neither")
+                throw UsageError(message: "give either --sysfs ROOT or snapshot files, not both or neither")
             }
-            let size = pageSize ?? defaultPageSize
-            guard let page = PageSize(rawValue: size) else {
-                throw UsageError(message: "--page-size \(size) is not a power of two from 4096 to 1 GiB")
-            }
-            let host: HostInventory
-            do {
-                host = try HostInventory.load(from: files)
-            } catch let error as AuditInputError {
-                // Paths and messages quote the input (names, link targets): escaped for the terminal.
-                printError("\(describe(error.file)): \(error.message)".escapingControlCharacters)
-                return Exit.badInput
-            }
-            var report = HostAudit.run(host, options: AuditOptions(
-                policy: policy, pageSize: page, msiIsolation: isolation, allowUnsafeInterrupts: allowUnsafeInterrupts,
-                allowIncomplete: allowIncomplete, hostFacts: hostFacts))
-            report.barproofVersion = Barproof.version
-            report.host = root ?? snapshot
+            let fleet = FleetAudit(reports, barproofVersion: Barproof.version)
             switch format {
             case .text:
-                printOut(report.text)
+                printOut(reports.count == 1 ? reports[0].text : fleet.text)
             case .json:
-                printOut(String(decoding: try JSONOutput.encode(report), as: UTF8.self))
+                printOut(String(decoding: reports.count == 1 ? try JSONOutput.encode(reports[0]) : try JSONOutput.encode(fleet), as: UTF8.self))
             case .sarif:
-                let sarif = SARIFReport(findings: report.sarifFindings, barproofVersion: Barproof.version,
-                                        executionSuccessful: true, exitCode: Int(report.exitCode),
-                                        properties: report.sarifProperties)
-                printOut(String(decoding: try sarif.encoded(), as: UTF8.self))
+                let runs = reports.map { report in
+                    var sarif = SARIFReport(findings: report.sarifFindings, barproofVersion: Barproof.version,
+                                            executionSuccessful: true, exitCode: Int(report.exitCode),
+                                            properties: report.sarifProperties)
+                    if reports.count > 1 { sarif.identify(as: "barproof-audit/\(report.host ?? "host")/") }
+                    return sarif
+                }
+                printOut(String(decoding: try SARIFReport(combining: runs).encoded(), as: UTF8.self))
             }
-            return report.exitCode
+            return fleet.exitCode
         }
     }
 }

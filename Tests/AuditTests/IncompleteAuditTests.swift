@@ -164,7 +164,7 @@ struct GuardedTree: SysfsFiles {
             let isolated = try DeadlineRun.run(["audit", "--sysfs", root.path, "--page-size", "4096", "--msi-isolated", "yes"])
             #expect(isolated.status == 0, "\(isolated.stdout)\(isolated.stderr)")
             #expect(isolated.stdout.hasSuffix("\nno invariant violated\n"))
-            #expect(!isolated.stdout.contains("unknown"))
+            #expect(!isolated.stdout.contains("UNKNOWN") && !isolated.stdout.contains("incomplete"))
         }
     }
 

@@ -118,7 +118,7 @@ struct AuditCommand: ParsableCommand {
                 }
                 // Nesting, syntax and duplicate keys are checked before the decoder sees the file.
                 do throws(JSONInput.Problem) {
-                    if try JSONInput.decode(Schema.self, from: data).schema == TopologyDocument.schemaName {
+                    if TopologyDocument.schemaNames.contains(try JSONInput.decode(Schema.self, from: data).schema) {
                         loaded = try JSONInput.decode(Fixture.self, from: data).snapshot
                     } else {
                         loaded = try JSONInput.decode(Snapshot.self, from: data)

@@ -3,8 +3,11 @@
 
 usage: validate.py SCHEMA DOCUMENT...
 
-Uses the validator of the schema's own draft (`$schema`; draft-04 for the SARIF 2.1.0 schema) with
-its format checker, and prints every error with the path to the offending value.
+Uses the validator of the schema's own draft (`$schema`, through `validator_for`: draft 2020-12 for
+barproof's own schemas beside this file, draft-04 for the SARIF 2.1.0 schema in
+Tests/CLITests/Schemas) with its format checker, and prints every error with the path to the
+offending value. Works with jsonschema 4.10 (Debian bookworm's python3-jsonschema) and newer; the
+schemas it is given must be self-contained (no `$ref` to another file).
 Exit 0: every document is valid; 1: at least one is not; 2: bad usage or unreadable input.
 """
 import json

@@ -95,6 +95,7 @@ JSON_TOKENS = [
     b'0.5', b'""', b'[]', b'{}', b'"schema"', b'"barproof-snapshot/1"', b'"barproof-topology/1"', b'"pageSize"',
     b'"devices"', b'"iomem"', b'"config"', b'"resource"', b'"format"', b'"verdict"', b'"counterexample"',
     b'"snapshot"', b'"topology"', b'"bars"', b'"functions"', b'"bridges"', b'"msix"', b'\n', b'\t', b' ',
+    b'"barproof-topology"', b'"barproof-proof-record"', b'"schema_version"', b'"page_size"', b'"host_window"', b'"0x1000"',
 ]
 SYSFS_TOKENS = [
     b'0x', b'0x0000000000000000', b'0xffffffffffffffff', b'0x00000000000400200', b'0x000000000014220c', b' ',

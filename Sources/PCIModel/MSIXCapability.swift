@@ -83,4 +83,59 @@ public struct MSIXCapability: Hashable, Sendable, Codable {
     /// Table and PBA share bytes (same BAR, intersecting ranges). The spec lets them share a page,
     /// never bytes.
     public var tableOverlapsPBA: Bool { tableBIR == pbaBIR && tableRange.overlaps(pbaRange) }
+
+    // The Codable form (in `barproof search` JSON and a fixture's topology.json): snake_case keys,
+    // the offsets as ``HexWord`` strings, BIRs and the entry count as numbers. Decoding goes
+    // through the failable initialiser, so a document cannot hold a capability the kernel would
+    // not read (a reserved BIR, an unaligned offset).
+    enum CodingKeys: String, CodingKey {
+        case entries, enabled
+        case tableBIR = "table_bir"
+        case tableOffset = "table_offset"
+        case pbaBIR = "pba_bir"
+        case pbaOffset = "pba_offset"
+        case functionMasked = "function_masked"
+        case capabilityOffset = "capability_offset"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func offset32(_ key: CodingKeys) throws -> UInt32 {
+            let word = try c.decode(HexWord.self, forKey: key)
+            guard let value = UInt32(exactly: word.value) else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "\(word) is not a 32-bit offset")
+            }
+            return value
+        }
+        let capabilityOffset = try c.decodeIfPresent(HexWord.self, forKey: .capabilityOffset)
+        guard let capability = MSIXCapability(
+            tableBIR: try c.decode(Int.self, forKey: .tableBIR), tableOffset: try offset32(.tableOffset),
+            entries: try c.decode(Int.self, forKey: .entries), pbaBIR: try c.decode(Int.self, forKey: .pbaBIR),
+            pbaOffset: try offset32(.pbaOffset), enabled: try c.decode(Bool.self, forKey: .enabled),
+            functionMasked: try c.decode(Bool.self, forKey: .functionMasked),
+            capabilityOffset: try capabilityOffset.map { word in
+                guard word.value <= 0xfff else {
+                    throw DecodingError.dataCorruptedError(forKey: .capabilityOffset, in: c,
+                                                           debugDescription: "\(word) is past config space (0xfff)")
+                }
+                return Int(word.value)
+            }) else {
+            throw DecodingError.dataCorrupted(.init(
+                codingPath: c.codingPath,
+                debugDescription: "not an MSI-X capability: a BIR outside 0...5, an offset not 8-byte aligned, or entries outside 1...2048"))
+        }
+        self = capability
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(tableBIR, forKey: .tableBIR)
+        try c.encode(HexWord(UInt64(tableOffset)), forKey: .tableOffset)
+        try c.encode(entries, forKey: .entries)
+        try c.encode(pbaBIR, forKey: .pbaBIR)
+        try c.encode(HexWord(UInt64(pbaOffset)), forKey: .pbaOffset)
+        try c.encode(enabled, forKey: .enabled)
+        try c.encode(functionMasked, forKey: .functionMasked)
+        try c.encodeIfPresent(capabilityOffset.map { HexWord(UInt64(clamping: $0)) }, forKey: .capabilityOffset)
+    }
 }

@@ -5,6 +5,10 @@
 ///
 /// Addresses are bus addresses equal to CPU physical addresses (no host-bridge offset), as on
 /// x86 and most arm64 hosts.
+///
+/// The Codable form is the one `barproof search --format json` and a fixture's `topology.json`
+/// carry (docs/formats/topology.md): snake_case keys, and addresses, sizes and the page size as
+/// ``HexWord`` strings so that readers whose numbers are doubles see them exactly.
 public struct Topology: Hashable, Sendable, Codable {
     /// An inclusive address range `[start, end]`.
     public struct Window: Hashable, Sendable, Codable, CustomStringConvertible {
@@ -20,6 +24,20 @@ public struct Topology: Hashable, Sendable, Codable {
         public func contains(_ x: UInt64) -> Bool { start <= x && x <= end }
         public func overlaps(_ other: Window) -> Bool { start <= other.end && other.start <= end }
         public var description: String { "[\(hexText(start)), \(hexText(end))]" }
+
+        enum CodingKeys: String, CodingKey { case start, end }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            start = try c.decode(HexWord.self, forKey: .start).value
+            end = try c.decode(HexWord.self, forKey: .end).value
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(HexWord(start), forKey: .start)
+            try c.encode(HexWord(end), forKey: .end)
+        }
     }
 
     /// A PCI-PCI bridge (type 1 header) forwarding its non-prefetchable memory window to its
@@ -38,6 +56,11 @@ public struct Topology: Hashable, Sendable, Codable {
             self.secondaryBus = secondaryBus
             self.window = window
             self.upstream = upstream
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case address, window, upstream
+            case secondaryBus = "secondary_bus"
         }
     }
 
@@ -66,6 +89,28 @@ public struct Topology: Hashable, Sendable, Codable {
         /// Inclusive.
         public var end: UInt64 { start &+ (size &- 1) }
         public var window: Window { Window(start: start, end: end) }
+
+        enum CodingKeys: String, CodingKey { case index, kind, prefetchable, start, size, fixed }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            index = try c.decode(Int.self, forKey: .index)
+            kind = try c.decode(BARKind.self, forKey: .kind)
+            prefetchable = try c.decode(Bool.self, forKey: .prefetchable)
+            start = try c.decode(HexWord.self, forKey: .start).value
+            size = try c.decode(HexWord.self, forKey: .size).value
+            fixed = try c.decode(Bool.self, forKey: .fixed)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(index, forKey: .index)
+            try c.encode(kind, forKey: .kind)
+            try c.encode(prefetchable, forKey: .prefetchable)
+            try c.encode(HexWord(start), forKey: .start)
+            try c.encode(HexWord(size), forKey: .size)
+            try c.encode(fixed, forKey: .fixed)
+        }
     }
 
     /// A normal (type 0 header) function.
@@ -93,6 +138,13 @@ public struct Topology: Hashable, Sendable, Codable {
         }
 
         public func bar(_ index: Int) -> PlacedBAR? { bars.first { $0.index == index } }
+
+        enum CodingKeys: String, CodingKey {
+            case address, bars, msix, upstream
+            case vendorID = "vendor_id"
+            case deviceID = "device_id"
+            case classCode = "class_code"
+        }
     }
 
     /// `PAGE_SIZE` of the host the machine is judged on.
@@ -107,6 +159,28 @@ public struct Topology: Hashable, Sendable, Codable {
         self.hostWindow = hostWindow
         self.bridges = bridges
         self.functions = functions
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case bridges, functions
+        case pageSize = "page_size"
+        case hostWindow = "host_window"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        pageSize = try c.decode(HexWord.self, forKey: .pageSize).value
+        hostWindow = try c.decode(Window.self, forKey: .hostWindow)
+        bridges = try c.decode([Bridge].self, forKey: .bridges)
+        functions = try c.decode([Function].self, forKey: .functions)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(HexWord(pageSize), forKey: .pageSize)
+        try c.encode(hostWindow, forKey: .hostWindow)
+        try c.encode(bridges, forKey: .bridges)
+        try c.encode(functions, forKey: .functions)
     }
 
     public func function(_ address: PCIAddress) -> Function? { functions.first { $0.address == address } }

@@ -47,6 +47,35 @@ public struct PlatformFacts: Hashable, Sendable, Codable {
         guard let hostFacts else { return nil }
         return HostFact.allCases.compactMap { f in hostFacts[f.rawValue].map { f.text($0) } }.joined(separator: "; ")
     }
+
+    enum CodingKeys: String, CodingKey {
+        case backend
+        case pageSize = "page_size"
+        case msiIsolated = "msi_isolated"
+        case allowUnsafeInterrupts = "allow_unsafe_interrupts"
+        case unalignedFixedResources = "unaligned_fixed_resources"
+        case hostFacts = "host_facts"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        pageSize = try c.decode(HexWord.self, forKey: .pageSize).value
+        msiIsolated = try c.decode(Bool.self, forKey: .msiIsolated)
+        allowUnsafeInterrupts = try c.decode(Bool.self, forKey: .allowUnsafeInterrupts)
+        backend = try c.decode(Backend.self, forKey: .backend)
+        unalignedFixedResources = try c.decode(Bool.self, forKey: .unalignedFixedResources)
+        hostFacts = try c.decodeIfPresent([String: Bool].self, forKey: .hostFacts)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(HexWord(pageSize), forKey: .pageSize)
+        try c.encode(msiIsolated, forKey: .msiIsolated)
+        try c.encode(allowUnsafeInterrupts, forKey: .allowUnsafeInterrupts)
+        try c.encode(backend, forKey: .backend)
+        try c.encode(unalignedFixedResources, forKey: .unalignedFixedResources)
+        try c.encodeIfPresent(hostFacts, forKey: .hostFacts)
+    }
 }
 
 /// What went wrong in a counterexample, coarsely: two counterexamples with the same view are
@@ -70,6 +99,12 @@ public struct CounterexampleView: Hashable, Sendable, Codable, CustomStringConve
     }
 
     public var description: String { "\(clause) / \(foreignKind) / \(pageOffsetClass)" }
+
+    enum CodingKeys: String, CodingKey {
+        case clause
+        case foreignKind = "foreign_kind"
+        case pageOffsetClass = "page_offset_class"
+    }
 }
 
 /// A concrete machine on which a policy grants an mmap that breaks an invariant: the topology,
@@ -118,6 +153,27 @@ public struct TopologyCounterexample: Hashable, Sendable, Codable {
         self.view = view
     }
 
+    /// Every field as given, for readers of older documents that spelled them differently.
+    public init(topology: Topology, invariant: Invariant, policy: String, policyName: String, removedClauses: [String],
+                addedClauses: [String]?, platform: PlatformFacts, target: BARReference, requestOffset: UInt64,
+                requestLength: UInt64, exposed: Topology.Window, foreign: BARReference?, allowedBy: [String],
+                view: CounterexampleView) {
+        self.topology = topology
+        self.invariant = invariant
+        self.policy = policy
+        self.policyName = policyName
+        self.removedClauses = removedClauses
+        self.addedClauses = addedClauses
+        self.platform = platform
+        self.target = target
+        self.requestOffset = requestOffset
+        self.requestLength = requestLength
+        self.exposed = exposed
+        self.foreign = foreign
+        self.allowedBy = allowedBy
+        self.view = view
+    }
+
     /// The policy this counterexample was found under.
     public func rebuiltPolicy() throws -> Policy {
         guard let base = Policy.named(policyName) else { throw ProverError("unknown policy \(policyName)") }
@@ -126,6 +182,54 @@ public struct TopologyCounterexample: Hashable, Sendable, Codable {
             return rule
         }
         do { return try base.adding(added).removing(removedClauses) } catch { throw ProverError(error.description) }
+    }
+
+    // The Codable form (docs/formats/topology.md): snake_case keys; the request's offset and
+    // length as HexWord strings, like every address and size in the topology.
+    enum CodingKeys: String, CodingKey {
+        case topology, invariant, policy, platform, target, exposed, foreign, view
+        case policyName = "policy_name"
+        case removedClauses = "removed_clauses"
+        case addedClauses = "added_clauses"
+        case requestOffset = "request_offset"
+        case requestLength = "request_length"
+        case allowedBy = "allowed_by"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        topology = try c.decode(Topology.self, forKey: .topology)
+        invariant = try c.decode(Invariant.self, forKey: .invariant)
+        policy = try c.decode(String.self, forKey: .policy)
+        policyName = try c.decode(String.self, forKey: .policyName)
+        removedClauses = try c.decode([String].self, forKey: .removedClauses)
+        addedClauses = try c.decodeIfPresent([String].self, forKey: .addedClauses)
+        platform = try c.decode(PlatformFacts.self, forKey: .platform)
+        target = try c.decode(BARReference.self, forKey: .target)
+        requestOffset = try c.decode(HexWord.self, forKey: .requestOffset).value
+        requestLength = try c.decode(HexWord.self, forKey: .requestLength).value
+        exposed = try c.decode(Topology.Window.self, forKey: .exposed)
+        foreign = try c.decodeIfPresent(BARReference.self, forKey: .foreign)
+        allowedBy = try c.decode([String].self, forKey: .allowedBy)
+        view = try c.decode(CounterexampleView.self, forKey: .view)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(topology, forKey: .topology)
+        try c.encode(invariant, forKey: .invariant)
+        try c.encode(policy, forKey: .policy)
+        try c.encode(policyName, forKey: .policyName)
+        try c.encode(removedClauses, forKey: .removedClauses)
+        try c.encodeIfPresent(addedClauses, forKey: .addedClauses)
+        try c.encode(platform, forKey: .platform)
+        try c.encode(target, forKey: .target)
+        try c.encode(HexWord(requestOffset), forKey: .requestOffset)
+        try c.encode(HexWord(requestLength), forKey: .requestLength)
+        try c.encode(exposed, forKey: .exposed)
+        try c.encodeIfPresent(foreign, forKey: .foreign)
+        try c.encode(allowedBy, forKey: .allowedBy)
+        try c.encode(view, forKey: .view)
     }
 
     /// The request maps the whole BAR (offset 0, the page-rounded length), as `barproof audit` assumes.

@@ -1,7 +1,7 @@
 import Foundation
 
-/// The JSON report of a run, schema `barproof-prove` version 1 (documented in
-/// `Specs/README.md`). Keys are sorted and checks keep spec order, so two runs differ only in
+/// The JSON report of a run, schema `barproof-prove` version 1 (documented field by field in
+/// `docs/formats/prove.md`, shipped as `schemas/barproof-prove.schema.json`). Keys are sorted and checks keep spec order, so two runs differ only in
 /// the timing fields `seconds` (per check) and `total_seconds`.
 public struct JSONReport: Codable, Sendable {
     public static let schema = "barproof-prove"

@@ -75,10 +75,7 @@ extension Barproof {
                 switch format {
                 case .text: printOut(reports.map { $0.text }.joined(separator: "\n"))
                 case .json:
-                    let encoder = JSONEncoder()
-                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                    printOut(String(decoding: try encoder.encode(SearchDocument(schema: SearchDocument.schemaName, checks: reports)),
-                                    as: UTF8.self) + "\n")
+                    printOut(String(decoding: try JSONOutput.encode(SearchDocument(checks: reports)), as: UTF8.self))
                 }
                 return worst == Exit.missed || worst == Exit.inconclusive ? worst : Exit.asExpected
             }
@@ -137,7 +134,8 @@ extension Barproof {
                     let proved = entry.suggestion.flatMap { $0.hasPrefix("no mitigation") ? nil : $0 }
                     // Written and read back whole before a signal may end the process.
                     let problems = try RunControl.critical {
-                        try FixtureWriter(specPath: specPath, checkID: check.name, mitigation: proved).write(example, to: folder)
+                        try FixtureWriter(specPath: specPath, checkID: check.name, mitigation: proved, barproofVersion: Barproof.version)
+                            .write(example, to: folder)
                         return FixtureRoundTrip.check(counterexample: example, folder: folder)
                     }
                     if !problems.isEmpty {
@@ -266,11 +264,22 @@ enum SearchFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
 }
 
-/// The JSON output of `barproof search`, schema `barproof-search/1`.
+/// The JSON output of `barproof search`: schema `barproof-search` version 2, documented in
+/// `docs/formats/search.md` and shipped as `schemas/barproof-search.schema.json`. Each
+/// counterexample is the ``TopologyCounterexample`` Codable form a fixture's `topology.json` holds.
 struct SearchDocument: Encodable {
-    static let schemaName = "barproof-search/1"
-    var schema: String
+    static let schemaName = "barproof-search"
+    static let schemaVersion = 2
+    var schema = Self.schemaName
+    var schemaVersion = Self.schemaVersion
+    var barproofVersion = Barproof.version
     var checks: [SearchReport]
+
+    private enum CodingKeys: String, CodingKey {
+        case schema, checks
+        case schemaVersion = "schema_version"
+        case barproofVersion = "barproof_version"
+    }
 }
 
 /// What `search` found for one check.

@@ -392,7 +392,8 @@ struct GuardedTree: SysfsFiles {
             Issue.record("no python3 with jsonschema: run scripts/ensure-deps.sh (python3-jsonschema)")
             return
         }
-        let run = try DeadlineRun.run(["python3", schemas.appendingPathComponent("validate.py").path,
+        let validator = DeadlineRun.repository.appendingPathComponent("schemas/validate.py")
+        let run = try DeadlineRun.run(["python3", validator.path,
                                        schemas.appendingPathComponent("sarif-schema-2.1.0.json").path, file.path], program: env)
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
     }

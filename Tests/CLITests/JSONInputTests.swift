@@ -89,17 +89,19 @@ struct JSONInputTests {
         throw CocoaError(.coderValueNotFound)
     }
 
-    @Test("a record of format 99 is bad input at its format value")
+    @Test("a record of schema_version 99 is bad input at its schema_version value")
     func unknownRecordFormat() throws {
         let (scratch, proofs, record) = try records()
         defer { withExtendedLifetime(scratch) {} }
-        let text = try String(contentsOfFile: record, encoding: .utf8).replacingOccurrences(of: "\"format\" : 2", with: "\"format\" : 99")
+        let original = try String(contentsOfFile: record, encoding: .utf8)
+        let text = original.replacingOccurrences(of: "\"schema_version\" : 3", with: "\"schema_version\" : 99")
+        #expect(text != original)
         try Data(text.utf8).write(to: URL(fileURLWithPath: record))
-        let (line, key) = try Self.place(of: "\"format\" : 99", in: text)
-        let column = key + "\"format\" : ".count
+        let (line, key) = try Self.place(of: "\"schema_version\" : 99", in: text)
+        let column = key + "\"schema_version\" : ".count
         let run = try BarproofRun.run(["prove", "Specs/legacy.yaml", "--proofs", proofs])
         #expect(run.status == 65, "\(run.stdout)\(run.stderr)")
-        #expect(run.stderr.contains("\(record):\(line):\(column): error: not a barproof proof record: record format 99 is not one this barproof reads (1-2)"),
+        #expect(run.stderr.contains("\(record):\(line):\(column): error: not a barproof proof record: record schema_version 99 is not one this barproof reads (3; 1 and 2 as 'format')"),
                 "\(run.stderr)")
         #expect(line > 1)
     }

@@ -105,7 +105,8 @@ import Testing
         let (path, proofs) = try recorded(specs)
         let record = proofs + "/fast/safe.json"
         var text = try String(contentsOfFile: record, encoding: .utf8)
-        text = text.replacingOccurrences(of: "\"format\" : 2", with: "\"format\" : 1")
+        #expect(text.contains("\"schema\" : \"barproof-proof-record\",\n  \"schema_version\" : 3,\n"), "\(text)")
+        text = text.replacingOccurrences(of: "\"schema\" : \"barproof-proof-record\",\n  \"schema_version\" : 3,\n", with: "\"format\" : 1,\n")
             .replacingOccurrences(of: "\"check_sha256\"", with: "\"spec_sha256\"")
         try Data(text.utf8).write(to: URL(fileURLWithPath: record))
         let run = try prove([path, "--proofs", proofs])
@@ -120,6 +121,25 @@ import Testing
         let line = try #require(three.components(separatedBy: "\n").firstIndex { $0.contains("\"format\" : 3") }) + 1
         #expect(newer.stderr.contains("\(record):\(line):14: error: not a barproof proof record: record format 3 is not one this barproof reads"),
                 "\(newer.stderr)")
+    }
+
+    /// A version 2 record (`"format": 2`, before the schema header) is compared on the same
+    /// fields as version 3: no drift, and no note asking to re-record.
+    @Test func formatTwoRecordComparesWithoutDriftOrNote() throws {
+        let specs = try SpecDirectory()
+        let (path, proofs) = try recorded(specs)
+        for name in ["safe", "unsafe"] {
+            let record = proofs + "/fast/\(name).json"
+            let text = try String(contentsOfFile: record, encoding: .utf8)
+            let two = text.replacingOccurrences(of: "\"schema\" : \"barproof-proof-record\",\n  \"schema_version\" : 3,\n", with: "\"format\" : 2,\n")
+            #expect(two != text)
+            try Data(two.utf8).write(to: URL(fileURLWithPath: record))
+        }
+        let run = try prove([path, "--proofs", proofs])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(!run.stdout.contains("drift"), "\(run.stdout)")
+        #expect(!run.stdout.contains("note:"), "\(run.stdout)")
+        #expect(run.stdout.contains("records: 2 of 2 checks compared"), "\(run.stdout)")
     }
 
     // MARK: Missing and broken records

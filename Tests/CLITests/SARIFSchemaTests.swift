@@ -2,11 +2,13 @@ import Foundation
 import Testing
 
 /// The SARIF that `barproof prove` and `barproof audit` print validates against the OASIS SARIF 2.1.0
-/// JSON schema shipped in `Schemas/`, checked by the Python `jsonschema` library (`Schemas/validate.py`);
+/// JSON schema shipped in `Schemas/`, checked by the Python `jsonschema` library (`schemas/validate.py`
+/// at the top of the repository, which also checks barproof's own documents: `JSONSchemaTests`);
 /// a broken document is rejected, so the check can fail.
 @Suite(.serialized, .timeLimit(.minutes(1))) struct SARIFSchemaTests {
     static let schemas = BarproofRun.repository.appendingPathComponent("Tests/CLITests/Schemas")
     static let schema = schemas.appendingPathComponent("sarif-schema-2.1.0.json")
+    static let validator = BarproofRun.repository.appendingPathComponent("schemas/validate.py")
 
     /// A Python interpreter that has `jsonschema`: `BARPROOF_PYTHON`, else `python3` on `PATH`, else
     /// Debian's `/usr/bin/python3` (where `scripts/ensure-deps.sh` installs `python3-jsonschema`).
@@ -26,7 +28,7 @@ import Testing
         let path = specs.path("document-\(UUID().uuidString).sarif")
         try Data(document.utf8).write(to: URL(fileURLWithPath: path))
         return try BarproofRun.run(program: URL(fileURLWithPath: "/usr/bin/env"),
-                                   python + [Self.schemas.appendingPathComponent("validate.py").path, Self.schema.path, path])
+                                   python + [Self.validator.path, Self.schema.path, path])
     }
 
     func wrongSpec(_ specs: SpecDirectory) throws -> String {

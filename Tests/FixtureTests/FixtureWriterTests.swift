@@ -103,7 +103,12 @@ final class FixtureWriterTests {
         #expect(readme.contains("page 0xe0000000-0xe000ffff"), "\(readme)")
 
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent(FixtureWriter.topologyFile))) as? [String: Any]
-        #expect(json?["schema"] as? String == "barproof-topology/1")
+        #expect(json?["schema"] as? String == "barproof-topology")
+        #expect(json?["schema_version"] as? Int == 2)
+        let counterexample = json?["counterexample"] as? [String: Any]
+        #expect(counterexample?["request_length"] as? String == "0x10000")
+        #expect((counterexample?["topology"] as? [String: Any])?["page_size"] as? String == "0x10000")
+        #expect((json?["reproduce"] as? [String: Any])?["audit_whole_bar"] as? Bool == true)
         let snapshot = json?["snapshot"] as? [String: Any]
         #expect(snapshot?["schema"] as? String == "barproof-snapshot")
         #expect(snapshot?["page_size"] as? String == "0x10000")

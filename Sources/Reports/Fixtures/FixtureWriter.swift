@@ -5,8 +5,8 @@ import VFIORules
 
 /// Writes a ``TopologyCounterexample`` as a fixture folder that real tools read:
 ///
-/// - `topology.json`: the counterexample and the rendered files, schema `barproof-topology/1`
-///   (``TopologyDocument``); `barproof audit topology.json` audits it;
+/// - `topology.json`: the counterexample and the rendered files, schema `barproof-topology`
+///   version 2 (``TopologyDocument``); `barproof audit topology.json` audits it;
 /// - `sys/bus/pci/devices/<bdf>/{resource,config,vendor,device,class}` and `proc/iomem`, in the
 ///   kernel's formats; `barproof audit --sysfs <folder>` audits it;
 /// - `memory-map.svg` (``MemoryMapSVG``);
@@ -22,11 +22,15 @@ public struct FixtureWriter: Sendable {
     public var checkID: String?
     /// A mitigation proved on the machine (`search --suggest`), for the README.
     public var mitigation: String?
+    /// `barproof_version` of `topology.json`: the barproof executable passes its own; library
+    /// users (the tests) that pass none write `unknown`.
+    public var barproofVersion: String
 
-    public init(specPath: String? = nil, checkID: String? = nil, mitigation: String? = nil) {
+    public init(specPath: String? = nil, checkID: String? = nil, mitigation: String? = nil, barproofVersion: String = "unknown") {
         self.specPath = specPath
         self.checkID = checkID
         self.mitigation = mitigation
+        self.barproofVersion = barproofVersion
     }
 
     public static let topologyFile = "topology.json"
@@ -60,14 +64,12 @@ public struct FixtureWriter: Sendable {
         }
         var files = t.sysfsFiles()
         let document = TopologyDocument(
-            schema: TopologyDocument.schemaName, counterexample: cx, summary: summary(cx, target: target),
+            barproofVersion: barproofVersion, counterexample: cx, summary: summary(cx, target: target),
             reproduce: .init(audit: auditCommand(cx, sysfs: false), auditWholeBAR: auditAsksTheSameQuestion(cx),
                              search: searchCommand),
             snapshot: snapshot(of: files, pageSize: t.pageSize))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         do {
-            files[Self.topologyFile] = Array(try encoder.encode(document)) + Array("\n".utf8)
+            files[Self.topologyFile] = Array(try JSONOutput.encode(document))
         } catch {
             throw FixtureError("cannot encode \(Self.topologyFile): \(error)")
         }

@@ -582,15 +582,11 @@ extension HostFacts {
         func wasUnreadable(_ path: String) -> Bool { unreadable.contains(path) }
 
         mutating func text(_ path: String) throws(AuditInputError) -> String? {
-            do {
-                return try files.contents(of: path).map { String(decoding: $0, as: UTF8.self) }
-            } catch let error as UnreadableFile {
+            switch try files.classifiedContents(of: path) {
+            case .read(let bytes): return bytes.map { String(decoding: $0, as: UTF8.self) }
+            case .unreadable(let error):
                 unreadable.insert(error.path)
                 return nil
-            } catch let error as AuditInputError {
-                throw error
-            } catch {
-                throw AuditInputError(file: path, message: "cannot read: \(error)")
             }
         }
 

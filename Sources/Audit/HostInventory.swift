@@ -38,6 +38,44 @@ public struct AuditInputError: Error, Sendable, CustomStringConvertible {
     public var description: String { "\(file): \(message)" }
 }
 
+/// What reading one file through a ``SysfsFiles`` gave.
+enum FileRead {
+    /// Its bytes, or nil when it does not exist.
+    case read([UInt8]?)
+    /// It exists but this user may not read it.
+    case unreadable(UnreadableFile)
+}
+
+extension SysfsFiles {
+    /// Reads `path`, telling a file this user may not read (``UnreadableFile``) from bad input:
+    /// an ``AuditInputError`` passes through, and any other failure becomes one naming the file.
+    /// The audit, the snapshot and the host facts each decide what an unreadable file means.
+    func classifiedContents(of path: String) throws(AuditInputError) -> FileRead {
+        do { return .read(try contents(of: path)) } catch let error as UnreadableFile {
+            return .unreadable(error)
+        } catch let error as AuditInputError {
+            throw error
+        } catch {
+            throw AuditInputError(file: path, message: "cannot read: \(error)")
+        }
+    }
+
+    /// The entries of `sys/bus/pci/devices`, sorted; a tree without it is not a sysfs root.
+    func deviceEntries() throws(AuditInputError) -> [String] {
+        let directory = HostInventory.devicesDirectory
+        do {
+            guard let found = try entries(of: directory) else {
+                throw AuditInputError(file: directory, message: "missing: not a sysfs root")
+            }
+            return found.sorted()
+        } catch let error as AuditInputError {
+            throw error
+        } catch {
+            throw AuditInputError(file: directory, message: "cannot list: \(error)")
+        }
+    }
+}
+
 /// A machine as the audit sees it: every PCI function and the kernel's memory resource tree.
 public struct HostInventory: Sendable {
     public var devices: [PCIDevice]
@@ -77,12 +115,10 @@ public struct HostInventory: Sendable {
     public static func load(from files: some SysfsFiles) throws(AuditInputError) -> HostInventory {
         var gaps = InputGaps()
         func read(_ path: String) throws(AuditInputError) -> [UInt8]? {
-            do { return try files.contents(of: path) } catch let error as AuditInputError {
-                throw error
-            } catch let error as UnreadableFile {
+            switch try files.classifiedContents(of: path) {
+            case .read(let bytes): return bytes
+            case .unreadable(let error):
                 throw AuditInputError(file: error.path, message: "cannot read (\(error.reason))", unreadable: true)
-            } catch {
-                throw AuditInputError(file: path, message: "cannot read: \(error)")
             }
         }
         func required(_ path: String) throws(AuditInputError) -> [UInt8] {
@@ -113,17 +149,7 @@ public struct HostInventory: Sendable {
             gaps.iomem = "\(error.file) \(error.message), so the resource tree is unknown: parent windows, platform "
                 + "resources and which window holds which BAR"
         }
-        let names: [String]
-        do {
-            guard let found = try files.entries(of: devicesDirectory) else {
-                throw AuditInputError(file: devicesDirectory, message: "missing: not a sysfs root")
-            }
-            names = found.sorted()
-        } catch let error as AuditInputError {
-            throw error
-        } catch {
-            throw AuditInputError(file: devicesDirectory, message: "cannot list: \(error)")
-        }
+        let names = try files.deviceEntries()
 
         var devices: [PCIDevice] = []
         var directories: [PCIAddress: String] = [:]

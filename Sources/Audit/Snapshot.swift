@@ -42,30 +42,18 @@ extension SnapshotDocument: SysfsFiles {
                             barproofVersion: String? = nil) throws(AuditInputError) -> (snapshot: Snapshot, notes: [String]) {
         var unreadable: [String] = []
         func read(_ path: String) throws(AuditInputError) -> [UInt8]? {
-            do { return try files.contents(of: path) } catch let error as UnreadableFile {
+            switch try files.classifiedContents(of: path) {
+            case .read(let bytes): return bytes
+            case .unreadable(let error):
                 unreadable.append(error.path)
                 return []
-            } catch let error as AuditInputError {
-                throw error
-            } catch {
-                throw AuditInputError(file: path, message: "cannot read: \(error)")
             }
         }
         func text(_ path: String) throws(AuditInputError) -> String? { try read(path).map { String(decoding: $0, as: UTF8.self) } }
         guard let iomem = try text(HostInventory.iomemFile) else {
             throw AuditInputError(file: HostInventory.iomemFile, message: "missing")
         }
-        let names: [String]
-        do {
-            guard let found = try files.entries(of: HostInventory.devicesDirectory) else {
-                throw AuditInputError(file: HostInventory.devicesDirectory, message: "missing: not a sysfs root")
-            }
-            names = found.sorted()
-        } catch let error as AuditInputError {
-            throw error
-        } catch {
-            throw AuditInputError(file: HostInventory.devicesDirectory, message: "cannot list: \(error)")
-        }
+        let names = try files.deviceEntries()
         func hexDigits(_ bytes: [UInt8]) -> String {
             bytes.map { byte in
                 let digits = String(byte, radix: 16)

@@ -66,59 +66,51 @@ struct AuditCommand: ParsableCommand {
           help: "Report verdicts that unreadable input leaves unknown, but exit on the decided verdicts only (0 or 1, not 2).")
     var allowIncomplete = false
 
-    /// What the options say before any host is read: the policy changes and platform overrides.
-    struct Choices {
-        var named: Policy?
-        var namedSource: String?
-        var added: [Rule]
-        var hostFacts: [HostFact: Bool]
-        var isolation: MSIIsolation?
-    }
-
-    func choices() throws -> Choices {
-        var named: Policy?, source: String?
+    /// What the options fix before any host is read; the rest comes from each host's facts.
+    func overrides() throws -> AuditOverrides {
+        var overrides = AuditOverrides(dropped: drop, allowUnsafeInterrupts: allowUnsafeInterrupts, allowIncomplete: allowIncomplete)
         if let kernel {
-            do { named = try KernelRelease.named(kernel).policy } catch { throw UsageError(message: "--kernel: \(error)") }
-            source = "--kernel \(kernel)"
+            do { overrides.policy = try KernelRelease.named(kernel).policy } catch { throw UsageError(message: "--kernel: \(error)") }
+            overrides.policySource = "--kernel \(kernel)"
         } else if let policy {
             guard let found = Policy.named(policy) else {
                 let known = Policy.all.map(\.name) + KernelRelease.all.map(\.policy.name)
                 throw UsageError(message: "unknown policy '\(policy)'; known: \(known.joined(separator: ", "))")
             }
-            named = found
-            source = "--policy \(policy)"
+            overrides.policy = found
+            overrides.policySource = "--policy \(policy)"
         }
-        let added = try add.map { name in
+        overrides.added = try add.map { name in
             guard let rule = Rule(rawValue: name) else {
                 throw UsageError(message: "--add: no clause '\(name)' in the catalogue; clauses: \(Rule.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             return rule
         }
-        var hostFacts: [HostFact: Bool] = [:]
         for item in hostFact {
             let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, let fact = HostFact(rawValue: parts[0]), let value = ["yes": true, "no": false][parts[1]] else {
                 throw UsageError(message: "--host-fact takes NAME=yes|no with NAME one of \(HostFact.allCases.map(\.rawValue).joined(separator: ", ")), not '\(item)'")
             }
-            hostFacts[fact] = value
+            overrides.hostFacts[fact] = value
         }
-        var isolation: MSIIsolation?
         if let msiIsolated {
             guard let given = MSIIsolation(rawValue: msiIsolated) else {
                 throw UsageError(message: "--msi-isolated takes yes, no or unknown, not '\(msiIsolated)'")
             }
-            isolation = given
+            overrides.msiIsolation = given
         }
-        if let pageSize, PageSize(rawValue: pageSize) == nil {
-            throw UsageError(message: "--page-size \(pageSize) is not a power of two from 4096 to 1 GiB")
+        if let pageSize {
+            guard let page = PageSize(rawValue: pageSize) else {
+                throw UsageError(message: "--page-size \(pageSize) is not a power of two from 4096 to 1 GiB")
+            }
+            overrides.pageSize = page
         }
-        return Choices(named: named, namedSource: source, added: added, hostFacts: hostFacts, isolation: isolation)
+        return overrides
     }
 
-    /// Audits one host: the options, else the host's own facts, decide the policy and the platform.
-    /// Nil (after printing the error) for bad input.
+    /// Audits one host; nil (after printing the error) for bad input.
     func audit(_ files: some SysfsFiles, name: String, defaultPageSize: UInt64, describe: @escaping (String) -> String,
-               choices: Choices) throws -> AuditReport? {
+               overrides: AuditOverrides) throws -> AuditReport? {
         let loaded: Result<HostInventory, AuditInputError>
         do throws(AuditInputError) {
             loaded = .success(try HostInventory.load(from: files))
@@ -133,82 +125,27 @@ struct AuditCommand: ParsableCommand {
             printError("\(describe(error.file)): \(error.message)".escapingControlCharacters)
             return nil
         }
-        let facts = host.facts
-        var reported: [ReportedFact] = []
-        if let release = facts.kernelRelease {
-            reported.append(ReportedFact(name: "kernel_release", value: release.value, source: release.source))
+        // A snapshot's own page size was checked when it was loaded; this machine's is a page size.
+        guard let page = overrides.pageSize ?? PageSize(rawValue: defaultPageSize) else {
+            throw UsageError(message: "the page size \(defaultPageSize) is not a power of two from 4096 to 1 GiB; give --page-size")
         }
-        let named: Policy
-        if let chosen = choices.named {
-            named = chosen
-            reported.append(ReportedFact(name: "policy", value: chosen.name, source: choices.namedSource ?? "option"))
-        } else {
-            let preset = facts.kernelPreset()
-            if let release = preset.value {
-                named = release.policy
-                reported.append(ReportedFact(name: "policy", value: named.name, source: preset.reason))
-            } else {
-                named = .mainline
-                reported.append(ReportedFact(name: "policy", value: "mainline",
-                                             source: preset.reason + "; audited under mainline (give --kernel or --policy)"))
-            }
+        var report: AuditReport
+        do { report = try HostAudit.run(host, overrides: overrides, defaultPageSize: page, name: name) } catch {
+            throw UsageError(message: "\(error)")
         }
-        let policy: Policy
-        do { policy = try named.adding(choices.added).removing(drop) } catch { throw UsageError(message: "\(error)") }
-        let isolation: MSIIsolation
-        if let given = choices.isolation {
-            isolation = given
-            reported.append(ReportedFact(name: "msi_isolation", value: given.rawValue, source: "--msi-isolated"))
-        } else {
-            let derived = facts.msiIsolation()
-            isolation = derived.value
-            reported.append(ReportedFact(name: "msi_isolation", value: derived.value.rawValue, source: derived.reason))
-        }
-        let unsafe: Bool
-        if let given = allowUnsafeInterrupts {
-            unsafe = given
-            reported.append(ReportedFact(name: "allow_unsafe_interrupts", value: given ? "Y" : "N",
-                                         source: given ? "--allow-unsafe-interrupts" : "--no-allow-unsafe-interrupts"))
-        } else {
-            let derived = facts.allowUnsafeInterrupts()
-            unsafe = derived.value ?? false
-            reported.append(ReportedFact(name: "allow_unsafe_interrupts", value: unsafe ? "Y" : "N",
-                                         source: derived.value == nil ? derived.reason + "; the module default (N) is assumed (modprobe.d is not read)" : derived.reason))
-        }
-        let groups = facts.iommuGroupsPresent()
-        if let present = groups.value {
-            reported.append(ReportedFact(name: "iommu_groups", value: present ? "\(facts.iommuGroups.count)" : "none", source: groups.reason))
-        }
-        let backend = facts.backend()
-        if let value = backend.value {
-            reported.append(ReportedFact(name: "backend", value: value.rawValue, source: backend.reason))
-        }
-        if let words = facts.commandLine, !words.words.isEmpty {
-            reported.append(ReportedFact(name: "command_line", value: words.words.joined(separator: " "), source: words.source))
-        }
-        if let alignment = facts.resourceAlignment, !alignment.value.isEmpty {
-            reported.append(ReportedFact(name: "resource_alignment", value: alignment.value, source: alignment.source))
-        }
-        let page = PageSize(rawValue: pageSize ?? defaultPageSize) ?? .kib4
-        var options = AuditOptions(policy: policy, pageSize: page, msiIsolation: isolation, allowUnsafeInterrupts: unsafe,
-                                   allowIncomplete: allowIncomplete, hostFacts: choices.hostFacts)
-        options.iommuGroupsPresent = groups.value
-        var report = HostAudit.run(host, options: options)
         report.barproofVersion = Barproof.version
-        report.host = name
-        report.facts = reported
         return report
     }
 
     func run() throws {
         try guarded {
-            let choices = try choices()
+            let overrides = try overrides()
             var reports: [AuditReport] = []
             switch (root, snapshots.isEmpty) {
             case let (root?, true):
                 let directory = DirectoryFiles(root: root)
                 guard let report = try audit(directory, name: root, defaultPageSize: UInt64(sysconf(Int32(_SC_PAGESIZE))),
-                                             describe: directory.path, choices: choices) else { return Exit.badInput }
+                                             describe: directory.path, overrides: overrides) else { return Exit.badInput }
                 reports.append(report)
             case (nil, false):
                 // Every host is read before anything is printed: bad input in one writes nothing.
@@ -219,7 +156,7 @@ struct AuditCommand: ParsableCommand {
                     case .failure(let bad): printError(bad.message); return Exit.badInput
                     }
                     guard let report = try audit(loaded, name: path, defaultPageSize: loaded.pageSize,
-                                                 describe: { "\(path): \($0)" }, choices: choices) else { return Exit.badInput }
+                                                 describe: { "\(path): \($0)" }, overrides: overrides) else { return Exit.badInput }
                     reports.append(report)
                 }
             default:

@@ -60,7 +60,11 @@ struct FleetAuditTests {
 
         let text = try AuditCommandTests.run(["audit", clean, violating])
         #expect(text.status == 1)
-        #expect(text.stdout.contains("host"), "\(text.stdout)")
+        let header = text.stdout.split(separator: "\n").first { $0.hasPrefix("host ") }
+        #expect(header?.split(separator: " ") == ["host", "kernel", "policy", "safe", "unsafe", "unknown", "violations", "status"],
+                "\(text.stdout)")
+        let lines = text.stdout.split(separator: "\n").filter { $0.hasPrefix(clean + " ") || $0.hasPrefix(violating + " ") }
+        #expect(lines.map { $0.split(separator: " ").last.map(String.init) } == ["clean", "violated"], "\(text.stdout)")
         #expect(text.stdout.contains("1 of 2 hosts violate an invariant"), "\(text.stdout)")
         #expect(text.stdout.contains("remedy (evaluated): set allow_unsafe_interrupts=0"), "\(text.stdout)")
 

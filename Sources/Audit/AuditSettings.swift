@@ -103,13 +103,13 @@ extension HostAudit {
     }
 
     /// Audits `host` under ``options(for:overrides:defaultPageSize:)``; the report names `host`
-    /// as `name` and carries the facts that chose its options.
+    /// as `name` and carries the facts that chose its options, which are returned beside it.
     public static func run(_ host: HostInventory, overrides: AuditOverrides, defaultPageSize: PageSize,
-                           name: String?) throws(PolicyError) -> AuditReport {
+                           name: String?) throws(PolicyError) -> (report: AuditReport, options: AuditOptions) {
         let chosen = try options(for: host, overrides: overrides, defaultPageSize: defaultPageSize)
         var report = run(host, options: chosen.options)
         report.host = name
         report.facts = chosen.facts
-        return report
+        return (report, chosen.options)
     }
 }

@@ -14,7 +14,8 @@ public enum GroupVerdict: String, Hashable, Sendable, Codable {
 /// A change that removes what makes a group unsafe, and how barproof knows it does.
 public struct Remedy: Hashable, Sendable, Codable {
     public enum Kind: String, Hashable, Sendable, Codable {
-        /// `pci=resource_alignment=<shift>@<bdf>` on the kernel command line.
+        /// `pci=resource_alignment=<shift>@<bdf>` on the kernel command line, proved on the host's
+        /// shape by the prover (added by `barproof audit`, which links it; the Audit module does not).
         case resourceAlignment = "resource_alignment"
         /// `allow_unsafe_interrupts=0` for vfio_iommu_type1 (and iommufd).
         case disallowUnsafeInterrupts = "disallow_unsafe_interrupts"

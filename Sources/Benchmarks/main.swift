@@ -94,7 +94,7 @@ if arguments.first == "audit" {
             for _ in 0..<hosts {
                 let files = try JSONDecoder().decode(Snapshot.self, from: snapshotData)
                 let report = try HostAudit.run(try HostInventory.load(from: files), overrides: fleetOverrides,
-                                               defaultPageSize: .kib64, name: "host")
+                                               defaultPageSize: .kib64, name: "host").report
                 bytes += try JSONOutput.encode(report).count
             }
             times.append(milliseconds(clock.now - start))

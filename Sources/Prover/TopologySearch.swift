@@ -137,11 +137,12 @@ public final class TopologySearch {
     /// Proves that on `shape` (devices, BARs, kinds, sizes, upstream bridges and the mapped
     /// device's MSI-X held fixed) no placement lets any BAR's mmap break the invariant, under
     /// `policy` and `bounds` (which may carry a `resource_alignment`). Every BAR of the machine is
-    /// tried as the mmapped one.
+    /// tried as the mmapped one, or only those of the devices in `mapped` when given (the devices
+    /// a host audit asks about; the others are its neighbours).
     public func provesShape(_ shape: MachineShape, pageShift: Int, policy: Policy, bounds: SearchBounds,
-                            platform facts: PlatformFacts) throws -> ShapeProof {
+                            platform facts: PlatformFacts, mapped: Set<Int>? = nil) throws -> ShapeProof {
         var checked = 0
-        for (d, device) in shape.devices.enumerated() {
+        for (d, device) in shape.devices.enumerated() where mapped?.contains(d) ?? true {
             for (k, slot) in device.slots.enumerated() where slot.kind.isMemory {
                 let session = try MachineSession(search: self, pageShift: pageShift, policy: policy, bounds: bounds,
                                                  target: (d, k), shape: shape, facts: facts)

@@ -130,9 +130,11 @@ struct AuditCommand: ParsableCommand {
             throw UsageError(message: "the page size \(defaultPageSize) is not a power of two from 4096 to 1 GiB; give --page-size")
         }
         var report: AuditReport
-        do { report = try HostAudit.run(host, overrides: overrides, defaultPageSize: page, name: name) } catch {
+        let options: AuditOptions
+        do { (report, options) = try HostAudit.run(host, overrides: overrides, defaultPageSize: page, name: name) } catch {
             throw UsageError(message: "\(error)")
         }
+        AuditRemedies.addResourceAlignment(to: &report, host: host, options: options)
         report.barproofVersion = Barproof.version
         return report
     }

@@ -4,6 +4,12 @@
 // PCIModel <- VFIORules <- Prover. Rules never import Z3.
 import PackageDescription
 
+// The rules are generic over `Logic` and the audit evaluates them concretely for every BAR of a
+// host: without their bodies in the client's reach, each call goes through unspecialized generic
+// code (metadata lookups, boxing). Release builds of the modules on that path export their bodies
+// (`barproof-bench audit`: 10,000 functions 900 ms without, about 400 ms with).
+let specializable: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+
 let package = Package(
     name: "barproof",
     products: [
@@ -18,12 +24,12 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZ3", pkgConfig: "z3", providers: [.apt(["libz3-dev"])]),
         .target(name: "Z3Kit", dependencies: ["CZ3"]),
-        .target(name: "PCIModel"),
+        .target(name: "PCIModel", swiftSettings: specializable),
         .target(name: "CSignalPipe"),
-        .target(name: "VFIORules", dependencies: ["PCIModel"]),
+        .target(name: "VFIORules", dependencies: ["PCIModel"], swiftSettings: specializable),
         .target(name: "Prover", dependencies: ["Z3Kit", "VFIORules", "PCIModel"]),
         .target(name: "Reports", dependencies: ["Prover", "VFIORules", "PCIModel"]),
-        .target(name: "Audit", dependencies: ["PCIModel", "VFIORules"]),
+        .target(name: "Audit", dependencies: ["PCIModel", "VFIORules"], swiftSettings: specializable),
         .target(name: "Fixtures", dependencies: ["Reports", "Audit", "Prover", "VFIORules", "PCIModel"]),
         .executableTarget(
             name: "barproof",

@@ -1,4 +1,6 @@
+import Dispatch
 import PCIModel
+import Synchronization
 
 /// The audits of many hosts in one run (`barproof audit SNAPSHOT...`), schema
 /// `barproof-audit-fleet` version 1: each host's `barproof-audit` document, independent of the
@@ -101,5 +103,25 @@ public struct FleetAudit: Hashable, Sendable, Encodable {
         let violated = hosts.count { $0.violated }, incomplete = hosts.count { !$0.violated && $0.incomplete }
         out.append("\(violated) of \(hosts.count) hosts violate an invariant; \(incomplete) incomplete")
         return out.map(\.escapingControlCharacters).joined(separator: "\n") + "\n"
+    }
+}
+
+extension FleetAudit {
+    /// `body(i)` for every `i` in `0..<count` on up to `jobs` threads, the results in index order.
+    /// The hosts of a fleet are independent (nothing of one is read for another), so a fleet is
+    /// audited in parallel; `body` must not print, so that the output stays in input order.
+    public static func map<T: Sendable>(_ count: Int, jobs: Int, _ body: @Sendable (Int) -> T) -> [T] {
+        guard count > 0 else { return [] }
+        let results = Mutex<[T?]>(Array(repeating: nil, count: count))
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, count))) { _ in
+            while true {
+                let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard i < count else { return }
+                let result = body(i)
+                results.withLock { $0[i] = result }
+            }
+        }
+        return results.withLock { $0.compactMap { $0 } }
     }
 }

@@ -79,33 +79,53 @@ if arguments.first == "audit" {
     let rendered = HostInventory.syntheticFiles(functions: 100)
     let snapshot = try Snapshot.capture(from: MemoryFiles(files: rendered.files, links: rendered.links), pageSize: 65536, commandLine: "")
     let snapshotData = try JSONOutput.encode(snapshot)
-    say("barproof-bench audit fleet: N snapshots of 100 functions (\(snapshotData.count / 1024) KiB each): decode, load, audit, "
-        + "JSON report, \(auditRounds) rounds (release build)")
-    say(column("fleet", 28) + "   median ms    min ms   per host ms")
     // As `barproof audit` resolves each host: the host's own facts, but for the options given.
     let fleetOverrides = AuditOverrides(policy: .mainline, policySource: "--policy mainline", msiIsolation: .yes)
-    var perHost: [Int: Double] = [:]
-    for hosts in [100, 1000] {
+    let processors = ProcessInfo.processInfo.activeProcessorCount
+    say("barproof-bench audit fleet: N snapshots of 100 functions (\(snapshotData.count / 1024) KiB each): decode, load, audit, "
+        + "JSON report, as `barproof audit` runs them (FleetAudit.map), \(auditRounds) rounds (release build)")
+    say(column("fleet", 28) + "   median ms    min ms   per host ms")
+    var perHost: [String: Double] = [:]
+    for (hosts, jobs) in [(100, 1), (100, processors), (1000, processors)] {
         var times: [Double] = []
         var bytes = 0
         for _ in 0..<auditRounds {
             let start = clock.now
-            bytes = 0
-            for _ in 0..<hosts {
-                let files = try JSONDecoder().decode(Snapshot.self, from: snapshotData)
-                let report = try HostAudit.run(try HostInventory.load(from: files), overrides: fleetOverrides,
-                                               defaultPageSize: .kib64, name: "host").report
-                bytes += try JSONOutput.encode(report).count
+            let sizes = FleetAudit.map(hosts, jobs: jobs) { _ in
+                guard let files = try? JSONDecoder().decode(Snapshot.self, from: snapshotData),
+                      let host = try? HostInventory.load(from: files),
+                      let report = try? HostAudit.run(host, overrides: fleetOverrides, defaultPageSize: .kib64, name: "host").report,
+                      let data = try? JSONOutput.encode(report) else { return -1 }
+                return data.count
             }
             times.append(milliseconds(clock.now - start))
+            bytes = sizes.reduce(0, +)
+            if sizes.contains(-1) { say("a host failed"); exit(1) }
         }
-        perHost[hosts] = median(times) / Double(hosts)
-        say(column("\(hosts) snapshots", 28) + number(median(times)) + " " + number(times.min() ?? .nan)
-            + "   " + number(perHost[hosts] ?? .nan) + "   (\(bytes / 1024) KiB of reports)")
+        let name = "\(hosts) snapshots, \(jobs) job\(jobs == 1 ? "" : "s")"
+        perHost[name] = median(times) / Double(hosts)
+        say(column(name, 28) + number(median(times)) + " " + number(times.min() ?? .nan)
+            + "   " + number(perHost[name] ?? .nan) + "   (\(bytes / 1024) KiB of reports)")
     }
-    if let base = perHost[100], let big = perHost[1000] {
-        say(String(format: "per-host ratio 1,000 / 100: %.2fx (1.00x = linear)", big / base))
+    if let one = perHost["100 snapshots, 1 job"], let base = perHost["100 snapshots, \(processors) jobs"],
+       let big = perHost["1000 snapshots, \(processors) jobs"] {
+        say(String(format: "per-host ratio 1,000 / 100: %.2fx (1.00x = linear); %d jobs / 1 job on 100: %.2fx", big / base, processors, base / one))
     }
+    // Where a host's time goes, median of 100 hosts.
+    var split: [String: [Double]] = [:]
+    for _ in 0..<100 {
+        var t = clock.now
+        func lap(_ name: String) { split[name, default: []].append(milliseconds(clock.now - t)); t = clock.now }
+        let files = try JSONDecoder().decode(Snapshot.self, from: snapshotData)
+        lap("decode")
+        let host = try HostInventory.load(from: files)
+        lap("load")
+        let report = try HostAudit.run(host, overrides: fleetOverrides, defaultPageSize: .kib64, name: "host").report
+        lap("audit")
+        _ = try JSONOutput.encode(report)
+        lap("encode")
+    }
+    say("per host: " + ["decode", "load", "audit", "encode"].map { String(format: "%@ %.1f ms", $0, median(split[$0] ?? [])) }.joined(separator: ", "))
     say("target: 1,000 snapshots of 100 functions within 10,000 ms")
     say("")  // then the overlapping-BAR figures, below
 }

@@ -230,6 +230,16 @@ public struct ProofRecord: Hashable, Sendable, Codable {
 /// The one JSON encoder setting every barproof output uses.
 public enum JSONOutput {
     public static func encode<T: Encodable>(_ value: T) throws -> Data {
+        if var bytes = try? DocumentEncoder.encode(value) {
+            bytes.append(0x0A)
+            return Data(bytes)
+        }
+        return try foundationEncode(value)
+    }
+
+    /// Foundation's `JSONEncoder` with barproof's settings: what ``DocumentEncoder`` reproduces,
+    /// and what it falls back to.
+    public static func foundationEncode<T: Encodable>(_ value: T) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         var data = try encoder.encode(value)

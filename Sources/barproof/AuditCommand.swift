@@ -62,12 +62,16 @@ struct AuditCommand: ParsableCommand {
     @Option(help: "Output format: text, json or sarif (SARIF 2.1.0, one result per violated or unknown invariant).")
     var format: Format = .text
 
+    @Option(help: "How many snapshots of a fleet to audit at once (default: the number of processors).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
     @Flag(name: .customLong("allow-incomplete"),
           help: "Report verdicts that unreadable input leaves unknown, but exit on the decided verdicts only (0 or 1, not 2).")
     var allowIncomplete = false
 
     /// What the options fix before any host is read; the rest comes from each host's facts.
     func overrides() throws -> AuditOverrides {
+        if jobs < 1 { throw UsageError(message: "--jobs must be at least 1") }
         var overrides = AuditOverrides(dropped: drop, allowUnsafeInterrupts: allowUnsafeInterrupts, allowIncomplete: allowIncomplete)
         if let kernel {
             do { overrides.policy = try KernelRelease.named(kernel).policy } catch { throw UsageError(message: "--kernel: \(error)") }
@@ -108,61 +112,71 @@ struct AuditCommand: ParsableCommand {
         return overrides
     }
 
-    /// Audits one host; nil (after printing the error) for bad input.
-    func audit(_ files: some SysfsFiles, name: String, defaultPageSize: UInt64, describe: @escaping (String) -> String,
-               overrides: AuditOverrides) throws -> AuditReport? {
-        let loaded: Result<HostInventory, AuditInputError>
-        do throws(AuditInputError) {
-            loaded = .success(try HostInventory.load(from: files))
-        } catch {
-            loaded = .failure(error)
-        }
+    /// One host's audit, or why there is none: the message for standard error and the exit code.
+    enum HostOutcome: Sendable {
+        case audited(AuditReport)
+        case failed(String, Int32)
+    }
+
+    /// Audits one host without printing (hosts of a fleet run in parallel; the caller prints in
+    /// input order).
+    static func audit(_ files: some SysfsFiles, name: String, defaultPageSize: UInt64, describe: (String) -> String,
+                      overrides: AuditOverrides) -> HostOutcome {
         let host: HostInventory
-        switch loaded {
-        case .success(let read): host = read
-        case .failure(let error):
+        do throws(AuditInputError) {
+            host = try HostInventory.load(from: files)
+        } catch {
             // Paths and messages quote the input (names, link targets): escaped for the terminal.
-            printError("\(describe(error.file)): \(error.message)".escapingControlCharacters)
-            return nil
+            return .failed("\(describe(error.file)): \(error.message)".escapingControlCharacters, Exit.badInput)
         }
         // A snapshot's own page size was checked when it was loaded; this machine's is a page size.
         guard let page = overrides.pageSize ?? PageSize(rawValue: defaultPageSize) else {
-            throw UsageError(message: "the page size \(defaultPageSize) is not a power of two from 4096 to 1 GiB; give --page-size")
+            return .failed("error: the page size \(defaultPageSize) is not a power of two from 4096 to 1 GiB; give --page-size", Exit.usage)
         }
         var report: AuditReport
         let options: AuditOptions
-        do { (report, options) = try HostAudit.run(host, overrides: overrides, defaultPageSize: page, name: name) } catch {
-            throw UsageError(message: "\(error)")
+        do throws(PolicyError) {
+            (report, options) = try HostAudit.run(host, overrides: overrides, defaultPageSize: page, name: name)
+        } catch {
+            return .failed("error: \(error)", Exit.usage)
         }
         AuditRemedies.addResourceAlignment(to: &report, host: host, options: options)
         report.barproofVersion = Barproof.version
-        return report
+        return .audited(report)
     }
 
     func run() throws {
         try guarded {
             let overrides = try overrides()
-            var reports: [AuditReport] = []
+            let outcomes: [HostOutcome]
             switch (root, snapshots.isEmpty) {
             case let (root?, true):
                 let directory = DirectoryFiles(root: root)
-                guard let report = try audit(directory, name: root, defaultPageSize: UInt64(sysconf(Int32(_SC_PAGESIZE))),
-                                             describe: directory.path, overrides: overrides) else { return Exit.badInput }
-                reports.append(report)
+                outcomes = [Self.audit(directory, name: root, defaultPageSize: UInt64(sysconf(Int32(_SC_PAGESIZE))),
+                                       describe: directory.path, overrides: overrides)]
             case (nil, false):
-                // Every host is read before anything is printed: bad input in one writes nothing.
-                for path in snapshots {
-                    let loaded: Snapshot
-                    switch SnapshotLoading.load(path, pageSizeGiven: pageSize != nil) {
-                    case .success(let snapshot): loaded = snapshot
-                    case .failure(let bad): printError(bad.message); return Exit.badInput
+                let paths = snapshots, pageSizeGiven = pageSize != nil
+                outcomes = FleetAudit.map(paths.count, jobs: jobs) { i in
+                    switch SnapshotLoading.load(paths[i], pageSizeGiven: pageSizeGiven) {
+                    case .success(let snapshot):
+                        return Self.audit(snapshot, name: paths[i], defaultPageSize: snapshot.pageSize,
+                                          describe: { "\(paths[i]): \($0)" }, overrides: overrides)
+                    case .failure(let bad):
+                        return .failed(bad.message, Exit.badInput)
                     }
-                    guard let report = try audit(loaded, name: path, defaultPageSize: loaded.pageSize,
-                                                 describe: { "\(path): \($0)" }, overrides: overrides) else { return Exit.badInput }
-                    reports.append(report)
                 }
             default:
                 throw UsageError(message: "give either --sysfs ROOT or snapshot files, not both or neither")
+            }
+            // Every host is read before anything is printed: bad input in one writes nothing.
+            var reports: [AuditReport] = []
+            for outcome in outcomes {
+                switch outcome {
+                case .audited(let report): reports.append(report)
+                case .failed(let message, let code):
+                    printError(message)
+                    return code
+                }
             }
             let fleet = FleetAudit(reports, barproofVersion: Barproof.version)
             switch format {

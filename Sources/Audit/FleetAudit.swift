@@ -5,7 +5,7 @@ import Synchronization
 /// The audits of many hosts in one run (`barproof audit SNAPSHOT...`), schema
 /// `barproof-audit-fleet` version 1: each host's `barproof-audit` document, independent of the
 /// others, and one summary row per host.
-public struct FleetAudit: Hashable, Sendable, Encodable {
+public struct FleetAudit: Sendable, Encodable {
     public static let schemaName = "barproof-audit-fleet"
     public static let schemaVersion = 1
 
@@ -41,6 +41,9 @@ public struct FleetAudit: Hashable, Sendable, Encodable {
     public var barproofVersion: String
     public var hosts: [AuditReport]
     public var summary: [Row]
+    /// The hosts' documents as their workers wrote them, in host order, written in place of
+    /// ``hosts`` when set: a fleet's reports are encoded in parallel, not one after another.
+    public var hostDocuments: [any Encodable & Sendable]?
 
     public init(_ hosts: [AuditReport], barproofVersion: String) {
         self.barproofVersion = barproofVersion
@@ -73,7 +76,12 @@ public struct FleetAudit: Hashable, Sendable, Encodable {
         try c.encode(Self.schemaName, forKey: .schema)
         try c.encode(Self.schemaVersion, forKey: .schemaVersion)
         try c.encode(barproofVersion, forKey: .barproofVersion)
-        try c.encode(hosts, forKey: .hosts)
+        if let hostDocuments {
+            var list = c.nestedUnkeyedContainer(forKey: .hosts)
+            for document in hostDocuments { try list.encode(document) }
+        } else {
+            try c.encode(hosts, forKey: .hosts)
+        }
         try c.encode(summary, forKey: .summary)
         try c.encode(status, forKey: .status)
         try c.encode(Int(exitCode), forKey: .exitCode)

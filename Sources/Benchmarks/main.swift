@@ -130,6 +130,28 @@ if arguments.first == "audit" {
     say("")  // then the overlapping-BAR figures, below
 }
 
+if arguments.first == "fleet-files", arguments.count == 3, let count = Int(arguments[2]) {
+    // Writes COUNT copies of the 100-function synthetic snapshot into DIR, for timing the real
+    // command: `barproof audit DIR/*.json --format json`.
+    struct Files: SysfsFiles {
+        var files: [String: [UInt8]]
+        var links: [String: String]
+        func contents(of path: String) throws -> [UInt8]? { files[path] }
+        func linkTarget(of path: String) -> String? { links[path] }
+        func entries(of path: String) throws -> [String]? {
+            let prefix = path + "/"
+            let names = Set(files.keys.filter { $0.hasPrefix(prefix) }.compactMap { $0.dropFirst(prefix.count).split(separator: "/").first.map(String.init) })
+            return names.isEmpty ? nil : names.sorted()
+        }
+    }
+    let rendered = HostInventory.syntheticFiles(functions: 100)
+    let data = try JSONOutput.encode(try Snapshot.capture(from: Files(files: rendered.files, links: rendered.links), pageSize: 65536, commandLine: ""))
+    for i in 0..<count {
+        try data.write(to: URL(fileURLWithPath: arguments[1]).appendingPathComponent(String(format: "host-%04d.json", i)))
+    }
+    exit(0)
+}
+
 if arguments.first == "audit-case", arguments.count >= 4, let functions = Int(arguments[2]), let caseRounds = Int(arguments[3]) {
     // One case of `audit-overlap`, in a process of its own so that its peak resident size
     // (ru_maxrss, which only grows) is its own: prints the median ms and the peak KiB.

@@ -239,7 +239,7 @@ struct JSONScanner {
                     continue
                 }
             case UInt8(ascii: "\""):
-                if case .failure(let problem) = string() { return problem }
+                if case .failure(let problem) = string(keeping: false) { return problem }
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                 if let problem = number() { return problem }
             case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
@@ -328,12 +328,28 @@ struct JSONScanner {
         return key.unicodeScalars.count > 80 ? out + "..." : out
     }
 
-    /// A string at `pos` (its opening quote), with its escapes decoded.
-    private mutating func string() -> Result<String, JSONStructure.Problem> {
+    /// The escapes JSON has besides `\uXXXX`, and the byte each stands for.
+    private static let simpleEscapes: [UInt8: UInt8] = [
+        UInt8(ascii: "\""): 0x22, UInt8(ascii: "\\"): 0x5C, UInt8(ascii: "/"): 0x2F, UInt8(ascii: "b"): 0x08,
+        UInt8(ascii: "f"): 0x0C, UInt8(ascii: "n"): 0x0A, UInt8(ascii: "r"): 0x0D, UInt8(ascii: "t"): 0x09,
+    ]
+
+    /// Scans a string from its opening quote (at `pos`), with its escapes decoded. Only keys are
+    /// kept (duplicate keys are found by name); a value is validated without being built, since a
+    /// snapshot's values (config images, iomem) are most of its bytes.
+    private mutating func string(keeping: Bool = true) -> Result<String, JSONStructure.Problem> {
         let opening = pos
         pos += 1
-        var scalars = String.UnicodeScalarView()
+        var bytes: [UInt8] = []
         while true {
+            // A run of plain ASCII at once.
+            let runStart = pos
+            while pos < text.count {
+                let byte = text[pos]
+                guard byte >= 0x20, byte < 0x80, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") else { break }
+                pos += 1
+            }
+            if keeping, pos > runStart { bytes.append(contentsOf: text[runStart..<pos]) }
             guard pos < text.count else {
                 return .failure(problem(at: opening, "unterminated string: no closing '\"' before the end of the document"))
             }
@@ -341,18 +357,14 @@ struct JSONScanner {
             switch byte {
             case UInt8(ascii: "\""):
                 pos += 1
-                return .success(String(scalars))
+                return .success(keeping ? String(decoding: bytes, as: UTF8.self) : "")
             case UInt8(ascii: "\\"):
                 guard pos + 1 < text.count else {
                     return .failure(problem(at: opening, "unterminated string: no closing '\"' before the end of the document"))
                 }
                 let escape = text[pos + 1]
-                let simple: [UInt8: Unicode.Scalar] = [
-                    UInt8(ascii: "\""): "\"", UInt8(ascii: "\\"): "\\", UInt8(ascii: "/"): "/", UInt8(ascii: "b"): "\u{08}",
-                    UInt8(ascii: "f"): "\u{0C}", UInt8(ascii: "n"): "\n", UInt8(ascii: "r"): "\r", UInt8(ascii: "t"): "\t",
-                ]
-                if let scalar = simple[escape] {
-                    scalars.append(scalar)
+                if let plain = Self.simpleEscapes[escape] {
+                    if keeping { bytes.append(plain) }
                     pos += 2
                     continue
                 }
@@ -370,17 +382,14 @@ struct JSONScanner {
                     value = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
                     pos += 6
                 }
-                scalars.append(Unicode.Scalar(value) ?? "\u{FFFD}")
+                if keeping { bytes.append(contentsOf: String(Unicode.Scalar(value) ?? "\u{FFFD}").utf8) }
             case 0x00..<0x20:
                 return .failure(problem(at: pos, "\(shown(pos)) inside a string; write it as an escape (\\n, \\t, \\u00XX)"))
-            case 0x00..<0x80:
-                scalars.append(Unicode.Scalar(byte))
-                pos += 1
             default:
-                guard let (scalar, width) = utf8Scalar(at: pos) else {
+                guard let (_, width) = utf8Scalar(at: pos) else {
                     return .failure(problem(at: pos, "invalid UTF-8 in a string; barproof reads UTF-8 JSON"))
                 }
-                scalars.append(scalar)
+                if keeping { bytes.append(contentsOf: text[pos..<pos + width]) }
                 pos += width
             }
         }

@@ -38,6 +38,8 @@ enum DocumentEncoder {
     enum Node {
         case null
         case literal(String)
+        /// A document written already (``EncodedDocument``), indented where it is placed.
+        case raw([UInt8])
         case string(String)
         case array(ArrayBox)
         case object(ObjectBox)
@@ -49,6 +51,7 @@ enum DocumentEncoder {
             if T.self == Bool.self { return .literal(unsafeBitCast(value, to: Bool.self) ? "true" : "false") }
             if T.self == Int.self { return .literal(String(unsafeBitCast(value, to: Int.self))) }
             if T.self == UInt64.self { return .literal(String(unsafeBitCast(value, to: UInt64.self))) }
+            if T.self == EncodedDocument.self { return .raw(unsafeBitCast(value, to: EncodedDocument.self).bytes) }
             if T.self is any BinaryInteger.Type, let integer = value as? any BinaryInteger { return .literal(String(integer)) }
             if T.self == Double.self || T.self == Float.self || T.self == Data.self || T.self == Date.self
                 || T.self == URL.self || T.self == Decimal.self {
@@ -190,6 +193,15 @@ enum DocumentEncoder {
         switch node {
         case .null: out.append(contentsOf: "null".utf8)
         case .literal(let text): out.append(contentsOf: text.utf8)
+        case .raw(let bytes):
+            // Newlines occur only between tokens (a string's are escaped): each line but an empty
+            // one (inside an empty container) is indented to the place's depth.
+            var lineStart = false
+            for byte in bytes {
+                if lineStart && byte != 0x0A { indent(depth, &out) }
+                out.append(byte)
+                lineStart = byte == 0x0A
+            }
         case .string(let text): writeString(text, to: &out)
         case .array(let box):
             out.append(UInt8(ascii: "["))
@@ -242,5 +254,24 @@ enum DocumentEncoder {
             }
         }
         out.append(UInt8(ascii: "\""))
+    }
+}
+
+/// A document ``JSONOutput/encode(_:)`` wrote, placed whole inside another: a fleet's host
+/// reports are written in parallel, each by its worker, and only joined at the end.
+public struct EncodedDocument: Encodable, Sendable {
+    /// The document without its final newline.
+    public let bytes: [UInt8]
+
+    public init(_ data: Data) {
+        var bytes = [UInt8](data)
+        if bytes.last == 0x0A { bytes.removeLast() }
+        self.bytes = bytes
+    }
+
+    /// Only ``JSONOutput`` places a written document; any other encoder would have to parse it.
+    public func encode(to encoder: any Encoder) throws {
+        throw EncodingError.invalidValue(bytes, .init(codingPath: encoder.codingPath,
+                                                      debugDescription: "an encoded document is placed only by JSONOutput"))
     }
 }

@@ -114,7 +114,8 @@ struct AuditCommand: ParsableCommand {
 
     /// One host's audit, or why there is none: the message for standard error and the exit code.
     enum HostOutcome: Sendable {
-        case audited(AuditReport)
+        /// The report, and its JSON document when the fleet is written as JSON (encoded by the worker).
+        case audited(AuditReport, EncodedDocument?)
         case failed(String, Int32)
     }
 
@@ -142,7 +143,7 @@ struct AuditCommand: ParsableCommand {
         }
         AuditRemedies.addResourceAlignment(to: &report, host: host, options: options)
         report.barproofVersion = Barproof.version
-        return .audited(report)
+        return .audited(report, nil)
     }
 
     func run() throws {
@@ -155,12 +156,16 @@ struct AuditCommand: ParsableCommand {
                 outcomes = [Self.audit(directory, name: root, defaultPageSize: UInt64(sysconf(Int32(_SC_PAGESIZE))),
                                        describe: directory.path, overrides: overrides)]
             case (nil, false):
-                let paths = snapshots, pageSizeGiven = pageSize != nil
+                let paths = snapshots, pageSizeGiven = pageSize != nil, encode = format == .json && snapshots.count > 1
                 outcomes = FleetAudit.map(paths.count, jobs: jobs) { i in
                     switch SnapshotLoading.load(paths[i], pageSizeGiven: pageSizeGiven) {
                     case .success(let snapshot):
-                        return Self.audit(snapshot, name: paths[i], defaultPageSize: snapshot.pageSize,
-                                          describe: { "\(paths[i]): \($0)" }, overrides: overrides)
+                        let outcome = Self.audit(snapshot, name: paths[i], defaultPageSize: snapshot.pageSize,
+                                                 describe: { "\(paths[i]): \($0)" }, overrides: overrides)
+                        guard encode, case .audited(let report, _) = outcome else { return outcome }
+                        do { return .audited(report, EncodedDocument(try JSONOutput.encode(report))) } catch {
+                            return .failed("internal error: \(error)", Exit.internalError)
+                        }
                     case .failure(let bad):
                         return .failed(bad.message, Exit.badInput)
                     }
@@ -170,15 +175,19 @@ struct AuditCommand: ParsableCommand {
             }
             // Every host is read before anything is printed: bad input in one writes nothing.
             var reports: [AuditReport] = []
+            var documents: [EncodedDocument] = []
             for outcome in outcomes {
                 switch outcome {
-                case .audited(let report): reports.append(report)
+                case .audited(let report, let document):
+                    reports.append(report)
+                    if let document { documents.append(document) }
                 case .failed(let message, let code):
                     printError(message)
                     return code
                 }
             }
-            let fleet = FleetAudit(reports, barproofVersion: Barproof.version)
+            var fleet = FleetAudit(reports, barproofVersion: Barproof.version)
+            if documents.count == reports.count, reports.count > 1 { fleet.hostDocuments = documents }
             switch format {
             case .text:
                 printOut(reports.count == 1 ? reports[0].text : fleet.text)

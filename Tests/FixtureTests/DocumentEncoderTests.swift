@@ -32,7 +32,12 @@ struct DocumentEncoderTests {
                                                               allowUnsafeInterrupts: true))
         #expect(overlapping.violated && overlapping.groups.contains { $0.verdict == .unsafe && !$0.remedies.isEmpty })
         try expectSame(overlapping, "audit of overlapping functions")
-        try expectSame(FleetAudit(reports + [overlapping], barproofVersion: "0.1.0"), "fleet")
+        let fleet = FleetAudit(reports + [overlapping], barproofVersion: "0.1.0")
+        try expectSame(fleet, "fleet")
+        // Host documents written one by one (as each worker does) and placed whole: the same bytes.
+        var placed = fleet
+        placed.hostDocuments = try fleet.hosts.map { EncodedDocument(try JSONOutput.encode($0)) }
+        #expect(try JSONOutput.encode(placed) == JSONOutput.foundationEncode(fleet), "placed host documents differ")
     }
 
     @Test func counterexamplesTopologiesAndSnapshots() throws {

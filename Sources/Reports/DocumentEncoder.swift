@@ -196,12 +196,13 @@ enum DocumentEncoder {
         case .raw(let bytes):
             // Newlines occur only between tokens (a string's are escaped): each line but an empty
             // one (inside an empty container) is indented to the place's depth.
-            var lineStart = false
-            for byte in bytes {
-                if lineStart && byte != 0x0A { indent(depth, &out) }
-                out.append(byte)
-                lineStart = byte == 0x0A
+            var start = bytes.startIndex
+            while let newline = bytes[start...].firstIndex(of: 0x0A) {
+                out.append(contentsOf: bytes[start...newline])
+                start = newline + 1
+                if start < bytes.endIndex, bytes[start] != 0x0A { indent(depth, &out) }
             }
+            out.append(contentsOf: bytes[start...])
         case .string(let text): writeString(text, to: &out)
         case .array(let box):
             out.append(UInt8(ascii: "["))
@@ -236,8 +237,15 @@ enum DocumentEncoder {
 
     static func writeString(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        let utf8 = text.utf8
+        // Most strings need no escape at all: then they are copied whole.
+        if !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out.append(contentsOf: utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         let hex = Array("0123456789abcdef".utf8)
-        for byte in text.utf8 {
+        for byte in utf8 {
             switch byte {
             case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
             case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)

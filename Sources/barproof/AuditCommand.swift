@@ -192,7 +192,7 @@ struct AuditCommand: ParsableCommand {
             case .text:
                 printOut(reports.count == 1 ? reports[0].text : fleet.text)
             case .json:
-                printOut(String(decoding: reports.count == 1 ? try JSONOutput.encode(reports[0]) : try JSONOutput.encode(fleet), as: UTF8.self))
+                printOut(reports.count == 1 ? try JSONOutput.encode(reports[0]) : try JSONOutput.encode(fleet))
             case .sarif:
                 let runs = reports.map { report in
                     var sarif = SARIFReport(findings: report.sarifFindings, barproofVersion: Barproof.version,

@@ -88,3 +88,8 @@ func printError(_ text: String) {
 func printOut(_ text: String) {
     FileHandle.standardOutput.write(Data(text.utf8))
 }
+
+/// Writes a document as it was encoded (a fleet's JSON runs to hundreds of MB: no copy through a String).
+func printOut(_ data: Data) {
+    FileHandle.standardOutput.write(data)
+}

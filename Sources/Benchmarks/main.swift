@@ -10,12 +10,26 @@ import VFIORules
 // Usage: barproof-bench [ROUNDS] [--no-baseline]
 //        barproof-bench audit [ROUNDS]   (host audit of 1,000 and 10,000 synthetic functions, baseline 100; a fleet of 1,000 snapshots, baseline 100)
 //        barproof-bench search [ROUNDS]  (time to the first counterexample for N = 2, 4, 8, 16 devices)
+//        barproof-bench fleet-files DIR N      (writes N copies of the 100-function snapshot, to time `barproof audit DIR/*.json`)
 //        barproof-bench audit-overlap [ROUNDS]  (host audit of 400 and 2,000 functions sharing one range,
 //                                                baseline 2,000 distinct; time and peak memory)
 
 /// Prints a line at once (stdout to a file is block-buffered otherwise).
 func say(_ text: String) {
     FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
+
+/// A sysfs tree held in memory (the synthetic host's files), to take snapshots of.
+struct MemoryFiles: SysfsFiles {
+    var files: [String: [UInt8]]
+    var links: [String: String]
+    func contents(of path: String) throws -> [UInt8]? { files[path] }
+    func linkTarget(of path: String) -> String? { links[path] }
+    func entries(of path: String) throws -> [String]? {
+        let prefix = path + "/"
+        let names = Set(files.keys.filter { $0.hasPrefix(prefix) }.compactMap { $0.dropFirst(prefix.count).split(separator: "/").first.map(String.init) })
+        return names.isEmpty ? nil : names.sorted()
+    }
 }
 
 func milliseconds(_ d: Duration) -> Double {
@@ -65,17 +79,6 @@ if arguments.first == "audit" {
     say("")
     // A fleet: N snapshots of a 100-function host, each decoded, loaded, audited and its JSON
     // report written, as `barproof audit SNAPSHOT...` does for each; baseline N = 100 in the same run.
-    struct MemoryFiles: SysfsFiles {
-        var files: [String: [UInt8]]
-        var links: [String: String]
-        func contents(of path: String) throws -> [UInt8]? { files[path] }
-        func linkTarget(of path: String) -> String? { links[path] }
-        func entries(of path: String) throws -> [String]? {
-            let prefix = path + "/"
-            let names = Set(files.keys.filter { $0.hasPrefix(prefix) }.compactMap { $0.dropFirst(prefix.count).split(separator: "/").first.map(String.init) })
-            return names.isEmpty ? nil : names.sorted()
-        }
-    }
     let rendered = HostInventory.syntheticFiles(functions: 100)
     let snapshot = try Snapshot.capture(from: MemoryFiles(files: rendered.files, links: rendered.links), pageSize: 65536, commandLine: "")
     let snapshotData = try JSONOutput.encode(snapshot)
@@ -133,19 +136,8 @@ if arguments.first == "audit" {
 if arguments.first == "fleet-files", arguments.count == 3, let count = Int(arguments[2]) {
     // Writes COUNT copies of the 100-function synthetic snapshot into DIR, for timing the real
     // command: `barproof audit DIR/*.json --format json`.
-    struct Files: SysfsFiles {
-        var files: [String: [UInt8]]
-        var links: [String: String]
-        func contents(of path: String) throws -> [UInt8]? { files[path] }
-        func linkTarget(of path: String) -> String? { links[path] }
-        func entries(of path: String) throws -> [String]? {
-            let prefix = path + "/"
-            let names = Set(files.keys.filter { $0.hasPrefix(prefix) }.compactMap { $0.dropFirst(prefix.count).split(separator: "/").first.map(String.init) })
-            return names.isEmpty ? nil : names.sorted()
-        }
-    }
     let rendered = HostInventory.syntheticFiles(functions: 100)
-    let data = try JSONOutput.encode(try Snapshot.capture(from: Files(files: rendered.files, links: rendered.links), pageSize: 65536, commandLine: ""))
+    let data = try JSONOutput.encode(try Snapshot.capture(from: MemoryFiles(files: rendered.files, links: rendered.links), pageSize: 65536, commandLine: ""))
     for i in 0..<count {
         try data.write(to: URL(fileURLWithPath: arguments[1]).appendingPathComponent(String(format: "host-%04d.json", i)))
     }

@@ -13,21 +13,6 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(2))) struct JSONSchemaTests {
     static let schemas = BarproofRun.repository.appendingPathComponent("schemas")
 
-    static let searchSpec = """
-        policy: mainline
-        platform:
-          page_sizes: [64K]
-          probe_only: no
-        search:
-          devices: 3
-          bars: 2
-          bridges: 1
-        checks:
-          - name: without-reservation
-            invariant: page-exclusive
-            drop: [subpage-reservation]
-            expect: refuted
-        """
 
     /// Runs `validate.py` on files against `schemas/<name>.schema.json`: exit 0 when all are valid,
     /// 1 with one line per error when not.
@@ -55,8 +40,9 @@ import Testing
 
     /// A refuted search with fixtures written under `specs/fixtures`: its stdout and the fixture's topology.json.
     func search(_ specs: SpecDirectory) throws -> (json: String, topology: String) {
-        let path = try specs.write("small", Self.searchSpec)
-        let run = try BarproofRun.run(["search", path, "--minimize", "--format", "json", "--out", specs.path("fixtures")])
+        let path = try specs.write("small", SearchCommandTests.spec)
+        let run = try BarproofRun.run(["search", path, "--check", "without-reservation", "--minimize", "--format", "json",
+                                       "--out", specs.path("fixtures")])
         #expect(run.status == 0, "\(run.stderr)")
         return (run.stdout, specs.path("fixtures/small-without-reservation-1/topology.json"))
     }

@@ -20,9 +20,13 @@ public struct ForeignResource: Hashable, Sendable, Codable {
     }
 }
 
-/// The rules' answer for one BAR under one assumption about MSI isolation.
+/// The rules' answer for one BAR under one assumption about MSI isolation and
+/// `allow_unsafe_interrupts`.
 public struct BARVerdict: Hashable, Sendable, Codable {
     public var msiIsolated: Bool
+    /// The value of `allow_unsafe_interrupts` assumed; nil (JSON `null`) when it was not read, was
+    /// evaluated both ways, and the answer is the same under both.
+    public var allowUnsafeInterrupts: Bool?
     /// Every clause holds for an mmap of the whole BAR; nil (JSON `null`) when the input read does
     /// not decide it (``unknownClauses``).
     public var mmappable: Bool?
@@ -35,9 +39,10 @@ public struct BARVerdict: Hashable, Sendable, Codable {
     /// The ids of the clauses the input read does not decide, when `mmappable` is unknown.
     public var unknownClauses: [String] = []
 
-    public init(msiIsolated: Bool, mmappable: Bool?, refusedBy: [String], violations: [String], unknown: [String] = [],
-                unknownClauses: [String] = []) {
+    public init(msiIsolated: Bool, allowUnsafeInterrupts: Bool?, mmappable: Bool?, refusedBy: [String], violations: [String],
+                unknown: [String] = [], unknownClauses: [String] = []) {
         self.msiIsolated = msiIsolated
+        self.allowUnsafeInterrupts = allowUnsafeInterrupts
         self.mmappable = mmappable
         self.refusedBy = refusedBy
         self.violations = violations
@@ -47,18 +52,42 @@ public struct BARVerdict: Hashable, Sendable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case mmappable, violations, unknown
-        case msiIsolated = "msi_isolated", refusedBy = "refused_by", unknownClauses = "unknown_clauses"
+        case msiIsolated = "msi_isolated", allowUnsafeInterrupts = "allow_unsafe_interrupts", refusedBy = "refused_by"
+        case unknownClauses = "unknown_clauses"
     }
 
-    /// Writes `mmappable` as `null` when unknown, rather than leaving it out.
+    /// Writes `mmappable` and `allow_unsafe_interrupts` as `null` when unknown, rather than leaving
+    /// them out.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(msiIsolated, forKey: .msiIsolated)
+        try c.encode(allowUnsafeInterrupts, forKey: .allowUnsafeInterrupts)
         try c.encode(mmappable, forKey: .mmappable)
         try c.encode(refusedBy, forKey: .refusedBy)
         try c.encode(violations, forKey: .violations)
         try c.encode(unknown, forKey: .unknown)
         try c.encode(unknownClauses, forKey: .unknownClauses)
+    }
+
+    /// `verdicts` with each pair that differs only in the `allow_unsafe_interrupts` assumed (the
+    /// two evaluations of one MSI-isolation assumption) made one verdict that assumes neither.
+    static func merged(_ verdicts: [BARVerdict]) -> [BARVerdict] {
+        var out: [BARVerdict] = []
+        for verdict in verdicts {
+            if let last = out.last, let assumed = last.allowUnsafeInterrupts, verdict.allowUnsafeInterrupts == !assumed,
+               last.msiIsolated == verdict.msiIsolated {
+                var either = verdict
+                either.allowUnsafeInterrupts = nil
+                var previous = last
+                previous.allowUnsafeInterrupts = nil
+                if previous == either {
+                    out[out.count - 1] = either
+                    continue
+                }
+            }
+            out.append(verdict)
+        }
+        return out
     }
 }
 
@@ -256,7 +285,8 @@ public struct AuditReport: Hashable, Sendable, Codable {
     public var policy: String
     @Hex public var pageSize: UInt64
     public var msiIsolation: MSIIsolation
-    public var allowUnsafeInterrupts: Bool
+    /// nil (JSON `null`) when not read: evaluated both ways.
+    public var allowUnsafeInterrupts: Bool?
     /// What the audit read about the host, and where: each fact that chose a policy or a platform
     /// value, and those an operator should know.
     public var facts: [ReportedFact] = []
@@ -278,7 +308,7 @@ public struct AuditReport: Hashable, Sendable, Codable {
         case unreadCount = "unread_count", exitCode = "exit_code"
     }
 
-    public init(policy: String, pageSize: UInt64, msiIsolation: MSIIsolation, allowUnsafeInterrupts: Bool, notes: [String],
+    public init(policy: String, pageSize: UInt64, msiIsolation: MSIIsolation, allowUnsafeInterrupts: Bool?, notes: [String],
                 devices: [DeviceAudit], allowIncomplete: Bool = false) {
         self.policy = policy
         self.pageSize = pageSize
@@ -320,7 +350,7 @@ public struct AuditReport: Hashable, Sendable, Codable {
         policy = try c.decode(String.self, forKey: .policy)
         pageSize = try c.decode(HexWord.self, forKey: .pageSize).value
         msiIsolation = try c.decode(MSIIsolation.self, forKey: .msiIsolation)
-        allowUnsafeInterrupts = try c.decode(Bool.self, forKey: .allowUnsafeInterrupts)
+        allowUnsafeInterrupts = try c.decodeIfPresent(Bool.self, forKey: .allowUnsafeInterrupts)
         facts = try c.decode([ReportedFact].self, forKey: .facts)
         notes = try c.decode([String].self, forKey: .notes)
         devices = try c.decode([DeviceAudit].self, forKey: .devices)

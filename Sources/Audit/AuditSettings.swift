@@ -69,17 +69,22 @@ extension HostAudit {
             isolation = derived.value
             reported.append(ReportedFact(name: "msi_isolation", value: derived.value.rawValue, source: derived.reason))
         }
-        let unsafe: Bool
+        let unsafe: Bool?
         if let given = overrides.allowUnsafeInterrupts {
             unsafe = given
             reported.append(ReportedFact(name: "allow_unsafe_interrupts", value: given ? "Y" : "N",
                                          source: given ? "--allow-unsafe-interrupts" : "--no-allow-unsafe-interrupts"))
         } else {
+            // Not read (the module is not loaded and the command line does not set it): the value
+            // it takes when vfio loads it comes from modprobe.d or the loader, which the audit does
+            // not read, so both values are evaluated.
             let derived = facts.allowUnsafeInterrupts()
-            unsafe = derived.value ?? false
+            unsafe = derived.value
             reported.append(ReportedFact(
-                name: "allow_unsafe_interrupts", value: unsafe ? "Y" : "N",
-                source: derived.value == nil ? derived.reason + "; the module default (N) is assumed (modprobe.d is not read)" : derived.reason))
+                name: "allow_unsafe_interrupts", value: derived.value.map { $0 ? "Y" : "N" } ?? "unknown",
+                source: derived.value == nil
+                    ? derived.reason + "; evaluated both ways (the module's default is N, but modprobe.d, which is not read, may set Y)"
+                    : derived.reason))
         }
         let groups = facts.iommuGroupsPresent()
         if let present = groups.value {

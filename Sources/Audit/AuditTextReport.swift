@@ -7,8 +7,9 @@ extension AuditReport {
     public var text: String {
         var out: [String] = []
         let isolation = msiIsolation == .unknown ? "unknown (evaluated both ways)" : msiIsolation.rawValue
+        let unsafe = allowUnsafeInterrupts.map { $0 ? "Y" : "N" } ?? "unknown (evaluated both ways)"
         out.append("barproof audit: policy \(policy), page size \(PageSize(rawValue: pageSize)?.description ?? "\(pageSize)"), "
-                   + "MSI isolated: \(isolation)\(allowUnsafeInterrupts ? ", allow_unsafe_interrupts" : "")")
+                   + "MSI isolated: \(isolation), allow_unsafe_interrupts: \(unsafe)")
         for fact in facts { out.append("host: \(fact.name) \(fact.value) (\(fact.source))") }
         for note in notes { out.append("note: \(note)") }
         for device in devices {
@@ -137,14 +138,24 @@ extension AuditReport {
     private func mmappableText(_ bar: BARAudit) -> String {
         let answers = bar.verdicts.map { $0.mmappable.map { $0 ? "yes" : "no" } ?? "unknown" }
         if Set(answers).count <= 1 { return answers.first ?? "-" }
-        return zip(bar.verdicts, answers).map { "\($0.msiIsolated ? "isolated" : "not isolated"): \($1)" }
-            .joined(separator: ", ")
+        return zip(bar.verdicts, answers).map { "\(assumption($0, of: bar)): \($1)" }.joined(separator: ", ")
+    }
+
+    /// The assumptions that tell `verdict` from the BAR's other verdicts: `isolated`, `not
+    /// isolated`, `unsafe interrupts allowed` / `refused` (`allow_unsafe_interrupts` Y / N).
+    private func assumption(_ verdict: BARVerdict, of bar: BARAudit) -> String {
+        var words: [String] = []
+        if Set(bar.verdicts.map(\.msiIsolated)).count > 1 { words.append(verdict.msiIsolated ? "isolated" : "not isolated") }
+        if let unsafe = verdict.allowUnsafeInterrupts, Set(bar.verdicts.map(\.allowUnsafeInterrupts)).count > 1 {
+            words.append("allow_unsafe_interrupts=\(unsafe ? "Y" : "N")")
+        }
+        return words.joined(separator: ", ")
     }
 
     private func decidedText(_ bar: BARAudit) -> String {
         var parts: [String] = []
         for verdict in bar.verdicts {
-            let prefix = bar.verdicts.count > 1 ? (verdict.msiIsolated ? "isolated: " : "not isolated: ") : ""
+            let prefix = bar.verdicts.count > 1 ? assumption(verdict, of: bar) + ": " : ""
             if !verdict.refusedBy.isEmpty {
                 parts.append(prefix + verdict.refusedBy.joined(separator: ", "))
             } else {

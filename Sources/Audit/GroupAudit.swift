@@ -158,13 +158,17 @@ extension HostAudit {
             reaudit(changed, addresses).allSatisfy { d in d.bars.allSatisfy { $0.violations.isEmpty } }
         }
         var out: [Remedy] = []
-        if options.allowUnsafeInterrupts {
+        if options.allowUnsafeInterrupts != false {
             var changed = options
             changed.allowUnsafeInterrupts = false
             if clears(changed) {
+                let modules = "allow_unsafe_interrupts=0 (vfio_iommu_type1, and iommufd where loaded)"
+                let refusal = "vfio then refuses to attach a group whose MSIs are not isolated"
                 out.append(Remedy(
                     kind: .disallowUnsafeInterrupts,
-                    action: "set allow_unsafe_interrupts=0 (vfio_iommu_type1, and iommufd where loaded): vfio then refuses to attach a group whose MSIs are not isolated",
+                    action: options.allowUnsafeInterrupts == nil
+                        ? "keep \(modules), the default: it was not read, so make sure modprobe.d and the command line do not set it; \(refusal)"
+                        : "set \(modules): \(refusal)",
                     evidence: "evaluated",
                     detail: "the audit re-run on this host under \(options.policy.label) with allow_unsafe_interrupts=0 finds no violation in the group; the group is then not passed through unless its MSIs are isolated"))
             }

@@ -20,8 +20,9 @@ public struct AuditOptions: Sendable {
     public var policy: Policy
     public var pageSize: PageSize
     public var msiIsolation: MSIIsolation
-    /// The `allow_unsafe_interrupts` module parameter.
-    public var allowUnsafeInterrupts: Bool
+    /// The `allow_unsafe_interrupts` module parameter; nil when it could not be read (the module is
+    /// not loaded and the command line does not set it), and then the rules are evaluated both ways.
+    public var allowUnsafeInterrupts: Bool?
     /// Unknown verdicts (input that could not be read) are reported but do not make the audit
     /// incomplete: the exit code comes from the decided verdicts alone (`--allow-incomplete`).
     public var allowIncomplete: Bool
@@ -33,7 +34,7 @@ public struct AuditOptions: Sendable {
     public var iommuGroupsPresent: Bool?
 
     public init(policy: Policy = .mainline, pageSize: PageSize = .kib4, msiIsolation: MSIIsolation = .unknown,
-                allowUnsafeInterrupts: Bool = false, allowIncomplete: Bool = false, hostFacts: [HostFact: Bool] = [:]) {
+                allowUnsafeInterrupts: Bool? = false, allowIncomplete: Bool = false, hostFacts: [HostFact: Bool] = [:]) {
         self.policy = policy
         self.pageSize = pageSize
         self.msiIsolation = msiIsolation
@@ -41,6 +42,9 @@ public struct AuditOptions: Sendable {
         self.allowIncomplete = allowIncomplete
         self.hostFacts = hostFacts
     }
+
+    /// The values of `allow_unsafe_interrupts` the rules are evaluated under: both when unknown.
+    public var unsafeInterruptAssumptions: [Bool] { allowUnsafeInterrupts.map { [$0] } ?? [false, true] }
 }
 
 /// Evaluates the policy's clauses, with ``Concrete``, on every memory BAR of a host.
@@ -187,7 +191,7 @@ public enum HostAudit {
         let page = options.pageSize
         let (initial, neighbours, foreignOnExposed) = mmapAssignment(
             target, device: device, resources: resources, pageSize: page,
-            offset: 0, length: page.pageUp(target.size), allowUnsafeInterrupts: options.allowUnsafeInterrupts,
+            offset: 0, length: page.pageUp(target.size), allowUnsafeInterrupts: options.allowUnsafeInterrupts ?? false,
             backend: .type1)
         var assignment = initial
         assignment.setHostFacts(options.hostFacts)
@@ -201,8 +205,12 @@ public enum HostAudit {
         var reasons: [String] = []
         var exposed = (first: UInt64(0), last: UInt64(0))
         var tableExposed = false
-        for isolated in options.msiIsolation.assumptions {
+        let assumptions = options.msiIsolation.assumptions.flatMap { isolated in
+            options.unsafeInterruptAssumptions.map { (isolated: isolated, unsafe: $0) }
+        }
+        for (isolated, unsafe) in assumptions {
             assignment.truths["platform.msi-isolated"] = isolated
+            assignment.truths["platform.allow-unsafe-interrupts"] = unsafe
             let s = Situation.concrete(assignment, neighbours: neighbours.count, pageShift: page.shift)
             let x = s.exposed(l)
             exposed = (x.first, x.last)
@@ -265,7 +273,7 @@ public enum HostAudit {
 
             let decided: [(Invariant, Decided)] = [(.pageExclusive, pageExclusive), (.msixNeedsFiltering, filtering)]
             var verdict = BARVerdict(
-                msiIsolated: isolated, mmappable: mmappable.flag,
+                msiIsolated: isolated, allowUnsafeInterrupts: unsafe, mmappable: mmappable.flag,
                 refusedBy: mmappable.value == .no ? clauses.filter { $0.value.value == .no }.map(\.id) : [],
                 violations: decided.filter { $0.1.value == .yes }.map(\.0.rawValue),
                 unknown: decided.filter { $0.1.value == .unknown }.map(\.0.rawValue))
@@ -277,6 +285,7 @@ public enum HostAudit {
                 for reason in d.reasons where !reasons.contains(reason) { reasons.append(reason) }
             }
         }
+        verdicts = BARVerdict.merged(verdicts)
         let exposedRange = exposed.first...exposed.last
         let foreign = foreignOnExposed.listed
         var pbaExposed = false

@@ -208,6 +208,14 @@ struct AuditCommand: ParsableCommand {
     }
 }
 
+extension BARVerdict {
+    /// `MSI isolated: no, allow_unsafe_interrupts: Y`; the second part only when the verdict
+    /// assumed a value.
+    var assumptionText: String {
+        "MSI isolated: \(msiIsolated ? "yes" : "no")" + (allowUnsafeInterrupts.map { ", allow_unsafe_interrupts: \($0 ? "Y" : "N")" } ?? "")
+    }
+}
+
 extension AuditReport {
     /// One SARIF result per (BAR, invariant) pair violated under some MSI-isolation assumption,
     /// located at the BAR's line of its sysfs `resource` file (paths relative to the audited root).
@@ -219,8 +227,7 @@ extension AuditReport {
                     guard let invariant = Invariant(rawValue: id) else { continue }
                     let range = "0x\(String(bar.start, radix: 16))-0x\(String(bar.end, radix: 16))"
                     let exposed = "0x\(String(bar.exposedStart, radix: 16))-0x\(String(bar.exposedEnd, radix: 16))"
-                    let assumptions = bar.verdicts.filter { $0.violations.contains(id) }
-                        .map { "MSI isolated: \($0.msiIsolated ? "yes" : "no")" }.joined(separator: ", ")
+                    let assumptions = bar.verdicts.filter { $0.violations.contains(id) }.map(\.assumptionText).joined(separator: "; ")
                     var text = "\(device.address) BAR \(bar.index) (\(range)): vfio-pci would mmap it under \(policy), "
                         + "\(pageSize / 1024) KiB pages (\(assumptions)), exposing \(exposed)"
                     switch invariant {
@@ -244,8 +251,7 @@ extension AuditReport {
                 for id in bar.unknownInvariants {
                     guard let invariant = Invariant(rawValue: id) else { continue }
                     let range = "0x\(String(bar.start, radix: 16))-0x\(String(bar.end, radix: 16))"
-                    let assumptions = bar.verdicts.filter { $0.unknown.contains(id) }
-                        .map { "MSI isolated: \($0.msiIsolated ? "yes" : "no")" }.joined(separator: ", ")
+                    let assumptions = bar.verdicts.filter { $0.unknown.contains(id) }.map(\.assumptionText).joined(separator: "; ")
                     let text = "\(device.address) BAR \(bar.index) (\(range)): \(id) is unknown under \(policy), "
                         + "\(pageSize / 1024) KiB pages (\(assumptions)), because " + bar.unknownReasons.joined(separator: "; and ")
                         + ". Run as root or audit a snapshot taken as root."

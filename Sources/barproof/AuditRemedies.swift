@@ -70,11 +70,13 @@ enum AuditRemedies {
                                       bridges: 0, minBARSize: smallest, maxBARSize: largest)
             bounds.resourceAlignment = alignment
             // The assumption under which the audit found the break: an mmap it allowed.
-            let isolated = breaking.flatMap(\.bars).flatMap(\.verdicts).first { $0.violations.contains(Invariant.pageExclusive.rawValue) }?.msiIsolated ?? true
-            let facts = PlatformFacts(pageSize: page.rawValue, msiIsolated: isolated, allowUnsafeInterrupts: options.allowUnsafeInterrupts,
+            let assumed = breaking.flatMap(\.bars).flatMap(\.verdicts).first { $0.violations.contains(Invariant.pageExclusive.rawValue) }
+            let isolated = assumed?.msiIsolated ?? true
+            let unsafe = assumed?.allowUnsafeInterrupts ?? options.allowUnsafeInterrupts ?? true
+            let facts = PlatformFacts(pageSize: page.rawValue, msiIsolated: isolated, allowUnsafeInterrupts: unsafe,
                                       backend: .type1, unalignedFixedResources: false,
                                       hostFacts: Dictionary(uniqueKeysWithValues: options.hostFacts.map { ($0.key.rawValue, $0.value) }))
-            let spec = PlatformSpec(pageSizes: [page], msiIsolated: isolated, allowUnsafeInterrupts: options.allowUnsafeInterrupts,
+            let spec = PlatformSpec(pageSizes: [page], msiIsolated: isolated, allowUnsafeInterrupts: unsafe,
                                     backends: [.type1], hostFacts: options.hostFacts)
             let search = TopologySearch(policy: options.policy, platform: spec, invariant: .pageExclusive, bounds: bounds,
                                         limits: QueryLimits(deadline: ContinuousClock.now.advanced(by: proofTime)))

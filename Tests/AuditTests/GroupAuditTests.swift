@@ -75,6 +75,34 @@ struct GroupAuditTests {
         #expect(group.remedies.first?.evidence == "evaluated")
     }
 
+    /// allow_unsafe_interrupts not read (vfio_iommu_type1 not loaded, the command line silent):
+    /// both values are evaluated. MSIs not isolated: with N mainline refuses the attach, with Y it
+    /// maps the table, so the group is unsafe and keeping the default is the evaluated remedy.
+    /// With MSIs isolated the value does not matter and the BAR has one verdict that assumes none.
+    @Test func unsafeInterruptsNotReadAreEvaluatedBothWays() throws {
+        let host = try Self.h200Tree(group: 7).host()
+        let notIsolated = HostAudit.run(host, options: AuditOptions(policy: .mainline, pageSize: .kib4, msiIsolation: .no,
+                                                                    allowUnsafeInterrupts: nil))
+        let bar = try #require(notIsolated.devices.first?.bars.first)
+        #expect(bar.verdicts.map(\.allowUnsafeInterrupts) == [false, true], "\(bar.verdicts)")
+        #expect(bar.verdicts.map(\.mmappable) == [false, true])
+        #expect(bar.verdicts[1].violations == [Invariant.msixNeedsFiltering.rawValue])
+        let group = try #require(notIsolated.groups.first)
+        #expect(group.verdict == .unsafe)
+        #expect(group.remedies.map(\.kind) == [.disallowUnsafeInterrupts])
+        #expect(group.remedies.first?.action.hasPrefix("keep allow_unsafe_interrupts=0") ?? false, "\(group.remedies)")
+        #expect(notIsolated.text.contains("allow_unsafe_interrupts: unknown (evaluated both ways)"), "\(notIsolated.text)")
+        #expect(notIsolated.text.contains("allow_unsafe_interrupts=N: no, allow_unsafe_interrupts=Y: yes"), "\(notIsolated.text)")
+
+        let either = HostAudit.run(host, options: AuditOptions(policy: .mainline, pageSize: .kib4, msiIsolation: .unknown,
+                                                               allowUnsafeInterrupts: nil))
+        let verdicts = try #require(either.devices.first?.bars.first?.verdicts)
+        #expect(verdicts.map(\.msiIsolated) == [true, false, false])
+        #expect(verdicts.map(\.allowUnsafeInterrupts) == [nil, false, true])
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(either)) as? [String: Any]
+        #expect(json?["allow_unsafe_interrupts"] is NSNull)
+    }
+
     /// 4.16 attaches a group whose MSIs are not isolated when the platform has no MSI irq domain
     /// (the host facts the audit was not told take the value that grants the most); 6.3's
     /// per-group isolated-MSI check refuses it, and the audit names that release.

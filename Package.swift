@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "CSignalPipe"),
         .target(name: "VFIORules", dependencies: ["PCIModel"], swiftSettings: specializable),
         .target(name: "Prover", dependencies: ["Z3Kit", "VFIORules", "PCIModel"]),
-        .target(name: "Reports", dependencies: ["Prover", "VFIORules", "PCIModel"]),
+        .target(name: "Reports", dependencies: ["Prover", "VFIORules", "PCIModel"], swiftSettings: specializable),
         .target(name: "Audit", dependencies: ["PCIModel", "VFIORules"], swiftSettings: specializable),
         .target(name: "Fixtures", dependencies: ["Reports", "Audit", "Prover", "VFIORules", "PCIModel"]),
         .executableTarget(

@@ -208,10 +208,14 @@ public enum HostAudit {
         let assumptions = options.msiIsolation.assumptions.flatMap { isolated in
             options.unsafeInterruptAssumptions.map { (isolated: isolated, unsafe: $0) }
         }
+        // The situation is built once: the assumptions change only its two platform truths.
+        let placed = Situation.concrete(assignment, neighbours: neighbours.count, pageShift: page.shift)
         for (isolated, unsafe) in assumptions {
             assignment.truths["platform.msi-isolated"] = isolated
             assignment.truths["platform.allow-unsafe-interrupts"] = unsafe
-            let s = Situation.concrete(assignment, neighbours: neighbours.count, pageShift: page.shift)
+            var s = placed
+            s.platform.msiIsolated = isolated
+            s.platform.allowUnsafeInterrupts = unsafe
             let x = s.exposed(l)
             exposed = (x.first, x.last)
             tableExposed = s.tableReachable(l)

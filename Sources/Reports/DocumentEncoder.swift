@@ -1,4 +1,5 @@
 import Foundation
+import PCIModel
 
 /// The `Encoder` behind ``JSONOutput/encode(_:)``: the same bytes as Foundation's `JSONEncoder`
 /// with `[.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]` (two-space indentation,
@@ -16,6 +17,18 @@ enum DocumentEncoder {
     /// encoder), which abandons it for Foundation's.
     final class Context {
         var unsupported = false
+        /// Per key type, the last key sequence seen and its sorted order.
+        private var orders: [ObjectIdentifier: (keys: [String], order: [Int])] = [:]
+
+        /// `box`'s entries in the order they are written; an object whose keys are those of the
+        /// last object of its key type reuses that order.
+        func order(of box: ObjectBox) -> [Int] {
+            guard let type = box.keyType else { return box.sortedOrder }
+            if let known = orders[type], box.hasKeys(known.keys) { return known.order }
+            let order = box.sortedOrder
+            orders[type] = (box.entries.map(\.key), order)
+            return order
+        }
 
         func superEncoder(_ path: [any CodingKey]) -> any Encoder {
             unsupported = true
@@ -29,7 +42,7 @@ enum DocumentEncoder {
         if context.unsupported { throw Unsupported() }
         var out: [UInt8] = []
         out.reserveCapacity(1 << 16)
-        write(root, depth: 0, to: &out)
+        write(root, depth: 0, context: context, to: &out)
         return out
     }
 
@@ -41,52 +54,73 @@ enum DocumentEncoder {
         /// A document written already (``EncodedDocument``), indented where it is placed.
         case raw([UInt8])
         case string(String)
+        /// An array of strings, the commonest array of barproof's documents, without a box.
+        case strings([String])
         case array(ArrayBox)
         case object(ObjectBox)
 
-        static func encoding<T: Encodable>(_ value: T, path: [any CodingKey], context: Context) throws -> Node {
+        /// `value`'s node. `path` is the coding path, built only for a value that needs an encoder
+        /// of its own: the scalars, strings and arrays of strings barproof's documents are mostly
+        /// made of are written without one.
+        static func encoding<T: Encodable>(_ value: T, path: @autoclosure () -> [any CodingKey], context: Context) throws -> Node {
             // Type identity first: a failed dynamic cast per candidate type, for every value of
             // a custom type, cost more than the rest of the encoding.
             if T.self == String.self { return .string(unsafeBitCast(value, to: String.self)) }
             if T.self == Bool.self { return .literal(unsafeBitCast(value, to: Bool.self) ? "true" : "false") }
             if T.self == Int.self { return .literal(String(unsafeBitCast(value, to: Int.self))) }
             if T.self == UInt64.self { return .literal(String(unsafeBitCast(value, to: UInt64.self))) }
+            if T.self == Hex.self { return .string(hexText(unsafeBitCast(value, to: Hex.self).wrappedValue)) }
+            if T.self == HexWord.self { return .string(unsafeBitCast(value, to: HexWord.self).description) }
+            if T.self == [String].self { return .strings(unsafeBitCast(value, to: [String].self)) }
+            if T.self == String?.self { return unsafeBitCast(value, to: String?.self).map { .string($0) } ?? .null }
+            if T.self == Int?.self { return unsafeBitCast(value, to: Int?.self).map { .literal(String($0)) } ?? .null }
+            if T.self == Bool?.self { return unsafeBitCast(value, to: Bool?.self).map { .literal($0 ? "true" : "false") } ?? .null }
             if T.self == EncodedDocument.self { return .raw(unsafeBitCast(value, to: EncodedDocument.self).bytes) }
             if T.self is any BinaryInteger.Type, let integer = value as? any BinaryInteger { return .literal(String(integer)) }
             if T.self == Double.self || T.self == Float.self || T.self == Data.self || T.self == Date.self
                 || T.self == URL.self || T.self == Decimal.self {
                 throw Unsupported()
             }
-            let encoder = NodeEncoder(codingPath: path, context: context)
+            let encoder = NodeEncoder(codingPath: path(), context: context)
             try value.encode(to: encoder)
             // A value that wrote nothing is an empty object, as Foundation writes it.
-            return encoder.node ?? .object(ObjectBox())
+            return encoder.node ?? .object(ObjectBox(keyType: nil))
         }
     }
 
     final class ArrayBox { var items: [Node] = [] }
-    /// Keys in the order written: a key written twice keeps its last value, as in Foundation's
+    /// Entries in the order written: a key written twice keeps its last value, as in Foundation's
     /// dictionary; an array, since hashing each key cost more than the rest of an object.
     final class ObjectBox {
-        var keys: [String] = []
-        var values: [Node] = []
+        /// The `CodingKey` type the keys came from: objects of one type mostly write the same keys
+        /// in the same order, so their sorted order is worked out once (``Context/order(of:)``).
+        let keyType: ObjectIdentifier?
+        var entries: [(key: String, value: Node)] = []
 
-        func set(_ key: String, _ value: Node) {
-            keys.append(key)
-            values.append(value)
+        init(keyType: ObjectIdentifier?) {
+            self.keyType = keyType
+            entries.reserveCapacity(8)
         }
 
-        /// The entries sorted by the keys' UTF-8 bytes, as Foundation sorts them, each key once.
-        var sorted: [(key: String, value: Node)] {
-            let order = keys.indices.sorted { a, b in
-                keys[a] == keys[b] ? a < b : keys[a].utf8.lexicographicallyPrecedes(keys[b].utf8)
+        func set(_ key: String, _ value: Node) { entries.append((key, value)) }
+
+        /// The indices of the entries sorted by the keys' UTF-8 bytes, as Foundation sorts them,
+        /// each key once (its last value).
+        var sortedOrder: [Int] {
+            let order = entries.indices.sorted { a, b in
+                let x = entries[a].key, y = entries[b].key
+                return x == y ? a < b : x.utf8.lexicographicallyPrecedes(y.utf8)
             }
-            var out: [(key: String, value: Node)] = []
+            var out: [Int] = []
             out.reserveCapacity(order.count)
             for i in order {
-                if let last = out.last, last.key == keys[i] { out[out.count - 1].value = values[i] } else { out.append((keys[i], values[i])) }
+                if let last = out.last, entries[last].key == entries[i].key { out[out.count - 1] = i } else { out.append(i) }
             }
             return out
+        }
+
+        func hasKeys(_ keys: [String]) -> Bool {
+            keys.count == entries.count && zip(keys, entries).allSatisfy { $0 == $1.key }
         }
     }
 
@@ -104,7 +138,7 @@ enum DocumentEncoder {
         func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
             let box: ObjectBox
             if case .object(let existing) = node { box = existing } else {
-                box = ObjectBox()
+                box = ObjectBox(keyType: ObjectIdentifier(Key.self))
                 node = .object(box)
             }
             return KeyedEncodingContainer(Keyed(box: box, codingPath: codingPath, context: context))
@@ -137,7 +171,7 @@ enum DocumentEncoder {
         }
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type,
                                                             forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
-            let nested = ObjectBox()
+            let nested = ObjectBox(keyType: ObjectIdentifier(NestedKey.self))
             box.set(key.stringValue, .object(nested))
             return KeyedEncodingContainer(Keyed<NestedKey>(box: nested, codingPath: codingPath + [key], context: context))
         }
@@ -163,7 +197,7 @@ enum DocumentEncoder {
             box.items.append(try Node.encoding(value, path: codingPath, context: context))
         }
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
-            let nested = ObjectBox()
+            let nested = ObjectBox(keyType: ObjectIdentifier(NestedKey.self))
             box.items.append(.object(nested))
             return KeyedEncodingContainer(Keyed<NestedKey>(box: nested, codingPath: codingPath, context: context))
         }
@@ -189,7 +223,7 @@ enum DocumentEncoder {
 
     // MARK: Writing
 
-    static func write(_ node: Node, depth: Int, to out: inout [UInt8]) {
+    static func write(_ node: Node, depth: Int, context: Context, to out: inout [UInt8]) {
         switch node {
         case .null: out.append(contentsOf: "null".utf8)
         case .literal(let text): out.append(contentsOf: text.utf8)
@@ -204,13 +238,24 @@ enum DocumentEncoder {
             }
             out.append(contentsOf: bytes[start...])
         case .string(let text): writeString(text, to: &out)
+        case .strings(let texts):
+            out.append(UInt8(ascii: "["))
+            out.append(0x0A)
+            for (i, text) in texts.enumerated() {
+                if i > 0 { out.append(contentsOf: ",\n".utf8) }
+                indent(depth + 1, &out)
+                writeString(text, to: &out)
+            }
+            out.append(0x0A)
+            indent(depth, &out)
+            out.append(UInt8(ascii: "]"))
         case .array(let box):
             out.append(UInt8(ascii: "["))
             out.append(0x0A)
             for (i, item) in box.items.enumerated() {
                 if i > 0 { out.append(contentsOf: ",\n".utf8) }
                 indent(depth + 1, &out)
-                write(item, depth: depth + 1, to: &out)
+                write(item, depth: depth + 1, context: context, to: &out)
             }
             out.append(0x0A)
             indent(depth, &out)
@@ -218,12 +263,12 @@ enum DocumentEncoder {
         case .object(let box):
             out.append(UInt8(ascii: "{"))
             out.append(0x0A)
-            for (i, entry) in box.sorted.enumerated() {
-                if i > 0 { out.append(contentsOf: ",\n".utf8) }
+            for (n, i) in context.order(of: box).enumerated() {
+                if n > 0 { out.append(contentsOf: ",\n".utf8) }
                 indent(depth + 1, &out)
-                writeString(entry.key, to: &out)
+                writeString(box.entries[i].key, to: &out)
                 out.append(contentsOf: " : ".utf8)
-                write(entry.value, depth: depth + 1, to: &out)
+                write(box.entries[i].value, depth: depth + 1, context: context, to: &out)
             }
             out.append(0x0A)
             indent(depth, &out)
@@ -236,8 +281,12 @@ enum DocumentEncoder {
     }
 
     static func writeString(_ text: String, to out: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { writeString(bytes: $0, to: &out) }
+    }
+
+    static func writeString(bytes utf8: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        let utf8 = text.utf8
         // Most strings need no escape at all: then they are copied whole.
         if !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
             out.append(contentsOf: utf8)

@@ -94,6 +94,38 @@ struct DocumentEncoderTests {
         try expectSame([String: [String]](), "an empty object")
     }
 
+    /// The encoder's shortcuts: scalars and string arrays written without an encoder of their own,
+    /// and the sorted order of an object reused for the next object of its key type only when that
+    /// one writes the same keys in the same order.
+    @Test func shortcutsAndReusedKeyOrders() throws {
+        struct Varying: Encodable {
+            enum Keys: String, CodingKey { case zeta, alpha, mid, extra }
+            var variant: Int
+            func encode(to encoder: any Encoder) throws {
+                var c = encoder.container(keyedBy: Keys.self)
+                switch variant % 4 {
+                case 0: try c.encode(1, forKey: .zeta); try c.encode(2, forKey: .alpha)
+                case 1: try c.encode(2, forKey: .alpha); try c.encode(1, forKey: .zeta)
+                case 2: try c.encode(3, forKey: .mid); try c.encode(1, forKey: .zeta); try c.encode(4, forKey: .extra)
+                default: try c.encodeIfPresent(Int?.none, forKey: .alpha); try c.encode(5, forKey: .zeta); try c.encode(6, forKey: .zeta)
+                }
+            }
+        }
+        struct Scalars: Encodable {
+            @Hex var address: UInt64
+            var word: HexWord
+            var names: [String]
+            var none: [String] = []
+            var text: String?
+            var count: Int?
+            var flag: Bool?
+        }
+        try expectSame((0..<9).map { Varying(variant: $0) }, "objects of one key type with varying keys")
+        try expectSame([Scalars(address: 0xfe00_0000, word: 0, names: ["a", "b \"c\"\n"], text: "x", count: -3, flag: false),
+                        Scalars(address: .max, word: 0x10, names: [], none: ["é"], text: nil, count: nil, flag: nil)],
+                       "scalars written directly")
+    }
+
     /// A floating-point number is written by Foundation (whose spelling of doubles this encoder
     /// does not reproduce): the prove report's `seconds`.
     @Test func floatingPointFallsBackToFoundation() throws {

@@ -33,8 +33,9 @@ public struct Derived<Value: Hashable & Sendable>: Hashable, Sendable {
 /// ``unreadable``, and one that exists but does not read as the kernel writes it is bad input.
 ///
 /// Kernel sources were read through the torvalds/linux history held by the search index (diffs
-/// and file versions, not one checked-out release); where a release is named without a tree it
-/// was read in, the comment says UNVERIFIED.
+/// and file versions, not one checked-out release), or, where a comment says "read in" and names
+/// releases, in a source tree of each of those releases; where a release is named without a tree
+/// it was read in, the comment says UNVERIFIED.
 public struct HostFacts: Hashable, Sendable {
     // MARK: Paths
 
@@ -46,8 +47,12 @@ public struct HostFacts: Hashable, Sendable {
     public static let iommuClassDirectory = "sys/class/iommu"
     public static let interruptsFile = "proc/interrupts"
     public static let commandLineFile = "proc/cmdline"
-    /// `BUS_ATTR_RW(resource_alignment)` on the PCI bus (drivers/pci/pci.c; UNVERIFIED: recalled,
-    /// not re-read here). Its text is `pci=resource_alignment=`'s value syntax.
+    /// `bus_attr_resource_alignment`, added to the PCI bus by `pci_resource_alignment_sysfs_init()`
+    /// (drivers/pci/pci.c): `BUS_ATTR(resource_alignment, 0644, ...)` in 4.4.0-5.0.1, `BUS_ATTR_RW`
+    /// in 5.2.1-6.18.2 (read in 4.4.0, 4.18.0, 4.19.1, 5.0.1, 5.2.1, 5.3.1, 5.4.59, 5.10.7, 5.12.9,
+    /// 5.15.0, 6.1.20, 6.18.2). It reads and writes the `resource_alignment_param` that
+    /// `pci=resource_alignment=` sets, so its text has that value's syntax; how each release prints
+    /// it is in `resourceAlignmentValue(shown:commandLine:)`.
     public static let resourceAlignmentFile = "sys/bus/pci/resource_alignment"
 
     // MARK: Facts
@@ -121,8 +126,10 @@ public struct HostFacts: Hashable, Sendable {
         /// device names); nil when the directory could not be listed.
         public var devices: Sourced<[String]>?
         /// `type`: the group's default domain, as `iommu_group_show_type()` (drivers/iommu/iommu.c)
-        /// prints it. The attribute came with commit c52c72d3dee81 ("iommu: Add sysfs attribyte
-        /// for domain type"; 5.1 or so, UNVERIFIED which release), so older kernels have none.
+        /// prints it. The attribute (commit c52c72d3dee81, "iommu: Add sysfs attribyte for domain
+        /// type", as later Fixes: tags name it) came in 4.19: read absent in 4.18.0, present in
+        /// 4.19.1-6.18.2, so older kernels have none. 4.19.1 and 5.0.1 print `DMA` without a newline
+        /// (5.2.1 on add one).
         public var type: Sourced<IOMMUDomainType>?
         /// `reserved_regions` (`iommu_group_show_resv_regions()`: `0x%016llx 0x%016llx %s` a line).
         public var reservedRegions: Sourced<[ReservedRegion]>?
@@ -183,11 +190,13 @@ public struct HostFacts: Hashable, Sendable {
         /// drivers/vfio/vfio_iommu_type1.c (every release with type1, 3.6+).
         case type1AllowUnsafeInterrupts = "vfio_iommu_type1.allow_unsafe_interrupts"
         /// `module_param(allow_unsafe_interrupts, bool, S_IRUGO | S_IWUSR)` in
-        /// drivers/iommu/iommufd/device.c (iommufd, merged for 6.2).
+        /// drivers/iommu/iommufd/device.c, linked into `iommufd` (`iommufd-y := device.o ...`):
+        /// read absent in 6.1.20 (no drivers/iommu/iommufd), present in 6.2.12, 6.3.8 and 6.18.2.
         case iommufdAllowUnsafeInterrupts = "iommufd.allow_unsafe_interrupts"
         /// `module_param_named(enable_unsafe_noiommu_mode, ..., bool, S_IRUGO | S_IWUSR)` under
-        /// CONFIG_VFIO_NOIOMMU: drivers/vfio/vfio.c (4.5+), later vfio_main.c and container.c,
-        /// all linked into the `vfio` module.
+        /// CONFIG_VFIO_NOIOMMU, linked into the `vfio` module: read absent in 4.4.0; in
+        /// drivers/vfio/vfio.c in 4.5.7-5.15.0, container.c in 6.1.20 and 6.2.12 (built only with
+        /// CONFIG_VFIO_CONTAINER), vfio_main.c in 6.3.8 and 6.18.2.
         case vfioNoIOMMUMode = "vfio.enable_unsafe_noiommu_mode"
 
         public var module: String { String(rawValue.prefix { $0 != "." }) }
@@ -240,10 +249,15 @@ public struct HostFacts: Hashable, Sendable {
         /// `dmar_msi_parent_ops` and AMD `amdvi_msi_parent_ops` giving `IR-PCI-MSIX-<bdf>`), and
         /// `vIR-` (a virtual IOMMU's remapping, in the kernels that had `virt_dmar_msi_parent_ops`).
         public var remapped: [String]
-        /// arm64 GICv3 ITS chips (`ITS-MSI`, drivers/irqchip/irq-gic-v3-its-pci-msi.c; `ITS-pMSI`;
-        /// later an `ITS-` prefix). The ITS tags each MSI with its device ID; that its domain is
-        /// flagged as isolating MSIs (IRQ_DOMAIN_FLAG_MSI_REMAP, later ISOLATED_MSI) is UNVERIFIED
-        /// here.
+        /// arm64 GIC ITS chips: `ITS-MSI` (drivers/irqchip/irq-gic-v3-its-pci-msi.c) and `ITS-pMSI`
+        /// (-platform-msi.c) in 4.18.0-6.3.8, `ITS-fMSI` (-fsl-mc-msi.c) in 4.18.0-6.18.2, and in
+        /// 6.18.2 the per-device chips of `gic_v3_its_msi_parent_ops` (irq-gic-its-msi-parent.c,
+        /// `.prefix = "ITS-"`, GICv5 `"ITS-v5-"`), such as `ITS-PCI-MSIX-<bdf>`. The ITS tags each
+        /// MSI with its device ID, and irq-gic-v3-its.c flags its domain IRQ_DOMAIN_FLAG_MSI_REMAP
+        /// (read in 4.18.0-6.2.12) or IRQ_DOMAIN_FLAG_ISOLATED_MSI (6.3.8, 6.18.2), which
+        /// vfio_iommu_type1 checks. The one exception, the Socionext SynQuacer pre-ITS quirk
+        /// (firmware property `socionext,synquacer-pre-its`), clears the flag, and `proc/interrupts`
+        /// does not show it.
         public var its: [String]
         /// PCI MSI chips without a remapping prefix (`PCI-MSI`, `PCI-MSIX-<bdf>`, ...): MSIs that
         /// are not remapped.
@@ -310,9 +324,12 @@ public struct HostFacts: Hashable, Sendable {
 
         /// The words that leave interrupt remapping off, each as given: `intremap=off` (with no
         /// later `on`) and `nointremap` (`setup_irqremap()` / `setup_nointremap()` in
-        /// drivers/iommu/irq_remapping.c, x86), and `amd_iommu=off` (the AMD driver, interrupt
-        /// remapping included, is not initialised: UNVERIFIED, recalled from
-        /// drivers/iommu/amd/init.c).
+        /// drivers/iommu/irq_remapping.c, x86), and `amd_iommu=off`: `parse_amd_iommu_options()`
+        /// sets `amd_iommu_disabled`, the init state machine stops in IOMMU_CMDLINE_DISABLED, so
+        /// `amd_iommu_prepare()` fails and `irq_remapping_prepare()` takes no AMD remapping ops (read
+        /// in drivers/iommu/amd_iommu_init.c of 4.19.1, amd/init.c of 5.10.7-6.18.2). The option is
+        /// an `amd_iommu=` item that starts with `off` (6.1.20-6.18.2); 4.19.1-5.15.0 also take an
+        /// `off` anywhere in the value.
         public var interruptRemappingOff: [String] {
             var off: [String] = []
             for word in words {
@@ -324,7 +341,7 @@ public struct HostFacts: Hashable, Sendable {
                         if item.hasPrefix("on") { off.removeAll { $0.hasPrefix("intremap=") || $0 == "nointremap" } }
                     }
                 }
-                if word.hasPrefix("amd_iommu="), word.dropFirst("amd_iommu=".count).split(separator: ",").contains("off") {
+                if word.hasPrefix("amd_iommu="), word.dropFirst("amd_iommu=".count).split(separator: ",").contains(where: { $0.hasPrefix("off") }) {
                     off.append(word)
                 }
             }
@@ -562,9 +579,11 @@ extension HostFacts {
         }
 
         if let text = try reader.text(resourceAlignmentFile) {
-            facts.resourceAlignment = Sourced(text.hasSuffix("\n") ? String(text.dropLast()) : text, source: resourceAlignmentFile)
+            let value = resourceAlignmentValue(shown: text, commandLine: facts.commandLine?.resourceAlignment)
+            facts.resourceAlignment = Sourced(value, source: resourceAlignmentFile)
             do {
-                facts.parsedResourceAlignment = try ResourceAlignmentParameter(parsing: text)
+                // The text as shown (the parser drops one trailing newline), or the value 5.4-5.12 mangled.
+                facts.parsedResourceAlignment = try ResourceAlignmentParameter(parsing: text.hasSuffix("\n\0") ? value : text)
             } catch {
                 throw AuditInputError(file: resourceAlignmentFile, parseError: error)
             }
@@ -572,6 +591,25 @@ extension HostFacts {
 
         facts.unreadable = reader.unreadable.sorted()
         return facts
+    }
+
+    /// The value `resource_alignment_show()` (drivers/pci/pci.c) printed as `shown`, without the
+    /// newline it ends in:
+    /// - 5.15.0-6.18.2 print the value and `\n` (`_store()` cuts a written value at its first `\n`).
+    /// - 4.4.0-5.3.1 print the stored bytes as they are: none after a value from the command line,
+    ///   the `\n` that `echo` wrote after one written to the file.
+    /// - 5.4.59-5.12.9 print the stored bytes with the last replaced by `\n` and a NUL after it
+    ///   (when there are two or more and the last but one is not `\n`). The replaced byte was the
+    ///   `\n` of an `echo`, or the last character of a command-line value: the latter when
+    ///   `commandLine` (the command line's `pci=resource_alignment=`) without its last character
+    ///   is what is left. A value written without a newline has lost its last character.
+    static func resourceAlignmentValue(shown text: String, commandLine: String?) -> String {
+        if text.hasSuffix("\n\0") {
+            let left = text.dropLast(2)
+            if let commandLine, commandLine.count >= 2, commandLine.dropLast() == left { return commandLine }
+            return String(left)
+        }
+        return text.hasSuffix("\n") ? String(text.dropLast()) : text
     }
 
     /// Reads through `files`, turning ``UnreadableFile`` into an entry of `unreadable`.

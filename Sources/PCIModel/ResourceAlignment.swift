@@ -79,9 +79,12 @@ public struct ResourceAlignmentParameter: Hashable, Sendable, Codable {
         self.warnings = warnings
     }
 
-    /// Parses the value (without `pci=resource_alignment=`). A trailing newline, as the sysfs file
-    /// shows it, is ignored (whether `resource_alignment_store()` strips one on write is recalled,
-    /// UNVERIFIED). An empty value has no entries.
+    /// Parses the value (without `pci=resource_alignment=`). One trailing newline is ignored: the
+    /// one `resource_alignment_show()` (drivers/pci/pci.c) appends in 5.15.0-6.18.2, where
+    /// `_store()` cuts a written value at its first newline, or the one `echo` wrote, which
+    /// 4.4.0-5.12.9 store with the value (there the kernel itself cannot parse a
+    /// `<bus>:<dev>.<func>` entry the newline ends: `sscanf`'s `%c` reads it). The NUL that
+    /// 5.4.59-5.12.9 print after it is the caller's to remove. An empty value has no entries.
     public init(parsing value: String) throws(ParseError) {
         var bytes = Array(value.utf8)
         if bytes.last == UInt8(ascii: "\n") { bytes.removeLast() }

@@ -113,6 +113,44 @@ struct HostFactsTests {
         #expect(try HostFacts.read(from: tree).msiIsolation().value == .no)
     }
 
+    /// `amd_iommu=`: an item that starts with `off` disables the AMD IOMMU and its remapping
+    /// (`parse_amd_iommu_options()`, 6.1+); other items do not.
+    @Test func amdIOMMUOffIsAnItemStartingWithOff() {
+        let line = HostFacts.CommandLine(source: "proc/cmdline", words: [
+            "amd_iommu=off", "amd_iommu=fullflush,off", "amd_iommu=offx", "amd_iommu=force_enable", "amd_iommu=pgtbl_v2",
+        ])
+        #expect(line.interruptRemappingOff == ["amd_iommu=off", "amd_iommu=fullflush,off", "amd_iommu=offx"])
+    }
+
+    /// 4.19-5.0's `iommu_group_show_type()` prints `DMA` without a newline.
+    @Test func groupTypeWithoutNewline() throws {
+        var tree = Self.factTree()
+        tree.setFile("\(Self.group)/type", "DMA")
+        #expect(try HostFacts.read(from: tree).iommuGroups.first?.type == Sourced(.dma, source: "\(Self.group)/type"))
+    }
+
+    /// `sys/bus/pci/resource_alignment` as each release shows it: 5.15+ add a newline; 4.4-5.3 show
+    /// the bytes stored (none after a command-line value); 5.4-5.12 replace the last byte with a
+    /// newline and add a NUL, the command line telling whether that byte was a character of its
+    /// `pci=resource_alignment=` value or the newline of an `echo`.
+    @Test(arguments: [
+        ("16@0000:00:06.0\n", "16@0000:00:06.0", "16@0000:00:06.0"),
+        ("16@0000:00:06.0", "16@0000:00:06.0", "16@0000:00:06.0"),
+        ("16@0000:00:06.\n\0", "16@0000:00:06.0", "16@0000:00:06.0"),
+        ("16@0000:00:07.0\n\0", "16@0000:00:06.0", "16@0000:00:07.0"),
+        ("pci:8086:10f\n\0", "pci:8086:10fb", "pci:8086:10fb"),
+        ("\n", "16@0000:00:06.0", ""),
+    ])
+    func resourceAlignmentAsEachReleaseShowsIt(shown: String, onCommandLine: String, value: String) throws {
+        var tree = Self.factTree()
+        tree.setFile("proc/cmdline", "pci=resource_alignment=\(onCommandLine)\n")
+        tree.setFile("sys/bus/pci/resource_alignment", shown)
+        let facts = try HostFacts.read(from: tree)
+        #expect(facts.resourceAlignment == Sourced(value, source: "sys/bus/pci/resource_alignment"))
+        let parsed = try ResourceAlignmentParameter(parsing: value)
+        #expect(facts.parsedResourceAlignment == parsed)
+    }
+
     @Test func commandLineParameterWhenTheModuleIsNotLoaded() throws {
         var tree = Self.factTree()
         tree.files[Self.type1Parameter] = nil

@@ -362,15 +362,17 @@ public enum HostAudit {
         neighbours += found.representatives
 
         var assignment = Assignment()
-        func put(_ prefix: String, _ r: PlacedResource) {
-            assignment.words["\(prefix).start"] = r.start
-            assignment.words["\(prefix).size"] = r.size
-            assignment.words["\(prefix).index"] = UInt64(r.index)
-            assignment.truths["\(prefix).memory"] = r.isMemory
-            assignment.truths["\(prefix).fixed"] = r.fixed
-            assignment.truths["\(prefix).claimed"] = r.claimed
+        assignment.words.reserveCapacity(13 + 3 * neighbours.count)
+        assignment.truths.reserveCapacity(8 + HostFact.allCases.count + 5 * neighbours.count)
+        func put(_ names: SituationLayout.ResourceNames, _ r: PlacedResource) {
+            assignment.words[names.start] = r.start
+            assignment.words[names.size] = r.size
+            assignment.words[names.index] = UInt64(r.index)
+            assignment.truths[names.memory] = r.isMemory
+            assignment.truths[names.fixed] = r.fixed
+            assignment.truths[names.claimed] = r.claimed
         }
-        put("bar", target)
+        put(SituationLayout.barNames, target)
         // iomem_resource itself spans all 2^64 addresses: start 0, size 2^64 wraps to 0, and the
         // span's last byte `start + size - 1` wraps to 2^64 - 1, as the rules compute it.
         assignment.words["parent.start"] = target.parent?.start ?? 0
@@ -387,9 +389,10 @@ public enum HostAudit {
             assignment.words["msix.pba-size"] = msix.pbaSize
         }
         for (i, n) in neighbours.enumerated() {
-            put("other\(i)", n)
-            assignment.truths["other\(i).same-device"] = n.owner == device.address
-            assignment.truths["other\(i).in-parent"] = n.parent == target.parent
+            let names = SituationLayout.neighbourNames(i)
+            put(names, n)
+            assignment.truths[names.sameDevice] = n.owner == device.address
+            assignment.truths[names.inParent] = n.parent == target.parent
         }
         assignment.truths["platform.backend-type1"] = backend == .type1
         assignment.truths["platform.backend-iommufd"] = backend == .iommufd

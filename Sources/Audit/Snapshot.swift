@@ -104,12 +104,16 @@ extension SnapshotDocument: SysfsFiles {
 
     // MARK: SysfsFiles
 
+    private static let devicesPrefix = Array((HostInventory.devicesDirectory + "/").utf8)
+
     private func split(_ path: String) -> (device: Device, file: String)? {
-        let prefix = HostInventory.devicesDirectory + "/"
-        guard path.hasPrefix(prefix) else { return nil }
-        let rest = path.dropFirst(prefix.count).split(separator: "/", maxSplits: 1).map(String.init)
-        guard rest.count == 2, let device = devices[rest[0]] else { return nil }
-        return (device, rest[1])
+        // On UTF-8 indices: every file of every device is read through here.
+        let utf8 = path.utf8, prefix = Self.devicesPrefix
+        guard utf8.starts(with: prefix) else { return nil }
+        let nameStart = utf8.index(utf8.startIndex, offsetBy: prefix.count)
+        guard let slash = utf8[nameStart...].firstIndex(of: UInt8(ascii: "/")),
+              let device = devices[String(path[nameStart..<slash])] else { return nil }
+        return (device, String(path[utf8.index(after: slash)...]))
     }
 
     public func contents(of path: String) throws -> [UInt8]? {

@@ -10,6 +10,7 @@ import VFIORules
 // Usage: barproof-bench [ROUNDS] [--no-baseline]
 //        barproof-bench audit [ROUNDS]   (host audit of 1,000 and 10,000 synthetic functions, baseline 100; a fleet of 1,000 snapshots, baseline 100)
 //        barproof-bench search [ROUNDS]  (time to the first counterexample for N = 2, 4, 8, 16 devices)
+//        barproof-bench audit-step decode|load|audit|encode  (one step of a fleet host, 300 times, to profile)
 //        barproof-bench fleet-files DIR N      (writes N copies of the 100-function snapshot, to time `barproof audit DIR/*.json`)
 //        barproof-bench audit-overlap [ROUNDS]  (host audit of 400 and 2,000 functions sharing one range,
 //                                                baseline 2,000 distinct; time and peak memory)
@@ -48,6 +49,29 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 let rounds = arguments.compactMap { Int($0) }.first ?? 3
 let withBaseline = !arguments.contains("--no-baseline")
 let clock = ContinuousClock()
+
+// One step of a fleet host, 300 times, for a profiler: `perf record barproof-bench audit-step encode`.
+if arguments.first == "audit-step" {
+    let rendered = HostInventory.syntheticFiles(functions: 100)
+    let snapshot = try Snapshot.capture(from: MemoryFiles(files: rendered.files, links: rendered.links), pageSize: 65536, commandLine: "")
+    let files = try JSONDecoder().decode(Snapshot.self, from: try JSONOutput.encode(snapshot))
+    let host = try HostInventory.load(from: files)
+    let report = try HostAudit.run(host, overrides: AuditOverrides(policy: .mainline, policySource: "x", msiIsolation: .yes), defaultPageSize: .kib64, name: "host").report
+    let data = try JSONOutput.encode(snapshot)
+    let what = arguments.count > 1 ? arguments[1] : "encode"
+    guard ["decode", "load", "audit", "encode"].contains(what) else { say("audit-step decode|load|audit|encode"); exit(64) }
+    let start = ContinuousClock.now
+    for _ in 0..<300 {
+        switch what {
+        case "decode": _ = try JSONDecoder().decode(Snapshot.self, from: data)
+        case "load": _ = try HostInventory.load(from: files)
+        case "audit": _ = try HostAudit.run(host, overrides: AuditOverrides(policy: .mainline, policySource: "x", msiIsolation: .yes), defaultPageSize: .kib64, name: "host").report
+        default: _ = try JSONOutput.encode(report)
+        }
+    }
+    say("\(what): \(String(format: "%.2f", milliseconds(ContinuousClock.now - start) / 300)) ms a host (mean of 300)")
+    exit(0)
+}
 
 if arguments.first == "audit" {
     // HostAudit.run on synthetic hosts (built in memory, no parsing) of 1,000 and 10,000
@@ -294,3 +318,4 @@ if withBaseline {
             + number(fast[0]) + String(format: "   %5.1fx", base[0] / fast[0]))
     }
 }
+

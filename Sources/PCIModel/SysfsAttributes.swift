@@ -95,7 +95,8 @@ public enum SysfsAttribute {
 
     private static func lastComponent(_ path: String) -> String {
         var trimmed = Substring(path)
-        while trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
-        return String(trimmed.split(separator: "/", omittingEmptySubsequences: false).last ?? "")
+        while trimmed.utf8.last == UInt8(ascii: "/") { trimmed = trimmed.dropLast() }
+        guard let slash = trimmed.utf8.lastIndex(of: UInt8(ascii: "/")) else { return String(trimmed) }
+        return String(trimmed[trimmed.utf8.index(after: slash)...])
     }
 }

@@ -43,22 +43,47 @@ public enum SituationLayout {
             pbaSize: word("msix.pba-size"))
     }
 
+    /// The names of one BAR's variables: the mapped BAR's (`bar.*`) or a neighbour's
+    /// (`other<i>.*`, with the two neighbour truths).
+    public struct ResourceNames: Sendable {
+        public let index, memory, fixed, claimed, start, size, sameDevice, inParent: String
+
+        init(prefix: String) {
+            index = prefix + ".index"
+            memory = prefix + ".memory"
+            fixed = prefix + ".fixed"
+            claimed = prefix + ".claimed"
+            start = prefix + ".start"
+            size = prefix + ".size"
+            sameDevice = prefix + ".same-device"
+            inParent = prefix + ".in-parent"
+        }
+    }
+
+    public static let barNames = ResourceNames(prefix: "bar")
+    /// The first neighbours' names, made once: the audit builds a situation per BAR, each naming
+    /// every neighbour's variables twice (assigning and reading).
+    private static let firstNeighbourNames = (0..<64).map { ResourceNames(prefix: "other\($0)") }
+
+    public static func neighbourNames(_ i: Int) -> ResourceNames {
+        i < firstNeighbourNames.count ? firstNeighbourNames[i] : ResourceNames(prefix: "other\(i)")
+    }
+
     /// Builds a situation whose every field comes from `word`/`truth` by name. With a fixed page
     /// shift the page size is a literal, not a variable.
     public static func make<L: Logic>(_ l: L, neighbours: Int, pageShift: Int?,
                                       word: (String) -> L.Word, truth: (String) -> L.Truth) -> Situation<L> {
-        func bar(_ prefix: String) -> BARTerms<L> {
-            BARTerms(index: word("\(prefix).index"), isMemory: truth("\(prefix).memory"), fixed: truth("\(prefix).fixed"),
-                     claimed: truth("\(prefix).claimed"),
-                     resource: ResourceTerms(start: word("\(prefix).start"), size: word("\(prefix).size")))
+        func bar(_ names: ResourceNames) -> BARTerms<L> {
+            BARTerms(index: word(names.index), isMemory: truth(names.memory), fixed: truth(names.fixed),
+                     claimed: truth(names.claimed), resource: ResourceTerms(start: word(names.start), size: word(names.size)))
         }
         let platform = self.platform(l, pageShift: pageShift, word: word, truth: truth)
         let msix = self.msix(l, word: word, truth: truth)
         let others = (0..<neighbours).map { i in
-            NeighbourTerms(bar: bar("other\(i)"), sameDevice: truth("other\(i).same-device"),
-                           inParent: truth("other\(i).in-parent"))
+            let names = neighbourNames(i)
+            return NeighbourTerms(bar: bar(names), sameDevice: truth(names.sameDevice), inParent: truth(names.inParent))
         }
-        return Situation(platform: platform, bar: bar("bar"),
+        return Situation(platform: platform, bar: bar(barNames),
                          parent: ResourceTerms(start: word("parent.start"), size: word("parent.size")),
                          request: RequestTerms(offset: word("mmap.offset"), length: word("mmap.length")),
                          msix: msix, neighbours: others)

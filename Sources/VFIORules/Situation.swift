@@ -83,7 +83,8 @@ public enum HostFact: String, CaseIterable, Sendable, Codable, Hashable, Compara
     case s390 = "s390"
 
     /// The platform variable's name.
-    public var variable: String { "platform.\(rawValue)" }
+    public var variable: String { Self.variables[self] ?? "platform.\(rawValue)" }
+    private static let variables = Dictionary(uniqueKeysWithValues: allCases.map { ($0, "platform.\($0.rawValue)") })
 
     /// The value that lets every clause reading the fact grant the most: a witness search tries it
     /// first for an open fact.

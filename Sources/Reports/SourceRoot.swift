@@ -27,11 +27,26 @@ public struct SourceRoot: Sendable, Hashable {
     /// absolute `file://` URI.
     public func artifact(_ file: String, from directory: String = FileManager.default.currentDirectoryPath)
         -> (uri: String, baseID: String?) {
-        let absolute = Self.resolved(file.hasPrefix("/") ? file : directory + "/" + file)
-        if let relative = relativePath(absolute) {
+        // The path as named first (a link inside the root stays the file the user named), then
+        // with links resolved (a root or a file reached through a link to it).
+        let named = Self.standardized(file.hasPrefix("/") ? file : directory + "/" + file)
+        if let relative = relativePath(named) ?? relativePath(Self.resolved(named)) {
             return (Self.encodeRelative(relative), Self.baseID)
         }
-        return ("file://" + Self.encode(absolute), nil)
+        return ("file://" + Self.encode(named), nil)
+    }
+
+    /// An absolute path with `.`, `..` and doubled slashes removed, links left as they are.
+    public static func standardized(_ path: String) -> String {
+        var components: [Substring] = []
+        for component in path.split(separator: "/", omittingEmptySubsequences: true) {
+            switch component {
+            case ".": continue
+            case "..": if !components.isEmpty { components.removeLast() }
+            default: components.append(component)
+            }
+        }
+        return "/" + components.joined(separator: "/")
     }
 
     /// `absolute` relative to the root, when it lies inside it (not the root itself).

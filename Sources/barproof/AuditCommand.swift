@@ -160,7 +160,8 @@ struct AuditCommand: ParsableCommand {
             report.suppressionsFile = suppressions?.file
             report.baselineFile = baseline?.file
             if suppressions != nil || baseline != nil {
-                let hosts = [SourceRootResolution.normalized(report.host ?? "host"), label]
+                let host = report.host ?? "host"
+                let hosts = [SourceRootResolution.normalized(host), label]
                 report.excuse(suppression: { finding in
                     suppressions?.suppression(hosts: hosts, device: finding.device, bar: finding.bar, invariant: finding.invariant).map {
                         SuppressedFinding(invariant: finding.invariant, justification: $0.suppression.justification,
@@ -168,7 +169,7 @@ struct AuditCommand: ParsableCommand {
                                           column: $0.suppression.column)
                     }
                 }, baseline: baseline.map { baseline in
-                    { finding in baseline.contains(host: report.host ?? "host", device: finding.device, bar: finding.bar,
+                    { finding in baseline.contains(host: host, device: finding.device, bar: finding.bar,
                                                    invariant: finding.invariant, singleHost: singleHost) }
                 })
             }

@@ -241,7 +241,7 @@ public struct SARIFReport: Encodable {
     }
 
     public init(_ outcomes: [CheckOutcome], barproofVersion: String, exitCode: Int, records: RecordComparison? = nil,
-                root: SourceRoot? = nil, baseline: Bool = false) {
+                root: SourceRoot? = nil, baseline: Bool = false, notices: [Notice] = []) {
         let findings = outcomes.filter { $0.status != .pass }.map { o in
             let text: String
             if let problem = o.recordProblem {
@@ -274,7 +274,7 @@ public struct SARIFReport: Encodable {
         }
         self.init(findings: findings, command: .prove, barproofVersion: barproofVersion,
                   executionSuccessful: exitCode == 0 || exitCode == 1 || exitCode == 2, exitCode: exitCode, properties: properties,
-                  root: root)
+                  root: root, notices: notices)
         identify(as: Command.prove.automationID())
     }
 

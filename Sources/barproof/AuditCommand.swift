@@ -22,7 +22,8 @@ struct AuditCommand: ParsableCommand {
             msix-needs-filtering violated (on what could be read, whatever else is unknown); \
             2 incomplete: some verdict unknown (run as root or audit a snapshot taken as root; \
             --allow-incomplete exits on the decided verdicts only); 64 usage; 65 bad input (the file \
-            and line are named).
+            and line are named). A finding that a suppression (--suppressions) or the --baseline report \
+            excuses is reported as such and does not count.
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, sarif }
@@ -148,7 +149,6 @@ struct AuditCommand: ParsableCommand {
         var suppressions: SuppressionFile?
         var baseline: Baseline?
         var singleHost: Bool
-        var root: SourceRoot
         var encodeJSON: Bool
         var sarif: Bool
 
@@ -273,7 +273,7 @@ struct AuditCommand: ParsableCommand {
             let directory = DirectoryFiles(root: sysfs)
             let label = SourceRootResolution.hostLabel(sysfs, liveRoot: SourceRoot.resolved(absolute(sysfs)) == "/", root: root)
             labels = [label]
-            let finish = HostFinish(suppressions: suppressionFile, baseline: baselineReport, singleHost: true, root: root,
+            let finish = HostFinish(suppressions: suppressionFile, baseline: baselineReport, singleHost: true,
                                     encodeJSON: false, sarif: wantsSARIF)
             let result = Self.audit(directory, name: sysfs, defaultPageSize: UInt64(sysconf(Int32(_SC_PAGESIZE))),
                                     describe: directory.path, notice: { error in
@@ -292,7 +292,7 @@ struct AuditCommand: ParsableCommand {
         case (nil, false):
             let paths = snapshots, pageSizeGiven = pageSize != nil
             labels = paths.map { SourceRootResolution.hostLabel($0, liveRoot: false, root: root) }
-            let finish = HostFinish(suppressions: suppressionFile, baseline: baselineReport, singleHost: paths.count == 1, root: root,
+            let finish = HostFinish(suppressions: suppressionFile, baseline: baselineReport, singleHost: paths.count == 1,
                                     encodeJSON: wantsJSON && paths.count > 1, sarif: wantsSARIF)
             let hostLabels = labels
             outcomes = FleetAudit.map(paths.count, jobs: jobs) { i in
@@ -337,7 +337,8 @@ struct AuditCommand: ParsableCommand {
                 if let document { documents.append(document) }
                 if wantsSARIF {
                     var run = SARIFReport(findings: findings, command: .audit, barproofVersion: Barproof.version, executionSuccessful: true,
-                                          exitCode: Int(report.exitCode), properties: report.sarifProperties, root: root)
+                                          exitCode: Int(report.exitCode), properties: report.sarifProperties, root: root,
+                                          notices: suppressionFile?.expiredNotices(prove: false) ?? [])
                     run.identify(as: SARIFReport.Command.audit.automationID(host: label))
                     runs.append(run)
                 }

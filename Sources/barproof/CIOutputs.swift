@@ -294,6 +294,20 @@ struct SuppressionFile {
         }
     }
 
+    /// The expired entries of the kind the command reads, as SARIF warnings at their place.
+    func expiredNotices(prove: Bool) -> [SARIFReport.Notice] {
+        entries.compactMap { entry in
+            switch (entry.target, prove, entry.expired) {
+            case (.check, true, true), (.audit, false, true):
+                return SARIFReport.Notice(file: file, line: entry.suppression.line, column: entry.suppression.column,
+                                          message: "the suppression of \(Self.describe(entry.target)) expired on "
+                                              + "\(entry.suppression.expires ?? "?"); it suppresses nothing", level: "warning")
+            default:
+                return nil
+            }
+        }
+    }
+
     /// Notes, on standard error, entries in force of the kind the command reads that matched nothing.
     func noteUnused(_ used: Set<Target>, prove: Bool) {
         for entry in entries where !entry.expired && !used.contains(entry.target) {

@@ -53,7 +53,8 @@ extension Barproof {
                 how many checks were compared with a record. Without --record, each verdict is compared \
                 with its record under --proofs: a difference fails the check with a diff, and so does a \
                 record missing while other checks of its spec have one; an unreadable or unparsable \
-                record is bad input (65). A spec with no records folder is not compared (say so with \
+                record is bad input (65). A check that did not pass but that a suppression \
+                (--suppressions) or the --baseline report excuses is reported as such and does not count. A spec with no records folder is not compared (say so with \
                 --require-records to fail instead). --record replaces each spec's folder as a unit \
                 (an inconclusive check keeps its previous record) and refuses a folder holding \
                 anything but records.
@@ -206,7 +207,8 @@ extension Barproof {
                                                    baseline: baselineReport?.file).encoded()
                 case .sarif:
                     reports[kind] = try SARIFReport(outcomes, barproofVersion: Barproof.version, exitCode: Int(status),
-                                                    records: gate.comparison, root: root, baseline: baselineReport != nil).encoded()
+                                                    records: gate.comparison, root: root, baseline: baselineReport != nil,
+                                                    notices: suppressionFile?.expiredNotices(prove: true) ?? []).encoded()
                 case .junit:
                     reports[kind] = Data(JUnitReport.render(outcomes, records: store.directory).utf8)
                 }

@@ -81,8 +81,16 @@ import Testing
         #expect(run.stdout.contains("FAIL  tiny/unsafe"), "\(run.stdout)")
         let sarif = try tree.read("out.sarif")
         try CIFixtures.validate(sarif, in: tree.url)
-        let result = try CIFixtures.results(try CIFixtures.firstRun(sarif)).first.unwrap()
+        let run0 = try CIFixtures.firstRun(sarif)
+        let result = try CIFixtures.results(run0).first.unwrap()
         #expect(result["suppressions"] == nil)
+        // Code scanning is told too: a warning at the entry.
+        let invocation = try ((run0["invocations"] as? [[String: Any]])?.first).unwrap()
+        let notice = try ((invocation["toolExecutionNotifications"] as? [[String: Any]])?.first).unwrap()
+        #expect(notice["level"] as? String == "warning")
+        let region = ((notice["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])?["region"] as? [String: Any]
+        #expect(region?["startLine"] as? Int == 2)
+        #expect(invocation["executionSuccessful"] as? Bool == true)
     }
 
     /// A baseline of an earlier run hides the failures it had and not new ones: `unsafe` failed

@@ -67,9 +67,9 @@ enum SourceRootResolution {
     /// else as given (without a leading `./` or trailing `/`).
     static func hostLabel(_ given: String, liveRoot: Bool, root: SourceRoot) -> String {
         if liveRoot {
-            var name = [CChar](repeating: 0, count: 256)
-            if gethostname(&name, name.count - 1) == 0 {
-                let host = String(cString: name)
+            var name = [UInt8](repeating: 0, count: 256)
+            if name.withUnsafeMutableBufferPointer({ gethostname(UnsafeMutableRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), 255) }) == 0 {
+                let host = String(decoding: name.prefix { $0 != 0 }, as: UTF8.self)
                 if !host.isEmpty { return host }
             }
         }

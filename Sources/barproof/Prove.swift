@@ -82,7 +82,7 @@ extension Barproof {
         var srcroot: String?
 
         @Option(name: .customLong("check"),
-                help: "Run only this check (repeatable): its name, or spec/check; default: every check of the specs.")
+                help: "Run only this check (repeatable): its name (in every spec that has it), or spec/check; default: every check of the specs. Not with --record, which writes a spec's records as a unit.")
         var checks: [String] = []
 
         @Option(help: "A suppressions file: failing checks it names, with a justification, are reported as suppressed and do not fail the run. Default: barproof-suppressions.yaml in the source root, when present.")

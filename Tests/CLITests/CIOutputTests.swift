@@ -155,6 +155,8 @@ import Testing
         let qualified = try BarproofRun.run(["prove", spec, "--check", "tiny/saf"], in: tree.url)
         #expect(qualified.status == 64)
         #expect(qualified.stderr.contains("did you mean 'tiny/safe'?"), "\(qualified.stderr)")
+        let recording = try BarproofRun.run(["prove", spec, "--check", "safe", "--record", "--proofs", tree.path("proofs")], in: tree.url)
+        #expect(recording.status == 64, "\(recording.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: tree.path).sorted() == [".git", "specs"])
     }
 

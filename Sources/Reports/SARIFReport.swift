@@ -335,10 +335,10 @@ public struct SARIFReport: Encodable {
     }
 
     /// The log of a run that bad input stopped before it had results: one run, no results,
-    /// `executionSuccessful` false, and one `error` notification per problem at its place. Code
-    /// scanning does not process the results of an unsuccessful execution, so uploading this log
-    /// does not close open alerts as fixed (github/codeql-action#1316 and #1393): the upload
-    /// reports the failure instead.
+    /// `executionSuccessful` false, and one `error` notification per problem at its place. As
+    /// github/codeql-action#1316 and #1393 describe it, code scanning answers the upload of an
+    /// unsuccessful execution with an "unsuccessful execution" error and does not process its
+    /// results, so this log does not close open alerts as fixed: the upload fails visibly instead.
     public init(failure notices: [Notice], command: Command, automationID: String, barproofVersion: String, exitCode: Int,
                 root: SourceRoot?) {
         self.init(findings: [], command: command, barproofVersion: barproofVersion, executionSuccessful: false, exitCode: exitCode,

@@ -33,6 +33,7 @@ import Testing
             let locations = try #require(result["locations"] as? [[String: Any]])
             #expect(locations.count == 1)
         }
+        try CIFixtures.validate(String(decoding: try report.encoded(), as: UTF8.self), in: FileManager.default.temporaryDirectory)
     }
 
     /// 25,010 results: the 25,000 written are the 24,990 errors and the first 10 warnings, with a
@@ -55,12 +56,22 @@ import Testing
         let notice = try #require((invocation["toolExecutionNotifications"] as? [[String: Any]])?.first)
         #expect(notice["level"] as? String == "warning")
         #expect(((notice["message"] as? [String: Any])?["text"] as? String)?.contains("10 of 25010 results are left out") == true)
+        #expect(notice["locations"] == nil)
+        // Validating these 25,000 results takes the validator about 15 s: the same shapes (a
+        // notification without a location, an integer property) are validated in a small log.
+        var properties: [String: SARIFReport.Property] = ["resultsLeftOut": .int(10)]
+        properties["status"] = .string("violated")
+        let small = SARIFReport(findings: [finding(0, level: "error")], command: .audit, barproofVersion: "0", executionSuccessful: true,
+                                exitCode: 1, properties: properties,
+                                notices: [SARIFReport.Notice(file: nil, line: nil, column: nil, message: "left out", level: "warning")])
+        try CIFixtures.validate(String(decoding: try small.encoded(), as: UTF8.self), in: FileManager.default.temporaryDirectory)
     }
 
     @Test func moreRunsThanAFileHoldsAreRefused() throws {
         let one = SARIFReport(findings: [], command: .audit, barproofVersion: "0", executionSuccessful: true, exitCode: 0)
         let twenty = try SARIFReport(combining: Array(repeating: one, count: SARIFReport.GitHubLimits.runsPerFile))
         #expect(twenty.limitProblems.isEmpty)
+        try CIFixtures.validate(String(decoding: try twenty.encoded(), as: UTF8.self), in: FileManager.default.temporaryDirectory)
         #expect(throws: SARIFReport.TooManyRuns.self) {
             try SARIFReport(combining: Array(repeating: one, count: SARIFReport.GitHubLimits.runsPerFile + 1))
         }

@@ -126,9 +126,14 @@ public struct BARAudit: Hashable, Sendable, Codable {
     /// Why the verdicts in ``BARVerdict/unknown`` (and an unknown `mmappable`) are unknown: what
     /// could not be read.
     public var unknownReasons: [String] = []
+    /// The BAR's findings a suppressions-file entry excuses (`barproof audit --suppressions`);
+    /// nil (absent in JSON) when none.
+    public var suppressed: [SuppressedFinding]?
+    /// With `--baseline`, each of the BAR's findings as `new` or `unchanged`; nil without one.
+    public var baseline: [BaselineFinding]?
 
     enum CodingKeys: String, CodingKey {
-        case index, kind, prefetchable, start, end, size, foreign, verdicts, file, line, verdict
+        case index, kind, prefetchable, start, end, size, foreign, verdicts, file, line, verdict, suppressed, baseline
         case exposedStart = "exposed_start", exposedEnd = "exposed_end", foreignNotListed = "foreign_not_listed"
         case msixTableExposed = "msix_table_exposed", msixPBAExposed = "msix_pba_exposed", msixKnown = "msix_known"
         case unknownReasons = "unknown_reasons"
@@ -297,8 +302,13 @@ public struct AuditReport: Hashable, Sendable, Codable {
     public var groups: [GroupAudit] = []
     /// Unknown verdicts do not make the exit code 2 (`--allow-incomplete`).
     public var allowIncomplete: Bool = false
-    /// `violated`, else `incomplete` (some verdict unknown, or a function not read), else `clean`.
+    /// `violated`, else `incomplete` (some verdict unknown, or a function not read), else `clean`;
+    /// findings a suppression or the baseline excuses do not count.
     public var status: String = "clean"
+    /// The suppressions file the findings were matched against (`--suppressions`), if any.
+    public var suppressionsFile: String?
+    /// The report given as `--baseline`, if any.
+    public var baselineFile: String?
 
     enum CodingKeys: String, CodingKey {
         case schema, host, policy, facts, notes, devices, groups, status
@@ -306,6 +316,8 @@ public struct AuditReport: Hashable, Sendable, Codable {
         case msiIsolation = "msi_isolation", allowUnsafeInterrupts = "allow_unsafe_interrupts"
         case allowIncomplete = "allow_incomplete", violationCount = "violation_count", unknownCount = "unknown_count"
         case unreadCount = "unread_count", exitCode = "exit_code"
+        case suppressionsFile = "suppressions", suppressedCount = "suppressed_count"
+        case baselineFile = "baseline", baselineUnchangedCount = "baseline_unchanged_count"
     }
 
     public init(policy: String, pageSize: UInt64, msiIsolation: MSIIsolation, allowUnsafeInterrupts: Bool?, notes: [String],
@@ -339,6 +351,14 @@ public struct AuditReport: Hashable, Sendable, Codable {
         try c.encode(unknownCount, forKey: .unknownCount)
         try c.encode(unreadCount, forKey: .unreadCount)
         try c.encode(Int(exitCode), forKey: .exitCode)
+        if let suppressionsFile {
+            try c.encode(suppressionsFile, forKey: .suppressionsFile)
+            try c.encode(suppressedCount, forKey: .suppressedCount)
+        }
+        if let baselineFile {
+            try c.encode(baselineFile, forKey: .baselineFile)
+            try c.encode(baselineUnchangedCount, forKey: .baselineUnchangedCount)
+        }
     }
 
     public init(from decoder: any Decoder) throws {
@@ -357,6 +377,8 @@ public struct AuditReport: Hashable, Sendable, Codable {
         groups = try c.decode([GroupAudit].self, forKey: .groups)
         allowIncomplete = try c.decode(Bool.self, forKey: .allowIncomplete)
         status = try c.decode(String.self, forKey: .status)
+        suppressionsFile = try c.decodeIfPresent(String.self, forKey: .suppressionsFile)
+        baselineFile = try c.decodeIfPresent(String.self, forKey: .baselineFile)
     }
 
     /// Number of (BAR, invariant) pairs violated under some assumption.
@@ -365,9 +387,10 @@ public struct AuditReport: Hashable, Sendable, Codable {
     public var unknownCount: Int { devices.reduce(0) { $0 + $1.bars.reduce(0) { $0 + $1.unknownInvariants.count } } }
     /// Functions whose resources could not be read.
     public var unreadCount: Int { devices.count { $0.unread != nil } }
-    public var violated: Bool { violationCount > 0 }
-    /// Some verdict is not decided by the input read: the audit is not a pass.
-    public var incomplete: Bool { unknownCount > 0 || unreadCount > 0 }
+    /// Some invariant is violated, and no suppression or baseline excuses it.
+    public var violated: Bool { violationCount > excusedViolationCount }
+    /// Some verdict is not decided by the input read (and not excused): the audit is not a pass.
+    public var incomplete: Bool { unknownCount > excusedUnknownCount || unreadCount > 0 }
 
     /// What `barproof audit` exits with: 1 when an invariant is violated on what could be read
     /// (whatever else is unknown), else 2 when the audit is incomplete (unless allowed), else 0.

@@ -51,6 +51,12 @@ extension AuditReport {
                 out.append("  BAR \(bar.index) unknown: \(bar.unknownInvariants.joined(separator: ", "))")
                 for reason in bar.unknownReasons { out.append("    because \(reason)") }
             }
+            for bar in device.bars {
+                for entry in bar.suppressed ?? [] {
+                    out.append("  BAR \(bar.index) \(entry.invariant) suppressed by \(entry.file):\(entry.line): \(entry.justification)"
+                               + (entry.expires.map { " (expires \($0))" } ?? "") + "; reported, not counted")
+                }
+            }
             for bar in device.bars where !bar.foreign.isEmpty || bar.msixTableExposed || bar.msixPBAExposed {
                 guard bar.mmappableUnderSomeAssumption else { continue }
                 let location = bar.file.map { " (\($0):\(bar.line))" } ?? ""
@@ -86,6 +92,11 @@ extension AuditReport {
     public var summary: String {
         let count = violationCount
         var line = count == 0 ? "no invariant violated" : "\(count) invariant violation\(count == 1 ? "" : "s")"
+        let suppressed = suppressedCount, known = baselineUnchangedCount
+        if suppressed + known > 0 {
+            line += " (not counted: " + [suppressed > 0 ? "\(suppressed) suppressed" : nil, known > 0 ? "\(known) in the baseline" : nil]
+                .compactMap { $0 }.joined(separator: ", ") + ")"
+        }
         guard incomplete else { return line }
         line += " on what could be read; \(unknownCount) verdict\(unknownCount == 1 ? "" : "s") unknown"
         if unreadCount > 0 { line += ", \(unreadCount) function\(unreadCount == 1 ? "" : "s") not read" }
@@ -152,6 +163,15 @@ extension AuditReport {
         return words.joined(separator: ", ")
     }
 
+    /// An invariant of a finding, marked `(suppressed)` or `(in the baseline)` when that excuses it.
+    private func marked(_ invariant: String, _ bar: BARAudit) -> String {
+        if bar.suppressed?.contains(where: { $0.invariant == invariant }) == true { return invariant + " (suppressed)" }
+        if bar.baseline?.contains(where: { $0.invariant == invariant && $0.state == "unchanged" }) == true {
+            return invariant + " (in the baseline)"
+        }
+        return invariant
+    }
+
     private func decidedText(_ bar: BARAudit) -> String {
         var parts: [String] = []
         for verdict in bar.verdicts {
@@ -160,8 +180,8 @@ extension AuditReport {
                 parts.append(prefix + verdict.refusedBy.joined(separator: ", "))
             } else {
                 var decided: [String] = []
-                if !verdict.violations.isEmpty { decided.append("VIOLATES " + verdict.violations.joined(separator: ", ")) }
-                if !verdict.unknown.isEmpty { decided.append("UNKNOWN " + verdict.unknown.joined(separator: ", ")) }
+                if !verdict.violations.isEmpty { decided.append("VIOLATES " + verdict.violations.map { marked($0, bar) }.joined(separator: ", ")) }
+                if !verdict.unknown.isEmpty { decided.append("UNKNOWN " + verdict.unknown.map { marked($0, bar) }.joined(separator: ", ")) }
                 if !decided.isEmpty { parts.append(prefix + decided.joined(separator: ", ")) }
             }
         }

@@ -90,6 +90,13 @@ public struct CheckOutcome: Sendable {
     public var recordProblem: String?
     /// Wall time of the check. Never compared, never part of a record.
     public var seconds: Double
+    /// The suppression that excuses the check's failure (or unknown verdict), when one applies:
+    /// it is still reported, but does not fail the run.
+    public var suppression: Suppression?
+    /// With `--baseline`, whether a check that did not pass did not pass in the baseline either
+    /// (``BaselineState/unchanged``: reported, but it does not fail the run) or is new; nil without
+    /// a baseline or for a check that passed.
+    public var baselineState: BaselineState?
 
     public init(location: SpecLocation, check: String, invariant: Invariant, policy: String, platform: String,
                 expected: Expectation, verdict: Verdict, seconds: Double) {
@@ -136,10 +143,54 @@ public struct CheckOutcome: Sendable {
         if verdict != expected.rawValue || !drift.isEmpty { return .fail }
         return .pass
     }
+
+    /// Whether the check's status counts toward the run's: it did not pass, and neither a
+    /// suppression nor the baseline excuses it.
+    public var counts: Bool { status != .pass && !excused }
+
+    /// A suppression or the baseline excuses the check's failure or unknown verdict.
+    public var excused: Bool { status != .pass && (suppression != nil || baselineState == .unchanged) }
+}
+
+/// A suppressions-file entry that excused a failing check or an audit finding: why, until when,
+/// and where it is written.
+public struct Suppression: Hashable, Sendable, Codable {
+    public var justification: String
+    /// `YYYY-MM-DD`, the last day the entry applies; nil when it does not expire.
+    public var expires: String?
+    /// The suppressions file, as given (or found in the source root).
+    public var file: String
+    public var line: Int
+    public var column: Int
+
+    public init(justification: String, expires: String?, file: String, line: Int, column: Int) {
+        self.justification = justification
+        self.expires = expires
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case justification, expires, file, line, column
+    }
+
+    /// `FILE:LINE: JUSTIFICATION (expires DATE)`, as the text reports show it.
+    public var text: String {
+        "\(file):\(line): \(justification)" + (expires.map { " (expires \($0))" } ?? "")
+    }
+}
+
+/// How a result stands against `--baseline` (SARIF `result.baselineState`).
+public enum BaselineState: String, Hashable, Sendable, Codable {
+    /// Not in the baseline: it fails the run.
+    case new
+    /// In the baseline too: reported, but it does not fail the run.
+    case unchanged
 }
 
 /// Counts over a run.
-public struct Summary: Hashable, Sendable, Codable {
+public struct Summary: Hashable, Sendable, Encodable {
     public var total: Int
     public var passed: Int
     public var failed: Int
@@ -147,10 +198,18 @@ public struct Summary: Hashable, Sendable, Codable {
     public var drifted: Int
     /// Checks failed for a record they lack (missing beside others, or `--require-records`).
     public var missingRecords: Int
+    /// Checks that did not pass, excused by a suppression (counted in `failed` or `unknown` too).
+    public var suppressed: Int
+    /// Checks that did not pass and did not pass in the baseline either, not suppressed (counted
+    /// in `failed` or `unknown` too).
+    public var baselineUnchanged: Int
+    /// The worst status of the checks that count (not excused): what the exit code reports.
+    public var status: Status
 
     enum CodingKeys: String, CodingKey {
-        case total, passed, failed, unknown, drifted
+        case total, passed, failed, unknown, drifted, suppressed
         case missingRecords = "missing_records"
+        case baselineUnchanged = "baseline_unchanged"
     }
 
     public init(_ outcomes: [CheckOutcome]) {
@@ -160,8 +219,20 @@ public struct Summary: Hashable, Sendable, Codable {
         unknown = outcomes.count { $0.status == .unknown }
         drifted = outcomes.count { !$0.drift.isEmpty }
         missingRecords = outcomes.count { $0.recordProblem != nil }
+        suppressed = outcomes.count { $0.excused && $0.suppression != nil }
+        baselineUnchanged = outcomes.count { $0.excused && $0.suppression == nil }
+        status = outcomes.filter(\.counts).map(\.status).max() ?? .pass
     }
 
-    /// The worst status: what the exit code reports.
-    public var status: Status { failed > 0 ? .fail : unknown > 0 ? .unknown : .pass }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(total, forKey: .total)
+        try c.encode(passed, forKey: .passed)
+        try c.encode(failed, forKey: .failed)
+        try c.encode(unknown, forKey: .unknown)
+        try c.encode(drifted, forKey: .drifted)
+        try c.encode(missingRecords, forKey: .missingRecords)
+        try c.encode(suppressed, forKey: .suppressed)
+        try c.encode(baselineUnchanged, forKey: .baselineUnchanged)
+    }
 }

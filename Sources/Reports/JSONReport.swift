@@ -3,11 +3,11 @@ import Foundation
 /// The JSON report of a run, schema `barproof-prove` version 1 (documented field by field in
 /// `docs/formats/prove.md`, shipped as `schemas/barproof-prove.schema.json`). Keys are sorted and checks keep spec order, so two runs differ only in
 /// the timing fields `seconds` (per check) and `total_seconds`.
-public struct JSONReport: Codable, Sendable {
+public struct JSONReport: Encodable, Sendable {
     public static let schema = "barproof-prove"
     public static let schemaVersion = 1
 
-    public struct Check: Codable, Sendable {
+    public struct Check: Encodable, Sendable {
         public var spec: String
         public var file: String
         public var line: Int
@@ -31,12 +31,17 @@ public struct JSONReport: Codable, Sendable {
         public var record: String?
         /// Why its record fails the check though no field drifted (missing, or required).
         public var recordProblem: String?
+        /// The suppression that excuses the check's failure, if one applies.
+        public var suppressed: Suppression?
+        /// With `--baseline`, for a check that did not pass: `new` or `unchanged`.
+        public var baselineState: String?
 
         enum CodingKeys: String, CodingKey {
             case spec, file, line, column, check, invariant, policy, platform, expected, verdict, status, scope
-            case assumptions, dependencies, reason, counterexample, drift, seconds, record
+            case assumptions, dependencies, reason, counterexample, drift, seconds, record, suppressed
             case vacuityWitness = "vacuity_witness"
             case recordProblem = "record_problem"
+            case baselineState = "baseline_state"
         }
     }
 
@@ -50,17 +55,24 @@ public struct JSONReport: Codable, Sendable {
     public var totalSeconds: Double
     /// What the drift gate compared (omitted when the report was built without it).
     public var records: RecordComparison?
+    /// The suppressions file the run read, as given or found (omitted when none).
+    public var suppressions: String?
+    /// The `--baseline` report the run was compared with (omitted without one).
+    public var baseline: String?
 
     enum CodingKeys: String, CodingKey {
-        case schema, checks, summary, status, records
+        case schema, checks, summary, status, records, suppressions, baseline
         case schemaVersion = "schema_version"
         case barproofVersion = "barproof_version"
         case z3Version = "z3_version"
         case totalSeconds = "total_seconds"
     }
 
-    public init(_ outcomes: [CheckOutcome], barproofVersion: String, z3Version: String, records: RecordComparison? = nil) {
+    public init(_ outcomes: [CheckOutcome], barproofVersion: String, z3Version: String, records: RecordComparison? = nil,
+                suppressions: String? = nil, baseline: String? = nil) {
         self.records = records
+        self.suppressions = suppressions
+        self.baseline = baseline
         schema = Self.schema
         schemaVersion = Self.schemaVersion
         self.barproofVersion = barproofVersion
@@ -71,7 +83,8 @@ public struct JSONReport: Codable, Sendable {
                   expected: o.expected.rawValue, verdict: o.verdict, status: o.status.rawValue, scope: o.scope,
                   assumptions: o.assumptions, dependencies: o.dependencies, vacuityWitness: o.vacuityWitness,
                   reason: o.reason, counterexample: o.counterexample, drift: o.drift, seconds: Self.rounded(o.seconds),
-                  record: o.record, recordProblem: o.recordProblem)
+                  record: o.record, recordProblem: o.recordProblem, suppressed: o.suppression,
+                  baselineState: o.baselineState?.rawValue)
         }
         summary = Summary(outcomes)
         status = summary.status.rawValue

@@ -1,22 +1,32 @@
 /// JUnit XML: one `testsuite` per spec, one `testcase` per check; a missed expectation or a
-/// drift is a `failure`, an inconclusive check an `error` (never a pass).
+/// drift is a `failure`, an inconclusive check an `error` (never a pass). A check excused by a
+/// suppression or the baseline is `skipped`, with the justification (or the baseline) as its
+/// message and why it did not pass as its text, and counts as neither.
 public enum JUnitReport {
     public static func render(_ outcomes: [CheckOutcome], records: String? = nil) -> String {
         var specs: [String] = []
         for o in outcomes where !specs.contains(o.location.spec) { specs.append(o.location.spec) }
-        let summary = Summary(outcomes)
         var xml = ["<?xml version=\"1.0\" encoding=\"UTF-8\"?>"]
-        xml.append("<testsuites name=\"barproof\" tests=\"\(summary.total)\" failures=\"\(summary.failed)\" errors=\"\(summary.unknown)\""
+        xml.append("<testsuites name=\"barproof\" tests=\"\(outcomes.count)\" failures=\"\(failures(outcomes))\""
+                   + " errors=\"\(errors(outcomes))\" skipped=\"\(outcomes.count(where: \.excused))\""
                    + " time=\"\(time(outcomes.reduce(0) { $0 + $1.seconds }))\">")
         for spec in specs {
             let mine = outcomes.filter { $0.location.spec == spec }
-            let counts = Summary(mine)
-            xml.append("  <testsuite name=\"\(escape(spec))\" tests=\"\(counts.total)\" failures=\"\(counts.failed)\""
-                       + " errors=\"\(counts.unknown)\" skipped=\"0\" time=\"\(time(mine.reduce(0) { $0 + $1.seconds }))\">")
+            xml.append("  <testsuite name=\"\(escape(spec))\" tests=\"\(mine.count)\" failures=\"\(failures(mine))\""
+                       + " errors=\"\(errors(mine))\" skipped=\"\(mine.count(where: \.excused))\""
+                       + " time=\"\(time(mine.reduce(0) { $0 + $1.seconds }))\">")
             for o in mine {
                 let open = "    <testcase classname=\"barproof.\(escape(spec))\" name=\"\(escape(o.check))\""
                     + " file=\"\(escape(o.location.file))\" line=\"\(o.location.line)\" time=\"\(time(o.seconds))\""
                 let details = TextReport.details(o, records: records).joined(separator: "\n")
+                if o.excused {
+                    let message = o.suppression.map { "suppressed: \($0.justification)" + ($0.expires.map { " (expires \($0))" } ?? "") }
+                        ?? "in the baseline: it did not pass there either"
+                    xml.append(open + ">")
+                    xml.append("      <skipped message=\"\(escape(message))\">" + escape(details) + "</skipped>")
+                    xml.append("    </testcase>")
+                    continue
+                }
                 switch o.status {
                 case .pass:
                     xml.append(open + "/>")
@@ -40,6 +50,12 @@ public enum JUnitReport {
         xml.append("</testsuites>")
         return xml.joined(separator: "\n") + "\n"
     }
+
+    /// Test cases written as `failure`: checks that failed and count.
+    static func failures(_ outcomes: [CheckOutcome]) -> Int { outcomes.count { $0.counts && $0.status == .fail } }
+
+    /// Test cases written as `error`: inconclusive checks that count.
+    static func errors(_ outcomes: [CheckOutcome]) -> Int { outcomes.count { $0.counts && $0.status == .unknown } }
 
     /// XML text and attribute escaping.
     public static func escape(_ text: String) -> String {

@@ -4,7 +4,7 @@ public enum TextReport {
     public static func render(_ outcomes: [CheckOutcome], records recordsDirectory: String? = nil,
                               comparison: RecordComparison? = nil) -> String {
         let rows = outcomes.map { o in
-            [label(o.status), o.name, o.invariant.rawValue, o.verdict, o.scope ?? "-", seconds(o.seconds)]
+            [label(o), o.name, o.invariant.rawValue, o.verdict, o.scope ?? "-", seconds(o.seconds)]
         }
         let widths = (0..<6).map { column in rows.map { $0[column].count }.max() ?? 0 }
         var lines: [String] = []
@@ -22,7 +22,13 @@ public enum TextReport {
         lines.append("\(summary.total) checks: \(summary.passed) as expected, \(summary.failed) failed"
                      + (summary.drifted > 0 ? " (\(summary.drifted) drifted from their records)" : "")
                      + (summary.missingRecords > 0 ? " (\(summary.missingRecords) without a record)" : "")
-                     + ", \(summary.unknown) unknown; \(seconds(total)) of solving")
+                     + ", \(summary.unknown) unknown"
+                     + (summary.suppressed + summary.baselineUnchanged > 0
+                        ? "; not counted: " + [summary.suppressed > 0 ? "\(summary.suppressed) suppressed" : nil,
+                                               summary.baselineUnchanged > 0 ? "\(summary.baselineUnchanged) in the baseline" : nil]
+                            .compactMap { $0 }.joined(separator: ", ")
+                        : "")
+                     + "; \(seconds(total)) of solving")
         if let comparison { lines.append(comparison.line) }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -57,6 +63,15 @@ public enum TextReport {
                 lines.append("re-record with `barproof prove --record` if the change is intended")
             }
         }
+        if o.status != .pass {
+            if let suppression = o.suppression {
+                lines.append("suppressed by \(suppression.text): reported, not counted")
+            } else if o.baselineState == .unchanged {
+                lines.append("in the baseline: it did not pass there either, so it is reported, not counted")
+            } else if o.baselineState == .new {
+                lines.append("new: not in the baseline")
+            }
+        }
         for note in o.notes {
             if note.field == "format" {
                 let path = (records ?? "proofs") + "/\(o.location.spec)/\(o.check).json"
@@ -69,6 +84,13 @@ public enum TextReport {
             lines.append("+ \(note.field): \(note.fresh)")
         }
         return lines
+    }
+
+    /// `PASS`, `FAIL`, `UNKNOWN`, or for a check that did not pass but is excused, `SUPPRESSED`
+    /// or `BASELINE`.
+    static func label(_ o: CheckOutcome) -> String {
+        if o.excused { return o.suppression != nil ? "SUPPRESSED" : "BASELINE" }
+        return label(o.status)
     }
 
     static func label(_ status: Status) -> String {

@@ -22,7 +22,8 @@ struct AuditCommand: ParsableCommand {
             msix-needs-filtering violated (on what could be read, whatever else is unknown); \
             2 incomplete: some verdict unknown (run as root or audit a snapshot taken as root; \
             --allow-incomplete exits on the decided verdicts only); 64 usage; 65 bad input (the file \
-            and line are named).
+            and line are named). A finding that a suppression (--suppressions) or the --baseline report \
+            excuses is reported as such and does not count.
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, sarif }
@@ -61,6 +62,21 @@ struct AuditCommand: ParsableCommand {
 
     @Option(help: "Output format: text, json or sarif (SARIF 2.1.0, one result per violated or unknown invariant).")
     var format: Format = .text
+
+    @Option(help: "Also write the SARIF 2.1.0 log (one run per host) to this file (atomically), for GitHub code scanning; not with --format sarif.")
+    var sarif: String?
+
+    @Option(help: "Also write the JSON report (barproof-audit, or barproof-audit-fleet for several hosts) to this file (atomically); not with --format json.")
+    var json: String?
+
+    @Option(help: "SARIF locations are relative to this directory (uriBaseId SRCROOT). Default: the git top level of the current directory, else the current directory.")
+    var srcroot: String?
+
+    @Option(help: "A suppressions file: findings it names (audit: {host?, device, bar, invariant}), with a justification, are reported as suppressed and do not fail the run. Default: barproof-suppressions.yaml in the source root, when present.")
+    var suppressions: String?
+
+    @Option(help: "An earlier `barproof audit --format json` report (one host or a fleet): fail only on findings that are not in it; the others are reported as in the baseline.")
+    var baseline: String?
 
     @Option(help: "How many snapshots of a fleet to audit at once (default: the number of processors).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -112,99 +128,252 @@ struct AuditCommand: ParsableCommand {
         return overrides
     }
 
-    /// One host's audit, or why there is none: the message for standard error and the exit code.
+    /// One host's audit, or why there is none: the message for standard error and the exit code
+    /// (and, for bad input, the problem as a SARIF notification).
     enum HostOutcome: Sendable {
-        /// The report, and its JSON document when the fleet is written as JSON (encoded by the worker).
-        case audited(AuditReport, EncodedDocument?)
-        case failed(String, Int32)
+        /// Why a host has no report.
+        struct Failure: Error, Sendable {
+            var message: String
+            var code: Int32
+            var notice: SARIFReport.Notice?
+        }
+
+        /// The report, its JSON document when the fleet is written as JSON (encoded by the
+        /// worker), and its SARIF findings when SARIF is written.
+        case audited(AuditReport, EncodedDocument?, [SARIFReport.Finding])
+        case failed(String, Int32, SARIFReport.Notice?)
+    }
+
+    /// What the command does with each host's report once it is audited, in the worker.
+    struct HostFinish: Sendable {
+        var suppressions: SuppressionFile?
+        var baseline: Baseline?
+        var singleHost: Bool
+        var encodeJSON: Bool
+        var sarif: Bool
+
+        /// Excuses what the suppressions and the baseline excuse, then encodes what is wanted.
+        /// `label` is the host's name in SARIF; `place` where a finding about a BAR points.
+        func finish(_ report: AuditReport, label: String, place: ([AuditFinding]) -> (DeviceAudit, BARAudit) -> (String, Int, Int))
+            -> HostOutcome {
+            var report = report
+            report.suppressionsFile = suppressions?.file
+            report.baselineFile = baseline?.file
+            if suppressions != nil || baseline != nil {
+                let host = report.host ?? "host"
+                let hosts = [SourceRootResolution.normalized(host), label]
+                report.excuse(suppression: { finding in
+                    suppressions?.suppression(hosts: hosts, device: finding.device, bar: finding.bar, invariant: finding.invariant).map {
+                        SuppressedFinding(invariant: finding.invariant, justification: $0.suppression.justification,
+                                          expires: $0.suppression.expires, file: $0.suppression.file, line: $0.suppression.line,
+                                          column: $0.suppression.column)
+                    }
+                }, baseline: baseline.map { baseline in
+                    { finding in baseline.contains(host: host, device: finding.device, bar: finding.bar,
+                                                   invariant: finding.invariant, singleHost: singleHost) }
+                })
+            }
+            var document: EncodedDocument?
+            if encodeJSON {
+                do { document = EncodedDocument(try JSONOutput.encode(report)) } catch {
+                    return .failed("internal error: \(error)", Exit.internalError, nil)
+                }
+            }
+            let findings = sarif ? report.sarifFindings(place: place(report.findings), baseline: baseline != nil) : []
+            return .audited(report, document, findings)
+        }
     }
 
     /// Audits one host without printing (hosts of a fleet run in parallel; the caller prints in
-    /// input order).
+    /// input order). `notice` places a problem of the input in a SARIF notification.
     static func audit(_ files: some SysfsFiles, name: String, defaultPageSize: UInt64, describe: (String) -> String,
-                      overrides: AuditOverrides) -> HostOutcome {
+                      notice: (AuditInputError) -> SARIFReport.Notice, overrides: AuditOverrides)
+        -> Result<AuditReport, HostOutcome.Failure> {
         let host: HostInventory
         do throws(AuditInputError) {
             host = try HostInventory.load(from: files)
         } catch {
             // Paths and messages quote the input (names, link targets): escaped for the terminal.
-            return .failed("\(describe(error.file)): \(error.message)".escapingControlCharacters, Exit.badInput)
+            return .failure(.init(message: "\(describe(error.file)): \(error.message)".escapingControlCharacters, code: Exit.badInput,
+                                  notice: notice(error)))
         }
         // A snapshot's own page size was checked when it was loaded; this machine's is a page size.
         guard let page = overrides.pageSize ?? PageSize(rawValue: defaultPageSize) else {
-            return .failed("error: the page size \(defaultPageSize) is not a power of two from 4096 to 1 GiB; give --page-size", Exit.usage)
+            return .failure(.init(message: "error: the page size \(defaultPageSize) is not a power of two from 4096 to 1 GiB; give --page-size",
+                                  code: Exit.usage, notice: nil))
         }
         var report: AuditReport
         let options: AuditOptions
         do throws(PolicyError) {
             (report, options) = try HostAudit.run(host, overrides: overrides, defaultPageSize: page, name: name)
         } catch {
-            return .failed("error: \(error)", Exit.usage)
+            return .failure(.init(message: "error: \(error)", code: Exit.usage, notice: nil))
         }
         AuditRemedies.addResourceAlignment(to: &report, host: host, options: options)
         report.barproofVersion = Barproof.version
-        return .audited(report, nil)
+        return .success(report)
+    }
+
+    /// The line an input error names in its message (`line 3: ...`), for its SARIF place.
+    static func line(of error: AuditInputError) -> (Int?, Int?) {
+        if let parse = error.parseError { return (parse.line, parse.column) }
+        let words = error.message.split(separator: " ", maxSplits: 2)
+        if words.count >= 2, words[0] == "line", let n = Int(words[1].trimmingCharacters(in: CharacterSet(charactersIn: ":,"))) {
+            return (n, nil)
+        }
+        return (nil, nil)
     }
 
     func run() throws {
         try guarded {
             let overrides = try overrides()
-            let outcomes: [HostOutcome]
-            switch (root, snapshots.isEmpty) {
-            case let (root?, true):
-                let directory = DirectoryFiles(root: root)
-                outcomes = [Self.audit(directory, name: root, defaultPageSize: UInt64(sysconf(Int32(_SC_PAGESIZE))),
-                                       describe: directory.path, overrides: overrides)]
-            case (nil, false):
-                let paths = snapshots, pageSizeGiven = pageSize != nil, encode = format == .json && snapshots.count > 1
-                outcomes = FleetAudit.map(paths.count, jobs: jobs) { i in
-                    switch SnapshotLoading.load(paths[i], pageSizeGiven: pageSizeGiven) {
-                    case .success(let snapshot):
-                        let outcome = Self.audit(snapshot, name: paths[i], defaultPageSize: snapshot.pageSize,
-                                                 describe: { "\(paths[i]): \($0)" }, overrides: overrides)
-                        guard encode, case .audited(let report, _) = outcome else { return outcome }
-                        do { return .audited(report, EncodedDocument(try JSONOutput.encode(report))) } catch {
-                            return .failed("internal error: \(error)", Exit.internalError)
-                        }
-                    case .failure(let bad):
-                        return .failed(bad.message, Exit.badInput)
-                    }
-                }
-            default:
-                throw UsageError(message: "give either --sysfs ROOT or snapshot files, not both or neither")
+            let targets = try ReportTargets(format: ReportTargets.Kind(rawValue: format.rawValue) ?? .text, output: nil,
+                                            extra: [(.sarif, sarif), (.json, json)])
+            let root = try SourceRootResolution.resolve(srcroot)
+            let suppressionsPath = try SuppressionFile.find(suppressions, root: root)
+            if let baseline { try Baseline.check(baseline) }
+            let hostCount = self.root != nil && snapshots.isEmpty ? 1 : snapshots.count
+            if targets.sarif != nil, hostCount > SARIFReport.GitHubLimits.runsPerFile {
+                throw UsageError(message: "SARIF for GitHub code scanning holds at most \(SARIFReport.GitHubLimits.runsPerFile) runs a file, "
+                                 + "one per host; audit at most \(SARIFReport.GitHubLimits.runsPerFile) snapshots per SARIF log (split the fleet)")
             }
-            // Every host is read before anything is printed: bad input in one writes nothing.
-            var reports: [AuditReport] = []
-            var documents: [EncodedDocument] = []
-            for outcome in outcomes {
-                switch outcome {
-                case .audited(let report, let document):
-                    reports.append(report)
-                    if let document { documents.append(document) }
-                case .failed(let message, let code):
-                    printError(message)
-                    return code
-                }
+            if targets.sarif != nil, Set(snapshots.map { SourceRoot.resolved($0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0) }).count < snapshots.count {
+                throw UsageError(message: "a snapshot is named twice: its two SARIF runs would have one category (automationDetails.id), which code scanning rejects")
             }
-            var fleet = FleetAudit(reports, barproofVersion: Barproof.version)
-            if documents.count == reports.count, reports.count > 1 { fleet.hostDocuments = documents }
-            switch format {
-            case .text:
-                printOut(reports.count == 1 ? reports[0].text : fleet.text)
-            case .json:
-                printOut(reports.count == 1 ? try JSONOutput.encode(reports[0]) : try JSONOutput.encode(fleet))
-            case .sarif:
-                let runs = reports.map { report in
-                    var sarif = SARIFReport(findings: report.sarifFindings, barproofVersion: Barproof.version,
-                                            executionSuccessful: true, exitCode: Int(report.exitCode),
-                                            properties: report.sarifProperties)
-                    if reports.count > 1 { sarif.identify(as: "barproof-audit/\(report.host ?? "host")/") }
-                    return sarif
-                }
-                printOut(String(decoding: try SARIFReport(combining: runs).encoded(), as: UTF8.self))
+            do {
+                return try audit(targets: targets, root: root, suppressionsPath: suppressionsPath, overrides: overrides)
+            } catch var errors as SpecErrors {
+                // A bad suppressions file or baseline: the SARIF log says so where one was asked for.
+                errors.sarifLog = try targets.writeFailure(errors.diagnostics.map(\.notice), command: .audit,
+                                                           automationID: SARIFReport.Command.audit.automationID(host: firstLabel(root)),
+                                                           root: root)
+                throw errors
             }
-            return fleet.exitCode
         }
+    }
+
+    /// The SARIF host name of the first host given.
+    func firstLabel(_ root: SourceRoot) -> String {
+        if let sysfs = self.root { return SourceRootResolution.hostLabel(sysfs, liveRoot: SourceRoot.resolved(absolute(sysfs)) == "/", root: root) }
+        return snapshots.first.map { SourceRootResolution.hostLabel($0, liveRoot: false, root: root) } ?? "host"
+    }
+
+    func absolute(_ path: String) -> String { path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path }
+
+    func audit(targets: ReportTargets, root: SourceRoot, suppressionsPath: String?, overrides: AuditOverrides) throws -> Int32 {
+        let suppressionFile = try suppressionsPath.map { try SuppressionFile.load($0) }
+        let baselineReport = try baseline.map { try Baseline.audit($0) }
+        suppressionFile?.warnExpired(prove: false)
+        let wantsJSON = targets.format == .json || targets.files.contains { $0.kind == .json }
+        let wantsSARIF = targets.sarif != nil
+        let outcomes: [HostOutcome]
+        var labels: [String] = []
+        switch (self.root, snapshots.isEmpty) {
+        case let (sysfs?, true):
+            let directory = DirectoryFiles(root: sysfs)
+            let label = SourceRootResolution.hostLabel(sysfs, liveRoot: SourceRoot.resolved(absolute(sysfs)) == "/", root: root)
+            labels = [label]
+            let finish = HostFinish(suppressions: suppressionFile, baseline: baselineReport, singleHost: true,
+                                    encodeJSON: false, sarif: wantsSARIF)
+            let result = Self.audit(directory, name: sysfs, defaultPageSize: UInt64(sysconf(Int32(_SC_PAGESIZE))),
+                                    describe: directory.path, notice: { error in
+                                        let (line, column) = Self.line(of: error)
+                                        return SARIFReport.Notice(file: directory.path(error.file), line: line, column: column,
+                                                                  message: error.message)
+                                    }, overrides: overrides)
+            switch result {
+            case .success(let report):
+                outcomes = [finish.finish(report, label: label) { _ in
+                    { _, bar in (directory.path(bar.file ?? "resource"), bar.line, 1) }
+                }]
+            case .failure(let failure):
+                outcomes = [.failed(failure.message, failure.code, failure.notice)]
+            }
+        case (nil, false):
+            let paths = snapshots, pageSizeGiven = pageSize != nil
+            labels = paths.map { SourceRootResolution.hostLabel($0, liveRoot: false, root: root) }
+            let finish = HostFinish(suppressions: suppressionFile, baseline: baselineReport, singleHost: paths.count == 1,
+                                    encodeJSON: wantsJSON && paths.count > 1, sarif: wantsSARIF)
+            let hostLabels = labels
+            outcomes = FleetAudit.map(paths.count, jobs: jobs) { i in
+                switch SnapshotLoading.load(paths[i], pageSizeGiven: pageSizeGiven) {
+                case .success(let snapshot):
+                    let result = Self.audit(snapshot, name: paths[i], defaultPageSize: snapshot.pageSize,
+                                            describe: { "\(paths[i]): \($0)" }, notice: { error in
+                                                SARIFReport.Notice(file: paths[i], line: nil, column: nil, message: "\(error.file): \(error.message)")
+                                            }, overrides: overrides)
+                    switch result {
+                    case .success(let report):
+                        return finish.finish(report, label: hostLabels[i]) { findings in
+                            // A snapshot's sysfs files are inside it: a finding points at its device's `resource` text.
+                            let devices = Array(Set(findings.map(\.device))).sorted()
+                            let places = SnapshotLoading.resourcePlaces(paths[i], devices: devices)
+                            return { device, _ in
+                                let place = places[device.address] ?? (1, 1)
+                                return (paths[i], place.line, place.column)
+                            }
+                        }
+                    case .failure(let failure):
+                        return .failed(failure.message, failure.code, failure.notice)
+                    }
+                case .failure(let bad):
+                    return .failed(bad.message, Exit.badInput,
+                                   SARIFReport.Notice(file: bad.file, line: bad.place?.line, column: bad.place?.column, message: bad.problem))
+                }
+            }
+        default:
+            throw UsageError(message: "give either --sysfs ROOT or snapshot files, not both or neither")
+        }
+        // Every host is read before anything is printed: bad input in one writes nothing (but the
+        // SARIF log of the failure, where one was asked for).
+        var reports: [AuditReport] = []
+        var documents: [EncodedDocument] = []
+        var runs: [SARIFReport] = []
+        var failures: [(message: String, code: Int32, notice: SARIFReport.Notice?, label: String)] = []
+        for (outcome, label) in zip(outcomes, labels) {
+            switch outcome {
+            case .audited(let report, let document, let findings):
+                reports.append(report)
+                if let document { documents.append(document) }
+                if wantsSARIF {
+                    var run = SARIFReport(findings: findings, command: .audit, barproofVersion: Barproof.version, executionSuccessful: true,
+                                          exitCode: Int(report.exitCode), properties: report.sarifProperties, root: root,
+                                          notices: suppressionFile?.expiredNotices(prove: false) ?? [])
+                    run.identify(as: SARIFReport.Command.audit.automationID(host: label))
+                    runs.append(run)
+                }
+            case .failed(let message, let code, let notice):
+                failures.append((message, code, notice, label))
+            }
+        }
+        if let first = failures.first {
+            for failure in failures { printError(failure.message) }
+            if first.code == Exit.badInput {
+                let notices = failures.filter { $0.code == Exit.badInput }.compactMap(\.notice)
+                if let log = try targets.writeFailure(notices, command: .audit,
+                                                      automationID: SARIFReport.Command.audit.automationID(host: first.label), root: root) {
+                    printError("no report written; the SARIF log of the failure went to \(log)")
+                }
+            }
+            return first.code
+        }
+        if let suppressionFile {
+            let used = Set(reports.flatMap { $0.devices.flatMap { $0.bars.flatMap { ($0.suppressed ?? []).map(\.line) } } })
+            suppressionFile.noteUnused(Set(suppressionFile.entries.filter { used.contains($0.suppression.line) }.map(\.target)), prove: false)
+        }
+        var fleet = FleetAudit(reports, barproofVersion: Barproof.version)
+        if documents.count == reports.count, reports.count > 1 { fleet.hostDocuments = documents }
+        var out: [ReportTargets.Kind: Data] = [:]
+        for kind in Set([targets.format] + targets.files.map(\.kind)) {
+            switch kind {
+            case .text: out[kind] = Data((reports.count == 1 ? reports[0].text : fleet.text).utf8)
+            case .json: out[kind] = reports.count == 1 ? try JSONOutput.encode(reports[0]) : try JSONOutput.encode(fleet)
+            case .sarif: out[kind] = try SARIFReport(combining: runs).encoded()
+            case .junit: break
+            }
+        }
+        try targets.write(out)
+        return fleet.exitCode
     }
 }
 
@@ -217,12 +386,25 @@ extension BARVerdict {
 }
 
 extension AuditReport {
-    /// One SARIF result per (BAR, invariant) pair violated under some MSI-isolation assumption,
-    /// located at the BAR's line of its sysfs `resource` file (paths relative to the audited root).
-    var sarifFindings: [SARIFReport.Finding] {
+    /// One SARIF result per (BAR, invariant) pair violated under some MSI-isolation assumption
+    /// (and one `open` result per pair unknown), located by `place`: the BAR's line of its sysfs
+    /// `resource` file, or its device's entry in a snapshot. With `baseline`, each says whether it
+    /// is new; a suppressed one carries its suppression.
+    func sarifFindings(place: (DeviceAudit, BARAudit) -> (String, Int, Int), baseline: Bool) -> [SARIFReport.Finding] {
         var out: [SARIFReport.Finding] = []
         for device in devices {
             for bar in device.bars {
+                let (file, line, column) = place(device, bar)
+                func excuse(_ id: String) -> (Suppression?, BaselineState?) {
+                    let suppression = bar.suppressed?.first { $0.invariant == id }.map {
+                        Suppression(justification: $0.justification, expires: $0.expires, file: $0.file, line: $0.line, column: $0.column)
+                    }
+                    let state = bar.baseline?.first { $0.invariant == id }.flatMap { BaselineState(rawValue: $0.state) }
+                    return (suppression, baseline ? state ?? .new : nil)
+                }
+                var located = ["device": device.address, "bar": String(bar.index), "policy": policy, "pageSize": String(pageSize)]
+                if let resource = bar.file { located["resourceFile"] = resource }
+                located["resourceLine"] = String(bar.line)
                 for id in bar.violations {
                     guard let invariant = Invariant(rawValue: id) else { continue }
                     let range = "0x\(String(bar.start, radix: 16))-0x\(String(bar.end, radix: 16))"
@@ -242,11 +424,11 @@ extension AuditReport {
                         break
                     }
                     let identity = "\(device.address)\u{0}\(bar.index)\u{0}\(id)\u{0}\(policy)\u{0}\(pageSize)"
+                    let (suppression, state) = excuse(id)
                     out.append(SARIFReport.Finding(
-                        invariant: invariant, message: text + ".", file: bar.file ?? "resource", line: bar.line,
+                        invariant: invariant, message: text + ".", file: file, line: line, column: column,
                         fingerprints: ["barproofAudit/v1": SHA256.hex(Array(identity.utf8))],
-                        properties: ["device": device.address, "bar": String(bar.index), "policy": policy,
-                                     "pageSize": String(pageSize)]))
+                        properties: located, suppression: suppression, baselineState: state))
                 }
                 for id in bar.unknownInvariants {
                     guard let invariant = Invariant(rawValue: id) else { continue }
@@ -256,11 +438,11 @@ extension AuditReport {
                         + "\(pageSize / 1024) KiB pages (\(assumptions)), because " + bar.unknownReasons.joined(separator: "; and ")
                         + ". Run as root or audit a snapshot taken as root."
                     let identity = "\(device.address)\u{0}\(bar.index)\u{0}\(id)\u{0}\(policy)\u{0}\(pageSize)\u{0}unknown"
+                    let (suppression, state) = excuse(id)
                     out.append(SARIFReport.Finding(
-                        invariant: invariant, level: "warning", kind: "open", message: text, file: bar.file ?? "resource",
-                        line: bar.line, fingerprints: ["barproofAudit/v1": SHA256.hex(Array(identity.utf8))],
-                        properties: ["device": device.address, "bar": String(bar.index), "policy": policy,
-                                     "pageSize": String(pageSize), "verdict": "unknown"]))
+                        invariant: invariant, level: "warning", kind: "open", message: text, file: file,
+                        line: line, column: column, fingerprints: ["barproofAudit/v1": SHA256.hex(Array(identity.utf8))],
+                        properties: located.merging(["verdict": "unknown"]) { $1 }, suppression: suppression, baselineState: state))
                 }
             }
         }

@@ -53,7 +53,7 @@ func guarded(_ body: () throws -> Int32) throws {
         code = try body()
     } catch let errors as SpecErrors {
         printError(errors.description)
-        printError("no output written")
+        printError(errors.sarifLog.map { "no report written; the SARIF log of the failure went to \($0)" } ?? "no output written")
         code = Exit.badInput
     } catch let error as UsageError {
         printError("error: \(error.message)")

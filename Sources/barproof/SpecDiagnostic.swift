@@ -11,6 +11,8 @@ struct SpecDiagnostic: Error, Hashable, Sendable, CustomStringConvertible {
 /// Every problem found in the specs of one run; the run writes nothing when there is any.
 struct SpecErrors: Error, CustomStringConvertible {
     var diagnostics: [SpecDiagnostic]
+    /// Where the SARIF log of the failure went (a file, or standard output), when one was asked for.
+    var sarifLog: String? = nil
 
     var description: String { diagnostics.map(\.description).joined(separator: "\n") }
 }

@@ -116,7 +116,8 @@ struct AuditSARIFTests {
     func sarif(_ tree: SysfsTree, _ arguments: [String]) throws -> (Int32, [String: Any]) {
         let root = try tree.write()
         defer { try? FileManager.default.removeItem(at: root) }
-        let result = try AuditCommandTests.run(["audit", "--sysfs", root.path, "--format", "sarif"] + arguments)
+        // The tree is the source root: locations are relative to it (uriBaseId SRCROOT).
+        let result = try AuditCommandTests.run(["audit", "--sysfs", root.path, "--format", "sarif", "--srcroot", root.path] + arguments)
         let json = try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stdout + result.stderr)")
         return (result.status, json)
     }
@@ -143,6 +144,7 @@ struct AuditSARIFTests {
             #expect(result["level"] as? String == "error")
             let location = try #require((result["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])
             #expect((location["artifactLocation"] as? [String: Any])?["uri"] as? String == "sys/bus/pci/devices/\(device)/resource")
+            #expect((location["artifactLocation"] as? [String: Any])?["uriBaseId"] as? String == "SRCROOT")
             #expect((location["region"] as? [String: Any])?["startLine"] as? Int == 1)
             #expect((result["partialFingerprints"] as? [String: String])?["barproofAudit/v1"]?.count == 64)
             #expect((result["properties"] as? [String: String])?["device"] == device)

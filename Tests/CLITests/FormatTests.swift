@@ -54,7 +54,9 @@ import Testing
         #expect(result["ruleId"] as? String == "msix-needs-filtering")
         #expect(result["level"] as? String == "error")
         let location = try #require((result["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])
-        #expect((location["artifactLocation"] as? [String: Any])?["uri"] as? String == path)
+        // The spec is outside the source root (the repository): an absolute file URI, without a base.
+        #expect((location["artifactLocation"] as? [String: Any])?["uri"] as? String == "file://" + path)
+        #expect((location["artifactLocation"] as? [String: Any])?["uriBaseId"] == nil)
         #expect((location["region"] as? [String: Any])?["startLine"] as? Int == 5)
         #expect(((result["partialFingerprints"] as? [String: String])?["barproofCheck/v1"]?.count) == 64)
     }

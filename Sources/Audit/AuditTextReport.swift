@@ -167,7 +167,7 @@ extension AuditReport {
     private func marked(_ invariant: String, _ bar: BARAudit) -> String {
         if bar.suppressed?.contains(where: { $0.invariant == invariant }) == true { return invariant + " (suppressed)" }
         if bar.baseline?.contains(where: { $0.invariant == invariant && $0.state == "unchanged" }) == true {
-            return invariant + " (in the baseline)"
+            return invariant + (bar.violations.contains(invariant) ? " (in the baseline)" : " (in the baseline, still counted: unknown)")
         }
         return invariant
     }

@@ -55,10 +55,12 @@ public struct BaselineFinding: Hashable, Sendable, Codable {
 }
 
 extension BARAudit {
-    /// Whether the BAR's finding about `invariant` is excused.
+    /// Whether the BAR's finding about `invariant` is excused: by a suppression (which names a
+    /// justification), or, for a violation only, by the baseline. An unknown verdict is never
+    /// accepted for having been unknown before: what could not be decided is not a pass.
     public func excused(_ invariant: String) -> Bool {
-        suppressed?.contains { $0.invariant == invariant } == true
-            || baseline?.contains { $0.invariant == invariant && $0.state == "unchanged" } == true
+        if suppressed?.contains(where: { $0.invariant == invariant }) == true { return true }
+        return violations.contains(invariant) && baseline?.contains { $0.invariant == invariant && $0.state == "unchanged" } == true
     }
 }
 
@@ -111,7 +113,9 @@ extension AuditReport {
     public var baselineUnchangedCount: Int {
         devices.reduce(0) { total, device in
             total + device.bars.reduce(0) { n, bar in
-                n + (bar.baseline ?? []).count { b in b.state == "unchanged" && bar.suppressed?.contains { $0.invariant == b.invariant } != true }
+                n + (bar.baseline ?? []).count { b in
+                    b.state == "unchanged" && bar.violations.contains(b.invariant) && bar.suppressed?.contains { $0.invariant == b.invariant } != true
+                }
             }
         }
     }

@@ -148,8 +148,12 @@ public struct CheckOutcome: Sendable {
     /// suppression nor the baseline excuses it.
     public var counts: Bool { status != .pass && !excused }
 
-    /// A suppression or the baseline excuses the check's failure or unknown verdict.
-    public var excused: Bool { status != .pass && (suppression != nil || baselineState == .unchanged) }
+    /// A suppression excuses the check's failure or unknown verdict (it names a justification);
+    /// the baseline excuses a failure only: an unknown verdict is never accepted for having been
+    /// unknown before, since what could not be decided is not a pass.
+    public var excused: Bool {
+        status != .pass && suppression != nil || status == .fail && baselineState == .unchanged
+    }
 }
 
 /// A suppressions-file entry that excused a failing check or an audit finding: why, until when,

@@ -66,6 +66,8 @@ public enum TextReport {
         if o.status != .pass {
             if let suppression = o.suppression {
                 lines.append("suppressed by \(suppression.text): reported, not counted")
+            } else if o.baselineState == .unchanged, o.status == .unknown {
+                lines.append("in the baseline, but unknown: it counts (the baseline excuses failures only)")
             } else if o.baselineState == .unchanged {
                 lines.append("in the baseline: it did not pass there either, so it is reported, not counted")
             } else if o.baselineState == .new {

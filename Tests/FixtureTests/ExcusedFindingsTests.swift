@@ -1,6 +1,7 @@
 import Audit
 import Foundation
 import PCIModel
+import Prover
 @testable import Reports
 import Testing
 
@@ -49,6 +50,41 @@ struct ExcusedFindingsTests {
         try expectSameEncoding(report)
         try expectSameEncoding(FleetAudit([report, violatingReport()], barproofVersion: "0.1.0"))
         #expect(FleetAudit([report, violatingReport()], barproofVersion: "0.1.0").exitCode == 1)
+    }
+
+    /// A baseline excuses violations it had, never an unknown verdict: what could not be decided
+    /// fails the run (exit 2) however often it was undecided before. A suppression, which names
+    /// its justification, does excuse one.
+    @Test func theBaselineExcusesNoUnknownVerdict() throws {
+        var report = violatingReport()
+        // Every finding of the report made unknown, as unread input leaves a verdict.
+        for d in report.devices.indices {
+            for b in report.devices[d].bars.indices {
+                for v in report.devices[d].bars[b].verdicts.indices {
+                    let verdict = report.devices[d].bars[b].verdicts[v]
+                    report.devices[d].bars[b].verdicts[v].unknown = Array(Set(verdict.unknown + verdict.violations)).sorted()
+                    report.devices[d].bars[b].verdicts[v].violations = []
+                }
+            }
+        }
+        let findings = report.findings
+        try #require(!findings.isEmpty && findings.allSatisfy { !$0.violated })
+        report.excuse(suppression: { _ in nil }, baseline: { _ in true })
+        #expect(report.status == "incomplete" && report.exitCode == 2)
+        #expect(report.baselineUnchangedCount == 0)
+        report.excuse(suppression: { SuppressedFinding(invariant: $0.invariant, justification: "known", expires: nil,
+                                                       file: "barproof-suppressions.yaml", line: 3, column: 3) },
+                      baseline: { _ in true })
+        #expect(report.status == "clean" && report.exitCode == 0)
+
+        var outcome = CheckOutcome(location: SpecLocation(spec: "tiny", file: "tiny.yaml", line: 4, column: 5), check: "c",
+                                   invariant: .pageExclusive, policy: "mainline", platform: "4 KiB", expected: .proved,
+                                   verdict: .unknown(reason: "resource limit"), seconds: 0.1)
+        #expect(outcome.status == .unknown)
+        outcome.baselineState = .unchanged
+        #expect(!outcome.excused && outcome.counts)
+        outcome.suppression = Suppression(justification: "known", expires: nil, file: "barproof-suppressions.yaml", line: 2, column: 3)
+        #expect(outcome.excused && !outcome.counts)
     }
 
     /// Without suppressions or a baseline the document has none of the new keys: a report is as

@@ -57,7 +57,7 @@ struct AuditCommand: ParsableCommand {
     var msiIsolated: String?
 
     @Flag(name: .customLong("allow-unsafe-interrupts"), inversion: .prefixedNo,
-          help: "The allow_unsafe_interrupts module parameter is set (or not). Default: the host's sys/module parameter, else its command line, else the module default (off).")
+          help: "The allow_unsafe_interrupts module parameter is set (or not). Default: the host's sys/module parameter, else its command line, else unknown (both values evaluated: modprobe.d, which is not read, may set it).")
     var allowUnsafeInterrupts: Bool?
 
     @Option(help: "Output format: text, json or sarif (SARIF 2.1.0, one result per violated or unknown invariant).")

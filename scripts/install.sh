@@ -37,11 +37,12 @@ install -m 0755 -s "$binary" "$root/bin/barproof"
 "$binary" --generate-completion-script fish > "$root/share/fish/vendor_completions.d/barproof.fish"
 
 # Manual pages: one per command (barproof.1, barproof.prove.1, ...), from the same help text
-# `barproof help` prints.
+# `barproof help` prints. The plugin builds every product to ask each for its help; a debug build
+# in the usual build directory (the one `make test` leaves) says the same as the release one.
 manual=$(mktemp -d)
 trap 'rm -rf "$manual"' EXIT
-"$swift" package --scratch-path "$scratch" --allow-writing-to-directory "$manual" \
-  generate-manual --multi-page --output-directory "$manual" \
+"$swift" package --allow-writing-to-directory "$manual" \
+  generate-manual --configuration debug --multi-page --output-directory "$manual" \
   --authors "the barproof developers" --section 1 >&2
 found=0
 for page in "$manual"/*.1 "$manual"/*/*.1; do

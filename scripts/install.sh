@@ -56,4 +56,4 @@ gzip -9nf "$root"/share/man/man1/*.1
 install -m 0644 README.md "$root/share/doc/barproof/"
 cp -R docs "$root/share/doc/barproof/docs"
 cp -R Specs "$root/share/doc/barproof/Specs"
-echo "installed barproof $("$root/bin/barproof" --version) under $root" >&2
+echo "installed $("$root/bin/barproof" --version) under $root" >&2

@@ -1,6 +1,6 @@
 # barproof: the two commands a newcomer needs are `make prove` and `make test`.
-# Both install what is missing (libz3-dev, pkg-config, z3, cvc5, librsvg2-bin, python3-jsonschema)
-# with apt-get first.
+# Both install what is missing (libz3-dev, pkg-config, z3, cvc5, librsvg2-bin, python3-jsonschema,
+# umockdev) with apt-get first.
 SWIFT ?= swift
 SPECS ?= Specs Specs/kernels
 SWIFTFLAGS ?=

@@ -2,7 +2,8 @@
 # Installs what barproof needs to build and test when it is missing, with apt-get.
 # Needed: libz3-dev + pkg-config (link Z3), z3 and cvc5 (tests re-check exported SMT-LIB2),
 # librsvg2-bin (tests render memory-map.svg), python3-jsonschema (tests validate SARIF against its
-# schema; any python3 on PATH that imports jsonschema will do). Swift itself must already be on PATH.
+# schema; any python3 on PATH that imports jsonschema will do), umockdev (tests load a fixture's
+# machine.umockdev with umockdev-run). Swift itself must already be on PATH.
 set -euo pipefail
 
 missing=()
@@ -11,6 +12,7 @@ command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 command -v z3 >/dev/null 2>&1 || missing+=(z3)
 command -v cvc5 >/dev/null 2>&1 || missing+=(cvc5)
 command -v rsvg-convert >/dev/null 2>&1 || missing+=(librsvg2-bin)
+command -v umockdev-run >/dev/null 2>&1 || missing+=(umockdev)
 python3 -c 'import jsonschema' >/dev/null 2>&1 || /usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1 \
   || missing+=(python3-jsonschema)
 

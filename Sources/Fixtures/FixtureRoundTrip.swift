@@ -14,7 +14,9 @@ public enum FixtureRoundTrip {
     /// Checks that `topology.json` is a topology document (``TopologyDocument/read(_:)``: version 2,
     /// or a version 1 one an older barproof wrote) and holds `cx` exactly, that
     /// its topology has no `placementProblems()`, and that its embedded snapshot is byte for byte
-    /// the folder's sysfs tree (captured with the on-disk reader `barproof audit --sysfs` uses).
+    /// the folder's sysfs tree (captured with the on-disk reader `barproof audit --sysfs` uses), and
+    /// that `machine.umockdev` holds the tree's devices and attribute files byte for byte
+    /// (``umockdevProblems(folder:topology:)``).
     /// Then, for each of the tree and `topology.json`: the importers read it without warnings and
     /// see the topology (every function, bridge, BAR, MSI-X capability and parent window); the
     /// replay of exactly the counterexample's mmap (request, page size, MSI isolation,
@@ -59,6 +61,7 @@ public enum FixtureRoundTrip {
         } catch {
             problems.append("the sysfs tree cannot be captured: \(error)")
         }
+        problems += umockdevProblems(folder: folder, topology: cx.topology)
 
         let policy: Policy
         do { policy = try cx.rebuiltPolicy() } catch {

@@ -7,8 +7,11 @@ import VFIORules
 ///
 /// - `topology.json`: the counterexample and the rendered files, schema `barproof-topology`
 ///   version 2 (``TopologyDocument``); `barproof audit topology.json` audits it;
-/// - `sys/bus/pci/devices/<bdf>/{resource,config,vendor,device,class}` and `proc/iomem`, in the
-///   kernel's formats; `barproof audit --sysfs <folder>` audits it;
+/// - `sys/bus/pci/devices/<bdf>/{resource,config,vendor,device,class,subsystem_vendor,
+///   subsystem_device,revision,irq}` and `proc/iomem`, in the kernel's formats;
+///   `barproof audit --sysfs <folder>` audits it;
+/// - `machine.umockdev`: the same devices and attributes in umockdev's record format
+///   (``Topology/umockdevRecord()``), for `umockdev-run --device machine.umockdev`;
 /// - `memory-map.svg` (``MemoryMapSVG``);
 /// - `README.md`: what is violated, through which clause, and the commands that reproduce it.
 ///
@@ -36,6 +39,7 @@ public struct FixtureWriter: Sendable {
     public static let topologyFile = "topology.json"
     public static let svgFile = "memory-map.svg"
     public static let readmeFile = "README.md"
+    public static let umockdevFile = "machine.umockdev"
     /// At most this many exposed pages are listed in the summary.
     static let listedPages = 64
 
@@ -74,6 +78,7 @@ public struct FixtureWriter: Sendable {
             throw FixtureError("cannot encode \(Self.topologyFile): \(error)")
         }
         files[Self.svgFile] = Array(MemoryMapSVG.render(cx).utf8)
+        files[Self.umockdevFile] = Array(t.umockdevRecord().utf8)
         files[Self.readmeFile] = Array(readme(cx, target: target).utf8)
         return files
     }

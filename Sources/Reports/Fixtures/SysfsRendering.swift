@@ -8,7 +8,8 @@ public struct FixtureError: Error, Sendable, CustomStringConvertible {
 }
 
 /// `Topology` rendered in the kernel's own formats: the sysfs `resource`, `config`, `vendor`,
-/// `device`, `class` files of every function and bridge, and `/proc/iomem`. What the audit
+/// `device`, `class`, `subsystem_vendor`, `subsystem_device`, `revision` and `irq` files of every
+/// function and bridge (``sysfsDevices()``), and `/proc/iomem`. What the audit
 /// importers (`HostInventory.load`) read back is the topology itself, without parser warnings.
 extension Topology {
     /// `resource_show()` (drivers/pci/pci-sysfs.c) prints `pci_dev->resource[i]` for `i` below
@@ -274,24 +275,71 @@ extension Topology {
         return text
     }
 
-    /// Every file of the sysfs-shaped tree, by path relative to the tree's root.
+    /// One function or bridge as sysfs shows it: its attribute files, rendered once, and where it
+    /// sits. The sysfs tree (``sysfsFiles()``) and the umockdev record (``umockdevRecord()``) are
+    /// both written from these, so the two cannot disagree.
+    struct SysfsDevice: Sendable {
+        var address: PCIAddress
+        /// The bridge the device is behind; nil on the root bus.
+        var upstream: PCIAddress?
+        var vendorID: UInt16
+        var deviceID: UInt16
+        var subsystemVendorID: UInt16
+        var subsystemDeviceID: UInt16
+        var classCode: UInt32
+        /// The attribute files by name (`resource`, `config`, `vendor`, ...).
+        var attributes: [String: [UInt8]]
+    }
+
+    /// Every function and bridge with its attribute files, in the formats of drivers/pci/pci-sysfs.c:
+    /// `vendor`, `device`, `subsystem_vendor`, `subsystem_device` `"0x%04x\n"`, `class` `"0x%06x\n"`,
+    /// `revision` `"0x%02x\n"`, `irq` `"%u\n"`, and `resource` and `config` as above.
+    ///
+    /// What the config image holds decides the rest, as drivers/pci/probe.c reads it: `revision` is
+    /// byte 0x08 (`PCI_REVISION_ID`, 0 here); the subsystem IDs are the type 0 header's 0x2c/0x2e
+    /// (`PCI_SUBSYSTEM_VENDOR_ID`/`PCI_SUBSYSTEM_ID`, the function's own IDs here) and 0 for a
+    /// bridge, whose type 1 header has them only in an SSVID capability (`PCI_CAP_ID_SSVID`), which
+    /// these images lack; `irq` is what `pci_read_irq()` sets: the interrupt line (0x3c) when the
+    /// interrupt pin (0x3d) is set, else 0. The functions' images say pin INTA# with line 0, the
+    /// bridges' no pin: `irq` is 0 for all (no interrupt routed, as before a platform routes one).
+    func sysfsDevices() -> [SysfsDevice] {
+        func device(_ address: PCIAddress, upstream: PCIAddress?, resource: String, config: [UInt8], vendor: UInt16,
+                    device: UInt16, classCode: UInt32) -> SysfsDevice {
+            func word(_ at: Int) -> UInt16 { UInt16(config[at]) | UInt16(config[at + 1]) << 8 }
+            let isBridge = config[0x0e] & 0x7f == 0x01
+            let subsystemVendor = isBridge ? 0 : word(0x2c), subsystemDevice = isBridge ? 0 : word(0x2e)
+            let irq = config[0x3d] == 0 ? 0 : config[0x3c]
+            func hex(_ value: UInt64, _ width: Int) -> [UInt8] { Array("0x\(paddedHex(value, width))\n".utf8) }
+            return SysfsDevice(
+                address: address, upstream: upstream, vendorID: vendor, deviceID: device,
+                subsystemVendorID: subsystemVendor, subsystemDeviceID: subsystemDevice, classCode: classCode,
+                attributes: [
+                    "resource": Array(resource.utf8),
+                    "config": config,
+                    "vendor": hex(UInt64(vendor), 4),
+                    "device": hex(UInt64(device), 4),
+                    "class": hex(UInt64(classCode), 6),
+                    "subsystem_vendor": hex(UInt64(subsystemVendor), 4),
+                    "subsystem_device": hex(UInt64(subsystemDevice), 4),
+                    "revision": hex(UInt64(config[0x08]), 2),
+                    "irq": Array("\(irq)\n".utf8),
+                ])
+        }
+        return functions.map { f in
+            device(f.address, upstream: f.upstream, resource: resourceText(f), config: configImage(f), vendor: f.vendorID,
+                   device: f.deviceID, classCode: f.classCode)
+        } + bridges.map { b in
+            device(b.address, upstream: b.upstream, resource: resourceText(b), config: configImage(b), vendor: 0x1b36,
+                   device: 0x0001, classCode: 0x060400)
+        }
+    }
+
+    /// Every file of the sysfs-shaped tree, by path relative to the tree's root: `proc/iomem` and
+    /// each device's attributes (``sysfsDevices()``) under `sys/bus/pci/devices/<bdf>/`.
     func sysfsFiles() -> [String: [UInt8]] {
         var files: [String: [UInt8]] = ["proc/iomem": Array(procIOMemText().utf8)]
-        func put(_ address: PCIAddress, resource: String, config: [UInt8], vendor: UInt16, device: UInt16, classCode: UInt32) {
-            let directory = "sys/bus/pci/devices/\(address)"
-            files["\(directory)/resource"] = Array(resource.utf8)
-            files["\(directory)/config"] = config
-            // drivers/pci/pci-sysfs.c: vendor and device "0x%04x\n", class "0x%06x\n".
-            files["\(directory)/vendor"] = Array("0x\(paddedHex(UInt64(vendor), 4))\n".utf8)
-            files["\(directory)/device"] = Array("0x\(paddedHex(UInt64(device), 4))\n".utf8)
-            files["\(directory)/class"] = Array("0x\(paddedHex(UInt64(classCode), 6))\n".utf8)
-        }
-        for f in functions {
-            put(f.address, resource: resourceText(f), config: configImage(f), vendor: f.vendorID, device: f.deviceID,
-                classCode: f.classCode)
-        }
-        for b in bridges {
-            put(b.address, resource: resourceText(b), config: configImage(b), vendor: 0x1b36, device: 0x0001, classCode: 0x060400)
+        for d in sysfsDevices() {
+            for (name, bytes) in d.attributes { files["sys/bus/pci/devices/\(d.address)/\(name)"] = bytes }
         }
         return files
     }

@@ -37,8 +37,9 @@ import Testing
         #expect(run.stdout.contains("mitigation: pci=resource_alignment=16@0000:00:01.0: proved on this machine"))
         #expect(run.stdout.contains("1 counterexample(s), as expected"))
         let folder = out + "/small-without-reservation-1"
-        for file in ["topology.json", "memory-map.svg", "README.md", "proc/iomem", "sys/bus/pci/devices/0000:00:01.0/config",
-                     "sys/bus/pci/devices/0000:00:02.0/resource"] {
+        for file in ["topology.json", "memory-map.svg", "README.md", "proc/iomem", "machine.umockdev",
+                     "sys/bus/pci/devices/0000:00:01.0/config", "sys/bus/pci/devices/0000:00:02.0/resource",
+                     "sys/bus/pci/devices/0000:00:02.0/subsystem_vendor"] {
             #expect(FileManager.default.fileExists(atPath: folder + "/" + file), "missing \(file)")
         }
         let readme = try String(contentsOfFile: folder + "/README.md", encoding: .utf8)

@@ -111,7 +111,8 @@ struct UnprivilegedOutputTests {
         let configs = (FileManager.default.enumerator(atPath: shared + "/" + fixture)?.compactMap { $0 as? String } ?? [])
             .filter { $0.hasSuffix("/config") }
         #expect(!configs.isEmpty, "the fixture has no config file")
-        for path in [shared + "/snapshot.json", shared + "/\(fixture)/topology.json"] + configs.map({ shared + "/\(fixture)/" + $0 }) {
+        for path in [shared + "/snapshot.json", shared + "/\(fixture)/topology.json", shared + "/\(fixture)/machine.umockdev"]
+            + configs.map({ shared + "/\(fixture)/" + $0 }) {
             let read = try SecondUser.run("/bin/cat", [path])
             #expect(read.status != 0 && read.stdout.isEmpty, "nobody could read \(path)")
         }

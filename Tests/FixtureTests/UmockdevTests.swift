@@ -8,9 +8,10 @@ import Testing
 
 /// `machine.umockdev` loaded by umockdev itself: one `umockdev-run` process presents the
 /// bridge fixture (a PCI-PCI bridge, two functions behind it) as a fake `/sys`; a shell script
-/// reads every device back through it, then runs the fixture README's `barproof audit --sysfs /`
-/// with the fixture's `proc/iomem` put in the testbed (umockdev mocks `/proc` files only when
-/// the testbed has them). That audit reads the real host's `proc/cmdline` and kernel release.
+/// reads every device back through it, then runs the fixture README's umockdev audit (the
+/// fixture's `proc/iomem` put in the testbed, as umockdev mocks `/proc` files only when the
+/// testbed has them; `barproof audit --sysfs /`). That audit reads the real host's
+/// `proc/cmdline` and kernel release, which do not change this verdict.
 /// (`FixtureRoundTrip` checks every counterexample's record against its tree without umockdev,
 /// the nested bridges too.)
 /// Time limit: umockdev-run starts in well under a second, the audit in about as much.
@@ -37,11 +38,10 @@ final class UmockdevTests {
         return nil
     }
 
-    /// Puts the fixture's `proc/iomem` in the testbed, then prints, for every device under the fake /sys/bus/pci/devices: its bus link, the link's
+    /// Prints, for every device under the fake /sys/bus/pci/devices: its bus link, the link's
     /// resolution, its `subsystem` link, whether `subsystem/devices/<bdf>` leads back to it, and
     /// every regular file in its directory as hex (`od`), so text and binary compare the same way.
-    static let script = #"""
-        mkdir -p "$UMOCKDEV_DIR/proc" && cp proc/iomem "$UMOCKDEV_DIR/proc/iomem" || exit 70
+    static let readBack = #"""
         for d in /sys/bus/pci/devices/*; do
           n=${d##*/}
           echo "device $n"
@@ -55,7 +55,6 @@ final class UmockdevTests {
           done
         done
         echo end
-        "$0" "$@"
         """#
 
     @Test func umockdevRunPresentsTheFixtureAsSysfs() throws {
@@ -66,13 +65,17 @@ final class UmockdevTests {
         let cx = Counterexamples.prefetchable64BehindBridge
         let folder = scratch.appendingPathComponent("bridge")
         try FixtureWriter().write(cx, to: folder)
-        // The README's audit of topology.json, on the fake /sys instead.
-        let document = try JSONDecoder().decode(TopologyDocument.self, from: Data(contentsOf: folder.appendingPathComponent(FixtureWriter.topologyFile)))
-        let audit = document.reproduce.audit.split(separator: " ").map(String.init)
-        #expect(audit.first == "barproof" && audit.last == FixtureWriter.topologyFile)
-        let arguments = ["--device", FixtureWriter.umockdevFile, "--", "/bin/sh", "-c", Self.script,
-                         FixtureWriterTests.executable.path] + audit.dropFirst().dropLast() + ["--sysfs", "/", "--format", "json"]
-        let run = try ProgramRun.run(program: umockdevRun, arguments: arguments, in: folder, timeout: .seconds(60))
+        // The README's umockdev audit, its `sh -c` script after the read-back, with JSON output.
+        let readme = try String(contentsOf: folder.appendingPathComponent(FixtureWriter.readmeFile), encoding: .utf8)
+        let prefix = "umockdev-run --device \(FixtureWriter.umockdevFile) -- sh -c '"
+        let line = readme.split(separator: "\n").first { $0.hasPrefix(prefix) && $0.contains("barproof audit") }.map(String.init) ?? ""
+        #expect(line.hasSuffix(" --sysfs /'"), "\(readme)")
+        let audit = String(line.dropFirst(prefix.count).dropLast())
+        #expect(audit.hasPrefix("mkdir -p \"$UMOCKDEV_DIR/proc\" && cp proc/iomem \"$UMOCKDEV_DIR/proc/iomem\" && exec barproof audit"), "\(audit)")
+        let arguments = ["--device", FixtureWriter.umockdevFile, "--", "/bin/sh", "-c", Self.readBack + "\n" + audit + " --format json"]
+        let path = FixtureWriterTests.executable.deletingLastPathComponent().path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "")
+        let run = try ProgramRun.run(program: umockdevRun, arguments: arguments, in: folder, environment: ["PATH": path],
+                                     timeout: .seconds(60))
         #expect(!run.timedOut, "\(run.timeoutMessage)")
         // The audit exits 1: the target BAR is flagged.
         #expect(run.status == 1, "\(run)")

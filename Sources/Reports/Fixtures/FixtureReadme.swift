@@ -91,9 +91,22 @@ extension FixtureWriter {
             md += "this counterexample's request (\(s.request), backend \(cx.platform.backend.rawValue)) is a different question, "
             md += "so the audit's verdict on \(cx.target) may differ. The fixture round trip replays the exact request.\n"
         }
+        md += "\n## Under umockdev\n\n"
+        md += "`\(Self.umockdevFile)` is this machine in umockdev's record format, so `umockdev-run` presents it as a fake `/sys` "
+        md += "(the devices under `/sys/devices/pci0000:00/...`, bridges holding their children, and `/sys/bus/pci/devices`):\n\n```sh\n"
+        md += "umockdev-run --device \(Self.umockdevFile) -- cat /sys/bus/pci/devices/\(cx.target.function)/resource\n"
+        md += "umockdev-run --device \(Self.umockdevFile) -- udevadm info --attribute-walk /sys/bus/pci/devices/\(cx.target.function)\n"
+        md += umockdevAuditCommand(cx) + "\n```\n\n"
+        md += "umockdev mocks `/sys` only, and a `/proc` file only when its testbed (`$UMOCKDEV_DIR`) has one: the last command "
+        md += "puts this folder's `proc/iomem` there first. Without it, `barproof audit --sysfs /` reads the host's `/proc/iomem`, "
+        md += "where these BARs are not claimed, and refuses their mmap as unclaimed (`mainline.enable-requires-claimed` under mainline) "
+        md += "instead of reproducing the violation. Either way the audit reads the host's kernel command line and release from `/proc`. "
+        md += "(`udevadm` is in the udev package.)\n"
         md += "\n## Files\n\n"
         md += "- `\(Self.topologyFile)`: the counterexample and these files as one document (schema `\(TopologyDocument.schemaName)`).\n"
-        md += "- `sys/bus/pci/devices/<bdf>/{resource,config,vendor,device,class}`, `proc/iomem`: the machine in the kernel's own formats.\n"
+        md += "- `sys/bus/pci/devices/<bdf>/{resource,config,vendor,device,class,subsystem_vendor,subsystem_device,revision,irq}`, "
+        md += "`proc/iomem`: the machine in the kernel's own formats.\n"
+        md += "- `\(Self.umockdevFile)`: the same devices and attributes for `umockdev-run --device`.\n"
         md += "- `\(Self.svgFile)`: the pages around the violation.\n"
         return md
     }

@@ -117,6 +117,15 @@ public struct FixtureWriter: Sendable {
         return words.joined(separator: " ")
     }
 
+    /// The audit of the fake `/sys` `umockdev-run` makes from `machine.umockdev`, with this
+    /// folder's `proc/iomem` put in the testbed first (umockdev mocks a `/proc` file only when
+    /// `$UMOCKDEV_DIR/proc` has it), run in the fixture folder.
+    func umockdevAuditCommand(_ cx: TopologyCounterexample) -> String {
+        let audit = auditCommand(cx, sysfs: true).dropLast(1) + "/"
+        return "umockdev-run --device \(Self.umockdevFile) -- sh -c "
+            + shellQuoted("mkdir -p \"$UMOCKDEV_DIR/proc\" && cp proc/iomem \"$UMOCKDEV_DIR/proc/iomem\" && exec \(audit)")
+    }
+
     var searchCommand: String? {
         guard let specPath else { return nil }
         var words = ["barproof", "search", shellQuoted(specPath)]

@@ -103,46 +103,14 @@ extension AuditReport {
         return line + (allowIncomplete ? " (--allow-incomplete)" : "; incomplete: run as root or audit a snapshot taken as root")
     }
 
-    /// Each exposed page holding a foreign resource, with what lies on it (at most 16 pages).
+    /// Each exposed page holding a foreign resource, with what lies on it (at most 16 pages):
+    /// ``PageMap``, the whole page mapped.
     private func pages(of bar: BARAudit) -> [String] {
         guard let page = PageSize(rawValue: pageSize) else { return [] }
-        var shared = Set<UInt64>()
-        for foreign in bar.foreign {
-            var p = max(page.pageDown(foreign.start), bar.exposedStart)
-            let last = min(page.pageDown(foreign.end), page.pageDown(bar.exposedEnd))
-            while p <= last, shared.count <= 16 {
-                shared.insert(p)
-                let (next, overflow) = p.addingReportingOverflow(page.rawValue)
-                if overflow { break }
-                p = next
-            }
-        }
-        var lines: [String] = []
-        let cells: UInt64 = 64
-        let cellSize = max(page.rawValue / cells, 1)
-        for p in shared.sorted().prefix(16) {
-            let onPage = bar.foreign.filter { $0.start <= p &+ (page.rawValue - 1) && p <= $0.end }
-            // A compact map of the page: one cell per 1/64 of it; `#` this BAR, `A`, `B`, ... the
-            // foreign resources listed below it, `.` nothing. The whole page is mapped.
-            var map = ""
-            for i in 0..<cells {
-                let first = p &+ i * cellSize, last = first &+ (cellSize - 1)
-                if let k = onPage.firstIndex(where: { $0.start <= last && first <= $0.end }) {
-                    map.append(Character(UnicodeScalar(UInt8(65 + k % 26))))
-                } else if bar.start <= last && first <= bar.end {
-                    map.append("#")
-                } else {
-                    map.append(".")
-                }
-            }
-            lines.append("page \(hexPadded(p, 16)) is shared with:")
-            lines.append("  |\(map)|  (\(sizeText(cellSize)) a cell; # this BAR)")
-            for (k, f) in onPage.enumerated() {
-                let letter = Character(UnicodeScalar(UInt8(65 + k % 26)))
-                lines.append("  \(letter) \(hexPadded(f.start, 16))-\(hexPadded(f.end, 16)) \(f.owner)")
-            }
-        }
-        if shared.count > 16 { lines.append("... more shared pages") }
+        let resources = bar.foreign.map { PageMap.Resource(label: $0.owner, start: $0.start, end: $0.end) }
+        let shared = PageMap.sharedPages(exposed: (bar.exposedStart, bar.exposedEnd), size: page.rawValue, resources: resources, limit: 16)
+        var lines = shared.pages.flatMap { PageMap.lines(page: $0, size: page.rawValue, bar: (bar.start, bar.end), resources: resources) }
+        if shared.more { lines.append("... more shared pages") }
         return lines
     }
 

@@ -167,11 +167,6 @@ func table(_ header: [String], _ rows: [[String]]) -> [String] {
     }
 }
 
-func hexPadded(_ value: UInt64, _ width: Int) -> String {
-    let digits = String(value, radix: 16)
-    return "0x" + String(repeating: "0", count: max(0, width - digits.count)) + digits
-}
-
 func hex4(_ value: UInt16) -> String {
     let digits = String(value, radix: 16)
     return String(repeating: "0", count: max(0, 4 - digits.count)) + digits

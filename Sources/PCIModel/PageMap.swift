@@ -33,10 +33,10 @@ public enum PageMap {
                 map.append(".")
             }
         }
-        var out = ["page \(paddedHex(page, 16)) is shared with:",
+        var out = ["page \(hexPadded(page, 16)) is shared with:",
                    "  |\(map)|  (\(sizeText(cellSize)) a cell; # this BAR)"]
         for (k, r) in onPage.enumerated() {
-            out.append("  \(letter(k)) \(paddedHex(r.start, 16))-\(paddedHex(r.end, 16)) \(r.label)")
+            out.append("  \(letter(k)) \(hexPadded(r.start, 16))-\(hexPadded(r.end, 16)) \(r.label)")
         }
         return out
     }
@@ -61,10 +61,4 @@ public enum PageMap {
     }
 
     static func letter(_ k: Int) -> Character { Character(UnicodeScalar(UInt8(65 + k % 26))) }
-
-    /// `0x` and `width` hex digits, zero-padded.
-    static func paddedHex(_ value: UInt64, _ width: Int) -> String {
-        let digits = String(value, radix: 16)
-        return "0x" + String(repeating: "0", count: max(0, width - digits.count)) + digits
-    }
 }

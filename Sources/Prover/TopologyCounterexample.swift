@@ -239,35 +239,3 @@ public struct TopologyCounterexample: Hashable, Sendable, Codable {
         return requestOffset == 0 && requestLength == (bar.size &+ page &- 1) & ~(page &- 1)
     }
 }
-
-extension TopologyCounterexample {
-    /// The resources on the exposed bytes other than the mapped BAR: every other placed BAR, and
-    /// the mapped function's MSI-X table where the mapping reaches it.
-    public var resourcesOnExposedPages: [PageMap.Resource] {
-        var out: [PageMap.Resource] = []
-        for f in topology.functions {
-            for b in f.bars where !(f.address == target.function && b.index == target.index) && b.size > 0 {
-                if b.start <= exposed.end && exposed.start <= b.end {
-                    out.append(PageMap.Resource(label: "\(f.address) BAR \(b.index)", start: b.start, end: b.end))
-                }
-            }
-            if f.address == target.function, let m = f.msix, let holder = f.bar(m.tableBIR) {
-                let first = holder.start &+ UInt64(m.tableOffset), last = first &+ (m.tableSize &- 1)
-                if first <= exposed.end && exposed.start <= last {
-                    out.append(PageMap.Resource(label: "MSI-X table of \(f.address)", start: first, end: last))
-                }
-            }
-        }
-        return out.sorted { ($0.start, $0.end) < ($1.start, $1.end) }
-    }
-
-    /// The exposed pages that hold another resource, each as a ``PageMap`` (at most 4 pages).
-    public var pageMap: [String] {
-        guard let bar = topology.function(target.function)?.bar(target.index) else { return [] }
-        let resources = resourcesOnExposedPages
-        let shared = PageMap.sharedPages(exposed: (exposed.start, exposed.end), size: platform.pageSize, resources: resources, limit: 4)
-        var lines = shared.pages.flatMap { PageMap.lines(page: $0, size: platform.pageSize, bar: (bar.start, bar.end), resources: resources) }
-        if shared.more { lines.append("... more shared pages") }
-        return lines
-    }
-}

@@ -16,9 +16,11 @@ public enum PageMap {
         }
     }
 
-    /// The lines for the page at `page` (its first byte) of `size` bytes: a title, the map and
-    /// one line per resource of `resources` on the page, each indented by two spaces.
-    public static func lines(page: UInt64, size: UInt64, bar: (start: UInt64, end: UInt64), resources: [Resource]) -> [String] {
+    /// The lines for the page at `page` (its first byte) of `size` bytes: a title (`page <address>`
+    /// and `title`), the map and one line per resource of `resources` on the page, each indented
+    /// by two spaces.
+    public static func lines(page: UInt64, size: UInt64, bar: (start: UInt64, end: UInt64), resources: [Resource],
+                             title: String = "is shared with:") -> [String] {
         let cells: UInt64 = 64
         let cellSize = max(size / cells, 1)
         let onPage = resources.filter { $0.start <= page &+ (size - 1) && page <= $0.end }
@@ -33,7 +35,7 @@ public enum PageMap {
                 map.append(".")
             }
         }
-        var out = ["page \(hexPadded(page, 16)) is shared with:",
+        var out = ["page \(hexPadded(page, 16)) \(title)",
                    "  |\(map)|  (\(sizeText(cellSize)) a cell; # this BAR)"]
         for (k, r) in onPage.enumerated() {
             out.append("  \(letter(k)) \(hexPadded(r.start, 16))-\(hexPadded(r.end, 16)) \(r.label)")

@@ -239,3 +239,56 @@ public struct TopologyCounterexample: Hashable, Sendable, Codable {
         return requestOffset == 0 && requestLength == (bar.size &+ page &- 1) & ~(page &- 1)
     }
 }
+
+extension TopologyCounterexample {
+    /// The exposed pages that show the violation, each as a ``PageMap`` (the renderer the audit
+    /// uses): for `page-exclusive` the pages holding another function's memory BAR, for
+    /// `msix-needs-filtering` those holding the MSI-X table (and the PBA beside it), for
+    /// `mmap-within-bar` those past the page-rounded BAR; on each, every other function's memory
+    /// BAR there is listed too. At most `limit` pages, then a line saying how many more.
+    public func pageMap(limit: Int = 8) -> [String] {
+        let t = topology, size = platform.pageSize
+        guard size > 0, size & (size - 1) == 0,
+              let function = t.function(target.function), let bar = function.bar(target.index) else { return [] }
+        var others: [PageMap.Resource] = []
+        for f in t.functions.sorted(by: { $0.address < $1.address }) where f.address != target.function {
+            for b in f.bars where b.kind.isMemory && b.size > 0 {
+                let role = foreign.map { $0.function == f.address && $0.index == b.index } == true ? " (foreign)" : ""
+                others.append(.init(label: "\(f.address) BAR \(b.index)\(role)", start: b.start, end: b.end))
+            }
+        }
+        // The resources whose pages are shown, and the rest listed where they share those pages.
+        var shown: [PageMap.Resource] = [], listed = others
+        let title: String
+        switch invariant {
+        case .pageExclusive:
+            shown = others
+            title = "is shared with:"
+        case .msixNeedsFiltering:
+            if let msix = function.msix {
+                func inBAR(_ what: String, _ bir: Int, _ offset: UInt64, _ length: UInt64) -> PageMap.Resource? {
+                    guard bir == bar.index, offset < bar.size, length > 0 else { return nil }
+                    let start = bar.start &+ offset
+                    return .init(label: "\(what) of \(target)", start: start, end: min(bar.end, start &+ (length - 1)))
+                }
+                shown = [inBAR("MSI-X table", msix.tableBIR, UInt64(msix.tableOffset), msix.tableSize)].compactMap { $0 }
+                listed = shown + [inBAR("MSI-X PBA", msix.pbaBIR, UInt64(msix.pbaOffset), msix.pbaSize)].compactMap { $0 } + others
+            }
+            title = "holds the MSI-X table:"
+        case .mmapWithinBAR:
+            let first = bar.start & ~(size - 1), last = (bar.end & ~(size - 1)) &+ (size - 1)
+            if exposed.start < first {
+                shown.append(.init(label: "past the BAR's pages", start: exposed.start, end: min(exposed.end, first &- 1)))
+            }
+            if exposed.end > last, last < UInt64.max {
+                shown.append(.init(label: "past the BAR's pages", start: max(exposed.start, last &+ 1), end: exposed.end))
+            }
+            listed = shown + others
+            title = "lies outside the BAR's pages:"
+        }
+        let shared = PageMap.sharedPages(exposed: (exposed.start, exposed.end), size: size, resources: shown, limit: limit)
+        var lines = shared.pages.flatMap { PageMap.lines(page: $0, size: size, bar: (bar.start, bar.end), resources: listed, title: title) }
+        if shared.more { lines.append("... more pages") }
+        return lines
+    }
+}

@@ -40,6 +40,9 @@ extension Barproof {
         @Flag(help: "For each counterexample, a mitigation (a pci=resource_alignment= value or a clause) with a proof that it holds on that machine.")
         var suggest = false
 
+        @Option(help: "Lines in each fixture's sysfs 'resource' file: 13 (a kernel with CONFIG_PCI_IOV, as distributions build) or 7 (without).")
+        var resourceLines: ResourceLinesOption = .thirteen
+
         @Flag(help: "Search the bounds themselves: no pair-model proof that no counterexample exists, nor that further views cannot.")
         var exhaustive = false
 
@@ -126,6 +129,7 @@ extension Barproof {
                     report.notes.append("the pair model could not decide which views are reachable (limits); the bounds are searched for every view")
                 }
             }
+            let specCopy = try out.map { _ in try SpecCopy(path: specPath) }
             let result = try search.run(max: max, minimize: minimize, possible: possible, found: { example in
                 var entry = SearchReport.Entry(counterexample: example, explanation: Self.explain(example), folder: nil, suggestion: nil)
                 if suggest { entry.suggestion = try Self.suggestion(for: example, search: search, bounds: check.search) }
@@ -134,7 +138,8 @@ extension Barproof {
                     let proved = entry.suggestion.flatMap { $0.hasPrefix("no mitigation") ? nil : $0 }
                     // Written and read back whole before a signal may end the process.
                     let problems = try RunControl.critical {
-                        try FixtureWriter(specPath: specPath, checkID: check.name, mitigation: proved, barproofVersion: Barproof.version)
+                        try FixtureWriter(spec: specCopy, checkID: check.name, mitigation: proved, barproofVersion: Barproof.version,
+                                          resourceLines: resourceLines.layout)
                             .write(example, to: folder)
                         return FixtureRoundTrip.check(counterexample: example, folder: folder)
                     }
@@ -197,7 +202,7 @@ extension Barproof {
                 lines.append("it exposes \(foreign)'s bytes [\(hexText(first)), \(hexText(last))]")
             }
             lines.append("view: \(cx.view)")
-            return lines
+            return lines + cx.pageMap()
         }
 
         /// A mitigation and its proof on this machine: the machine's devices, BARs, kinds, sizes
@@ -262,6 +267,13 @@ extension Barproof {
 
 enum SearchFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
+}
+
+/// `--resource-lines 7|13`.
+enum ResourceLinesOption: String, ExpressibleByArgument, CaseIterable {
+    case seven = "7", thirteen = "13"
+
+    var layout: Topology.ResourceLines { self == .seven ? .withoutIOV : .withIOV }
 }
 
 /// The JSON output of `barproof search`: schema `barproof-search` version 2, documented in

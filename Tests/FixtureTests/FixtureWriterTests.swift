@@ -28,7 +28,7 @@ final class FixtureWriterTests {
 
     func write(_ cx: TopologyCounterexample, _ name: String) throws -> URL {
         let folder = scratch.appendingPathComponent(name)
-        try FixtureWriter(specPath: "Specs/mainline.yaml", checkID: "page-exclusive-without-reservation").write(cx, to: folder)
+        try FixtureWriter(spec: try SpecCopy(path: "Specs/mainline.yaml"), checkID: "page-exclusive-without-reservation").write(cx, to: folder)
         return folder
     }
 
@@ -45,7 +45,7 @@ final class FixtureWriterTests {
             let folder = try write(cx, name)
             #expect(FixtureRoundTrip.check(counterexample: cx, folder: folder) == [], "\(name)")
             if let keep {
-                try FixtureWriter(specPath: "Specs/mainline.yaml").write(cx, to: keep.appendingPathComponent(name))
+                try FixtureWriter(spec: try SpecCopy(path: "Specs/mainline.yaml")).write(cx, to: keep.appendingPathComponent(name))
             }
         }
     }
@@ -64,7 +64,7 @@ final class FixtureWriterTests {
 
     @Test func outputIsDeterministic() throws {
         for (name, cx) in Counterexamples.all {
-            let writer = FixtureWriter(specPath: "Specs/mainline.yaml")
+            let writer = FixtureWriter(spec: try SpecCopy(path: "Specs/mainline.yaml"))
             #expect(try writer.files(for: cx) == writer.files(for: cx), "\(name)")
         }
     }
@@ -99,8 +99,15 @@ final class FixtureWriterTests {
         #expect(readme.contains("`mainline.subpage-start-aligned`"), "\(readme)")
         #expect(readme.contains("0000:00:02.0 BAR 0"), "\(readme)")
         #expect(readme.contains("barproof audit --policy mainline --drop subpage-reservation --page-size 65536 --msi-isolated yes topology.json"), "\(readme)")
-        #expect(readme.contains("barproof search Specs/mainline.yaml --check page-exclusive-without-reservation"), "\(readme)")
+        #expect(readme.contains("barproof search mainline.yaml --check page-exclusive-without-reservation"), "\(readme)")
         #expect(readme.contains("page 0xe0000000-0xe000ffff"), "\(readme)")
+        // The page map: 1 KiB cells, the 4 KiB BAR in the first 4, the foreign one in the next 4.
+        #expect(readme.contains("""
+            page 0x00000000e0000000 is shared with:
+              |####AAAA........................................................|  (1 KiB a cell; # this BAR)
+              A 0x00000000e0001000-0x00000000e0001fff 0000:00:02.0 BAR 0 (foreign)
+            """), "\(readme)")
+        #expect(try text(folder, "mainline.yaml") == (try String(contentsOfFile: "Specs/mainline.yaml", encoding: .utf8)))
 
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent(FixtureWriter.topologyFile))) as? [String: Any]
         #expect(json?["schema"] as? String == "barproof-topology")
@@ -117,6 +124,17 @@ final class FixtureWriterTests {
         #expect(svg.contains("page-exclusive violated: mainline - subpage-reservation, 64 KiB pages"), "\(svg)")
         #expect(svg.contains("url(#foreign)"), "\(svg)")
         #expect(svg.contains("0000:00:02.0 BAR 0 mem32 4 KiB (foreign)"), "\(svg)")
+        // The host window starts at the exposed page, so no empty page before it: the axis starts
+        // there. Both 4 KiB BARs on the 64 KiB page are wide enough to carry their labels.
+        let firstLabel = svg.range(of: ##"font-size="10" fill="#555555">0x[0-9a-f]+<"##, options: .regularExpression).map { svg[$0] }
+        #expect(firstLabel?.contains(">0xe0000000<") == true, "\(svg)")
+        let barBoxes = svg.split(separator: "\n").filter { $0.hasPrefix("<rect") && $0.contains(##"height="24" fill="#"##) && !$0.contains("#eeeeee") && !$0.contains("#ffffff") }
+        #expect(barBoxes.count == 2, "\(barBoxes)")
+        for box in barBoxes {
+            let width = box.range(of: #"width="[0-9.]+""#, options: .regularExpression).map { Double(box[$0].dropFirst(7).dropLast()) ?? 0 } ?? 0
+            #expect(width >= MemoryMapSVG.minimumBoxWidth, "\(box)")
+        }
+        #expect(svg.components(separatedBy: ">BAR 0</text>").count - 1 == 2, "\(svg)")
     }
 
     @Test func bridgeAnd64BitBARs() throws {

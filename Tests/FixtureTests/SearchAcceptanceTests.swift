@@ -22,7 +22,7 @@ final class SearchAcceptanceTests {
                           sourceLocation: SourceLocation = #_sourceLocation) throws {
         for (i, cx) in examples.enumerated() {
             let folder = scratch.appendingPathComponent("\(name)-\(i + 1)")
-            try FixtureWriter(specPath: "Specs/mainline.yaml", checkID: name).write(cx, to: folder)
+            try FixtureWriter(spec: try SpecCopy(path: "Specs/mainline.yaml"), checkID: name).write(cx, to: folder)
             #expect(FixtureRoundTrip.check(counterexample: cx, folder: folder) == [], "\(name) #\(i + 1)", sourceLocation: sourceLocation)
             let png = try FixtureRoundTrip.renderedPNGSize(ofSVG: folder.appendingPathComponent(FixtureWriter.svgFile))
             #expect(png.width == MemoryMapSVG.width, sourceLocation: sourceLocation)

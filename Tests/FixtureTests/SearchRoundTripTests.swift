@@ -55,7 +55,7 @@ struct SearchRoundTripTests {
             #expect(!result.counterexamples.isEmpty, "\(row.name): no counterexample")
             for (i, cx) in result.counterexamples.enumerated() {
                 let folder = scratch.appendingPathComponent("\(row.name)-\(i + 1)")
-                try FixtureWriter(specPath: "Specs/\(row.policy.name).yaml", checkID: row.name).write(cx, to: folder)
+                try FixtureWriter(spec: try SpecCopy(path: "Specs/\(row.policy.name).yaml"), checkID: row.name).write(cx, to: folder)
                 #expect(FixtureRoundTrip.check(counterexample: cx, folder: folder) == [], "\(row.name) #\(i + 1): \(cx.view)")
                 let png = try FixtureRoundTrip.renderedPNGSize(ofSVG: folder.appendingPathComponent(FixtureWriter.svgFile))
                 #expect(png.width == MemoryMapSVG.width)

@@ -22,7 +22,7 @@ final class TopologyVersionTests {
 
     func written(_ cx: TopologyCounterexample, _ name: String) throws -> (folder: URL, document: URL) {
         let folder = scratch.appendingPathComponent(name)
-        try FixtureWriter(specPath: "Specs/mainline.yaml", checkID: "page-exclusive-without-reservation").write(cx, to: folder)
+        try FixtureWriter(spec: try SpecCopy(path: "Specs/mainline.yaml"), checkID: "page-exclusive-without-reservation").write(cx, to: folder)
         return (folder, folder.appendingPathComponent(FixtureWriter.topologyFile))
     }
 

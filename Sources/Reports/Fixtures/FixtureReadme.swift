@@ -71,6 +71,11 @@ extension FixtureWriter {
                 md += "| \(f.address)\(f.upstream.map { " behind \($0)" } ?? "") | \(ids) | \(bar.index)\(role) | \(type) | \(hexText(bar.start))-\(hexText(bar.end)) | \(sizeText(bar.size)) | \(marks.joined(separator: ", ")) |\n"
             }
         }
+        let map = cx.pageMap()
+        if !map.isEmpty {
+            md += "\n## The page\n\nEach cell is 1/64 of the page: `#` the mmapped BAR, a letter a resource listed below the map, `.` nothing.\n\n"
+            md += "```text\n" + map.joined(separator: "\n") + "\n```\n"
+        }
         md += "\n![memory map](\(Self.svgFile))\n\n"
 
         if let mitigation {
@@ -95,19 +100,19 @@ extension FixtureWriter {
         md += "`\(Self.umockdevFile)` is this machine in umockdev's record format, so `umockdev-run` presents it as a fake `/sys` "
         md += "(the devices under `/sys/devices/pci0000:00/...`, bridges holding their children, and `/sys/bus/pci/devices`):\n\n```sh\n"
         md += "umockdev-run --device \(Self.umockdevFile) -- cat /sys/bus/pci/devices/\(cx.target.function)/resource\n"
-        md += "umockdev-run --device \(Self.umockdevFile) -- udevadm info --attribute-walk /sys/bus/pci/devices/\(cx.target.function)\n"
+        md += "umockdev-run --device \(Self.umockdevFile) -- readlink -f /sys/bus/pci/devices/\(cx.target.function)\n"
         md += umockdevAuditCommand(cx) + "\n```\n\n"
         md += "umockdev mocks `/sys` only, and a `/proc` file only when its testbed (`$UMOCKDEV_DIR`) has one: the last command "
         md += "puts this folder's `proc/iomem` there first. Without it, `barproof audit --sysfs /` reads the host's `/proc/iomem`, "
         md += "where these BARs are not claimed, and refuses their mmap as unclaimed (`mainline.enable-requires-claimed` under mainline) "
-        md += "instead of reproducing the violation. Either way the audit reads the host's kernel command line and release from `/proc`. "
-        md += "(`udevadm` is in the udev package.)\n"
+        md += "instead of reproducing the violation. Either way the audit reads the host's kernel command line and release from `/proc`.\n"
         md += "\n## Files\n\n"
         md += "- `\(Self.topologyFile)`: the counterexample and these files as one document (schema `\(TopologyDocument.schemaName)`).\n"
         md += "- `sys/bus/pci/devices/<bdf>/{resource,config,vendor,device,class,subsystem_vendor,subsystem_device,revision,irq}`, "
         md += "`proc/iomem`: the machine in the kernel's own formats.\n"
         md += "- `\(Self.umockdevFile)`: the same devices and attributes for `umockdev-run --device`.\n"
         md += "- `\(Self.svgFile)`: the pages around the violation.\n"
+        if let spec { md += "- `\(spec.fileName)`: a copy of the spec the counterexample was searched from (check `\(checkID ?? "-")`).\n" }
         return md
     }
 }

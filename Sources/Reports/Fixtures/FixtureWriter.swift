@@ -11,7 +11,7 @@ import VFIORules
 ///   subsystem_device,revision,irq}` and `proc/iomem`, in the kernel's formats;
 ///   `barproof audit --sysfs <folder>` audits it;
 /// - `machine.umockdev`: the same devices and attributes in umockdev's record format
-///   (``Topology/umockdevRecord()``), for `umockdev-run --device machine.umockdev`;
+///   (``Topology/umockdevRecord(resourceLines:)``), for `umockdev-run --device machine.umockdev`;
 /// - `memory-map.svg` (``MemoryMapSVG``);
 /// - `README.md`: what is violated, through which clause, and the commands that reproduce it.
 ///
@@ -19,8 +19,9 @@ import VFIORules
 /// beside the target and renames it into place, so a failed or killed write leaves nothing
 /// half-written (and an existing folder of that name untouched).
 public struct FixtureWriter: Sendable {
-    /// The spec the counterexample came from, for the `barproof search` command in the README.
-    public var specPath: String?
+    /// The spec the counterexample came from, copied into the folder under its own file name, so
+    /// the README's `barproof search` command runs there as written.
+    public var spec: SpecCopy?
     /// The check (`--check ID`) within that spec.
     public var checkID: String?
     /// A mitigation proved on the machine (`search --suggest`), for the README.
@@ -28,12 +29,17 @@ public struct FixtureWriter: Sendable {
     /// `barproof_version` of `topology.json`: the barproof executable passes its own; library
     /// users (the tests) that pass none write `unknown`.
     public var barproofVersion: String
+    /// How many lines each `resource` file has: a kernel with `CONFIG_PCI_IOV` (13 for a
+    /// function, the default) or without (7); `search --resource-lines`.
+    public var resourceLines: Topology.ResourceLines
 
-    public init(specPath: String? = nil, checkID: String? = nil, mitigation: String? = nil, barproofVersion: String = "unknown") {
-        self.specPath = specPath
+    public init(spec: SpecCopy? = nil, checkID: String? = nil, mitigation: String? = nil, barproofVersion: String = "unknown",
+                resourceLines: Topology.ResourceLines = .withIOV) {
+        self.spec = spec
         self.checkID = checkID
         self.mitigation = mitigation
         self.barproofVersion = barproofVersion
+        self.resourceLines = resourceLines
     }
 
     public static let topologyFile = "topology.json"
@@ -66,7 +72,7 @@ public struct FixtureWriter: Sendable {
         guard PageSize(rawValue: cx.platform.pageSize) != nil, cx.platform.pageSize == t.pageSize else {
             throw FixtureError("page size \(cx.platform.pageSize) (topology \(t.pageSize)) is not a power of two from 4 KiB to 1 GiB, or they differ")
         }
-        var files = t.sysfsFiles()
+        var files = t.sysfsFiles(resourceLines: resourceLines)
         let document = TopologyDocument(
             barproofVersion: barproofVersion, counterexample: cx, summary: summary(cx, target: target),
             reproduce: .init(audit: auditCommand(cx, sysfs: false), auditWholeBAR: auditAsksTheSameQuestion(cx),
@@ -78,8 +84,12 @@ public struct FixtureWriter: Sendable {
             throw FixtureError("cannot encode \(Self.topologyFile): \(error)")
         }
         files[Self.svgFile] = Array(MemoryMapSVG.render(cx).utf8)
-        files[Self.umockdevFile] = Array(t.umockdevRecord().utf8)
+        files[Self.umockdevFile] = Array(t.umockdevRecord(resourceLines: resourceLines).utf8)
         files[Self.readmeFile] = Array(readme(cx, target: target).utf8)
+        if let spec {
+            guard files[spec.fileName] == nil else { throw FixtureError("the spec's file name \(spec.fileName) is one of the fixture's own files") }
+            files[spec.fileName] = spec.bytes
+        }
         return files
     }
 
@@ -126,9 +136,10 @@ public struct FixtureWriter: Sendable {
             + shellQuoted("mkdir -p \"$UMOCKDEV_DIR/proc\" && cp proc/iomem \"$UMOCKDEV_DIR/proc/iomem\" && exec \(audit)")
     }
 
+    /// The `barproof search` command line, run in the fixture folder on the spec copied there.
     var searchCommand: String? {
-        guard let specPath else { return nil }
-        var words = ["barproof", "search", shellQuoted(specPath)]
+        guard let spec else { return nil }
+        var words = ["barproof", "search", shellQuoted(spec.fileName)]
         if let checkID { words += ["--check", shellQuoted(checkID)] }
         return words.joined(separator: " ")
     }
@@ -181,4 +192,22 @@ func shellQuoted(_ word: String) -> String {
     let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=+,@")
     if !word.isEmpty && word.allSatisfy(safe.contains) { return word }
     return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}
+
+/// A spec file's name and bytes, for a fixture folder to carry a copy.
+public struct SpecCopy: Sendable {
+    /// The file name (no directory), e.g. `mainline.yaml`: the spec's name is its file name.
+    public var fileName: String
+    public var bytes: [UInt8]
+
+    public init(fileName: String, bytes: [UInt8]) {
+        self.fileName = fileName
+        self.bytes = bytes
+    }
+
+    /// The file at `path`, read now.
+    public init(path: String) throws(FixtureError) {
+        guard let data = FileManager.default.contents(atPath: path) else { throw FixtureError("cannot read the spec \(path)") }
+        self.init(fileName: URL(fileURLWithPath: path).lastPathComponent, bytes: Array(data))
+    }
 }

@@ -10,15 +10,20 @@ import VFIORules
 /// box coloured by its device; the mmapped (exposed) range as a dashed outline over every row and
 /// a row of its own; the foreign bytes it exposes (another device's BAR, the MSI-X table, bytes
 /// past the BAR) hatched red; page boundaries with their addresses; a title with the invariant,
-/// the policy and the page size; a legend. Widths are linear in address, but no box is drawn
-/// narrower than ``minimumBoxWidth`` so that a 16-byte MSI-X table in a 64 KiB page stays visible.
+/// the policy and the page size; a legend. The context pages are left out where the host window
+/// does not reach into them. The axis is piecewise linear: cut at every box edge and (up to
+/// ``maximumPageEdges`` pages) every page boundary, each stretch at least ``minimumBoxWidth``
+/// wide and the rest of the width shared in proportion to size (``Axis``), so a 4 KiB BAR in a
+/// 64 KiB page, or a 16-byte MSI-X table, is wide enough to carry its label.
 public enum MemoryMapSVG {
     public static let width = 1000
     static let labelColumn = 320.0
     static let rightMargin = 20.0
     static let rowHeight = 24.0
     static let rowGap = 8.0
-    public static let minimumBoxWidth = 3.0
+    public static let minimumBoxWidth = 48.0
+    /// Up to this many pages in view, every page boundary cuts the axis.
+    static let maximumPageEdges: UInt64 = 64
     /// One colour per device, in address order of the devices drawn.
     static let palette = ["#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#9c755f", "#bab0ac"]
 
@@ -33,6 +38,8 @@ public enum MemoryMapSVG {
         var fill: String
         var stroke: String
         var dashed = false
+        /// Drawn inside the box when it fits (every BAR's box does: ``minimumBoxWidth``).
+        var label: String?
     }
 
     public static func render(_ cx: TopologyCounterexample) -> String {
@@ -41,18 +48,33 @@ public enum MemoryMapSVG {
         let pageMask = ~(page &- 1)
         let exposedFirst = cx.exposed.start & pageMask
         let exposedLastPage = cx.exposed.end & pageMask
-        // One page of context each side, kept inside 0...2^64 - 1.
-        let viewStart = exposedFirst >= page ? exposedFirst - page : exposedFirst
-        let lastPage = exposedLastPage <= UInt64.max - page ? exposedLastPage + page : exposedLastPage
+        // One page of context each side when the host window reaches into it (a page outside
+        // every window holds nothing to draw), kept inside 0...2^64 - 1.
+        let before = exposedFirst >= page ? exposedFirst - page : exposedFirst
+        let viewStart = before < exposedFirst && t.hostWindow.start <= before &+ (page - 1) ? before : exposedFirst
+        let after = exposedLastPage <= UInt64.max - page ? exposedLastPage + page : exposedLastPage
+        let lastPage = after > exposedLastPage && t.hostWindow.end >= after ? after : exposedLastPage
         let viewEnd = lastPage &+ (page - 1)  // inclusive; lastPage + page - 1 never wraps (page-aligned)
-        let span = Double(viewEnd - viewStart) + 1
         let x0 = labelColumn, x1 = Double(width) - rightMargin
-        func x(_ address: UInt64) -> Double { x0 + (Double(address - viewStart) / span) * (x1 - x0) }
-        func xEnd(_ last: UInt64) -> Double { last >= viewEnd ? x1 : x(last + 1) }
         func clip(_ start: UInt64, _ end: UInt64) -> (UInt64, UInt64)? {
             let s = max(start, viewStart), e = min(end, viewEnd)
             return s <= e ? (s, e) : nil
         }
+        let pages = (viewEnd - viewStart) / page + 1
+        var edges: [UInt64] = []
+        if pages <= maximumPageEdges { edges += (0...pages).map { viewStart &+ $0 &* page } }
+        for f in t.functions {
+            for bar in f.bars where bar.kind.isMemory && bar.size > 0 {
+                edges += [bar.start, bar.end &+ 1]
+                if let msix = f.msix, msix.tableBIR == bar.index, UInt64(msix.tableOffset) < bar.size {
+                    edges += [bar.start &+ UInt64(msix.tableOffset), min(bar.end, bar.start &+ UInt64(msix.tableOffset) &+ (msix.tableSize - 1)) &+ 1]
+                }
+            }
+        }
+        edges += [cx.exposed.start, cx.exposed.end &+ 1]
+        let axis = Axis(start: viewStart, end: viewEnd, edges: edges, from: x0, to: x1, minimumWidth: minimumBoxWidth)
+        func x(_ address: UInt64) -> Double { axis.x(address) }
+        func xEnd(_ last: UInt64) -> Double { last >= viewEnd ? x1 : x(last + 1) }
 
         // Devices with a memory BAR in view, in address order, each with its colour.
         let shownFunctions = t.functions.sorted { $0.address < $1.address }.filter { f in
@@ -82,7 +104,8 @@ public enum MemoryMapSVG {
             let role = isTarget ? " (mmapped)" : (cx.foreign.map { $0.function == f.address && $0.index == bar.index } ?? false) ? " (foreign)" : ""
             let label = "\(f.address) BAR \(bar.index) \(bar.kind.rawValue) \(sizeText(bar.size))\(role)"
             let fill = colour[f.address] ?? palette[0]
-            rows.append(Row(label: label, boxes: [Box(start: bar.start, end: bar.end, fill: fill, stroke: isTarget ? "#000000" : "#333333")]))
+            rows.append(Row(label: label, boxes: [Box(start: bar.start, end: bar.end, fill: fill, stroke: isTarget ? "#000000" : "#333333",
+                                                      label: "BAR \(bar.index)")]))
             let row = rows.count - 1
             if let msix = f.msix, msix.tableBIR == bar.index, UInt64(msix.tableOffset) < bar.size {
                 let first = bar.start + UInt64(msix.tableOffset)
@@ -123,7 +146,8 @@ public enum MemoryMapSVG {
         legend.append(("exposed", "dashed outline: the bytes the allowed mmap exposes, \(hexText(cx.exposed.start))-\(hexText(cx.exposed.end))"))
         legend.append(("hatch", hatchedMeaning(cx)))
         if !tables.isEmpty { legend.append(("table", "dark stripe: the MSI-X table")) }
-        legend.append((nil, "Widths are linear in address over \(hexText(viewStart))-\(hexText(viewEnd)); a box narrower than \(Int(minimumBoxWidth)) px is drawn \(Int(minimumBoxWidth)) px wide."))
+        legend.append((nil, "\(hexText(viewStart))-\(hexText(viewEnd)), not to scale: each stretch between box edges and page"))
+        legend.append((nil, "boundaries is at least \(Int(minimumBoxWidth)) px wide, the rest of the width shared in proportion to size."))
         let legendTop = rowsBottom + 36
         let height = Int(legendTop + Double(legend.count) * 20 + 16)
 
@@ -150,27 +174,26 @@ public enum MemoryMapSVG {
         subtitle += "; allowed through \(cx.view.clause)"
         svg += text(10, subtitleY, subtitle, size: 12)
 
-        // Page boundaries: every page when there are few, else a stride with labels 120 px apart.
-        let pages = (viewEnd - viewStart) / page + 1
-        let pixelsPerPage = (x1 - x0) / Double(pages)
-        let labelStride = max(UInt64(1), UInt64(min(120.0 / pixelsPerPage, 1e18).rounded(.up)))
-        let lineStride = pages > 256 ? labelStride : 1
+        // Page boundaries: every page when there are few, else every page that starts a stretch of
+        // the axis; labels at least 120 px apart.
         func boundaryLine(_ bx: Double) -> String {
             "<line x1=\"\(fmt(bx))\" y1=\"\(fmt(axisLabelY + 4))\" x2=\"\(fmt(bx))\" y2=\"\(fmt(rowsBottom + 6))\" stroke=\"#bbbbbb\" stroke-width=\"1\"/>\n"
         }
-        var boundary: UInt64 = 0
-        while boundary < pages {
-            let address = viewStart + boundary * page
-            svg += boundaryLine(x(address))
+        var lastLabel = -Double.infinity
+        for address in axis.pageBoundaries(pageSize: page) {
+            let bx = x(address)
+            svg += boundaryLine(bx)
             // A label that would run past the right edge is left out (10 px monospace: ~6.1 px a character).
             let label = hexText(address)
-            if boundary % labelStride == 0 && x(address) + 2 + 6.1 * Double(label.count) <= Double(width) {
-                svg += text(x(address) + 2, axisLabelY, label, size: 10, fill: "#555555")
+            if bx >= lastLabel + 120 && bx + 2 + 6.1 * Double(label.count) <= Double(width) {
+                svg += text(bx + 2, axisLabelY, label, size: 10, fill: "#555555")
+                lastLabel = bx
             }
-            boundary += lineStride
         }
         svg += boundaryLine(x1)
 
+        // Drawn last, over the hatching and the table stripes.
+        var boxLabels: [String] = []
         for (i, row) in rows.enumerated() {
             let y = rowY(i)
             svg += text(10, y + rowHeight * 0.68, row.label, size: 11)
@@ -178,6 +201,9 @@ public enum MemoryMapSVG {
                 guard let (s, e) = clip(box.start, box.end) else { continue }
                 let bx = x(s), w = max(xEnd(e) - bx, minimumBoxWidth)
                 svg += "<rect x=\"\(fmt(bx))\" y=\"\(fmt(y))\" width=\"\(fmt(w))\" height=\"\(fmt(rowHeight))\" fill=\"\(box.fill)\" stroke=\"\(box.stroke)\" stroke-width=\"\(box.dashed ? "2" : "1")\"\(box.dashed ? " stroke-dasharray=\"6,3\"" : "")/>\n"
+                if let label = box.label, 6.1 * Double(label.count) + 4 <= w {
+                    boxLabels.append(text(bx + w / 2 - 3.05 * Double(label.count), y + rowHeight * 0.68, label, size: 10, bold: true))
+                }
             }
         }
         for h in hatched {
@@ -190,6 +216,7 @@ public enum MemoryMapSVG {
             let bx = x(s), w = max(xEnd(e) - bx, minimumBoxWidth)
             svg += "<rect x=\"\(fmt(bx))\" y=\"\(fmt(rowY(table.row) + rowHeight - 7))\" width=\"\(fmt(w))\" height=\"6\" fill=\"#222222\"/>\n"
         }
+        svg += boxLabels.joined()
         // The exposed range outlined across every row.
         if let (s, e) = clip(cx.exposed.start, cx.exposed.end) {
             let bx = x(s), w = max(xEnd(e) - bx, minimumBoxWidth)
@@ -214,6 +241,74 @@ public enum MemoryMapSVG {
         }
         svg += "</svg>\n"
         return svg
+    }
+
+    /// A piecewise linear address axis over `start...end` (inclusive) drawn from `from` to `to`:
+    /// cut at `edges` (those strictly inside the range), each stretch at least `minimumWidth`
+    /// (when they all fit; else all equal), the rest of the width shared in proportion to length.
+    struct Axis {
+        let start: UInt64
+        /// Each stretch's first address as an offset from `start`, then the range's length, with
+        /// the stretch's left x (the last at `to`). Offsets, so that addresses near 2^64 keep
+        /// their low bits in a Double.
+        private var cuts: [(offset: Double, x: Double)] = []
+        private var stretchStarts: [UInt64] = []
+
+        init(start: UInt64, end: UInt64, edges: [UInt64], from: Double, to: Double, minimumWidth: Double) {
+            self.start = start
+            var starts = Set(edges.filter { $0 > start && $0 <= end })
+            starts.insert(start)
+            stretchStarts = starts.sorted()
+            let bounds = stretchStarts.map { Double($0 - start) } + [Double(end - start) + 1]
+            let lengths = (0..<stretchStarts.count).map { bounds[$0 + 1] - bounds[$0] }
+            let total = to - from
+            var widths: [Double]
+            if Double(lengths.count) * minimumWidth >= total {
+                widths = Array(repeating: total / Double(lengths.count), count: lengths.count)
+            } else {
+                // Stretches whose share would be under the minimum get the minimum; the rest share
+                // what is left in proportion to length, repeated until no share falls under it.
+                var fixed = Set<Int>()
+                while true {
+                    let free = total - Double(fixed.count) * minimumWidth
+                    let freeLength = lengths.indices.filter { !fixed.contains($0) }.map { lengths[$0] }.reduce(0, +)
+                    let scale = freeLength > 0 ? free / freeLength : 0
+                    let under = lengths.indices.filter { !fixed.contains($0) && lengths[$0] * scale < minimumWidth }
+                    if under.isEmpty {
+                        widths = lengths.indices.map { fixed.contains($0) ? minimumWidth : lengths[$0] * scale }
+                        break
+                    }
+                    fixed.formUnion(under)
+                }
+            }
+            var x = from
+            for (i, offset) in bounds.dropLast().enumerated() {
+                cuts.append((offset, x))
+                x += widths[i]
+            }
+            cuts.append((bounds[bounds.count - 1], to))
+        }
+
+        /// The x of `address`'s left edge (clamped to the range).
+        func x(_ address: UInt64) -> Double {
+            guard address > start else { return cuts[0].x }
+            let a = Double(address - start)
+            // The last cut at or below the address.
+            var low = 0, high = cuts.count - 1
+            while low < high {
+                let mid = (low + high + 1) / 2
+                if cuts[mid].offset <= a { low = mid } else { high = mid - 1 }
+            }
+            guard low < cuts.count - 1 else { return cuts[cuts.count - 1].x }
+            let (a0, x0) = cuts[low], (a1, x1) = cuts[low + 1]
+            return x0 + (a - a0) / (a1 - a0) * (x1 - x0)
+        }
+
+        /// The page boundaries that start a stretch: every page when each page is cut, else the
+        /// pages where a box begins or ends on a page boundary, with the range's first.
+        func pageBoundaries(pageSize: UInt64) -> [UInt64] {
+            stretchStarts.filter { $0 & (pageSize &- 1) == 0 }
+        }
     }
 
     static func hatchedMeaning(_ cx: TopologyCounterexample) -> String {

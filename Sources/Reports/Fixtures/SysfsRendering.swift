@@ -9,15 +9,26 @@ public struct FixtureError: Error, Sendable, CustomStringConvertible {
 
 /// `Topology` rendered in the kernel's own formats: the sysfs `resource`, `config`, `vendor`,
 /// `device`, `class`, `subsystem_vendor`, `subsystem_device`, `revision` and `irq` files of every
-/// function and bridge (``sysfsDevices()``), and `/proc/iomem`. What the audit
+/// function and bridge (``sysfsDevices(resourceLines:)``), and `/proc/iomem`. What the audit
 /// importers (`HostInventory.load`) read back is the topology itself, without parser warnings.
 extension Topology {
-    /// `resource_show()` (drivers/pci/pci-sysfs.c) prints `pci_dev->resource[i]` for `i` below
-    /// `PCI_BRIDGE_RESOURCES` (a function) or `PCI_NUM_RESOURCES` (a bridge), each as
-    /// `"0x%016llx 0x%016llx 0x%016llx\n"`. With `CONFIG_PCI_IOV`, as distribution kernels build,
-    /// that is 13 lines (BARs 0-5, ROM, VF BARs 0-5) and 17 (plus 4 bridge windows).
-    static let functionResourceLines = 13
-    static let bridgeResourceLines = 17
+    /// How many lines a `resource` file has: `resource_show()` (drivers/pci/pci-sysfs.c, the same
+    /// in 4.4 to 6.18) prints `pci_dev->resource[i]` for `i` below `PCI_BRIDGE_RESOURCES` (a
+    /// function) or `DEVICE_COUNT_RESOURCE` (a bridge), each as `"0x%016llx 0x%016llx 0x%016llx\n"`,
+    /// and the resource enum of include/linux/pci.h has the 6 SR-IOV VF BARs between the ROM and
+    /// the 4 bridge windows only under `#ifdef CONFIG_PCI_IOV`.
+    public enum ResourceLines: Int, Sendable, CaseIterable {
+        /// `CONFIG_PCI_IOV` unset: 7 lines for a function (BARs 0-5, ROM), 11 for a bridge.
+        case withoutIOV = 7
+        /// `CONFIG_PCI_IOV=y`, as distribution kernels build: 13 (plus VF BARs 0-5) and 17.
+        case withIOV = 13
+
+        /// Lines of a function's file.
+        public var function: Int { rawValue }
+        /// Lines of a bridge's file: the function's, then the I/O, memory, prefetchable and
+        /// CardBus windows.
+        public var bridge: Int { rawValue + 4 }
+    }
 
     /// The `IORESOURCE_*` flags `__pci_read_base()`/`decode_bar()` (drivers/pci/probe.c) give a BAR:
     /// the type (`IORESOURCE_MEM`/`IORESOURCE_IO`), `IORESOURCE_MEM_64` and `IORESOURCE_PREFETCH`
@@ -86,8 +97,8 @@ extension Topology {
     }
 
     /// The `resource` file of `function`.
-    func resourceText(_ function: Function) -> String {
-        var lines = Array(repeating: (UInt64(0), UInt64(0), UInt64(0)), count: Self.functionResourceLines)
+    func resourceText(_ function: Function, lines layout: ResourceLines) -> String {
+        var lines = Array(repeating: (UInt64(0), UInt64(0), UInt64(0)), count: layout.function)
         for bar in function.bars where (0...5).contains(bar.index) {
             lines[bar.index] = (bar.start, bar.end, Self.resourceFlags(bar).rawValue)
         }
@@ -101,13 +112,14 @@ extension Topology {
     /// plus `IORESOURCE_MEM_64` and the register's `PCI_PREF_RANGE_TYPE_64` bit when 64-bit
     /// (recalled from drivers/pci/probe.c, not re-read: UNVERIFIED; the audit does not read bridge
     /// window flags).
-    func resourceText(_ bridge: Bridge) -> String {
-        var lines = Array(repeating: (UInt64(0), UInt64(0), UInt64(0)), count: Self.bridgeResourceLines)
+    func resourceText(_ bridge: Bridge, lines layout: ResourceLines) -> String {
+        var lines = Array(repeating: (UInt64(0), UInt64(0), UInt64(0)), count: layout.bridge)
         let window = (bridge.window.start, bridge.window.end)
+        // PCI_BRIDGE_RESOURCES + 1 is the memory window, + 2 the prefetchable one.
         if Self.usesPrefetchableWindow(bridge) {
-            lines[15] = (window.0, window.1, ResourceFlags([.mem, .prefetch, .mem64]).rawValue | 0x1)
+            lines[layout.function + 2] = (window.0, window.1, ResourceFlags([.mem, .prefetch, .mem64]).rawValue | 0x1)
         } else {
-            lines[14] = (window.0, window.1, ResourceFlags.mem.rawValue)
+            lines[layout.function + 1] = (window.0, window.1, ResourceFlags.mem.rawValue)
         }
         return lines.map(Self.resourceLine).joined()
     }
@@ -276,7 +288,7 @@ extension Topology {
     }
 
     /// One function or bridge as sysfs shows it: its attribute files, rendered once, and where it
-    /// sits. The sysfs tree (``sysfsFiles()``) and the umockdev record (``umockdevRecord()``) are
+    /// sits. The sysfs tree (``sysfsFiles(resourceLines:)``) and the umockdev record (``umockdevRecord(resourceLines:)``) are
     /// both written from these, so the two cannot disagree.
     struct SysfsDevice: Sendable {
         var address: PCIAddress
@@ -302,7 +314,7 @@ extension Topology {
     /// these images lack; `irq` is what `pci_read_irq()` sets: the interrupt line (0x3c) when the
     /// interrupt pin (0x3d) is set, else 0. The functions' images say pin INTA# with line 0, the
     /// bridges' no pin: `irq` is 0 for all (no interrupt routed, as before a platform routes one).
-    func sysfsDevices() -> [SysfsDevice] {
+    func sysfsDevices(resourceLines: ResourceLines = .withIOV) -> [SysfsDevice] {
         func device(_ address: PCIAddress, upstream: PCIAddress?, resource: String, config: [UInt8], vendor: UInt16,
                     device: UInt16, classCode: UInt32) -> SysfsDevice {
             func word(_ at: Int) -> UInt16 { UInt16(config[at]) | UInt16(config[at + 1]) << 8 }
@@ -326,19 +338,19 @@ extension Topology {
                 ])
         }
         return functions.map { f in
-            device(f.address, upstream: f.upstream, resource: resourceText(f), config: configImage(f), vendor: f.vendorID,
+            device(f.address, upstream: f.upstream, resource: resourceText(f, lines: resourceLines), config: configImage(f), vendor: f.vendorID,
                    device: f.deviceID, classCode: f.classCode)
         } + bridges.map { b in
-            device(b.address, upstream: b.upstream, resource: resourceText(b), config: configImage(b), vendor: 0x1b36,
+            device(b.address, upstream: b.upstream, resource: resourceText(b, lines: resourceLines), config: configImage(b), vendor: 0x1b36,
                    device: 0x0001, classCode: 0x060400)
         }
     }
 
     /// Every file of the sysfs-shaped tree, by path relative to the tree's root: `proc/iomem` and
-    /// each device's attributes (``sysfsDevices()``) under `sys/bus/pci/devices/<bdf>/`.
-    func sysfsFiles() -> [String: [UInt8]] {
+    /// each device's attributes (``sysfsDevices(resourceLines:)``) under `sys/bus/pci/devices/<bdf>/`.
+    func sysfsFiles(resourceLines: ResourceLines = .withIOV) -> [String: [UInt8]] {
         var files: [String: [UInt8]] = ["proc/iomem": Array(procIOMemText().utf8)]
-        for d in sysfsDevices() {
+        for d in sysfsDevices(resourceLines: resourceLines) {
             for (name, bytes) in d.attributes { files["sys/bus/pci/devices/\(d.address)/\(name)"] = bytes }
         }
         return files

@@ -34,14 +34,14 @@ extension Topology {
         return "/devices/" + ([host] + chain.reversed()).joined(separator: "/")
     }
 
-    /// `machine.umockdev`: every function and bridge (``sysfsDevices()``, the attributes of the
+    /// `machine.umockdev`: every function and bridge (``sysfsDevices(resourceLines:)``, the attributes of the
     /// sysfs tree byte for byte), parents before children, each with the properties the kernel's
     /// `pci_uevent()` (drivers/pci/pci-driver.c) gives an unbound device and `SUBSYSTEM=pci`,
     /// sorted as `umockdev-record` sorts them, then the attributes sorted by name; `config` as
     /// `H:`, every other attribute (ASCII) as `A:`.
-    func umockdevRecord() -> String {
+    func umockdevRecord(resourceLines: ResourceLines = .withIOV) -> String {
         var paragraphs: [(path: String, text: String)] = []
-        for d in sysfsDevices() {
+        for d in sysfsDevices(resourceLines: resourceLines) {
             guard let path = sysfsDevicePath(d.address, upstream: d.upstream) else { continue }
             func upper(_ value: UInt64, _ width: Int) -> String { paddedHex(value, width).uppercased() }
             let c = UInt64(d.classCode)

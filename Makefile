@@ -16,9 +16,13 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-# The test suite, then every spec proved by the debug binary it built, so CI (`.ci/run`) gates on the
-# invariants and recorded proofs; fails if either fails. --require-records: a check without a record
-# fails rather than passing uncompared. SWIFTFLAGS passes e.g. --scratch-path.
+# `make test`, which CI runs (`.ci/run`): the Debian package built first (the release binary with
+# the Swift runtime linked in, .build-static/, scripts/make-deb.sh), then the test suite, whose
+# CLI tests run that release binary (BARPROOF_BINARY), then the package installed into this machine
+# and checked from /usr/bin with the toolchain out of reach (scripts/check-package.sh): ldd, the
+# Action's install and prove steps, every spec proved against its record (--require-records: a
+# check without a record fails rather than passing uncompared) and an audit against the debug
+# binary's. Fails if any part fails. SWIFTFLAGS passes e.g. --scratch-path to the debug build.
 #
 # The tests run in two processes side by side (scripts/run-tests.sh: CLITests, and the rest), and
 # within each one at a time (--no-parallel), because every suite has a .timeLimit, and Swift
@@ -29,17 +33,20 @@ release: deps
 #
 # Last-resort bounds: every program a test starts is killed at its deadline (TestSupport's
 # ProgramRun), but a test stuck in-process (a blocking call that never returns) is beyond that and
-# beyond its .timeLimit, since Swift Testing cannot stop a synchronous test. So the whole
-# `swift test` (its build included) runs under a deadline of TEST_TIMEOUT wall seconds, and
-# `barproof prove` under PROVE_TIMEOUT: scripts/run-bounded.sh, coreutils `timeout` (SIGINT, then
-# SIGKILL 30 s later) plus killing what the command left behind, which ends the run with a message
-# instead of hanging the CI job until its own limit.
+# beyond its .timeLimit, since Swift Testing cannot stop a synchronous test. So the package build
+# runs under a deadline of BUILD_TIMEOUT wall seconds, the whole test run (its build included)
+# under TEST_TIMEOUT, and the package check under PROVE_TIMEOUT: scripts/run-bounded.sh, coreutils
+# `timeout` (SIGINT, then SIGKILL 30 s later) plus killing what the command left behind, which
+# ends the run with a message instead of hanging the CI job until its own limit.
+BUILD_TIMEOUT ?= 900
 TEST_TIMEOUT ?= 1200
 PROVE_TIMEOUT ?= 300
+STATIC_BIN = $$($(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-static --show-bin-path)
 test: deps
-	scripts/run-bounded.sh $(TEST_TIMEOUT) scripts/run-tests.sh $(SWIFT) $(SWIFTFLAGS)
-	$(SWIFT) build $(SWIFTFLAGS) --product barproof
-	scripts/run-bounded.sh $(PROVE_TIMEOUT) "$$($(SWIFT) build $(SWIFTFLAGS) --show-bin-path)/barproof" prove --require-records $(SPECS)
+	SWIFT=$(SWIFT) scripts/run-bounded.sh $(BUILD_TIMEOUT) scripts/make-deb.sh .build-static
+	BARPROOF_BINARY="$(STATIC_BIN)/barproof" scripts/run-bounded.sh $(TEST_TIMEOUT) scripts/run-tests.sh $(SWIFT) $(SWIFTFLAGS)
+	scripts/run-bounded.sh $(PROVE_TIMEOUT) scripts/check-package.sh "$$(ls -t .build-static/barproof_*.deb | head -1)" \
+	  "$$($(SWIFT) build $(SWIFTFLAGS) --show-bin-path)/barproof"
 
 prove: release
 	.build/release/barproof prove --require-records $(SPECS)
@@ -75,11 +82,13 @@ install: deps
 deb: deps
 	SWIFT=$(SWIFT) scripts/make-deb.sh .
 
-# The package installed into this machine and run from /usr/bin without the toolchain: --version,
-# prove on the shipped specs, audit of a captured host against the tree's own binary; removed after.
-package-check: deb
+# The package built and installed into this machine, then run from /usr/bin without the toolchain
+# (scripts/check-package.sh: ldd, --version, prove on the shipped specs, the Action's steps, an audit
+# against the tree's own binary); removed after. `make test` ends with the same check.
+package-check: deps
+	SWIFT=$(SWIFT) scripts/make-deb.sh .build-static
 	$(SWIFT) build $(SWIFTFLAGS) --product barproof
-	scripts/check-package.sh "$$(ls -t barproof_*.deb | head -1)" "$$($(SWIFT) build $(SWIFTFLAGS) --show-bin-path)/barproof"
+	scripts/check-package.sh "$$(ls -t .build-static/barproof_*.deb | head -1)" "$$($(SWIFT) build $(SWIFTFLAGS) --show-bin-path)/barproof"
 
 clean:
 	rm -rf .build .build-static barproof_*.deb

@@ -12,6 +12,9 @@
 # Testing starts a test's clock before the test gets a thread, so tests waiting behind others in
 # one process fail their limits without having run. Two processes do not share that queue.
 #
+# BARPROOF_BINARY, when set (`make test` sets it to the release binary of the package it built),
+# is the barproof the CLI tests run instead of the debug one built beside the tests.
+#
 # Each line of output is prefixed with its process's name ([cli] or [rest]); the exit status is
 # the first failing process's, or 0.
 set -u

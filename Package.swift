@@ -32,10 +32,12 @@ let package = Package(
                 swiftSettings: specializable),
         .target(name: "Audit", dependencies: ["PCIModel", "VFIORules"], exclude: ["README.md"], swiftSettings: specializable),
         .target(name: "Fixtures", dependencies: ["Reports", "Audit", "Prover", "VFIORules", "PCIModel"], exclude: ["README.md"]),
+        .target(name: "SpecFiles", dependencies: ["Reports", "Prover", "VFIORules", "PCIModel", .product(name: "Yams", package: "Yams")],
+                exclude: ["README.md"]),
         .executableTarget(
             name: "barproof",
             dependencies: [
-                "Z3Kit", "PCIModel", "VFIORules", "Prover", "Reports", "Audit", "Fixtures", "CSignalPipe",
+                "Z3Kit", "PCIModel", "VFIORules", "Prover", "Reports", "Audit", "Fixtures", "SpecFiles", "CSignalPipe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ],

@@ -7,49 +7,42 @@ import Yams
 
 /// A spec file, `Specs/<name>.yaml`: a policy, a platform, and checks with expected verdicts.
 /// The format is documented in `Specs/README.md`.
-struct Spec: Sendable {
+public struct Spec: Sendable {
     /// The file name without `.yaml`; names the spec in reports and under `proofs/`.
-    var name: String
-    var file: String
+    public var name: String
+    public var file: String
     /// SHA-256 of the file's bytes. Not recorded: records digest each check's parsed form
     /// (`SpecCheck.digest`), so a comment is not drift.
-    var sha256: String
-    var checks: [SpecCheck]
+    public var sha256: String
+    public var checks: [SpecCheck]
 
     /// The longest spec or check name, in UTF-8 bytes: it names a folder and files under
     /// `proofs/` (`<check>.<page>-case<n>.smt2`, `.<spec>.staging-<pid>`), which must fit a file
     /// name (255 bytes).
-    static let maximumNameBytes = 100
+    public static let maximumNameBytes = 100
 }
 
 /// One check of a spec, with the spec-level settings and its own overrides merged.
-struct SpecCheck: Sendable {
-    var name: String
-    var location: SpecLocation
-    var policy: Policy
-    var platform: PlatformSpec
-    var invariant: Invariant
-    var assumptions: [Assumption]
-    var expect: Expectation
+public struct SpecCheck: Sendable {
+    public var name: String
+    public var location: SpecLocation
+    public var policy: Policy
+    public var platform: PlatformSpec
+    public var invariant: Invariant
+    public var assumptions: [Assumption]
+    public var expect: Expectation
     /// Bounds for `barproof search`.
-    var search: SearchBounds
+    public var search: SearchBounds
 
-    func request(timeoutMilliseconds: UInt32?, seed: UInt32, minimiseCore: Bool = false) -> CheckRequest {
+    public func request(timeoutMilliseconds: UInt32?, seed: UInt32, minimiseCore: Bool = false) -> CheckRequest {
         CheckRequest(policy: policy, platform: platform, invariant: invariant, assumptions: assumptions,
                      timeoutMilliseconds: timeoutMilliseconds, seed: seed, minimiseCore: minimiseCore)
-    }
-
-    /// The check as a request under the command line's solver limits.
-    func request(_ solver: SolverOptions, minimiseCore: Bool = false, findDependencies: Bool = true) -> CheckRequest {
-        CheckRequest(policy: policy, platform: platform, invariant: invariant, assumptions: assumptions,
-                     timeoutMilliseconds: solver.timeoutMilliseconds, seed: solver.seed, minimiseCore: minimiseCore,
-                     findDependencies: findDependencies, deadline: solver.deadline, resourceLimit: solver.resourceLimit)
     }
 }
 
 extension Spec {
     /// Reads and validates the spec at `path`. Throws ``SpecErrors`` listing every problem found.
-    static func load(path: String) throws -> Spec {
+    public static func load(path: String) throws -> Spec {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SpecErrors(diagnostics: [SpecDiagnostic(file: path, line: 1, column: 1, message: "cannot read the file")])
         }
@@ -80,7 +73,7 @@ extension Spec {
     }
 
     /// The spec files a list of paths names: files as given, directories' `*.yaml` files sorted.
-    static func files(in paths: [String]) throws -> [String] {
+    public static func files(in paths: [String]) throws -> [String] {
         var files: [String] = []
         for path in paths {
             var isDirectory: ObjCBool = false
@@ -99,7 +92,7 @@ extension Spec {
     }
 
     /// Loads every spec, collecting all diagnostics before failing; rejects two specs with one name.
-    static func loadAll(_ paths: [String]) throws -> [Spec] {
+    public static func loadAll(_ paths: [String]) throws -> [Spec] {
         var specs: [Spec] = []
         var diagnostics: [SpecDiagnostic] = []
         for file in try files(in: paths) {
@@ -149,23 +142,25 @@ struct PlatformFields {
 }
 
 /// Walks the YAML node tree, checking every key and value and noting problems at their marks.
-struct SpecParser {
+/// Its helpers (``fields(_:allowed:what:)``, ``string(_:what:)``, ``error(_:_:)``, ...) are public
+/// for the other YAML files barproof reads the same way (the suppressions file).
+public struct SpecParser {
     static let topKeys = ["description", "policy", "kernel", "add", "drop", "platform", "assumptions", "search", "checks"]
     static let checkKeys = ["name", "description", "invariant", "expect", "add", "drop", "platform", "assumptions", "search"]
     static let searchKeys = ["devices", "bars", "bridges", "bar_sizes", "mmio", "resource_alignment", "fixed_bars"]
     static let platformKeys = ["page_sizes", "msi_isolated", "allow_unsafe_interrupts", "backends", "unaligned_fixed_resources"]
         + HostFact.allCases.map(\.specKey)
 
-    let file: String
-    var diagnostics: [SpecDiagnostic] = []
+    public let file: String
+    public var diagnostics: [SpecDiagnostic] = []
 
-    init(file: String) { self.file = file }
+    public init(file: String) { self.file = file }
 
-    mutating func error(_ node: Node?, _ message: String) {
+    public mutating func error(_ node: Node?, _ message: String) {
         error(at: node?.mark, message)
     }
 
-    mutating func error(at mark: Mark?, _ message: String) {
+    public mutating func error(at mark: Mark?, _ message: String) {
         diagnostics.append(SpecDiagnostic(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, message: message))
     }
 
@@ -450,7 +445,7 @@ struct SpecParser {
     // MARK: - Node shapes
 
     /// The mapping's entries by key, after rejecting unknown and repeated keys.
-    mutating func fields(_ node: Node, allowed: [String], what: String) -> [String: Node]? {
+    public mutating func fields(_ node: Node, allowed: [String], what: String) -> [String: Node]? {
         guard case let .mapping(mapping) = node else {
             error(node, "\(what) must be a mapping of keys (\(allowed.joined(separator: ", "))), found \(Self.kind(node))")
             return nil
@@ -473,7 +468,7 @@ struct SpecParser {
         return result
     }
 
-    mutating func string(_ node: Node, what: String) -> String? {
+    public mutating func string(_ node: Node, what: String) -> String? {
         guard case let .scalar(scalar) = node else {
             error(node, "\(what) must be a single value, found \(Self.kind(node))")
             return nil
@@ -486,7 +481,7 @@ struct SpecParser {
     }
 
     /// A list of names, or one name standing for a list of one.
-    mutating func strings(_ node: Node, what: String) -> [(String, Node)] {
+    public mutating func strings(_ node: Node, what: String) -> [(String, Node)] {
         switch node {
         case .scalar:
             return string(node, what: what).map { [($0, node)] } ?? []
@@ -498,7 +493,7 @@ struct SpecParser {
         }
     }
 
-    mutating func boolean(_ node: Node, key: String) -> Bool? {
+    public mutating func boolean(_ node: Node, key: String) -> Bool? {
         guard let text = string(node, what: "'\(key)'") else { return nil }
         switch text.lowercased() {
         case "yes", "true", "on": return true
@@ -522,7 +517,7 @@ struct SpecParser {
         }
     }
 
-    static func kind(_ node: Node) -> String {
+    public static func kind(_ node: Node) -> String {
         switch node {
         case .scalar(let scalar): "the value '\(scalar.string)'"
         case .mapping: "a mapping"
@@ -530,7 +525,7 @@ struct SpecParser {
         }
     }
 
-    static func describe(_ error: YamlError) -> (Mark?, String) {
+    public static func describe(_ error: YamlError) -> (Mark?, String) {
         switch error {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
              let .composer(context, problem, mark, _):
@@ -543,5 +538,5 @@ struct SpecParser {
 
 extension HostFact {
     /// The spec's `platform` key for the fact: its name in snake case (`msi_domain_present`).
-    var specKey: String { rawValue.replacingOccurrences(of: "-", with: "_") }
+    public var specKey: String { rawValue.replacingOccurrences(of: "-", with: "_") }
 }

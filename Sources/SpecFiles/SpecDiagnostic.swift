@@ -1,33 +1,45 @@
 /// A problem in a spec file, at the line and column a person should look at.
-struct SpecDiagnostic: Error, Hashable, Sendable, CustomStringConvertible {
-    var file: String
-    var line: Int
-    var column: Int
-    var message: String
+public struct SpecDiagnostic: Error, Hashable, Sendable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+    public var message: String
 
-    var description: String { "\(file):\(line):\(column): error: \(message)" }
+    public init(file: String, line: Int, column: Int, message: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.message = message
+    }
+
+    public var description: String { "\(file):\(line):\(column): error: \(message)" }
 }
 
 /// Every problem found in the specs of one run; the run writes nothing when there is any.
-struct SpecErrors: Error, CustomStringConvertible {
-    var diagnostics: [SpecDiagnostic]
+public struct SpecErrors: Error, CustomStringConvertible {
+    public var diagnostics: [SpecDiagnostic]
     /// Where the SARIF log of the failure went (a file, or standard output), when one was asked for.
-    var sarifLog: String? = nil
+    public var sarifLog: String? = nil
 
-    var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+    public init(diagnostics: [SpecDiagnostic], sarifLog: String? = nil) {
+        self.diagnostics = diagnostics
+        self.sarifLog = sarifLog
+    }
+
+    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
 }
 
 /// Suggestions for misspelt names.
-enum NameSuggestion {
+public enum NameSuggestion {
     /// The candidate closest to `name` by edit distance, if it is close enough to be a likely typo.
-    static func nearest(to name: String, among candidates: [String]) -> String? {
+    public static func nearest(to name: String, among candidates: [String]) -> String? {
         let scored = candidates.map { ($0, distance(name.lowercased(), $0.lowercased())) }
         guard let best = scored.min(by: { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }) else { return nil }
         return best.1 <= max(2, min(name.count, best.0.count) / 2) ? best.0 : nil
     }
 
     /// "; did you mean 'x'?" or the list of valid names when none is close.
-    static func hint(for name: String, among candidates: [String]) -> String {
+    public static func hint(for name: String, among candidates: [String]) -> String {
         if let near = nearest(to: name, among: candidates) { return "; did you mean '\(near)'?" }
         return "; expected one of: " + candidates.joined(separator: ", ")
     }

@@ -1,8 +1,9 @@
 import ArgumentParser
 import Audit
-import Reports
 import Foundation
 import PCIModel
+import Reports
+import SpecFiles
 import VFIORules
 
 /// `barproof audit`: what vfio-pci would expose on a real (or captured) machine.

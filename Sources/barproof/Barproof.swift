@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Reports
+import SpecFiles
 import Z3Kit
 
 /// The barproof command line. Exit codes (README, "Limits, signals and exit codes"): 0 everything as expected, 1 a check missed

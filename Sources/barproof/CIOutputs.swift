@@ -1,6 +1,7 @@
 import Foundation
 import PCIModel
 import Reports
+import SpecFiles
 import VFIORules
 import Yams
 

@@ -2,6 +2,7 @@ import Foundation
 import PCIModel
 import Prover
 import Reports
+import SpecFiles
 import VFIORules
 
 extension SpecCheck {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Prover
 import Reports
+import SpecFiles
 import VFIORules
 
 /// Finds a spec by path, or by name under `Specs/`.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Prover
 import Reports
+import SpecFiles
 import Z3Kit
 
 /// Report formats of `barproof prove`.
@@ -238,5 +239,14 @@ extension Barproof {
             }
             return status
         }
+    }
+}
+
+extension SpecCheck {
+    /// The check as a request under the command line's solver limits.
+    func request(_ solver: SolverOptions, minimiseCore: Bool = false, findDependencies: Bool = true) -> CheckRequest {
+        CheckRequest(policy: policy, platform: platform, invariant: invariant, assumptions: assumptions,
+                     timeoutMilliseconds: solver.timeoutMilliseconds, seed: solver.seed, minimiseCore: minimiseCore,
+                     findDependencies: findDependencies, deadline: solver.deadline, resourceLimit: solver.resourceLimit)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import PCIModel
 import Prover
 import Reports
+import SpecFiles
 import Z3Kit
 
 /// The recorded proofs under a directory (`proofs/` by default): `<spec>/<check>.json` and the

@@ -1,6 +1,7 @@
 import Foundation
 import Prover
 import Reports
+import SpecFiles
 import Z3Kit
 
 /// How long, in milliseconds, ``runJobs(_:workers:solver:minimiseCore:findDependencies:)`` waits

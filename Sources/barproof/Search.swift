@@ -4,6 +4,7 @@ import Foundation
 import PCIModel
 import Prover
 import Reports
+import SpecFiles
 import VFIORules
 
 extension Barproof {

@@ -1,6 +1,7 @@
 import Foundation
 import PCIModel
 import Prover
+import Reports
 import VFIORules
 
 /// A version 1 `topology.json` (`"schema": "barproof-topology/1"`), as barproof 0.1.0 wrote it

@@ -1,4 +1,5 @@
 import PCIModel
+import Reports
 
 /// A topology the fixture writers cannot render, or that no real allocator could produce.
 public struct FixtureError: Error, Sendable, CustomStringConvertible {

@@ -1,6 +1,7 @@
 import Foundation
 import PCIModel
 import Prover
+import Reports
 import VFIORules
 
 /// `topology.json`, the machine-readable half of a fixture folder written by ``FixtureWriter``:

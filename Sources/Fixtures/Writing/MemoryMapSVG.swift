@@ -1,5 +1,6 @@
 import PCIModel
 import Prover
+import Reports
 import VFIORules
 
 /// `memory-map.svg`: the pages around a counterexample's violation, drawn as plain SVG 1.1 with no

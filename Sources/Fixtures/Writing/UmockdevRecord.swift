@@ -1,4 +1,5 @@
 import PCIModel
+import Reports
 
 /// The machine in umockdev's record format (what `umockdev-record` prints and
 /// `umockdev-run --device FILE` / `umockdev_testbed_add_from_file()` load), so that other tools'

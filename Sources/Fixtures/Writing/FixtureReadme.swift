@@ -1,5 +1,6 @@
 import PCIModel
 import Prover
+import Reports
 import VFIORules
 
 extension FixtureWriter {

@@ -1,6 +1,7 @@
 import Foundation
 import PCIModel
 import Prover
+import Reports
 import VFIORules
 
 /// Writes a ``TopologyCounterexample`` as a fixture folder that real tools read:

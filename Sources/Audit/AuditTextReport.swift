@@ -167,8 +167,5 @@ func table(_ header: [String], _ rows: [[String]]) -> [String] {
     }
 }
 
-func hex4(_ value: UInt16) -> String {
-    let digits = String(value, radix: 16)
-    return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
-}
+func hex4(_ value: UInt16) -> String { hexString(value, width: 4) }
 

@@ -104,7 +104,7 @@ public enum HostAudit {
         result.msix = device.msix.map { msixLocation($0, of: device) }
         if let msix = device.msix {
             let config = directory.map { "\($0)/config" } ?? "config"
-            let capability = msix.capabilityOffset.map { " (capability at 0x\(String($0, radix: 16)))" } ?? ""
+            let capability = msix.capabilityOffset.map { " (capability at \(hexText(UInt64($0))))" } ?? ""
             if device.msixTableBAR.map({ $0.size == 0 }) ?? true {
                 result.findings.append("\(config)\(capability): the MSI-X table is in BAR \(msix.tableBIR), which is not implemented")
             } else if device.msixTableFitsBAR == false {

@@ -182,7 +182,7 @@ public struct HostInventory: Sendable {
                 warnings += image.warnings.map { "\(configPath): \($0)" }
                 if image.capabilityListCutOff {
                     gaps.capabilities[address] = "\(configPath) has only the 64-byte header (read without CAP_SYS_ADMIN): "
-                        + "the capability list at 0x\(String(image.bytes[0x34], radix: 16)) cannot be walked, so whether "
+                        + "the capability list at \(hexText(UInt64(image.bytes[0x34]))) cannot be walked, so whether "
                         + "the function has MSI-X, and where its table is, is unknown"
                 }
                 config = image

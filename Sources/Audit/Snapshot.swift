@@ -55,10 +55,7 @@ extension SnapshotDocument: SysfsFiles {
         }
         let names = try files.deviceEntries()
         func hexDigits(_ bytes: [UInt8]) -> String {
-            bytes.map { byte in
-                let digits = String(byte, radix: 16)
-                return digits.count == 1 ? "0" + digits : digits
-            }.joined()
+            bytes.map { hexString($0, width: 2) }.joined()
         }
         var asRead: [String: Device] = [:]
         var devices: [String: Device] = [:]

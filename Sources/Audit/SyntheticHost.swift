@@ -49,7 +49,7 @@ extension HostInventory {
         var files: [String: [UInt8]] = [:]
         var links: [String: String] = [:]
         var iomem = "e0000000-efffffff : PCI Bus 0000:00\n"
-        func word(_ x: UInt64) -> String { "0x" + String(repeating: "0", count: 16 - String(x, radix: 16).count) + String(x, radix: 16) }
+        func word(_ x: UInt64) -> String { hexPadded(x, 16) }
         for i in 0..<functions {
             let address = syntheticAddress(i).description
             let directory = "\(devicesDirectory)/\(address)"
@@ -74,7 +74,7 @@ extension HostInventory {
             files["\(directory)/device"] = Array("0x1000\n".utf8)
             files["\(directory)/class"] = Array("0x020000\n".utf8)
             links["\(directory)/iommu_group"] = "../../../../kernel/iommu_groups/\(i)"
-            iomem += "  \(String(start, radix: 16))-\(String(end, radix: 16)) : \(address)\n"
+            iomem += "  \(hexString(start))-\(hexString(end)) : \(address)\n"
         }
         files[iomemFile] = Array(iomem.utf8)
         return (files, links)

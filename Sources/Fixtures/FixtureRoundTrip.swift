@@ -147,11 +147,7 @@ public enum FixtureRoundTrip {
 
     /// `dddd:bb`, as `/proc/iomem` names a bus.
     static func busName(_ domain: UInt32, _ bus: UInt8) -> String {
-        func padded(_ v: UInt64, _ width: Int) -> String {
-            let digits = String(v, radix: 16)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        return "\(padded(UInt64(domain), 4)):\(padded(UInt64(bus), 2))"
+        "\(hexString(domain, width: 4)):\(hexString(bus, width: 2))"
     }
 
     /// The replay of the counterexample's mmap, and the whole-BAR audit when it asks the same question.

@@ -48,8 +48,9 @@ func scanDecimal(_ digits: ArraySlice<UInt8>) -> UInt64? {
     return value
 }
 
-/// Lowercase hex without a prefix, zero-padded to `width` digits.
-func hexString<T: BinaryInteger>(_ value: T, width: Int = 0) -> String {
+/// Lowercase hex without a prefix, zero-padded to `width` digits: the one hex formatter
+/// (``hexText(_:)`` and ``hexPadded(_:_:)`` add the `0x`).
+public func hexString<T: BinaryInteger>(_ value: T, width: Int = 0) -> String {
     let digits = String(value, radix: 16)
     return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
 }

@@ -236,10 +236,7 @@ public struct Topology: Hashable, Sendable, Codable {
 }
 
 /// `0x` and lowercase hex digits.
-public func hexText(_ x: UInt64) -> String { "0x" + String(x, radix: 16) }
+public func hexText(_ x: UInt64) -> String { "0x" + hexString(x) }
 
 /// `0x` and at least `width` lowercase hex digits, zero-padded (`0x00000000fe000000`).
-public func hexPadded(_ value: UInt64, _ width: Int) -> String {
-    let digits = String(value, radix: 16)
-    return "0x" + String(repeating: "0", count: max(0, width - digits.count)) + digits
-}
+public func hexPadded(_ value: UInt64, _ width: Int) -> String { "0x" + hexString(value, width: width) }

@@ -1,7 +1,6 @@
 import PCIModel
 import VFIORules
 
-func hex(_ x: UInt64) -> String { "0x" + String(x, radix: 16) }
 
 extension Counterexample {
     /// The counterexample in plain words: which BAR, which page, which other resource, and the
@@ -15,26 +14,26 @@ extension Counterexample {
         let page = s.platform.pageSize
         var lines: [String] = []
         lines.append("page size \(sizeText(page)); backend \(backendName(s)); MSIs \(s.platform.msiIsolated ? "isolated" : "not isolated"); allow_unsafe_interrupts=\(s.platform.allowUnsafeInterrupts ? 1 : 0)")
-        lines.append("the mmapped device's BAR \(s.bar.index): [\(hex(bar.start)), \(hex(barLast))], \(sizeText(bar.size))"
+        lines.append("the mmapped device's BAR \(s.bar.index): [\(hexText(bar.start)), \(hexText(barLast))], \(sizeText(bar.size))"
                      + (s.bar.fixed ? ", firmware-fixed/EA" : "")
                      + (bar.start % page == 0 ? ", page-aligned" : ", not page-aligned"))
-        lines.append("parent window: [\(hex(s.parent.start)), \(hex(s.parent.start &+ (s.parent.size &- 1)))]")
-        lines.append("mmap offset \(hex(s.request.offset)) length \(hex(s.request.length)) exposes [\(hex(x.first)), \(hex(x.last))]")
+        lines.append("parent window: [\(hexText(s.parent.start)), \(hexText(s.parent.start &+ (s.parent.size &- 1)))]")
+        lines.append("mmap offset \(hexText(s.request.offset)) length \(hexText(s.request.length)) exposes [\(hexText(x.first)), \(hexText(x.last))]")
         for (i, n) in s.neighbours.enumerated() {
             let r = n.bar.resource
             let last = r.start &+ (r.size &- 1)
             let owner = n.sameDevice ? "another BAR (\(n.bar.index)) of the same device" : "a BAR of another device"
             let place = n.inParent ? "in the same parent window" : "outside the parent window"
-            var line = "resource \(i + 1): \(owner), [\(hex(r.start)), \(hex(last))], \(sizeText(r.size)), \(place)"
+            var line = "resource \(i + 1): \(owner), [\(hexText(r.start)), \(hexText(last))], \(sizeText(r.size)), \(place)"
             if c.overlaps(x, c.span(r)) {
                 let first = max(x.first, r.start), lastShared = min(x.last, last)
-                line += "; the mmap exposes its bytes [\(hex(first)), \(hex(lastShared))]"
+                line += "; the mmap exposes its bytes [\(hexText(first)), \(hexText(lastShared))]"
             }
             lines.append(line)
         }
         if invariant == .msixNeedsFiltering || s.msix.present {
             if s.msix.present {
-                lines.append("MSI-X table in BAR \(s.msix.tableBIR) at offset \(hex(s.msix.tableOffset)), \(s.msix.tableSize / 16) entries"
+                lines.append("MSI-X table in BAR \(s.msix.tableBIR) at offset \(hexText(s.msix.tableOffset)), \(s.msix.tableSize / 16) entries"
                              + (s.tableReachable(c) ? "; table bytes are reachable through the mmap" : ""))
             }
         }

@@ -246,4 +246,12 @@ public enum JSONOutput {
         data.append(0x0A)
         return data
     }
+
+    /// The compact canonical form a digest is taken of: sorted keys, no whitespace, slashes as
+    /// they are. Its bytes must never change (recorded proofs hold digests of it).
+    public static func canonical<T: Encodable>(_ value: T) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(value)
+    }
 }

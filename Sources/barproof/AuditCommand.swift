@@ -408,15 +408,15 @@ extension AuditReport {
                 located["resourceLine"] = String(bar.line)
                 for id in bar.violations {
                     guard let invariant = Invariant(rawValue: id) else { continue }
-                    let range = "0x\(String(bar.start, radix: 16))-0x\(String(bar.end, radix: 16))"
-                    let exposed = "0x\(String(bar.exposedStart, radix: 16))-0x\(String(bar.exposedEnd, radix: 16))"
+                    let range = "\(hexText(bar.start))-\(hexText(bar.end))"
+                    let exposed = "\(hexText(bar.exposedStart))-\(hexText(bar.exposedEnd))"
                     let assumptions = bar.verdicts.filter { $0.violations.contains(id) }.map(\.assumptionText).joined(separator: "; ")
                     var text = "\(device.address) BAR \(bar.index) (\(range)): vfio-pci would mmap it under \(policy), "
                         + "\(pageSize / 1024) KiB pages (\(assumptions)), exposing \(exposed)"
                     switch invariant {
                     case .pageExclusive:
                         text += ", which holds " + bar.foreign.map {
-                            "\($0.owner) (0x\(String($0.start, radix: 16))-0x\(String($0.end, radix: 16)))"
+                            "\($0.owner) (\(hexText($0.start))-\(hexText($0.end)))"
                         }.joined(separator: ", ")
                             + (bar.foreignNotListed > 0 ? " and \(bar.foreignNotListed) more" : "")
                     case .msixNeedsFiltering:
@@ -433,7 +433,7 @@ extension AuditReport {
                 }
                 for id in bar.unknownInvariants {
                     guard let invariant = Invariant(rawValue: id) else { continue }
-                    let range = "0x\(String(bar.start, radix: 16))-0x\(String(bar.end, radix: 16))"
+                    let range = "\(hexText(bar.start))-\(hexText(bar.end))"
                     let assumptions = bar.verdicts.filter { $0.unknown.contains(id) }.map(\.assumptionText).joined(separator: "; ")
                     let text = "\(device.address) BAR \(bar.index) (\(range)): \(id) is unknown under \(policy), "
                         + "\(pageSize / 1024) KiB pages (\(assumptions)), because " + bar.unknownReasons.joined(separator: "; and ")
@@ -497,9 +497,7 @@ struct SnapshotCommand: ParsableCommand {
                 printError("\(files.path(error.file)): \(error.message)".escapingControlCharacters)
                 return Exit.badInput
             }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            let data = try encoder.encode(snapshot) + Data("\n".utf8)
+            let data = try JSONOutput.encode(snapshot)
             if let output {
                 // Config space may show what is plugged into the host, serial numbers aside: the owner's only.
                 try OutputFiles.write(data, to: output, newFileMode: OutputFiles.privateMode)

@@ -57,10 +57,8 @@ extension SpecCheck {
                            mmioStart: bounds.mmio.start, mmioEnd: bounds.mmio.end,
                            resourceAlignment: bounds.resourceAlignment?.entries.map { Alignment(order: $0.order, selector: $0.selector) },
                            fixedBARs: bounds.fixedBARs))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Every field is a plain value; encoding cannot fail.
-        return (try? encoder.encode(canonical)) ?? Data()
+        return (try? JSONOutput.canonical(canonical)) ?? Data()
     }
 
     /// SHA-256 of ``canonicalForm``: `check_sha256` in a record (format 2).

@@ -52,13 +52,13 @@ extension FixtureWriter {
         if !t.bridges.isEmpty {
             md += "| bridge | secondary bus | window | behind |\n|---|---|---|---|\n"
             for b in t.bridges.sorted(by: { $0.address < $1.address }) {
-                md += "| \(b.address) | \(paddedHex(UInt64(b.secondaryBus), 2)) | \(hexText(b.window.start))-\(hexText(b.window.end)) | \(b.upstream?.description ?? "root bus") |\n"
+                md += "| \(b.address) | \(hexString(UInt64(b.secondaryBus), width: 2)) | \(hexText(b.window.start))-\(hexText(b.window.end)) | \(b.upstream?.description ?? "root bus") |\n"
             }
             md += "\n"
         }
         md += "| function | IDs | BAR | type | range | size | MSI-X |\n|---|---|---|---|---|---|---|\n"
         for f in t.functions.sorted(by: { $0.address < $1.address }) {
-            let ids = "\(paddedHex(UInt64(f.vendorID), 4)):\(paddedHex(UInt64(f.deviceID), 4)) class \(paddedHex(UInt64(f.classCode), 6))"
+            let ids = "\(hexString(UInt64(f.vendorID), width: 4)):\(hexString(UInt64(f.deviceID), width: 4)) class \(hexString(UInt64(f.classCode), width: 6))"
             for bar in f.bars {
                 var type = bar.kind.rawValue
                 if bar.prefetchable { type += " prefetchable" }

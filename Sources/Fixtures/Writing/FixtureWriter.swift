@@ -180,7 +180,7 @@ public struct FixtureWriter: Sendable {
         for name in names {
             let directory = prefix + name
             devices[name] = .init(resource: text("\(directory)/resource") ?? "",
-                                  config: (files["\(directory)/config"] ?? []).map { paddedHex(UInt64($0), 2) }.joined(),
+                                  config: (files["\(directory)/config"] ?? []).map { hexString(UInt64($0), width: 2) }.joined(),
                                   vendor: text("\(directory)/vendor"), device: text("\(directory)/device"),
                                   class: text("\(directory)/class"))
         }

@@ -86,9 +86,9 @@ public enum MemoryMapSVG {
 
         var rows: [Row] = []
         // Parent windows in view, outermost first.
-        var windows: [(String, Topology.Window)] = [("PCI Bus \(paddedHex(UInt64(t.functions.first?.address.domain ?? 0), 4)):00 (host window)", t.hostWindow)]
+        var windows: [(String, Topology.Window)] = [("PCI Bus \(hexString(UInt64(t.functions.first?.address.domain ?? 0), width: 4)):00 (host window)", t.hostWindow)]
         for b in t.bridges.sorted(by: { $0.address < $1.address }) {
-            windows.append(("PCI Bus \(paddedHex(UInt64(b.address.domain), 4)):\(paddedHex(UInt64(b.secondaryBus), 2)) (bridge \(b.address))", b.window))
+            windows.append(("PCI Bus \(hexString(UInt64(b.address.domain), width: 4)):\(hexString(UInt64(b.secondaryBus), width: 2)) (bridge \(b.address))", b.window))
         }
         for (name, w) in windows where clip(w.start, w.end) != nil {
             rows.append(Row(label: name, boxes: [Box(start: w.start, end: w.end, fill: "#eeeeee", stroke: "#999999")]))
@@ -142,7 +142,7 @@ public enum MemoryMapSVG {
             let barsText = f.bars.filter { $0.kind.isMemory && $0.size > 0 }.map { bar in
                 "BAR \(bar.index) \(hexText(bar.start))-\(hexText(bar.end))"
             }.joined(separator: ", ")
-            legend.append((colour[f.address], "\(f.address) [\(paddedHex(UInt64(f.vendorID), 4)):\(paddedHex(UInt64(f.deviceID), 4))]: \(barsText)"))
+            legend.append((colour[f.address], "\(f.address) [\(hexString(UInt64(f.vendorID), width: 4)):\(hexString(UInt64(f.deviceID), width: 4))]: \(barsText)"))
         }
         legend.append(("exposed", "dashed outline: the bytes the allowed mmap exposes, \(hexText(cx.exposed.start))-\(hexText(cx.exposed.end))"))
         legend.append(("hatch", hatchedMeaning(cx)))

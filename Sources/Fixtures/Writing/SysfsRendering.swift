@@ -131,7 +131,7 @@ extension Topology {
     static func usesPrefetchableWindow(_ bridge: Bridge) -> Bool { bridge.window.end > UInt64(UInt32.max) }
 
     static func resourceLine(_ line: (UInt64, UInt64, UInt64)) -> String {
-        "0x\(paddedHex(line.0, 16)) 0x\(paddedHex(line.1, 16)) 0x\(paddedHex(line.2, 16))\n"
+        "0x\(hexString(line.0, width: 16)) 0x\(hexString(line.1, width: 16)) 0x\(hexString(line.2, width: 16))\n"
     }
 
     /// A 256-byte conventional config image of `function`: IDs, command (memory decode and bus
@@ -265,7 +265,7 @@ extension Topology {
             var out: [Entry] = []
             for b in bridges where b.upstream == upstream {
                 out.append(Entry(start: b.window.start, end: b.window.end,
-                                 name: "PCI Bus \(paddedHex(UInt64(b.address.domain), 4)):\(paddedHex(UInt64(b.secondaryBus), 2))",
+                                 name: "PCI Bus \(hexString(UInt64(b.address.domain), width: 4)):\(hexString(UInt64(b.secondaryBus), width: 2))",
                                  bridge: b.address))
             }
             for f in functions where f.upstream == upstream {
@@ -278,12 +278,12 @@ extension Topology {
         var text = ""
         func emit(_ entry: Entry, depth: Int, visited: Set<PCIAddress>) {
             text += String(repeating: "  ", count: depth)
-                + "\(paddedHex(entry.start, 8))-\(paddedHex(entry.end, 8)) : \(entry.name)\n"
+                + "\(hexString(entry.start, width: 8))-\(hexString(entry.end, width: 8)) : \(entry.name)\n"
             guard let bridge = entry.bridge, !visited.contains(bridge) else { return }
             for child in children(of: bridge) { emit(child, depth: depth + 1, visited: visited.union([bridge])) }
         }
         let domain = functions.first?.address.domain ?? 0
-        text += "\(paddedHex(hostWindow.start, 8))-\(paddedHex(hostWindow.end, 8)) : PCI Bus \(paddedHex(UInt64(domain), 4)):00\n"
+        text += "\(hexString(hostWindow.start, width: 8))-\(hexString(hostWindow.end, width: 8)) : PCI Bus \(hexString(UInt64(domain), width: 4)):00\n"
         for child in children(of: nil) { emit(child, depth: 1, visited: []) }
         return text
     }
@@ -322,7 +322,7 @@ extension Topology {
             let isBridge = config[0x0e] & 0x7f == 0x01
             let subsystemVendor = isBridge ? 0 : word(0x2c), subsystemDevice = isBridge ? 0 : word(0x2e)
             let irq = config[0x3d] == 0 ? 0 : config[0x3c]
-            func hex(_ value: UInt64, _ width: Int) -> [UInt8] { Array("0x\(paddedHex(value, width))\n".utf8) }
+            func hex(_ value: UInt64, _ width: Int) -> [UInt8] { Array("\(hexPadded(value, width))\n".utf8) }
             return SysfsDevice(
                 address: address, upstream: upstream, vendorID: vendor, deviceID: device,
                 subsystemVendorID: subsystemVendor, subsystemDeviceID: subsystemDevice, classCode: classCode,
@@ -370,10 +370,4 @@ struct ConfigImageBuilder {
     mutating func set32(_ offset: Int, _ value: UInt32) {
         for i in 0..<4 { bytes[offset + i] = UInt8((value >> (8 * UInt32(i))) & 0xff) }
     }
-}
-
-/// Lowercase hex without `0x`, zero-padded to at least `width` digits.
-func paddedHex(_ value: UInt64, _ width: Int) -> String {
-    let digits = String(value, radix: 16)
-    return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
 }

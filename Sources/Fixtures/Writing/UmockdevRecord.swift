@@ -31,7 +31,7 @@ extension Topology {
             root = bridgeAddress
             next = bridge.upstream
         }
-        let host = "pci\(paddedHex(UInt64(root.domain), 4)):\(paddedHex(UInt64(root.bus), 2))"
+        let host = "pci\(hexString(UInt64(root.domain), width: 4)):\(hexString(UInt64(root.bus), width: 2))"
         return "/devices/" + ([host] + chain.reversed()).joined(separator: "/")
     }
 
@@ -44,7 +44,7 @@ extension Topology {
         var paragraphs: [(path: String, text: String)] = []
         for d in sysfsDevices(resourceLines: resourceLines) {
             guard let path = sysfsDevicePath(d.address, upstream: d.upstream) else { continue }
-            func upper(_ value: UInt64, _ width: Int) -> String { paddedHex(value, width).uppercased() }
+            func upper(_ value: UInt64, _ width: Int) -> String { hexString(value, width: width).uppercased() }
             let c = UInt64(d.classCode)
             let properties = [
                 "MODALIAS=pci:v\(upper(UInt64(d.vendorID), 8))d\(upper(UInt64(d.deviceID), 8))"
@@ -61,7 +61,7 @@ extension Topology {
             for (name, bytes) in d.attributes.sorted(by: { $0.key < $1.key }) {
                 text += Self.umockdevIsText(bytes) && name != "config"
                     ? "A: \(name)=\(Self.umockdevEscaped(bytes))\n"
-                    : "H: \(name)=\(bytes.map { paddedHex(UInt64($0), 2).uppercased() }.joined())\n"
+                    : "H: \(name)=\(bytes.map { hexString(UInt64($0), width: 2).uppercased() }.joined())\n"
             }
             paragraphs.append((path, text))
         }

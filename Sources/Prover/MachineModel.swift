@@ -24,11 +24,11 @@ import VFIORules
 
 /// What `barproof search` may build.
 public struct SearchBounds: Hashable, Sendable {
-    /// Most functions on the machine (1...24).
+    /// Most functions on the machine (``deviceRange``).
     public var devices: Int
-    /// Most BARs a function implements (1...6).
+    /// Most BARs a function implements (``barRange``).
     public var barsPerDevice: Int
-    /// Most PCI-PCI bridges on the root bus (0...4).
+    /// Most PCI-PCI bridges on the root bus (``bridgeRange``).
     public var bridges: Int
     /// Memory BAR sizes: powers of two in `minBARSize...maxBARSize` (firmware-fixed/EA BARs on a
     /// platform that allows them unaligned: any multiple of 4 bytes in the range). The default
@@ -56,15 +56,24 @@ public struct SearchBounds: Hashable, Sendable {
         self.fixedBARs = fixedBARs
     }
 
+    /// The ranges the bounds may take, here once for the spec parser and ``problems``.
+    public static let deviceRange = 1...24
+    public static let barRange = 1...BAR.standardIndices.count
+    public static let bridgeRange = 0...4
+    /// PCI's smallest memory BAR: 16 bytes (the low 4 bits of a memory BAR are its type bits).
+    public static let smallestBARSize: UInt64 = 16
+
+    /// Whether `size` may bound the BAR sizes: a power of two of at least ``smallestBARSize``.
+    public static func isBARSizeBound(_ size: UInt64) -> Bool { size >= smallestBARSize && size & (size - 1) == 0 }
+
     /// Problems with the bounds themselves, for spec errors.
     public var problems: [String] {
         var out: [String] = []
-        if !(1...24).contains(devices) { out.append("devices must be 1...24, not \(devices)") }
-        if !(1...6).contains(barsPerDevice) { out.append("bars must be 1...6, not \(barsPerDevice)") }
-        if !(0...4).contains(bridges) { out.append("bridges must be 0...4, not \(bridges)") }
-        for (name, size) in [("smallest BAR size", minBARSize), ("largest BAR size", maxBARSize)]
-        where size < 16 || size & (size - 1) != 0 {
-            out.append("\(name) \(size) is not a power of two of at least 16")
+        if !Self.deviceRange.contains(devices) { out.append("devices must be \(Self.deviceRange), not \(devices)") }
+        if !Self.barRange.contains(barsPerDevice) { out.append("bars must be \(Self.barRange), not \(barsPerDevice)") }
+        if !Self.bridgeRange.contains(bridges) { out.append("bridges must be \(Self.bridgeRange), not \(bridges)") }
+        for (name, size) in [("smallest BAR size", minBARSize), ("largest BAR size", maxBARSize)] where !Self.isBARSizeBound(size) {
+            out.append("\(name) \(size) is not a power of two of at least \(Self.smallestBARSize)")
         }
         if minBARSize > maxBARSize { out.append("smallest BAR size exceeds the largest") }
         if mmio.start > mmio.end { out.append("the MMIO range is empty") }

@@ -232,11 +232,14 @@ public struct TopologyCounterexample: Hashable, Sendable, Codable {
         try c.encode(view, forKey: .view)
     }
 
+    /// The platform's page size, nil when it is not one (``PageSize``: a power of two from 4 KiB).
+    public var page: PageSize? { PageSize(rawValue: platform.pageSize) }
+
     /// The request maps the whole BAR (offset 0, the page-rounded length), as `barproof audit` assumes.
     public var mapsWholeBAR: Bool {
-        guard let bar = topology.function(target.function)?.bar(target.index) else { return false }
-        let page = topology.pageSize
-        return requestOffset == 0 && requestLength == (bar.size &+ page &- 1) & ~(page &- 1)
+        guard let bar = topology.function(target.function)?.bar(target.index),
+              let page = PageSize(rawValue: topology.pageSize) else { return false }
+        return requestOffset == 0 && requestLength == page.pageUp(bar.size)
     }
 }
 
@@ -247,9 +250,9 @@ extension TopologyCounterexample {
     /// `mmap-within-bar` those past the page-rounded BAR; on each, every other function's memory
     /// BAR there is listed too. At most `limit` pages, then a line saying how many more.
     public func pageMap(limit: Int = 8) -> [String] {
-        let t = topology, size = platform.pageSize
-        guard size > 0, size & (size - 1) == 0,
-              let function = t.function(target.function), let bar = function.bar(target.index) else { return [] }
+        let t = topology
+        guard let page, let function = t.function(target.function), let bar = function.bar(target.index) else { return [] }
+        let size = page.rawValue
         var others: [PageMap.Resource] = []
         for f in t.functions.sorted(by: { $0.address < $1.address }) where f.address != target.function {
             for b in f.bars where b.kind.isMemory && b.size > 0 {
@@ -276,7 +279,7 @@ extension TopologyCounterexample {
             }
             title = "holds the MSI-X table:"
         case .mmapWithinBAR:
-            let first = bar.start & ~(size - 1), last = (bar.end & ~(size - 1)) &+ (size - 1)
+            let first = page.pageDown(bar.start), last = page.pageDown(bar.end) &+ (size - 1)
             if exposed.start < first {
                 shown.append(.init(label: "past the BAR's pages", start: exposed.start, end: min(exposed.end, first &- 1)))
             }

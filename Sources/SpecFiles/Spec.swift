@@ -369,9 +369,9 @@ public struct SpecParser {
             }
             return n
         }
-        if let n = count("devices", 1...24) { bounds.devices = n }
-        if let n = count("bars", 1...6) { bounds.barsPerDevice = n }
-        if let n = count("bridges", 0...4) { bounds.bridges = n }
+        if let n = count("devices", SearchBounds.deviceRange) { bounds.devices = n }
+        if let n = count("bars", SearchBounds.barRange) { bounds.barsPerDevice = n }
+        if let n = count("bridges", SearchBounds.bridgeRange) { bounds.bridges = n }
         func pair(_ key: String) -> (UInt64, UInt64)? {
             guard let value = keys[key] else { return nil }
             let items = strings(value, what: "'\(key)'")
@@ -389,7 +389,7 @@ public struct SpecParser {
             return (low, high)
         }
         if let (low, high) = pair("bar_sizes") {
-            if low < 16 || low & (low - 1) != 0 || high & (high - 1) != 0 {
+            if !SearchBounds.isBARSizeBound(low) || !SearchBounds.isBARSizeBound(high) {
                 error(keys["bar_sizes"], "'bar_sizes' must be powers of two of at least 16 bytes (PCI's smallest memory BAR)")
             } else {
                 bounds.minBARSize = low

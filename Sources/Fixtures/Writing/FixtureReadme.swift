@@ -7,10 +7,10 @@ extension FixtureWriter {
     /// The fixture's `README.md`: what is violated, which BAR and page, which foreign resource,
     /// the clause that allowed the mmap and those that held, the platform, the machine, and the
     /// commands that reproduce it.
-    func readme(_ cx: TopologyCounterexample, target: Topology.PlacedBAR) -> String {
+    func readme(_ cx: TopologyCounterexample, target: Topology.PlacedBAR, page pageSize: PageSize) -> String {
         let t = cx.topology
-        let page = cx.platform.pageSize
-        let s = summary(cx, target: target)
+        let page = pageSize.rawValue
+        let s = summary(cx, target: target, page: pageSize)
         var md = "# \(cx.invariant.rawValue) violated under `\(cx.policy)`, \(sizeText(page)) pages\n\n"
         md += "**Invariant** `\(cx.invariant.rawValue)`: \(cx.invariant.statement).\n\n"
         md += "**The mmap.** Userspace maps region \(cx.target.index) of \(cx.target.function) through vfio-pci, "

@@ -70,12 +70,12 @@ public struct FixtureWriter: Sendable {
         guard cx.exposed.start <= cx.exposed.end, cx.requestLength > 0 else {
             throw FixtureError("the exposed range \(cx.exposed) is empty or wraps")
         }
-        guard PageSize(rawValue: cx.platform.pageSize) != nil, cx.platform.pageSize == t.pageSize else {
+        guard let page = cx.page, cx.platform.pageSize == t.pageSize else {
             throw FixtureError("page size \(cx.platform.pageSize) (topology \(t.pageSize)) is not a power of two from 4 KiB to 1 GiB, or they differ")
         }
         var files = t.sysfsFiles(resourceLines: resourceLines)
         let document = TopologyDocument(
-            barproofVersion: barproofVersion, counterexample: cx, summary: summary(cx, target: target),
+            barproofVersion: barproofVersion, counterexample: cx, summary: summary(cx, target: target, page: page),
             reproduce: .init(audit: auditCommand(cx, sysfs: false), auditWholeBAR: auditAsksTheSameQuestion(cx),
                              search: searchCommand),
             snapshot: snapshot(of: files, pageSize: t.pageSize))
@@ -84,9 +84,9 @@ public struct FixtureWriter: Sendable {
         } catch {
             throw FixtureError("cannot encode \(Self.topologyFile): \(error)")
         }
-        files[Self.svgFile] = Array(MemoryMapSVG.render(cx).utf8)
+        files[Self.svgFile] = Array(MemoryMapSVG.render(cx, page: page).utf8)
         files[Self.umockdevFile] = Array(t.umockdevRecord(resourceLines: resourceLines).utf8)
-        files[Self.readmeFile] = Array(readme(cx, target: target).utf8)
+        files[Self.readmeFile] = Array(readme(cx, target: target, page: page).utf8)
         if let spec {
             guard files[spec.fileName] == nil else { throw FixtureError("the spec's file name \(spec.fileName) is one of the fixture's own files") }
             files[spec.fileName] = spec.bytes
@@ -147,10 +147,10 @@ public struct FixtureWriter: Sendable {
 
     // MARK: topology.json
 
-    func summary(_ cx: TopologyCounterexample, target: Topology.PlacedBAR) -> TopologyDocument.Summary {
-        let page = cx.platform.pageSize
+    func summary(_ cx: TopologyCounterexample, target: Topology.PlacedBAR, page pageSize: PageSize) -> TopologyDocument.Summary {
+        let page = pageSize.rawValue
         var pages: [String] = []
-        var p = cx.exposed.start & ~(page - 1)
+        var p = pageSize.pageDown(cx.exposed.start)
         while p <= cx.exposed.end && pages.count < Self.listedPages {
             pages.append("\(hexText(p))-\(hexText(p + (page - 1)))")
             if p > UInt64.max - page { break }
@@ -161,7 +161,7 @@ public struct FixtureWriter: Sendable {
             target: "\(cx.target) (\(target.kind.rawValue)\(target.prefetchable ? " prefetchable" : "")\(target.fixed ? " fixed" : ""), \(sizeText(target.size)) at \(hexText(target.start))-\(hexText(target.end)))",
             request: "offset \(hexText(cx.requestOffset)), length \(hexText(cx.requestLength))",
             exposed: "\(hexText(cx.exposed.start))-\(hexText(cx.exposed.end))",
-            pageCount: ((cx.exposed.end & ~(page - 1)) - (cx.exposed.start & ~(page - 1))) / page + 1, pages: pages,
+            pageCount: (pageSize.pageDown(cx.exposed.end) - pageSize.pageDown(cx.exposed.start)) / page + 1, pages: pages,
             foreign: cx.foreign.map { f in
                 let bar = cx.topology.function(f.function)?.bar(f.index)
                 return bar.map { "\(f) (\($0.kind.rawValue), \(sizeText($0.size)) at \(hexText($0.start))-\(hexText($0.end)))" } ?? f.description

@@ -43,12 +43,12 @@ public enum MemoryMapSVG {
         var label: String?
     }
 
-    public static func render(_ cx: TopologyCounterexample) -> String {
+    /// The SVG of `cx` at its page size `pageSize` (``TopologyCounterexample/page``).
+    public static func render(_ cx: TopologyCounterexample, page pageSize: PageSize) -> String {
         let t = cx.topology
-        let page = max(cx.platform.pageSize, 1)
-        let pageMask = ~(page &- 1)
-        let exposedFirst = cx.exposed.start & pageMask
-        let exposedLastPage = cx.exposed.end & pageMask
+        let page = pageSize.rawValue
+        let exposedFirst = pageSize.pageDown(cx.exposed.start)
+        let exposedLastPage = pageSize.pageDown(cx.exposed.end)
         // One page of context each side when the host window reaches into it (a page outside
         // every window holds nothing to draw), kept inside 0...2^64 - 1.
         let before = exposedFirst >= page ? exposedFirst - page : exposedFirst
@@ -126,8 +126,8 @@ public enum MemoryMapSVG {
                         boxes: [Box(start: cx.exposed.start, end: cx.exposed.end, fill: "#ffffff", stroke: "#000000", dashed: true)]))
         let exposedRow = rows.count - 1
         if cx.invariant == .mmapWithinBAR, let bar = t.function(cx.target.function)?.bar(cx.target.index) {
-            let first = bar.start & pageMask
-            let last = (bar.end & pageMask) &+ (page - 1)
+            let first = pageSize.pageDown(bar.start)
+            let last = pageSize.pageDown(bar.end) &+ (page - 1)
             if cx.exposed.start < first { hatched.append((exposedRow, cx.exposed.start, min(cx.exposed.end, first - 1))) }
             if cx.exposed.end > last { hatched.append((exposedRow, max(cx.exposed.start, last + 1), cx.exposed.end)) }
         }

@@ -133,10 +133,11 @@ extension Barproof {
             let specCopy = try out.map { _ in try SpecCopy(path: specPath) }
             let result = try search.run(max: max, minimize: minimize, possible: possible, found: { example in
                 var entry = SearchReport.Entry(counterexample: example, explanation: Self.explain(example), folder: nil, suggestion: nil)
-                if suggest { entry.suggestion = try Self.suggestion(for: example, search: search, bounds: check.search) }
+                let mitigation = suggest ? try search.mitigation(for: example, bounds: check.search) : nil
+                entry.suggestion = mitigation?.text
                 if let out {
                     let folder = URL(fileURLWithPath: out).appendingPathComponent("\(spec.name)-\(check.name)-\(report.counterexamples.count + 1)")
-                    let proved = entry.suggestion.flatMap { $0.hasPrefix("no mitigation") ? nil : $0 }
+                    let proved = mitigation.flatMap { $0.isProved ? $0.text : nil }
                     // Written and read back whole before a signal may end the process.
                     let problems = try RunControl.critical {
                         try FixtureWriter(spec: specCopy, checkID: check.name, mitigation: proved, barproofVersion: Barproof.version,
@@ -204,64 +205,6 @@ extension Barproof {
             }
             lines.append("view: \(cx.view)")
             return lines + cx.pageMap()
-        }
-
-        /// A mitigation and its proof on this machine: the machine's devices, BARs, kinds, sizes
-        /// and bridges held fixed, every placement and every BAR's mmap checked.
-        static func suggestion(for cx: TopologyCounterexample, search: TopologySearch, bounds: SearchBounds) throws -> String {
-            let shape = MachineShape(counterexample: cx)
-            let shift = cx.platform.pageSize.trailingZeroBitCount
-            let policy = try cx.rebuiltPolicy()
-            var tried: [String] = []
-            func proves(_ p: Policy, _ b: SearchBounds) throws -> ShapeProof {
-                try search.provesShape(shape, pageShift: shift, policy: p, bounds: b, platform: cx.platform)
-            }
-            // 1. pci=resource_alignment=<PAGE_SHIFT>@<bdf>: the kernel grows the target's resource to a
-            //    page (resize), so nothing else can share its page.
-            //    Not under PCI_PROBE_ONLY: `pci_specified_resource_alignment` ignores the parameter
-            //    there ("PCI: Ignoring requested alignments (PCI_PROBE_ONLY)", drivers/pci/pci.c,
-            //    read in 4.9.0 and 6.18.2), so it is offered only where the spec rules PROBE_ONLY out.
-            if cx.invariant == .pageExclusive && search.platform.value(of: .probeOnly) != false {
-                tried.append("pci=resource_alignment= (not offered: the kernel ignores it under PCI_PROBE_ONLY, "
-                             + "which the spec's platform leaves open; set probe_only: no if the host is not PROBE_ONLY)")
-            }
-            if cx.invariant == .pageExclusive && search.platform.value(of: .probeOnly) == false {
-                let value = "\(shift)@\(cx.target.function)"
-                var b = bounds
-                if let parameter = try? ResourceAlignmentParameter(parsing: value) {
-                    b.resourceAlignment = ResourceAlignmentParameter(entries: parameter.entries + (bounds.resourceAlignment?.entries ?? []))
-                    switch try proves(policy, b) {
-                    case .proved(let targets):
-                        return "pci=resource_alignment=\(value): proved on this machine for every placement and every mmap of its \(targets) memory BAR(s)"
-                    case .refuted(let bar): tried.append("pci=resource_alignment=\(value) (\(bar) still breaks it)")
-                    case .unknown(let reason): tried.append("pci=resource_alignment=\(value) (unknown: \(reason))")
-                    }
-                }
-            }
-            // 2. Restore a clause the spec dropped, or add one of another policy.
-            var candidates: [(String, Policy)] = []
-            if let base = Policy.named(cx.policyName) {
-                for removed in cx.removedClauses {
-                    let rest = cx.removedClauses.filter { $0 != removed }
-                    if let restored = try? base.removing(rest) { candidates.append(("restore clause \(cx.policyName).\(removed)", restored)) }
-                }
-            }
-            var considered = Set(cx.removedClauses.compactMap(Rule.init(rawValue:)))
-            for other in Policy.all {
-                for clause in other.clauses where !policy.clauses.contains(where: { $0.rule == clause.rule }) {
-                    guard considered.insert(clause.rule).inserted else { continue }
-                    candidates.append(("add clause \(clause.rule.rawValue) (as \(clause.id))", policy.adding(clause.rule)))
-                }
-            }
-            for (label, candidate) in candidates {
-                switch try proves(candidate, bounds) {
-                case .proved(let targets):
-                    return "\(label): proved on this machine for every placement and every mmap of its \(targets) memory BAR(s)"
-                case .refuted: tried.append(label)
-                case .unknown(let reason): tried.append("\(label) (unknown: \(reason))")
-                }
-            }
-            return "no mitigation found; tried: " + tried.joined(separator: "; ")
         }
     }
 }
@@ -347,18 +290,4 @@ struct SearchReport: Encodable {
 
 extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}
-
-extension MachineShape {
-    /// The counterexample's machine with placement left open: its functions in slot order, their
-    /// BARs, kinds, sizes and upstream bridges, and the mapped function's MSI-X capability.
-    init(counterexample cx: TopologyCounterexample) {
-        let t = cx.topology
-        let bridgeIndex = Dictionary(uniqueKeysWithValues: t.bridges.enumerated().map { ($1.address, $0 + 1) })
-        self.init(devices: t.functions.map { f in
-            Device(upstream: f.upstream.flatMap { bridgeIndex[$0] } ?? 0, slots: f.bars.map {
-                Slot(index: $0.index, kind: $0.kind, prefetchable: $0.prefetchable, fixed: $0.fixed, size: $0.size)
-            }, msix: f.msix)
-        }, bridges: t.bridges.count)
-    }
 }

@@ -74,12 +74,12 @@ extension Barproof {
                 for check in checks {
                     let report = try searchOne(check, spec: spec, specPath: specPath)
                     reports.append(report)
-                    worst = Swift.max(worst, report.exitCode)
+                    worst = Swift.max(worst, report.status.exitCode)
                 }
                 switch format {
                 case .text: printOut(reports.map { $0.text }.joined(separator: "\n"))
                 case .json:
-                    printOut(String(decoding: try JSONOutput.encode(SearchDocument(checks: reports)), as: UTF8.self))
+                    printOut(String(decoding: try JSONOutput.encode(SearchDocument(barproofVersion: Barproof.version, checks: reports)), as: UTF8.self))
                 }
                 return worst == Exit.missed || worst == Exit.inconclusive ? worst : Exit.asExpected
             }
@@ -90,7 +90,7 @@ extension Barproof {
             let started = clock.now
             var report = SearchReport(spec: spec.name, check: check.name, invariant: check.invariant.rawValue,
                                       policy: check.policy.label, platform: check.platform.label, expected: check.expect.rawValue,
-                                      bounds: Self.describe(check.search), outcome: "", counterexamples: [], notes: [])
+                                      bounds: Self.describe(check.search), outcome: .none, counterexamples: [], notes: [])
             // --timeout-ms bounds this check's whole search (the pair-model proof included), and
             // --time-limit the whole run.
             var request = check.request(solver, findDependencies: false)
@@ -103,7 +103,7 @@ extension Barproof {
                 // A proof over the pair model covers every topology, so every machine in the bounds.
                 switch try request.run() {
                 case .proved, .vacuous:
-                    report.outcome = "none"
+                    report.outcome = .none
                     report.notes.append("no counterexample exists within the bounds: the pair model proves \(check.invariant.rawValue) for all topologies")
                     report.seconds = (clock.now - started).seconds
                     return report
@@ -132,7 +132,7 @@ extension Barproof {
             }
             let specCopy = try out.map { _ in try SpecCopy(path: specPath) }
             let result = try search.run(max: max, minimize: minimize, possible: possible, found: { example in
-                var entry = SearchReport.Entry(counterexample: example, explanation: Self.explain(example), folder: nil, suggestion: nil)
+                var entry = SearchReport.Entry(counterexample: example, explanation: SearchReport.explanation(of: example), folder: nil, suggestion: nil)
                 let mitigation = suggest ? try search.mitigation(for: example, bounds: check.search) : nil
                 entry.suggestion = mitigation?.text
                 if let out {
@@ -154,7 +154,7 @@ extension Barproof {
             }, progress: { progress.update("\(check.name): " + $0) })
             report.notes += result.notes
             if let unknown = result.unknown {
-                report.outcome = result.counterexamples.isEmpty ? "unknown" : "found"
+                report.outcome = result.counterexamples.isEmpty ? .unknown : .found
                 report.notes.append("search incomplete: \(unknown)")
                 // Fewer than --max found and the rest not searched: whether more views exist is
                 // undecided, and undecided is never a pass.
@@ -165,10 +165,10 @@ extension Barproof {
                     }
                 }
             } else if result.counterexamples.isEmpty {
-                report.outcome = "none"
+                report.outcome = .none
                 report.notes.append("no counterexample within the bounds (searched exhaustively)")
             } else {
-                report.outcome = "found"
+                report.outcome = .found
                 if result.exhausted && result.counterexamples.count < max {
                     report.notes.append("the view space is exhausted: \(result.counterexamples.count) distinct view(s) within the bounds, fewer than --max \(max)")
                 }
@@ -181,30 +181,6 @@ extension Barproof {
             var text = "up to \(b.devices) devices x \(b.barsPerDevice) BARs, \(b.bridges) bridge(s), BAR sizes \(sizeText(b.minBARSize))...\(sizeText(b.maxBARSize)), MMIO \(b.mmio)"
             if let alignment = b.resourceAlignment, !alignment.entries.isEmpty { text += ", resource_alignment set" }
             return text
-        }
-
-        /// The counterexample in plain words.
-        static func explain(_ cx: TopologyCounterexample) -> [String] {
-            var lines: [String] = []
-            let t = cx.topology
-            lines.append("page size \(sizeText(cx.platform.pageSize)); backend \(cx.platform.backend.rawValue); MSIs \(cx.platform.msiIsolated ? "isolated" : "not isolated"); allow_unsafe_interrupts=\(cx.platform.allowUnsafeInterrupts ? 1 : 0)")
-            lines.append("host window \(t.hostWindow)" + t.bridges.map { "; bridge \($0.address) window \($0.window)" }.joined())
-            for f in t.functions {
-                let place = f.upstream.map { "behind \($0)" } ?? "on the root bus"
-                let bars = f.bars.map { b in
-                    "BAR \(b.index) \(b.kind.rawValue)\(b.prefetchable ? " pref" : "")\(b.fixed ? " fixed" : "") \(b.window) (\(sizeText(b.size)))"
-                }.joined(separator: ", ")
-                var line = "\(f.address) \(place): \(bars)"
-                if let m = f.msix { line += "; MSI-X table in BAR \(m.tableBIR) at \(hexText(UInt64(m.tableOffset))), \(m.entries) entries" }
-                lines.append(line)
-            }
-            lines.append("mmap of \(cx.target): offset \(hexText(cx.requestOffset)) length \(hexText(cx.requestLength)) exposes \(cx.exposed)")
-            if let foreign = cx.foreign, let bar = t.function(foreign.function)?.bar(foreign.index) {
-                let first = Swift.max(cx.exposed.start, bar.start), last = Swift.min(cx.exposed.end, bar.end)
-                lines.append("it exposes \(foreign)'s bytes [\(hexText(first)), \(hexText(last))]")
-            }
-            lines.append("view: \(cx.view)")
-            return lines + cx.pageMap()
         }
     }
 }
@@ -220,74 +196,17 @@ enum ResourceLinesOption: String, ExpressibleByArgument, CaseIterable {
     var layout: Topology.ResourceLines { self == .seven ? .withoutIOV : .withIOV }
 }
 
-/// The JSON output of `barproof search`: schema `barproof-search` version 2, documented in
-/// `docs/formats/search.md` and shipped as `schemas/barproof-search.schema.json`. Each
-/// counterexample is the ``TopologyCounterexample`` Codable form a fixture's `topology.json` holds.
-struct SearchDocument: Encodable {
-    static let schemaName = "barproof-search"
-    static let schemaVersion = 2
-    var schema = Self.schemaName
-    var schemaVersion = Self.schemaVersion
-    var barproofVersion = Barproof.version
-    var checks: [SearchReport]
-
-    private enum CodingKeys: String, CodingKey {
-        case schema, checks
-        case schemaVersion = "schema_version"
-        case barproofVersion = "barproof_version"
-    }
-}
-
-/// What `search` found for one check.
-struct SearchReport: Encodable {
-    struct Entry: Encodable {
-        var counterexample: TopologyCounterexample
-        var explanation: [String]
-        var folder: String?
-        var suggestion: String?
-    }
-
-    var spec: String
-    var check: String
-    var invariant: String
-    var policy: String
-    var platform: String
-    var expected: String
-    var bounds: String
-    /// `found`, `none` or `unknown`.
-    var outcome: String
-    var counterexamples: [Entry]
-    var notes: [String]
-    var inconclusive = false
-    var seconds: Double = 0
-
-    private enum CodingKeys: String, CodingKey {
-        case spec, check, invariant, policy, platform, expected, bounds, outcome, counterexamples, notes
-    }
-
-    var exitCode: Int32 {
-        if inconclusive { return Exit.inconclusive }
-        let wanted = expected == "refuted"
-        return (outcome == "found") == wanted ? Exit.asExpected : Exit.missed
-    }
-
-    var text: String {
-        var lines = ["\(spec)/\(check): \(invariant) under \(policy), \(platform) (expected \(expected))"]
-        lines.append("  bounds: \(bounds)")
-        for (i, entry) in counterexamples.enumerated() {
-            lines.append("  counterexample \(i + 1):")
-            lines += entry.explanation.map { "    " + $0 }
-            if let suggestion = entry.suggestion { lines.append("    mitigation: " + suggestion) }
-            if let folder = entry.folder { lines.append("    fixture: \(folder)") }
-        }
-        lines += notes.map { "  " + $0 }
-        let verdict = inconclusive ? "inconclusive (never a pass)"
-            : exitCode == Exit.asExpected ? "as expected" : "NOT as expected"
-        lines.append("  \(counterexamples.count) counterexample(s), \(verdict), \(String(format: "%.2f", seconds)) s")
-        return lines.joined(separator: "\n") + "\n"
-    }
-}
-
 extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+extension SearchReport.Status {
+    /// `barproof search`'s exit code for this status.
+    var exitCode: Int32 {
+        switch self {
+        case .asExpected: Exit.asExpected
+        case .missed: Exit.missed
+        case .inconclusive: Exit.inconclusive
+        }
+    }
 }

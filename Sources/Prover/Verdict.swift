@@ -52,15 +52,24 @@ public enum Verdict: Hashable, Sendable {
     /// The solver gave up (timeout, interruption). Never a pass.
     case unknown(reason: String)
 
-    /// `proved`, `vacuous`, `refuted` or `unknown`.
-    public var name: String {
+    /// Which of the four a verdict is, without its evidence: what reports and records compare.
+    public enum Kind: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
+        case proved, vacuous, refuted, unknown
+
+        public var description: String { rawValue }
+    }
+
+    public var kind: Kind {
         switch self {
-        case .proved: "proved"
-        case .vacuous: "vacuous"
-        case .refuted: "refuted"
-        case .unknown: "unknown"
+        case .proved: .proved
+        case .vacuous: .vacuous
+        case .refuted: .refuted
+        case .unknown: .unknown
         }
     }
+
+    /// `proved`, `vacuous`, `refuted` or `unknown`.
+    public var name: String { kind.rawValue }
 }
 
 /// A failure of barproof itself (never a verdict): a counterexample that does not reproduce, a Z3 error.

@@ -4,6 +4,9 @@ import VFIORules
 /// What a spec expects a check to conclude.
 public enum Expectation: String, CaseIterable, Sendable, Codable {
     case proved, refuted, vacuous
+
+    /// Whether a verdict of `kind` is what was expected.
+    public func isMet(by kind: Verdict.Kind) -> Bool { kind.rawValue == rawValue }
 }
 
 /// How a check ended against its expectation and its recorded proof.
@@ -67,7 +70,7 @@ public struct CheckOutcome: Sendable {
     public var platform: String
     public var expected: Expectation
     /// `proved`, `vacuous`, `refuted` or `unknown`.
-    public var verdict: String
+    public var verdict: Verdict.Kind
     public var scope: String?
     public var assumptions: [String]
     public var dependencies: [String]
@@ -106,7 +109,7 @@ public struct CheckOutcome: Sendable {
         self.policy = policy
         self.platform = platform
         self.expected = expected
-        self.verdict = verdict.name
+        self.verdict = verdict.kind
         self.seconds = seconds
         self.drift = []
         self.counterexample = []
@@ -139,8 +142,8 @@ public struct CheckOutcome: Sendable {
 
     public var status: Status {
         if recordProblem != nil { return .fail }
-        if verdict == "unknown" { return .unknown }
-        if verdict != expected.rawValue || !drift.isEmpty { return .fail }
+        if verdict == .unknown { return .unknown }
+        if !expected.isMet(by: verdict) || !drift.isEmpty { return .fail }
         return .pass
     }
 

@@ -80,7 +80,7 @@ public struct JSONReport: Encodable, Sendable {
         checks = outcomes.map { o in
             Check(spec: o.location.spec, file: o.location.file, line: o.location.line, column: o.location.column,
                   check: o.check, invariant: o.invariant.rawValue, policy: o.policy, platform: o.platform,
-                  expected: o.expected.rawValue, verdict: o.verdict, status: o.status.rawValue, scope: o.scope,
+                  expected: o.expected.rawValue, verdict: o.verdict.rawValue, status: o.status.rawValue, scope: o.scope,
                   assumptions: o.assumptions, dependencies: o.dependencies, vacuityWitness: o.vacuityWitness,
                   reason: o.reason, counterexample: o.counterexample, drift: o.drift, seconds: Self.rounded(o.seconds),
                   record: o.record, recordProblem: o.recordProblem, suppressed: o.suppression,

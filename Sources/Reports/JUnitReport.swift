@@ -31,7 +31,7 @@ public enum JUnitReport {
                 case .pass:
                     xml.append(open + "/>")
                 case .fail:
-                    let message = o.recordProblem ?? (o.verdict != o.expected.rawValue ? "expected \(o.expected.rawValue), got \(o.verdict)"
+                    let message = o.recordProblem ?? (!o.expected.isMet(by: o.verdict) ? "expected \(o.expected.rawValue), got \(o.verdict)"
                         : "drifted from its recorded proof")
                     let type = o.recordProblem != nil ? "record" : o.drift.isEmpty ? "missed-expectation" : "drift"
                     xml.append(open + ">")

@@ -122,7 +122,7 @@ public struct ProofRecord: Hashable, Sendable, Codable {
         invariant = outcome.invariant.rawValue
         policy = outcome.policy
         platform = outcome.platform
-        verdict = outcome.verdict
+        verdict = outcome.verdict.rawValue
         scope = outcome.scope
         assumptions = outcome.assumptions
         dependencies = outcome.dependencies

@@ -248,7 +248,7 @@ public struct SARIFReport: Encodable {
                 text = "\(o.name): \(problem)."
             } else if o.status == .unknown {
                 text = "\(o.name): inconclusive (\(o.reason ?? "the solver gave up")); expected \(o.expected.rawValue)."
-            } else if o.verdict != o.expected.rawValue {
+            } else if !o.expected.isMet(by: o.verdict) {
                 text = "\(o.name): expected \(o.expected.rawValue), got \(o.verdict) under \(o.policy) on \(o.platform)."
                     + (o.counterexample.isEmpty ? "" : " Counterexample: " + o.counterexample.joined(separator: "; ") + ".")
             } else {
@@ -261,7 +261,7 @@ public struct SARIFReport: Encodable {
                            file: o.location.file, line: o.location.line, column: o.location.column,
                            fingerprints: ["barproofCheck/v1": fingerprint],
                            properties: ["spec": o.location.spec, "check": o.check, "expected": o.expected.rawValue,
-                                        "verdict": o.verdict, "policy": o.policy, "platform": o.platform],
+                                        "verdict": o.verdict.rawValue, "policy": o.policy, "platform": o.platform],
                            suppression: o.suppression, baselineState: baseline ? (o.baselineState ?? .new) : nil)
         }
         var properties: [String: Property] = [:]

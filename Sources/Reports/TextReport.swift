@@ -4,7 +4,7 @@ public enum TextReport {
     public static func render(_ outcomes: [CheckOutcome], records recordsDirectory: String? = nil,
                               comparison: RecordComparison? = nil) -> String {
         let rows = outcomes.map { o in
-            [label(o), o.name, o.invariant.rawValue, o.verdict, o.scope ?? "-", seconds(o.seconds)]
+            [label(o), o.name, o.invariant.rawValue, o.verdict.rawValue, o.scope ?? "-", seconds(o.seconds)]
         }
         let widths = (0..<6).map { column in rows.map { $0[column].count }.max() ?? 0 }
         var lines: [String] = []
@@ -44,9 +44,9 @@ public enum TextReport {
             lines.append("\(place): inconclusive (never a pass): \(o.reason ?? "the solver gave up")")
         case .fail:
             if let problem = o.recordProblem { lines.append("\(place): record: \(problem)") }
-            if o.verdict == "unknown" {
+            if o.verdict == .unknown {
                 lines.append("\(place): inconclusive (never a pass): \(o.reason ?? "the solver gave up")")
-            } else if o.verdict != o.expected.rawValue {
+            } else if !o.expected.isMet(by: o.verdict) {
                 lines.append("\(place): expected \(o.expected.rawValue), got \(o.verdict)")
                 lines.append("policy \(o.policy); \(o.platform)")
                 if let reason = o.reason { lines.append("reason: \(reason)") }

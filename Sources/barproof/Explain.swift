@@ -67,7 +67,7 @@ extension Barproof {
             if let scope = o.scope { lines.append("  scope:      \(scope)") }
             lines.append("  assumptions: " + (check.assumptions.isEmpty ? "none" : check.assumptions.map(\.rawValue).sorted().joined(separator: ", ")))
             if let reason = o.reason { lines.append("  reason:     \(reason)") }
-            if o.verdict == "proved" || o.verdict == "vacuous" {
+            if o.verdict == .proved || o.verdict == .vacuous {
                 lines.append("  vacuity witness: " + (o.vacuityWitness == true ? "present (the invariant's premise can happen)" : "absent"))
                 lines.append("  depends on:")
                 if o.dependencies.isEmpty { lines.append("    nothing (holds under the model alone)") }

@@ -231,7 +231,7 @@ extension Barproof {
                     let (files, kept) = try store.write(spec: spec, outcomes: mine,
                                                         timeoutMilliseconds: solver.timeoutMilliseconds, seed: solver.seed)
                     printError("recorded \(files.count) files under \(store.folder(spec.name))")
-                    for outcome in mine where outcome.verdict == "unknown" {
+                    for outcome in mine where outcome.verdict == .unknown {
                         printError("not recorded: \(outcome.name) is inconclusive"
                                    + (kept.contains(outcome.check) ? "; its previous record is kept" : ""))
                     }

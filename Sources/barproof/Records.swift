@@ -169,7 +169,7 @@ struct RecordStore {
         do {
             for outcome in outcomes {
                 guard let check = spec.checks.first(where: { $0.name == outcome.check }) else { continue }
-                if outcome.verdict == "unknown" {
+                if outcome.verdict == .unknown {
                     guard let previous = try record(spec: spec.name, check: check.name) else { continue }
                     for name in ["\(check.name).json"] + previous.queries {
                         let data: Data
@@ -346,7 +346,7 @@ struct RecordGate {
             // record (not a failure: unsat cores are not unique). A record about to be replaced
             // may be broken; that is no reason to refuse replacing it.
             outcome.record = "recording"
-            if outcome.verdict != "unknown", let previous = try? store.record(spec: spec.name, check: check.name),
+            if outcome.verdict != .unknown, let previous = try? store.record(spec: spec.name, check: check.name),
                let change = previous.dependencyChange(to: RecordStore.fresh(outcome, check: check)) {
                 outcome.notes.append(change)
             }
@@ -375,7 +375,7 @@ struct RecordGate {
                 + "re-record with `barproof prove --record`"
             return
         }
-        if outcome.verdict == "unknown" {
+        if outcome.verdict == .unknown {
             outcome.record = "inconclusive"
             comparison.inconclusive += 1
             return

@@ -228,9 +228,15 @@ public final class PairProver {
         let violation = CaseSource.violation
         switch try firstSatisfiable(violation, invariant, policy, assumptions, stopAtFirst: true) {
         case let .satisfiable(assignment):
-            let example = Counterexample(assignment: assignment, neighbours: neighbours, pageShift: platform.fixedPageShift,
-                                         allowedBy: policy.clauses.map(\.id), assumptions: assumptions.map(\.rawValue))
-            try recheck(example, invariant: invariant, policy: policy, assumptions: assumptions)
+            let found = Counterexample(assignment: assignment, neighbours: neighbours, pageShift: platform.fixedPageShift,
+                                       allowedBy: policy.clauses.map(\.id), assumptions: assumptions.map(\.rawValue))
+            try recheck(found, invariant: invariant, policy: policy, assumptions: assumptions)
+            // Made plainer only through machines that pass the same re-check.
+            let example = PlainerCounterexample.plainer(found) { candidate in
+                var machine = found
+                machine.assignment = candidate
+                return (try? recheck(machine, invariant: invariant, policy: policy, assumptions: assumptions)) != nil
+            }
             return .refuted(example)
         case let .unknown(reason):
             return .unknown(reason: reason)

@@ -76,6 +76,9 @@ extension Barproof {
             if !o.counterexample.isEmpty {
                 lines.append("  counterexample:")
                 lines += o.counterexample.map { "    " + $0 }
+                // The pair model's machine is the mapped BAR and one neighbour; the search builds a whole one.
+                lines.append("  a whole machine (devices, bridges, smallest sizes) with fixtures: barproof search "
+                             + "\(shellQuoted(o.location.file)) --check \(shellQuoted(check.name)) --minimize --out DIR")
             }
             lines.append(String(format: "  time:       %.2f s", o.seconds))
             return lines

@@ -188,13 +188,6 @@ public struct FixtureWriter: Sendable {
     }
 }
 
-/// `word` as one shell word: unchanged when it holds only safe characters, else single-quoted.
-func shellQuoted(_ word: String) -> String {
-    let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=+,@")
-    if !word.isEmpty && word.allSatisfy(safe.contains) { return word }
-    return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
-}
-
 /// A spec file's name and bytes, for a fixture folder to carry a copy.
 public struct SpecCopy: Sendable {
     /// The file name (no directory), e.g. `mainline.yaml`: the spec's name is its file name.

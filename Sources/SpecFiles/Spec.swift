@@ -145,7 +145,7 @@ struct PlatformFields {
 /// Its helpers (``fields(_:allowed:what:)``, ``string(_:what:)``, ``error(_:_:)``, ...) are public
 /// for the other YAML files barproof reads the same way (the suppressions file).
 public struct SpecParser {
-    static let topKeys = ["description", "policy", "kernel", "add", "drop", "platform", "assumptions", "search", "checks"]
+    static let topKeys = ["description", "policy", "kernel", "features", "add", "drop", "platform", "assumptions", "search", "checks"]
     static let checkKeys = ["name", "description", "invariant", "expect", "add", "drop", "platform", "assumptions", "search"]
     static let searchKeys = ["devices", "bars", "bridges", "bar_sizes", "mmio", "resource_alignment", "fixed_bars"]
     static let platformKeys = ["page_sizes", "msi_isolated", "allow_unsafe_interrupts", "backends", "unaligned_fixed_resources"]
@@ -207,8 +207,16 @@ public struct SpecParser {
         case (nil, nil):
             error(root, "missing key 'policy' (one of: \(Policy.all.map(\.name).joined(separator: ", "))) or 'kernel' (a release such as 4.19 or 6.1)")
         }
-        let adds = top["add"].map { strings($0, what: "'add'") } ?? []
-        let drops = top["drop"].map { strings($0, what: "'drop'") } ?? []
+        var adds = top["add"].map { strings($0, what: "'add'") } ?? []
+        var drops = top["drop"].map { strings($0, what: "'drop'") } ?? []
+        if let node = top["features"] {
+            if top["kernel"] == nil {
+                error(node, "'features' changes a kernel release preset: give 'kernel' (such as 4.15), not 'policy'")
+            } else if let policy, let (featureDrops, featureAdds) = features(node, of: policy) {
+                drops = featureDrops + drops
+                adds = featureAdds + adds
+            }
+        }
         let platform = top["platform"].flatMap { platformFields($0) } ?? PlatformFields()
         let assumptions = top["assumptions"].flatMap { assumptionList($0) }
         let search = top["search"].flatMap { searchBounds($0, base: SearchBounds()) } ?? SearchBounds()
@@ -236,6 +244,33 @@ public struct SpecParser {
             checks.append(check)
         }
         return checks
+    }
+
+    /// `features: {name: yes|no, ...}` on `policy`: the clauses to drop and add, each at its
+    /// feature's line; nil after noting a problem.
+    mutating func features(_ node: Node, of policy: Policy) -> (drops: [(String, Node)], adds: [(String, Node)])? {
+        guard case let .mapping(mapping) = node else {
+            error(node, "'features' must be a mapping of feature names to yes or no, found \(Self.kind(node))")
+            return nil
+        }
+        var drops: [(String, Node)] = [], adds: [(String, Node)] = []
+        for (key, value) in mapping {
+            guard let name = string(key, what: "a feature name") else { continue }
+            guard let feature = KernelFeature.named(name) else {
+                error(key, "no kernel feature '\(name)'" + NameSuggestion.hint(for: name, among: KernelFeature.all.map(\.name)))
+                continue
+            }
+            guard let on = boolean(value, key: name) else { continue }
+            guard let change = feature.change(policy, on: on) else {
+                let has = feature.isIn(policy)
+                error(key, "\(policy.name) " + (has == on ? "already \(on ? "has" : "lacks") feature '\(name)'"
+                                                 : "has neither form of feature '\(name)' (\(feature.summary))"))
+                continue
+            }
+            drops += change.drop.map { ($0.rawValue, key) }
+            adds += change.add.map { ($0.rawValue, key) }
+        }
+        return (drops, adds)
     }
 
     mutating func check(_ node: Node, policy base: Policy?, adds: [(String, Node)], drops: [(String, Node)], platform: PlatformFields,

@@ -112,6 +112,15 @@ extension Barproof {
                 lines.append("    clauses: \(release.rules.map(\.rawValue).joined(separator: ", "))")
             }
             lines.append("")
+            lines.append("Kernel features (a spec's `features: {NAME: yes|no}` on a `kernel:` preset, for backports and patched kernels)")
+            for feature in KernelFeature.all {
+                let has = KernelRelease.all.filter { feature.isIn($0.policy) }.map(\.name)
+                lines.append("  \(feature.name) (since \(feature.since)): \(feature.summary)")
+                lines.append("    replaces \(feature.before.map(\.rawValue).joined(separator: " or "))"
+                             + (feature.after.isEmpty ? "" : " with \(feature.after.map(\.rawValue).joined(separator: ", "))")
+                             + "; presets with it: \(has.joined(separator: ", "))")
+            }
+            lines.append("")
             lines.append("Clause catalogue (a spec's `add:` or `audit --add` adds any of them to a policy)")
             for rule in Rule.allCases {
                 lines.append("  \(rule.rawValue): \(rule.summary)")

@@ -79,16 +79,36 @@ import Testing
         #expect(exhaustive.stdout.contains("no counterexample within the bounds (searched exhaustively)"))
     }
 
-    /// Same spec, same seed: the same counterexamples, byte for byte.
+    /// Same spec, same seed, two processes: the same counterexamples and the same fixture files,
+    /// byte for byte (each run writes `out/` in a directory of its own; the JSON's absolute folder
+    /// paths are compared with that directory taken out).
     @Test func searchIsDeterministic() throws {
         let specs = try SpecDirectory()
         let path = try specs.write("small", Self.spec)
-        let arguments = ["search", path, "--check", "without-reservation", "--max", "3", "--format", "json", "--seed", "7"]
-        let first = try BarproofRun.run(arguments)
-        let second = try BarproofRun.run(arguments)
-        #expect(first.status == 0)
-        #expect(first.stdout == second.stdout)
-        #expect(first.stdout.components(separatedBy: "\"view\"").count - 1 == 3)
+        var outputs: [String] = [], trees: [[String: Data]] = []
+        for run in ["a", "b"] {
+            let directory = specs.path(run)
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let result = try BarproofRun.run(["search", path, "--check", "without-reservation", "--max", "3", "--format", "json",
+                                              "--seed", "7", "--out", "out"], in: URL(fileURLWithPath: directory))
+            #expect(result.status == 0, "\(result.stderr)")
+            // The JSON gives each folder's absolute path: the runs' directories differ.
+            let resolved = URL(fileURLWithPath: directory).resolvingSymlinksInPath().path
+            outputs.append(result.stdout.replacingOccurrences(of: directory, with: "DIR").replacingOccurrences(of: resolved, with: "DIR"))
+            var tree: [String: Data] = [:]
+            let root = directory + "/out"
+            for file in FileManager.default.enumerator(atPath: root)?.compactMap({ $0 as? String }) ?? [] {
+                var isDirectory: ObjCBool = false
+                if FileManager.default.fileExists(atPath: root + "/" + file, isDirectory: &isDirectory), !isDirectory.boolValue {
+                    tree[file] = FileManager.default.contents(atPath: root + "/" + file)
+                }
+            }
+            trees.append(tree)
+        }
+        #expect(outputs[0] == outputs[1])
+        #expect(outputs[0].components(separatedBy: "\"view\"").count - 1 == 3)
+        #expect(trees[0].count > 30, "\(trees[0].keys.sorted())")
+        #expect(trees[0] == trees[1], "fixture files differ: \(trees[0].keys.filter { trees[0][$0] != trees[1][$0] }.sorted())")
     }
 
     @Test func wrongExpectationExitsOne() throws {

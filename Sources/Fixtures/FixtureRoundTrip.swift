@@ -13,7 +13,7 @@ public enum FixtureRoundTrip {
     ///
     /// Checks that `topology.json` is a topology document (``TopologyDocument/read(_:)``: version 2,
     /// or a version 1 one an older barproof wrote) and holds `cx` exactly, that
-    /// its topology has no `placementProblems()`, and that its embedded snapshot is byte for byte
+    /// its topology has no `placementProblems(unalignedFixedAllowed:)`, and that its embedded snapshot is byte for byte
     /// the folder's sysfs tree (captured with the on-disk reader `barproof audit --sysfs` uses), and
     /// that `machine.umockdev` holds the tree's devices and attribute files byte for byte
     /// (``umockdevProblems(folder:topology:)``).
@@ -43,7 +43,8 @@ public enum FixtureRoundTrip {
         if document.counterexample != cx {
             problems.append("\(FixtureWriter.topologyFile): the counterexample read back differs from the one written")
         }
-        problems += document.counterexample.topology.placementProblems().map { "\(FixtureWriter.topologyFile): \($0)" }
+        problems += document.counterexample.topology
+            .placementProblems(unalignedFixedAllowed: document.counterexample.platform.unalignedFixedResources).map { "\(FixtureWriter.topologyFile): \($0)" }
         if embedded.snapshot.schema != Snapshot.schemaName || embedded.snapshot.pageSize != cx.topology.pageSize {
             problems.append("\(FixtureWriter.topologyFile): snapshot schema \(embedded.snapshot.schema), page size \(embedded.snapshot.pageSize)")
         }

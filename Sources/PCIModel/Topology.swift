@@ -193,11 +193,17 @@ public struct Topology: Hashable, Sendable, Codable {
     }
 
     /// Problems that make the machine impossible for a real allocator: a BAR outside its parent
-    /// window, siblings that overlap, a bridge window that is not 1 MiB-granular, a 32-bit BAR
-    /// above 4 GiB, a non-fixed BAR that is not naturally aligned. Empty for a valid machine.
-    public func placementProblems() -> [String] {
+    /// window, siblings that overlap, a host or bridge window that is not 1 MiB-granular, a 32-bit
+    /// BAR above 4 GiB, a BAR that is not naturally aligned (allowed for a firmware-fixed or EA BAR
+    /// only where the platform allows unaligned fixed resources, `unalignedFixedAllowed`). Empty
+    /// for a valid machine. The same facts as the machine model's `allocatorFacts` (Prover), the
+    /// search's bounds (devices, sizes, the MMIO range) aside.
+    public func placementProblems(unalignedFixedAllowed: Bool) -> [String] {
         var problems: [String] = []
         let mib: UInt64 = 1 << 20
+        if hostWindow.start % mib != 0 || hostWindow.size % mib != 0 {
+            problems.append("the host window \(hostWindow) is not 1 MiB-granular")
+        }
         var children: [PCIAddress?: [(String, Window)]] = [:]
         for b in bridges {
             if b.window.start % mib != 0 || b.window.size % mib != 0 {
@@ -218,8 +224,8 @@ public struct Topology: Hashable, Sendable, Codable {
                     problems.append("\(name) \(bar.window) is outside its parent window \(parent)")
                 }
                 if bar.kind == .mem32 && bar.end > UInt64(UInt32.max) { problems.append("\(name): a 32-bit BAR above 4 GiB") }
-                if !bar.fixed && (bar.size & (bar.size - 1) != 0 || bar.start % bar.size != 0) {
-                    problems.append("\(name) \(bar.window) is not naturally aligned")
+                if !(bar.fixed && unalignedFixedAllowed) && (bar.size & (bar.size - 1) != 0 || bar.start % bar.size != 0) {
+                    problems.append("\(name) \(bar.window) is not naturally aligned" + (bar.fixed ? " (and the platform does not allow unaligned fixed resources)" : ""))
                 }
                 children[f.upstream, default: []].append((name, bar.window))
             }

@@ -437,7 +437,7 @@ final class MachineSession {
         guard let viewCase = m.viewCases(search.invariant, c).first(where: { $0.formula && ViewKey(family: $0.family, bits: $0.bits) == key })
         else { throw ProverError("counterexample for \(search.invariant.rawValue) under \(policy.label) does not reproduce: no case with its view holds") }
         let topology = self.topology(a)
-        failures += topology.placementProblems()
+        failures += topology.placementProblems(unalignedFixedAllowed: s.platform.unalignedFixedAllowed)
         if !failures.isEmpty {
             throw ProverError("counterexample for \(search.invariant.rawValue) under \(policy.label) does not reproduce concretely: "
                               + failures.joined(separator: "; "))

@@ -53,11 +53,11 @@ public struct FixtureWriter: Sendable {
     /// The folder's files by relative path.
     ///
     /// - Throws: ``FixtureError`` when the topology could not come from a real allocator
-    ///   (`placementProblems()`), cannot be encoded in config space, or does not hold the target
+    ///   (`placementProblems(unalignedFixedAllowed:)`), cannot be encoded in config space, or does not hold the target
     ///   or foreign BAR.
     public func files(for cx: TopologyCounterexample) throws(FixtureError) -> [String: [UInt8]] {
         let t = cx.topology
-        let problems = t.placementProblems() + t.encodingProblems()
+        let problems = t.placementProblems(unalignedFixedAllowed: cx.platform.unalignedFixedResources) + t.encodingProblems()
         guard problems.isEmpty else {
             throw FixtureError("the topology cannot be written as a fixture: " + problems.joined(separator: "; "))
         }

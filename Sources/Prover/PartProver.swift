@@ -292,55 +292,95 @@ final class PartProver {
     }
 
     /// Decides `query`; with `cores`, on the core-tracking solver (minimising with `minimiseCore`).
+    ///
+    /// Four stages, in order; each of the first three either settles the case soundly or passes
+    /// it on, and says at its definition why it is sound and which test checks that:
+    /// ``emptyPart(_:on:)``, ``integerRelaxation(_:leanWorthTrying:)``,
+    /// ``withoutNeighbours(_:on:cores:minimiseCore:)``, then ``exact(_:on:cores:minimiseCore:)``.
+    /// With `cores` only the last two run, so that a core is always one of the bit-vector queries
+    /// the records hold.
     func decide(_ query: Query, cores: Bool, minimiseCore: Bool, stop: StopSignal) throws -> Answer {
-        // A stop interrupts the check running then; the later steps must not start.
+        // A stop interrupts the check running then; the later stages must not start.
         let stopped = Answer.unknown("stopped")
         let on = cores ? try coreSolver() : solver
-        // Not when finding cores: the part's emptiness rests on alignment, which would then be
-        // named by proofs whose cases need no such thing (msix-safe-interrupts: only the attach check).
-        if let empty = query.empty, !cores {
-            let result = try emptiness[query.part.order]
-                ?? check(Case(empty.condition), empty.facts, empty.named, on: on, minimiseCore: false)
-            emptiness[query.part.order] = result
-            if case .unsat = result { return .unsatisfiable(core: []) }
-        }
-        // The integer relaxation next (verdicts only, so that cores stay the bit-vector ones the
-        // records hold): linear arithmetic decides most cases far faster than bit-blasting.
-        var tryLean = true
+        if !cores, let answer = try emptyPart(query, on: on) { return answer }
         if stop.isStopped { return stopped }
-        if let integer = query.integer, !cores {
-            let facts = integers.and([integer.facts] + integers.sideConditions)
-            switch try checkUnder(facts, integer.violation, on: try integerSolver(), named: integer.named,
-                                  minimiseCore: false) {
-            case .unsat:
-                return .unsatisfiable(core: [])
-            case let .sat(model):
-                // Often a machine of the case itself; used only when it is (checked concretely).
-                var machine = try integerAssignment(model, query.part)
-                if integer.lean { withHarmlessNeighbours(&machine) }
-                if query.holds(machine) { return .satisfiable(machine) }
-                // Else, when this was the whole case, the case most likely holds too: straight to it.
-                if !integer.lean { tryLean = false }
-            case .unknown:
-                break
-            }
+        var leanWorthTrying = true
+        if !cores, let answer = try integerRelaxation(query, leanWorthTrying: &leanWorthTrying) { return answer }
+        if stop.isStopped { return stopped }
+        if leanWorthTrying, let answer = try withoutNeighbours(query, on: on, cores: cores, minimiseCore: minimiseCore) {
+            return answer
         }
         if stop.isStopped { return stopped }
-        if let lean = query.lean, tryLean {
-            switch try check(lean.violation, lean.facts, lean.named, on: on, minimiseCore: minimiseCore) {
-            case let .unsat(core):
-                return .unsatisfiable(core: core)
-            case let .sat(model) where !cores:
-                // A machine without neighbours; with neighbours that change nothing it is usually one
-                // of the case itself (checked concretely), and the case need not be solved.
-                var machine = try assignment(model, query.part)
-                withHarmlessNeighbours(&machine)
-                if query.holds(machine) { return .satisfiable(machine) }
-            default:
-                break
-            }
+        return try exact(query, on: on, cores: cores, minimiseCore: minimiseCore)
+    }
+
+    /// Stage 1, verdicts only: the rest part's ground alone (``Query/empty``), decided once per
+    /// part. Sound: every case of the part conjoins that ground, and the ground without
+    /// neighbours is implied by the ground with them (``Query/empty``), so an empty part leaves
+    /// every case unsatisfiable. Checked by `PremiseTests.withoutNeighboursIsARelaxation` (each
+    /// fact with neighbours implies it without). Not when finding cores: the emptiness rests on
+    /// alignment, which proofs whose cases need no such thing would then name
+    /// (`msix-safe-interrupts` needs only the attach check).
+    private func emptyPart(_ query: Query, on: Solver) throws -> Answer? {
+        guard let empty = query.empty else { return nil }
+        let result = try emptiness[query.part.order]
+            ?? check(Case(empty.condition), empty.facts, empty.named, on: on, minimiseCore: false)
+        emptiness[query.part.order] = result
+        if case .unsat = result { return .unsatisfiable(core: []) }
+        return nil
+    }
+
+    /// Stage 2, verdicts only: the case in linear integer arithmetic (``Query/integer``), which
+    /// decides most cases far faster than bit-blasting. Sound when unsatisfiable: it is a
+    /// relaxation (every formula can take its concrete value, each non-linear operation a fresh
+    /// integer), checked by `IntegerRelaxationTests.formulasCanTakeTheirConcreteValues` with a
+    /// negative control. A model is used only when the machine it gives satisfies the query
+    /// itself under ``Concrete`` (``Query/holds``, the same formulas: `PartEncodingTests`
+    /// checks `Symbolic` and `Concrete` agree on every part term). When the whole case (not its
+    /// lean form) had a model that is not a machine, the case most likely holds too, so
+    /// `leanWorthTrying` sends it straight to the exact query.
+    private func integerRelaxation(_ query: Query, leanWorthTrying: inout Bool) throws -> Answer? {
+        guard let integer = query.integer else { return nil }
+        let facts = integers.and([integer.facts] + integers.sideConditions)
+        switch try checkUnder(facts, integer.violation, on: try integerSolver(), named: integer.named, minimiseCore: false) {
+        case .unsat:
+            return .unsatisfiable(core: [])
+        case let .sat(model):
+            var machine = try integerAssignment(model, query.part)
+            if integer.lean { withHarmlessNeighbours(&machine) }
+            if query.holds(machine) { return .satisfiable(machine) }
+            if !integer.lean { leanWorthTrying = false }
+            return nil
+        case .unknown:
+            return nil
         }
-        if stop.isStopped { return stopped }
+    }
+
+    /// Stage 3: for a case that is not about a neighbour, the same case without neighbours
+    /// (``Query/lean``). Sound when unsatisfiable, with a core valid for the case: each model
+    /// fact, clause and assumption with neighbours implies its form without them, and these
+    /// cases read no neighbour (`PremiseTests.withoutNeighboursIsARelaxation`, every invariant,
+    /// 3,000 random machines each). A model is used only when, given neighbours that no rule can
+    /// object to, it satisfies the query itself under ``Concrete`` (``Query/holds``).
+    private func withoutNeighbours(_ query: Query, on: Solver, cores: Bool, minimiseCore: Bool) throws -> Answer? {
+        guard let lean = query.lean else { return nil }
+        switch try check(lean.violation, lean.facts, lean.named, on: on, minimiseCore: minimiseCore) {
+        case let .unsat(core):
+            return .unsatisfiable(core: core)
+        case let .sat(model) where !cores:
+            var machine = try assignment(model, query.part)
+            withHarmlessNeighbours(&machine)
+            return query.holds(machine) ? .satisfiable(machine) : nil
+        default:
+            return nil
+        }
+    }
+
+    /// Stage 4: the case itself, the exact bit-vector query `export-smt2` writes (and `z3` and
+    /// `cvc5` re-check: `ExportedQueryTests`). With cores tracked a model here contradicts the
+    /// verdict that asked for the cores, so it is an error, never a verdict.
+    private func exact(_ query: Query, on: Solver, cores: Bool, minimiseCore: Bool) throws -> Answer {
         switch try check(query.violation, query.part.facts, query.named, on: on, minimiseCore: minimiseCore) {
         case let .sat(model):
             if cores { throw ProverError("a case proved unsatisfiable is satisfiable on the core-tracking solver") }

@@ -240,11 +240,21 @@ public enum MachineLayout {
     }
 }
 
+/// What a view's exposed bytes are; its raw value orders views in reports and blocking.
+public enum ViewFamily: Int, Hashable, Sendable, CaseIterable {
+    /// A foreign device's BAR is exposed (`page-exclusive`).
+    case foreignBAR = 0
+    /// The device's own MSI-X table, in the mapped BAR (`msix-needs-filtering`).
+    case tableInMappedBAR = 1
+    /// Its MSI-X table in another of its BARs sharing a page with the mapped one.
+    case tableInSharedBAR = 2
+    /// Bytes outside the BAR's pages (`mmap-within-bar`).
+    case outsideBAR = 3
+}
+
 /// One way the invariant can fail on the machine, with the bits that make up its view.
 public struct ViewCase<L: Logic> {
-    /// 0: a foreign device's BAR is exposed; 1: the device's own MSI-X table in the mapped BAR;
-    /// 2: its MSI-X table in another BAR sharing a page; 3: bytes outside the BAR's pages.
-    public var family: Int
+    public var family: ViewFamily
     public var formula: L.Truth
     public var bits: [L.Truth]
     /// The neighbour of the situation the case is about, if any.
@@ -253,7 +263,7 @@ public struct ViewCase<L: Logic> {
 
 /// A view as the solver sees it: the case family and its bits.
 public struct ViewKey: Hashable, Sendable {
-    public var family: Int
+    public var family: ViewFamily
     public var bits: [Bool]
 }
 
@@ -451,23 +461,23 @@ extension ViewKey {
             if has.contains(.subpageReservation) { clause = id(.subpageReservation) }
             else if has.contains(.subpageStartAligned) { clause = id(.subpageStartAligned) }
         }
-        if family == 1 || family == 2, has.contains(.msixTableExcludedUnlessFiltered) {
+        if family == .tableInMappedBAR || family == .tableInSharedBAR, has.contains(.msixTableExcludedUnlessFiltered) {
             clause = id(.msixTableExcludedUnlessFiltered)
         }
         let barClass = "\(aligned ? "page-aligned" : "mid-page") \(subpage ? "sub-page" : "page-or-larger") BAR"
         switch family {
-        case 0:
+        case .foreignBAR:
             let kind = "\(bits[2] ? "64-bit" : "32-bit")\(bits[3] ? " prefetchable" : "") BAR of another device"
                 + (bits[4] ? " on the same bus" : " under another window")
             return CounterexampleView(clause: clause, foreignKind: kind,
                                       pageOffsetClass: "\(barClass), foreign bytes \(bits[5] ? "after" : "before") it")
-        case 1:
+        case .tableInMappedBAR:
             return CounterexampleView(clause: clause, foreignKind: "the device's own MSI-X table, in the mapped BAR",
                                       pageOffsetClass: "\(barClass), table \(bits[2] ? "on the mapping's first page" : "beyond its first page")")
-        case 2:
+        case .tableInSharedBAR:
             return CounterexampleView(clause: clause, foreignKind: "the device's MSI-X table, in another of its BARs",
                                       pageOffsetClass: "\(barClass), table BAR \(bits[2] ? "after" : "before") it")
-        default:
+        case .outsideBAR:
             return CounterexampleView(clause: clause, foreignKind: "bytes outside the BAR's own pages",
                                       pageOffsetClass: "\(barClass), exposed \(bits[2] ? "before" : "after") its pages")
         }
@@ -497,7 +507,7 @@ extension Situation {
             case .pageExclusive:
                 guard let neighbour, let source else { continue }
                 let n = neighbours[neighbour]
-                out.append(ViewCase(family: 0, formula: formula,
+                out.append(ViewCase(family: .foreignBAR, formula: formula,
                                     bits: [subpage, aligned, source.is64, source.prefetchable, n.inParent,
                                            l.less(self.bar.resource.start, n.bar.resource.start)],
                                     neighbour: neighbour))
@@ -505,17 +515,17 @@ extension Situation {
                 if let neighbour {
                     guard source != nil else { continue }
                     let n = neighbours[neighbour]
-                    out.append(ViewCase(family: 2, formula: formula,
+                    out.append(ViewCase(family: .tableInSharedBAR, formula: formula,
                                         bits: [subpage, aligned, l.less(self.bar.resource.start, n.bar.resource.start)],
                                         neighbour: neighbour))
                 } else {
                     let inPage = l.sub(self.bar.resource.start, l.pageDown(self.bar.resource.start, platform))
                     let onFirstPage = l.less(l.add(inPage, msix.tableOffset), platform.pageSize)
-                    out.append(ViewCase(family: 1, formula: formula, bits: [subpage, aligned, onFirstPage], neighbour: nil))
+                    out.append(ViewCase(family: .tableInMappedBAR, formula: formula, bits: [subpage, aligned, onFirstPage], neighbour: nil))
                 }
             case .mmapWithinBAR:
                 let x = exposed(l)
-                out.append(ViewCase(family: 3, formula: formula,
+                out.append(ViewCase(family: .outsideBAR, formula: formula,
                                     bits: [subpage, aligned, l.less(x.first, l.pageDown(self.bar.resource.start, platform))],
                                     neighbour: nil))
             }

@@ -39,18 +39,18 @@ public struct PairViewOracle {
 
     /// Every view the machine model distinguishes for the invariant.
     public static func viewSpace(_ invariant: Invariant) -> [ViewKey] {
-        func keys(_ family: Int, bits: Int) -> [ViewKey] {
+        func keys(_ family: ViewFamily, bits: Int) -> [ViewKey] {
             (0..<(1 << bits)).map { n in ViewKey(family: family, bits: (0..<bits).map { n & (1 << $0) != 0 }) }
         }
         switch invariant {
-        case .pageExclusive: return keys(0, bits: 6)
-        case .msixNeedsFiltering: return keys(1, bits: 3) + keys(2, bits: 3)
-        case .mmapWithinBAR: return keys(3, bits: 3)
+        case .pageExclusive: return keys(.foreignBAR, bits: 6)
+        case .msixNeedsFiltering: return keys(.tableInMappedBAR, bits: 3) + keys(.tableInSharedBAR, bits: 3)
+        case .mmapWithinBAR: return keys(.outsideBAR, bits: 3)
         }
     }
 
-    /// Bit positions the pair model cannot state (family 0: the foreign BAR's width and prefetchability).
-    static func freeBits(_ family: Int) -> Set<Int> { family == 0 ? [2, 3] : [] }
+    /// Bit positions the pair model cannot state (a foreign BAR's width and prefetchability).
+    static func freeBits(_ family: ViewFamily) -> Set<Int> { family == .foreignBAR ? [2, 3] : [] }
 
     /// The views of the view space that may be reachable: those the pair model does not prove
     /// unreachable at some page size. Nil when a query ran out of its limits (nothing is concluded).

@@ -48,6 +48,29 @@ public enum Rule: String, CaseIterable, Sendable, Codable {
         }
     }
 
+    /// Which part of the mmap decision the rule is, for naming the clause a counterexample's mmap
+    /// went through (a search view): the request's bound (the page-rounded one when a policy has
+    /// both), the sub-page path (the reservation before the start-alignment test: a BAR that
+    /// passes the one has passed the other), or the
+    /// MSI-X table's exclusion when MSIs are not filtered. Nil for the rest, which grant no
+    /// particular path (claims, regions, the attach checks).
+    public enum Path: Int, Comparable, Sendable {
+        case requestBound, roundedRequestBound, subpageStart, subpageReservation, tableUnlessFiltered
+
+        public static func < (a: Path, b: Path) -> Bool { a.rawValue < b.rawValue }
+    }
+
+    public var path: Path? {
+        switch self {
+        case .requestWithinBAR: .requestBound
+        case .requestWithinRoundedBAR: .roundedRequestBound
+        case .subpageStartAligned: .subpageStart
+        case .subpageReservation: .subpageReservation
+        case .msixTableExcludedUnlessFiltered: .tableUnlessFiltered
+        default: nil
+        }
+    }
+
     /// The host facts the rule reads.
     public var reads: Set<HostFact> {
         switch self {

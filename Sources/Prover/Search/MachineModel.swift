@@ -451,18 +451,17 @@ extension MachineTerms {
 extension ViewKey {
     /// The view in words, for the policy the counterexample was found under.
     public func view(policy: Policy) -> CounterexampleView {
-        let has = Set(policy.clauses.map(\.rule))
-        func id(_ rule: Rule) -> String { "\(policy.name).\(rule.rawValue)" }
-        let subpage = bits[0], aligned = bits[1]
-        let requestClause = has.contains(.requestWithinRoundedBAR) ? id(.requestWithinRoundedBAR)
-            : has.contains(.requestWithinBAR) ? id(.requestWithinBAR) : "no clause bounds the request"
-        var clause = requestClause
-        if subpage {
-            if has.contains(.subpageReservation) { clause = id(.subpageReservation) }
-            else if has.contains(.subpageStartAligned) { clause = id(.subpageStartAligned) }
+        // The clause through which the mmap went, by each clause's path (``Rule/path``): the
+        // request's bound; for a sub-page BAR the last sub-page test; for a table view the
+        // exclusion unless filtered, when the policy has one.
+        func through(_ paths: [Rule.Path]) -> String? {
+            policy.clauses.filter { $0.rule.path.map(paths.contains) ?? false }.max { $0.rule.path! < $1.rule.path! }?.id
         }
-        if family == .tableInMappedBAR || family == .tableInSharedBAR, has.contains(.msixTableExcludedUnlessFiltered) {
-            clause = id(.msixTableExcludedUnlessFiltered)
+        let subpage = bits[0], aligned = bits[1]
+        var clause = through([.requestBound, .roundedRequestBound]) ?? "no clause bounds the request"
+        if subpage, let last = through([.subpageStart, .subpageReservation]) { clause = last }
+        if family == .tableInMappedBAR || family == .tableInSharedBAR, let exclusion = through([.tableUnlessFiltered]) {
+            clause = exclusion
         }
         let barClass = "\(aligned ? "page-aligned" : "mid-page") \(subpage ? "sub-page" : "page-or-larger") BAR"
         switch family {

@@ -211,8 +211,8 @@ public enum HostAudit {
         // The situation is built once: the assumptions change only its two platform truths.
         let placed = Situation.concrete(assignment, neighbours: neighbours.count, pageShift: page.shift)
         for (isolated, unsafe) in assumptions {
-            assignment.truths["platform.msi-isolated"] = isolated
-            assignment.truths["platform.allow-unsafe-interrupts"] = unsafe
+            assignment.truths[SituationLayout.Name.msiIsolated] = isolated
+            assignment.truths[SituationLayout.Name.allowUnsafeInterrupts] = unsafe
             var s = placed
             s.platform.msiIsolated = isolated
             s.platform.allowUnsafeInterrupts = unsafe
@@ -350,10 +350,10 @@ public enum HostAudit {
 
         // The exposed bytes and the sub-page dummy, computed as the rules compute them.
         var base = Assignment()
-        base.words["bar.start"] = target.start
-        base.words["bar.size"] = target.size
-        base.words["mmap.offset"] = offset
-        base.words["mmap.length"] = length
+        base.words[SituationLayout.barNames.start] = target.start
+        base.words[SituationLayout.barNames.size] = target.size
+        base.words[SituationLayout.Name.mmapOffset] = offset
+        base.words[SituationLayout.Name.mmapLength] = length
         let l = Concrete()
         let bare = Situation.concrete(base, neighbours: 0, pageShift: page.shift)
         let exposed = bare.exposed(l), dummy = bare.subpageReservation(l)
@@ -375,18 +375,18 @@ public enum HostAudit {
         put(SituationLayout.barNames, target)
         // iomem_resource itself spans all 2^64 addresses: start 0, size 2^64 wraps to 0, and the
         // span's last byte `start + size - 1` wraps to 2^64 - 1, as the rules compute it.
-        assignment.words["parent.start"] = target.parent?.start ?? 0
-        assignment.words["parent.size"] = target.parent.map { $0.end &- $0.start &+ 1 } ?? 0
-        assignment.words["mmap.offset"] = offset
-        assignment.words["mmap.length"] = length
+        assignment.words[SituationLayout.Name.parentStart] = target.parent?.start ?? 0
+        assignment.words[SituationLayout.Name.parentSize] = target.parent.map { $0.end &- $0.start &+ 1 } ?? 0
+        assignment.words[SituationLayout.Name.mmapOffset] = offset
+        assignment.words[SituationLayout.Name.mmapLength] = length
         if let msix = device.msix {
-            assignment.truths["msix.present"] = true
-            assignment.words["msix.table-bir"] = UInt64(msix.tableBIR)
-            assignment.words["msix.table-offset"] = UInt64(msix.tableOffset)
-            assignment.words["msix.table-size"] = msix.tableSize
-            assignment.words["msix.pba-bir"] = UInt64(msix.pbaBIR)
-            assignment.words["msix.pba-offset"] = UInt64(msix.pbaOffset)
-            assignment.words["msix.pba-size"] = msix.pbaSize
+            assignment.truths[SituationLayout.Name.msixPresent] = true
+            assignment.words[SituationLayout.Name.tableBIR] = UInt64(msix.tableBIR)
+            assignment.words[SituationLayout.Name.tableOffset] = UInt64(msix.tableOffset)
+            assignment.words[SituationLayout.Name.tableSize] = msix.tableSize
+            assignment.words[SituationLayout.Name.pbaBIR] = UInt64(msix.pbaBIR)
+            assignment.words[SituationLayout.Name.pbaOffset] = UInt64(msix.pbaOffset)
+            assignment.words[SituationLayout.Name.pbaSize] = msix.pbaSize
         }
         for (i, n) in neighbours.enumerated() {
             let names = SituationLayout.neighbourNames(i)
@@ -394,11 +394,11 @@ public enum HostAudit {
             assignment.truths[names.sameDevice] = n.owner == device.address
             assignment.truths[names.inParent] = n.parent == target.parent
         }
-        assignment.truths["platform.backend-type1"] = backend == .type1
-        assignment.truths["platform.backend-iommufd"] = backend == .iommufd
-        assignment.truths["platform.backend-spapr"] = backend == .spapr
-        assignment.truths["platform.backend-noiommu"] = backend == .noiommu
-        assignment.truths["platform.allow-unsafe-interrupts"] = allowUnsafeInterrupts
+        assignment.truths[SituationLayout.Name.type1] = backend == .type1
+        assignment.truths[SituationLayout.Name.iommufd] = backend == .iommufd
+        assignment.truths[SituationLayout.Name.spapr] = backend == .spapr
+        assignment.truths[SituationLayout.Name.noiommu] = backend == .noiommu
+        assignment.truths[SituationLayout.Name.allowUnsafeInterrupts] = allowUnsafeInterrupts
         return (assignment, neighbours, ForeignOnExposed(listed: found.listed, count: found.count))
     }
 }

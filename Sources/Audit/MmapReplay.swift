@@ -87,7 +87,7 @@ extension HostAudit {
             pageSize: page, offset: request.offset, length: request.length,
             allowUnsafeInterrupts: platform.allowUnsafeInterrupts, backend: platform.backend, listLimit: .max)
         var assignment = initial
-        assignment.truths["platform.msi-isolated"] = platform.msiIsolated
+        assignment.truths[SituationLayout.Name.msiIsolated] = platform.msiIsolated
         assignment.setHostFacts(platform.hostFacts)
         let l = Concrete()
         let s: Situation<Concrete>

@@ -26,21 +26,21 @@ public enum SituationLayout {
     /// The platform terms by name (`platform.*`); with a fixed page shift the page size is a literal.
     public static func platform<L: Logic>(_ l: L, pageShift: Int?, word: (String) -> L.Word,
                                           truth: (String) -> L.Truth) -> PlatformTerms<L> {
-        let pageSize = pageShift.map { l.word(1 << UInt64($0)) } ?? word("platform.page-size")
+        let pageSize = pageShift.map { l.word(1 << UInt64($0)) } ?? word(Name.pageSize)
         return PlatformTerms<L>(
-            pageSize: pageSize, pageShift: pageShift, msiIsolated: truth("platform.msi-isolated"),
-            allowUnsafeInterrupts: truth("platform.allow-unsafe-interrupts"), type1: truth("platform.backend-type1"),
-            iommufd: truth("platform.backend-iommufd"), spapr: truth("platform.backend-spapr"),
-            noiommu: truth("platform.backend-noiommu"), unalignedFixedAllowed: truth("platform.unaligned-fixed"),
+            pageSize: pageSize, pageShift: pageShift, msiIsolated: truth(Name.msiIsolated),
+            allowUnsafeInterrupts: truth(Name.allowUnsafeInterrupts), type1: truth(Name.type1),
+            iommufd: truth(Name.iommufd), spapr: truth(Name.spapr),
+            noiommu: truth(Name.noiommu), unalignedFixedAllowed: truth(Name.unalignedFixed),
             hostFacts: Dictionary(uniqueKeysWithValues: HostFact.allCases.map { ($0, truth($0.variable)) }))
     }
 
     /// The mapped device's MSI-X capability terms by name (`msix.*`).
     public static func msix<L: Logic>(_ l: L, word: (String) -> L.Word, truth: (String) -> L.Truth) -> MSIXTerms<L> {
         MSIXTerms<L>(
-            present: truth("msix.present"), tableBIR: word("msix.table-bir"), tableOffset: word("msix.table-offset"),
-            tableSize: word("msix.table-size"), pbaBIR: word("msix.pba-bir"), pbaOffset: word("msix.pba-offset"),
-            pbaSize: word("msix.pba-size"))
+            present: truth(Name.msixPresent), tableBIR: word(Name.tableBIR), tableOffset: word(Name.tableOffset),
+            tableSize: word(Name.tableSize), pbaBIR: word(Name.pbaBIR), pbaOffset: word(Name.pbaOffset),
+            pbaSize: word(Name.pbaSize))
     }
 
     /// The names of one BAR's variables: the mapped BAR's (`bar.*`) or a neighbour's
@@ -84,9 +84,36 @@ public enum SituationLayout {
             return NeighbourTerms(bar: bar(names), sameDevice: truth(names.sameDevice), inParent: truth(names.inParent))
         }
         return Situation(platform: platform, bar: bar(barNames),
-                         parent: ResourceTerms(start: word("parent.start"), size: word("parent.size")),
-                         request: RequestTerms(offset: word("mmap.offset"), length: word("mmap.length")),
+                         parent: ResourceTerms(start: word(Name.parentStart), size: word(Name.parentSize)),
+                         request: RequestTerms(offset: word(Name.mmapOffset), length: word(Name.mmapLength)),
                          msix: msix, neighbours: others)
+    }
+}
+
+extension SituationLayout {
+    /// Every variable name outside a BAR's (those are ``ResourceNames``): one constant each, so
+    /// that code naming a variable cannot misspell it (`Assignment.word` reads 0 for a name it
+    /// does not hold). The names themselves are what recorded proofs and exported queries hold.
+    public enum Name {
+        public static let pageSize = "platform.page-size"
+        public static let msiIsolated = "platform.msi-isolated"
+        public static let allowUnsafeInterrupts = "platform.allow-unsafe-interrupts"
+        public static let type1 = "platform.backend-type1"
+        public static let iommufd = "platform.backend-iommufd"
+        public static let spapr = "platform.backend-spapr"
+        public static let noiommu = "platform.backend-noiommu"
+        public static let unalignedFixed = "platform.unaligned-fixed"
+        public static let msixPresent = "msix.present"
+        public static let tableBIR = "msix.table-bir"
+        public static let tableOffset = "msix.table-offset"
+        public static let tableSize = "msix.table-size"
+        public static let pbaBIR = "msix.pba-bir"
+        public static let pbaOffset = "msix.pba-offset"
+        public static let pbaSize = "msix.pba-size"
+        public static let parentStart = "parent.start"
+        public static let parentSize = "parent.size"
+        public static let mmapOffset = "mmap.offset"
+        public static let mmapLength = "mmap.length"
     }
 }
 

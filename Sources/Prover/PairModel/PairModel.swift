@@ -136,10 +136,10 @@ public final class PairProver {
     static func word(_ name: String, _ logic: Symbolic, pageShift: Int?, shape: Shape) -> BitVector {
         if let pageShift, shape != .general {
             switch name {
-            case "bar.start": return logic.alignedVariable("bar.start.page", pageShift: pageShift, isBase: true)
-            case "bar.size" where shape == .alignedWholePages:
+            case SituationLayout.barNames.start: return logic.alignedVariable("bar.start.page", pageShift: pageShift, isBase: true)
+            case SituationLayout.barNames.size where shape == .alignedWholePages:
                 return logic.alignedVariable("bar.size.pages", pageShift: pageShift, isBase: false)
-            case "bar.size": return logic.narrowVariable("bar.size.in-page", pageShift: pageShift)
+            case SituationLayout.barNames.size: return logic.narrowVariable("bar.size.in-page", pageShift: pageShift)
             default: break
             }
         }
@@ -147,8 +147,8 @@ public final class PairProver {
             return logic.boundedVariable(field.name, bits: field.bits, zeroBits: field.zeroBits)
         }
         guard name.hasSuffix(".start") else { return logic.variable(name) }
-        let barStart = pageShift.map { logic.pagedVariable("bar.start", pageShift: $0) } ?? logic.variable("bar.start")
-        if name == "bar.start" { return barStart }
+        let barStart = pageShift.map { logic.pagedVariable(SituationLayout.barNames.start, pageShift: $0) } ?? logic.variable(SituationLayout.barNames.start)
+        if name == SituationLayout.barNames.start { return barStart }
         guard let pageShift else { return logic.add(barStart, logic.variable(name + "-from-bar")) }
         let base = logic.bitAnd(barStart, logic.word(~((1 << UInt64(pageShift)) - 1)))
         return logic.add(base, logic.variable(name + "-from-bar-page"))
@@ -163,11 +163,11 @@ public final class PairProver {
         // A symbolic page size is at least 4 KiB, so page-aligned words have 12 zero bits.
         let page = pageShift ?? 12
         switch name {
-        case "mmap.offset": return ("mmap.offset.pages", 40, page)
-        case "mmap.length": return ("mmap.length.pages", 58, page)
-        case "msix.table-offset", "msix.pba-offset": return (name + ".qwords", 32, 3)
-        case "msix.table-size": return ("msix.table-size.entries", 16, 4)
-        case "msix.table-bir", "msix.pba-bir": return (name + ".low", 3, 0)
+        case SituationLayout.Name.mmapOffset: return ("mmap.offset.pages", 40, page)
+        case SituationLayout.Name.mmapLength: return ("mmap.length.pages", 58, page)
+        case SituationLayout.Name.tableOffset, SituationLayout.Name.pbaOffset: return (name + ".qwords", 32, 3)
+        case SituationLayout.Name.tableSize: return ("msix.table-size.entries", 16, 4)
+        case SituationLayout.Name.tableBIR, SituationLayout.Name.pbaBIR: return (name + ".low", 3, 0)
         default:
             if name.hasSuffix(".index") { return (name + ".low", 3, 0) }
             return nil

@@ -395,7 +395,7 @@ final class PartProver {
     /// the address space), outside it. A machine found without neighbours often stays a machine of
     /// its case with them; ``Query/holds`` decides.
     private func withHarmlessNeighbours(_ machine: inout Assignment) {
-        let start = machine.word("parent.start"), size = machine.word("parent.size")
+        let start = machine.word(SituationLayout.Name.parentStart), size = machine.word(SituationLayout.Name.parentSize)
         let (last, wraps) = start.addingReportingOverflow(size &- 1)
         for i in 0..<neighbours {
             let offset = UInt64(i)
@@ -409,7 +409,7 @@ final class PartProver {
         var result = Assignment()
         for (name, term) in part.integer.words { result.words[name] = try model.value(term) }
         for name in part.truthNames { result.truths[name] = try model.value(integers.flag(name)) }
-        if let shift = platform.fixedPageShift { result.words["platform.page-size"] = 1 << UInt64(shift) }
+        if let shift = platform.fixedPageShift { result.words[SituationLayout.Name.pageSize] = 1 << UInt64(shift) }
         try integers.throwIfFailed()
         return result
     }
@@ -482,7 +482,7 @@ final class PartProver {
         var result = Assignment()
         for (name, term) in part.words { result.words[name] = try model.value(term) }
         for name in part.truthNames { result.truths[name] = try model.value(logic.flag(name)) }
-        if let shift = platform.fixedPageShift { result.words["platform.page-size"] = 1 << UInt64(shift) }
+        if let shift = platform.fixedPageShift { result.words[SituationLayout.Name.pageSize] = 1 << UInt64(shift) }
         try logic.throwIfFailed()
         return result
     }

@@ -29,14 +29,14 @@ enum PlainerCounterexample {
             guard change(&candidate), candidate != best, reproduces(candidate) else { return }
             best = candidate
         }
-        let backends = ["platform.backend-type1", "platform.backend-iommufd", "platform.backend-spapr", "platform.backend-noiommu"]
-        attempt { a in a.truths["platform.msi-isolated"] = true; return true }
+        let backends = [SituationLayout.Name.type1, SituationLayout.Name.iommufd, SituationLayout.Name.spapr, SituationLayout.Name.noiommu]
+        attempt { a in a.truths[SituationLayout.Name.msiIsolated] = true; return true }
         attempt { a in
             for name in backends { a.truths[name] = name == backends[0] }
             return true
         }
-        attempt { a in a.truths["platform.allow-unsafe-interrupts"] = false; return true }
-        attempt { a in a.truths["platform.unaligned-fixed"] = false; return true }
+        attempt { a in a.truths[SituationLayout.Name.allowUnsafeInterrupts] = false; return true }
+        attempt { a in a.truths[SituationLayout.Name.unalignedFixed] = false; return true }
         let resources = [SituationLayout.barNames] + (0..<example.neighbours).map(SituationLayout.neighbourNames)
         for names in resources { attempt { a in a.truths[names.fixed] = false; return true } }
 
@@ -54,9 +54,9 @@ enum PlainerCounterexample {
     /// modulo the alignment; false when nothing would move or the top would pass 2^64.
     static func translate(_ a: inout Assignment, resources: [SituationLayout.ResourceNames], pageShift: Int?,
                           to base: UInt64) -> Bool {
-        let starts = resources.map(\.start) + ["parent.start"]
-        let sizes = resources.map(\.size) + ["parent.size"]
-        let page = pageShift.map { UInt64(1) << UInt64($0) } ?? a.word("platform.page-size")
+        let starts = resources.map(\.start) + [SituationLayout.Name.parentStart]
+        let sizes = resources.map(\.size) + [SituationLayout.Name.parentSize]
+        let page = pageShift.map { UInt64(1) << UInt64($0) } ?? a.word(SituationLayout.Name.pageSize)
         var alignment = max(page, 1 << 20)
         for name in sizes {
             let size = a.word(name)
@@ -84,8 +84,8 @@ enum PlainerCounterexample {
         let high = inside.map { a.word($0.start) &+ (a.word($0.size) &- 1) }.max() ?? 0
         guard high >= low, high <= UInt64.max - (1 << 20) else { return false }
         let start = low & ~((1 << 20) - 1), end = (high | ((1 << 20) - 1))
-        a.words["parent.start"] = start
-        a.words["parent.size"] = end - start + 1
+        a.words[SituationLayout.Name.parentStart] = start
+        a.words[SituationLayout.Name.parentSize] = end - start + 1
         return true
     }
 }

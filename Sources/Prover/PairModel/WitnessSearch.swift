@@ -27,7 +27,7 @@ enum WitnessSearch {
         for truths in platformChoices(platform) {
             // The platform facts alone: skip the rest when they already fail.
             var probe = Assignment(truths: truths)
-            probe.words["platform.page-size"] = page
+            probe.words[SituationLayout.Name.pageSize] = page
             let bare = Situation<Concrete>.concrete(probe, neighbours: neighbours, pageShift: shift)
             guard platform.constrains(bare.platform, c) else { continue }
             for size in [page / 2, page, 4 * page] {
@@ -37,13 +37,13 @@ enum WitnessSearch {
                         for table in [nil, UInt64(0), UInt64(1)] {
                             for length in Set([pages, page]).sorted(by: >) {
                                 var a = probe
-                                a.words["bar.index"] = 0
-                                a.words["bar.start"] = base
-                                a.words["bar.size"] = size
-                                a.truths["bar.memory"] = true
-                                a.truths["bar.claimed"] = true
-                                a.words["parent.start"] = base
-                                a.words["parent.size"] = 16 * page
+                                a.words[SituationLayout.barNames.index] = 0
+                                a.words[SituationLayout.barNames.start] = base
+                                a.words[SituationLayout.barNames.size] = size
+                                a.truths[SituationLayout.barNames.memory] = true
+                                a.truths[SituationLayout.barNames.claimed] = true
+                                a.words[SituationLayout.Name.parentStart] = base
+                                a.words[SituationLayout.Name.parentSize] = 16 * page
                                 a.setNeighbour(0, index: 1, start: adjacent ? base + size : base + 8 * page,
                                                size: adjacent ? size : page, sameDevice: sameDevice, inParent: true)
                                 for i in 1..<neighbours {
@@ -51,15 +51,15 @@ enum WitnessSearch {
                                     a.setNeighbour(i, index: 1, start: base + UInt64(8 + i) * page, size: page,
                                                    sameDevice: false, inParent: true)
                                 }
-                                a.words["mmap.offset"] = 0
-                                a.words["mmap.length"] = length
-                                a.truths["msix.present"] = table != nil
-                                a.words["msix.table-bir"] = table ?? 0
-                                a.words["msix.pba-bir"] = table ?? 0
-                                a.words["msix.table-offset"] = 0
-                                a.words["msix.table-size"] = 16
-                                a.words["msix.pba-offset"] = 16
-                                a.words["msix.pba-size"] = 8
+                                a.words[SituationLayout.Name.mmapOffset] = 0
+                                a.words[SituationLayout.Name.mmapLength] = length
+                                a.truths[SituationLayout.Name.msixPresent] = table != nil
+                                a.words[SituationLayout.Name.tableBIR] = table ?? 0
+                                a.words[SituationLayout.Name.pbaBIR] = table ?? 0
+                                a.words[SituationLayout.Name.tableOffset] = 0
+                                a.words[SituationLayout.Name.tableSize] = 16
+                                a.words[SituationLayout.Name.pbaOffset] = 16
+                                a.words[SituationLayout.Name.pbaSize] = 8
                                 if satisfies(a, invariant, policy, assumptions, platform, neighbours, shift) { return a }
                             }
                         }
@@ -88,8 +88,8 @@ enum WitnessSearch {
             for unsafe in platform.allowUnsafeInterrupts.map({ [$0] }) ?? [false, true] {
                 for backend in platform.backends {
                     var truths: [String: Bool] = [
-                        "platform.msi-isolated": isolated, "platform.allow-unsafe-interrupts": unsafe,
-                        "platform.unaligned-fixed": platform.unalignedFixedResources,
+                        SituationLayout.Name.msiIsolated: isolated, SituationLayout.Name.allowUnsafeInterrupts: unsafe,
+                        SituationLayout.Name.unalignedFixed: platform.unalignedFixedResources,
                     ]
                     for other in Backend.allCases { truths["platform.backend-\(other.rawValue)"] = other == backend }
                     // An open host fact takes the value that grants the most; the solver covers the rest.

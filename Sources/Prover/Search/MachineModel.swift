@@ -233,7 +233,7 @@ public enum MachineLayout {
             sources.append(nil)
         }
         let situation = Situation(platform: platform, bar: barTerms(bar, memory: l.not(bar.io)), parent: parent(owner),
-                                  request: RequestTerms(offset: word("mmap.offset"), length: word("mmap.length")),
+                                  request: RequestTerms(offset: word(SituationLayout.Name.mmapOffset), length: word(SituationLayout.Name.mmapLength)),
                                   msix: msix, neighbours: neighbours)
         return MachineTerms(bounds: bounds, host: host, devices: devices, bridges: bridges, target: target,
                             situation: situation, neighbourSources: sources)

@@ -382,7 +382,7 @@ final class MachineSession {
         for (d, k) in implemented where best.truth("d\(d).bar\(k).implemented") && best.truth("d\(d).present") {
             values.append(("d\(d).bar\(k).index", machine.devices[d].slots[k].index, 0))
         }
-        values.append(("mmap.offset", s.request.offset, 0))
+        values.append((SituationLayout.Name.mmapOffset, s.request.offset, 0))
         // Then the tightest windows around what was placed.
         values.append(("host.size", machine.host.size, 1 << 20))
         for (k, bridge) in machine.bridges.enumerated() where best.truth("bridge\(k).present") {
@@ -406,7 +406,7 @@ final class MachineSession {
         var result = Assignment()
         for name in wordNames { result.words[name] = try model.value(logic.variable(name)) }
         for name in truthNames { result.truths[name] = try model.value(logic.flag(name)) }
-        result.words["platform.page-size"] = 1 << UInt64(pageShift)
+        result.words[SituationLayout.Name.pageSize] = 1 << UInt64(pageShift)
         try logic.throwIfFailed()
         return result
     }
@@ -481,10 +481,10 @@ final class MachineSession {
                                                size: a.word("\(p).size"), fixed: a.truth("\(p).fixed")))
             }
             var msix: MSIXCapability?
-            if d == machine.target.device && a.truth("msix.present") {
-                msix = MSIXCapability(tableBIR: Int(a.word("msix.table-bir")), tableOffset: UInt32(a.word("msix.table-offset")),
-                                      entries: Int(a.word("msix.table-size") / 16), pbaBIR: Int(a.word("msix.pba-bir")),
-                                      pbaOffset: UInt32(a.word("msix.pba-offset")))
+            if d == machine.target.device && a.truth(SituationLayout.Name.msixPresent) {
+                msix = MSIXCapability(tableBIR: Int(a.word(SituationLayout.Name.tableBIR)), tableOffset: UInt32(a.word(SituationLayout.Name.tableOffset)),
+                                      entries: Int(a.word(SituationLayout.Name.tableSize) / 16), pbaBIR: Int(a.word(SituationLayout.Name.pbaBIR)),
+                                      pbaOffset: UInt32(a.word(SituationLayout.Name.pbaOffset)))
             }
             functions.append(Topology.Function(
                 address: MachineNaming.functionAddress(slot: d, upstream: upstream), vendorID: MachineNaming.vendorID,

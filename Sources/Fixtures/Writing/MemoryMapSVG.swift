@@ -45,110 +45,28 @@ public enum MemoryMapSVG {
 
     /// The SVG of `cx` at its page size `pageSize` (``TopologyCounterexample/page``).
     public static func render(_ cx: TopologyCounterexample, page pageSize: PageSize) -> String {
-        let t = cx.topology
         let page = pageSize.rawValue
-        let exposedFirst = pageSize.pageDown(cx.exposed.start)
-        let exposedLastPage = pageSize.pageDown(cx.exposed.end)
-        // One page of context each side when the host window reaches into it (a page outside
-        // every window holds nothing to draw), kept inside 0...2^64 - 1.
-        let before = exposedFirst >= page ? exposedFirst - page : exposedFirst
-        let viewStart = before < exposedFirst && t.hostWindow.start <= before &+ (page - 1) ? before : exposedFirst
-        let after = exposedLastPage <= UInt64.max - page ? exposedLastPage + page : exposedLastPage
-        let lastPage = after > exposedLastPage && t.hostWindow.end >= after ? after : exposedLastPage
-        let viewEnd = lastPage &+ (page - 1)  // inclusive; lastPage + page - 1 never wraps (page-aligned)
+        let (viewStart, viewEnd) = view(cx, page: pageSize)
         let x0 = labelColumn, x1 = Double(width) - rightMargin
         func clip(_ start: UInt64, _ end: UInt64) -> (UInt64, UInt64)? {
             let s = max(start, viewStart), e = min(end, viewEnd)
             return s <= e ? (s, e) : nil
         }
-        let pages = (viewEnd - viewStart) / page + 1
-        var edges: [UInt64] = []
-        if pages <= maximumPageEdges { edges += (0...pages).map { viewStart &+ $0 &* page } }
-        for f in t.functions {
-            for bar in f.bars where bar.kind.isMemory && bar.size > 0 {
-                edges += [bar.start, bar.end &+ 1]
-                if let msix = f.msix, msix.tableBIR == bar.index, UInt64(msix.tableOffset) < bar.size {
-                    edges += [bar.start &+ UInt64(msix.tableOffset), min(bar.end, bar.start &+ UInt64(msix.tableOffset) &+ (msix.tableSize - 1)) &+ 1]
-                }
-            }
-        }
-        edges += [cx.exposed.start, cx.exposed.end &+ 1]
-        let axis = Axis(start: viewStart, end: viewEnd, edges: edges, from: x0, to: x1, minimumWidth: minimumBoxWidth)
+        let axis = Axis(start: viewStart, end: viewEnd, edges: edges(cx, view: (viewStart, viewEnd), page: page),
+                        from: x0, to: x1, minimumWidth: minimumBoxWidth)
         func x(_ address: UInt64) -> Double { axis.x(address) }
         func xEnd(_ last: UInt64) -> Double { last >= viewEnd ? x1 : x(last + 1) }
-
-        // Devices with a memory BAR in view, in address order, each with its colour.
-        let shownFunctions = t.functions.sorted { $0.address < $1.address }.filter { f in
-            f.bars.contains { $0.kind.isMemory && $0.size > 0 && clip($0.start, $0.end) != nil }
-        }
-        var colour: [PCIAddress: String] = [:]
-        for (i, f) in shownFunctions.enumerated() { colour[f.address] = palette[i % palette.count] }
-
-        var rows: [Row] = []
-        // Parent windows in view, outermost first.
-        var windows: [(String, Topology.Window)] = [("PCI Bus \(hexString(UInt64(t.functions.first?.address.domain ?? 0), width: 4)):00 (host window)", t.hostWindow)]
-        for b in t.bridges.sorted(by: { $0.address < $1.address }) {
-            windows.append(("PCI Bus \(hexString(UInt64(b.address.domain), width: 4)):\(hexString(UInt64(b.secondaryBus), width: 2)) (bridge \(b.address))", b.window))
-        }
-        for (name, w) in windows where clip(w.start, w.end) != nil {
-            rows.append(Row(label: name, boxes: [Box(start: w.start, end: w.end, fill: "#eeeeee", stroke: "#999999")]))
-        }
-        var bars: [(Topology.Function, Topology.PlacedBAR)] = []
-        for f in shownFunctions {
-            for bar in f.bars where bar.kind.isMemory && bar.size > 0 && clip(bar.start, bar.end) != nil { bars.append((f, bar)) }
-        }
-        bars.sort { ($0.1.start, $0.0.address, $0.1.index) < ($1.1.start, $1.0.address, $1.1.index) }
-        var hatched: [(row: Int, start: UInt64, end: UInt64)] = []
-        var tables: [(row: Int, start: UInt64, end: UInt64)] = []
-        for (f, bar) in bars {
-            let isTarget = f.address == cx.target.function && bar.index == cx.target.index
-            let role = isTarget ? " (mmapped)" : (cx.foreign.map { $0.function == f.address && $0.index == bar.index } ?? false) ? " (foreign)" : ""
-            let label = "\(f.address) BAR \(bar.index) \(bar.kind.rawValue) \(sizeText(bar.size))\(role)"
-            let fill = colour[f.address] ?? palette[0]
-            rows.append(Row(label: label, boxes: [Box(start: bar.start, end: bar.end, fill: fill, stroke: isTarget ? "#000000" : "#333333",
-                                                      label: "BAR \(bar.index)")]))
-            let row = rows.count - 1
-            if let msix = f.msix, msix.tableBIR == bar.index, UInt64(msix.tableOffset) < bar.size {
-                let first = bar.start + UInt64(msix.tableOffset)
-                let last = min(bar.end, first &+ (msix.tableSize - 1))
-                tables.append((row, first, last))
-                if cx.invariant == .msixNeedsFiltering && f.address == cx.target.function,
-                   let (s, e) = overlap(first, last, cx.exposed.start, cx.exposed.end) {
-                    hatched.append((row, s, e))
-                }
-            }
-            if cx.invariant == .pageExclusive && f.address != cx.target.function,
-               let (s, e) = overlap(bar.start, bar.end, cx.exposed.start, cx.exposed.end) {
-                hatched.append((row, s, e))
-            }
-        }
-        rows.append(Row(label: "mmap \(hexText(cx.requestOffset))+\(hexText(cx.requestLength)) (exposed)",
-                        boxes: [Box(start: cx.exposed.start, end: cx.exposed.end, fill: "#ffffff", stroke: "#000000", dashed: true)]))
-        let exposedRow = rows.count - 1
-        if cx.invariant == .mmapWithinBAR, let bar = t.function(cx.target.function)?.bar(cx.target.index) {
-            let first = pageSize.pageDown(bar.start)
-            let last = pageSize.pageDown(bar.end) &+ (page - 1)
-            if cx.exposed.start < first { hatched.append((exposedRow, cx.exposed.start, min(cx.exposed.end, first - 1))) }
-            if cx.exposed.end > last { hatched.append((exposedRow, max(cx.exposed.start, last + 1), cx.exposed.end)) }
-        }
+        let scene = scene(cx, page: pageSize, clip: clip)
+        let rows = scene.rows, hatched = scene.hatched, tables = scene.tables
+        var legend = scene.legend
+        legend.append((nil, "\(hexText(viewStart))-\(hexText(viewEnd)), not to scale: each stretch between box edges and page"))
+        legend.append((nil, "boundaries is at least \(Int(minimumBoxWidth)) px wide, the rest of the width shared in proportion to size."))
 
         // Vertical geometry.
         let titleY = 30.0, subtitleY = 50.0, axisLabelY = 78.0
         let rowsTop = 92.0
         func rowY(_ i: Int) -> Double { rowsTop + Double(i) * (rowHeight + rowGap) }
         let rowsBottom = rowY(rows.count) - rowGap
-        var legend: [(swatch: String?, text: String)] = []
-        for f in shownFunctions {
-            let barsText = f.bars.filter { $0.kind.isMemory && $0.size > 0 }.map { bar in
-                "BAR \(bar.index) \(hexText(bar.start))-\(hexText(bar.end))"
-            }.joined(separator: ", ")
-            legend.append((colour[f.address], "\(f.address) [\(hexString(UInt64(f.vendorID), width: 4)):\(hexString(UInt64(f.deviceID), width: 4))]: \(barsText)"))
-        }
-        legend.append(("exposed", "dashed outline: the bytes the allowed mmap exposes, \(hexText(cx.exposed.start))-\(hexText(cx.exposed.end))"))
-        legend.append(("hatch", hatchedMeaning(cx)))
-        if !tables.isEmpty { legend.append(("table", "dark stripe: the MSI-X table")) }
-        legend.append((nil, "\(hexText(viewStart))-\(hexText(viewEnd)), not to scale: each stretch between box edges and page"))
-        legend.append((nil, "boundaries is at least \(Int(minimumBoxWidth)) px wide, the rest of the width shared in proportion to size."))
         let legendTop = rowsBottom + 36
         let height = Int(legendTop + Double(legend.count) * 20 + 16)
 
@@ -224,8 +142,127 @@ public enum MemoryMapSVG {
             svg += "<rect x=\"\(fmt(bx))\" y=\"\(fmt(rowsTop - 4))\" width=\"\(fmt(w))\" height=\"\(fmt(rowsBottom - rowsTop + 8))\" fill=\"none\" stroke=\"#000000\" stroke-width=\"2\" stroke-dasharray=\"6,3\"/>\n"
         }
 
+        svg += legendSVG(legend, top: legendTop)
+        svg += "</svg>\n"
+        return svg
+    }
+
+    /// The addresses shown: the exposed pages, with one page of context each side when the host
+    /// window reaches into it (a page outside every window holds nothing to draw), kept inside
+    /// 0...2^64 - 1; inclusive.
+    static func view(_ cx: TopologyCounterexample, page pageSize: PageSize) -> (start: UInt64, end: UInt64) {
+        let page = pageSize.rawValue, host = cx.topology.hostWindow
+        let exposedFirst = pageSize.pageDown(cx.exposed.start)
+        let exposedLastPage = pageSize.pageDown(cx.exposed.end)
+        let before = exposedFirst >= page ? exposedFirst - page : exposedFirst
+        let start = before < exposedFirst && host.start <= before &+ (page - 1) ? before : exposedFirst
+        let after = exposedLastPage <= UInt64.max - page ? exposedLastPage + page : exposedLastPage
+        let lastPage = after > exposedLastPage && host.end >= after ? after : exposedLastPage
+        return (start, lastPage &+ (page - 1))  // lastPage + page - 1 never wraps (page-aligned)
+    }
+
+    /// Where the axis is cut: every page boundary (up to ``maximumPageEdges`` pages), every
+    /// memory BAR's and MSI-X table's edges, and the exposed range's.
+    static func edges(_ cx: TopologyCounterexample, view: (start: UInt64, end: UInt64), page: UInt64) -> [UInt64] {
+        let pages = (view.end - view.start) / page + 1
+        var edges: [UInt64] = []
+        if pages <= maximumPageEdges { edges += (0...pages).map { view.start &+ $0 &* page } }
+        for f in cx.topology.functions {
+            for bar in f.bars where bar.kind.isMemory && bar.size > 0 {
+                edges += [bar.start, bar.end &+ 1]
+                if let msix = f.msix, msix.tableBIR == bar.index, UInt64(msix.tableOffset) < bar.size {
+                    edges += [bar.start &+ UInt64(msix.tableOffset), min(bar.end, bar.start &+ UInt64(msix.tableOffset) &+ (msix.tableSize - 1)) &+ 1]
+                }
+            }
+        }
+        return edges + [cx.exposed.start, cx.exposed.end &+ 1]
+    }
+
+    /// What is drawn, before any coordinate: the rows (windows, BARs, the mmap), the hatched
+    /// and table stripes by row, and the legend's device and meaning entries.
+    struct Scene {
+        var rows: [Row] = []
+        var hatched: [(row: Int, start: UInt64, end: UInt64)] = []
+        var tables: [(row: Int, start: UInt64, end: UInt64)] = []
+        var legend: [(swatch: String?, text: String)] = []
+    }
+
+    static func scene(_ cx: TopologyCounterexample, page pageSize: PageSize,
+                      clip: (UInt64, UInt64) -> (UInt64, UInt64)?) -> Scene {
+        let t = cx.topology, page = pageSize.rawValue
+        var rows: [Row] = []
+        // Devices with a memory BAR in view, in address order, each with its colour.
+        let shownFunctions = t.functions.sorted { $0.address < $1.address }.filter { f in
+            f.bars.contains { $0.kind.isMemory && $0.size > 0 && clip($0.start, $0.end) != nil }
+        }
+        var colour: [PCIAddress: String] = [:]
+        for (i, f) in shownFunctions.enumerated() { colour[f.address] = palette[i % palette.count] }
+
+        // Parent windows in view, outermost first.
+        var windows: [(String, Topology.Window)] = [("PCI Bus \(hexString(UInt64(t.functions.first?.address.domain ?? 0), width: 4)):00 (host window)", t.hostWindow)]
+        for b in t.bridges.sorted(by: { $0.address < $1.address }) {
+            windows.append(("PCI Bus \(hexString(UInt64(b.address.domain), width: 4)):\(hexString(UInt64(b.secondaryBus), width: 2)) (bridge \(b.address))", b.window))
+        }
+        for (name, w) in windows where clip(w.start, w.end) != nil {
+            rows.append(Row(label: name, boxes: [Box(start: w.start, end: w.end, fill: "#eeeeee", stroke: "#999999")]))
+        }
+        var bars: [(Topology.Function, Topology.PlacedBAR)] = []
+        for f in shownFunctions {
+            for bar in f.bars where bar.kind.isMemory && bar.size > 0 && clip(bar.start, bar.end) != nil { bars.append((f, bar)) }
+        }
+        bars.sort { ($0.1.start, $0.0.address, $0.1.index) < ($1.1.start, $1.0.address, $1.1.index) }
+        var hatched: [(row: Int, start: UInt64, end: UInt64)] = []
+        var tables: [(row: Int, start: UInt64, end: UInt64)] = []
+        for (f, bar) in bars {
+            let isTarget = f.address == cx.target.function && bar.index == cx.target.index
+            let role = isTarget ? " (mmapped)" : (cx.foreign.map { $0.function == f.address && $0.index == bar.index } ?? false) ? " (foreign)" : ""
+            let label = "\(f.address) BAR \(bar.index) \(bar.kind.rawValue) \(sizeText(bar.size))\(role)"
+            let fill = colour[f.address] ?? palette[0]
+            rows.append(Row(label: label, boxes: [Box(start: bar.start, end: bar.end, fill: fill, stroke: isTarget ? "#000000" : "#333333",
+                                                      label: "BAR \(bar.index)")]))
+            let row = rows.count - 1
+            if let msix = f.msix, msix.tableBIR == bar.index, UInt64(msix.tableOffset) < bar.size {
+                let first = bar.start + UInt64(msix.tableOffset)
+                let last = min(bar.end, first &+ (msix.tableSize - 1))
+                tables.append((row, first, last))
+                if cx.invariant == .msixNeedsFiltering && f.address == cx.target.function,
+                   let (s, e) = overlap(first, last, cx.exposed.start, cx.exposed.end) {
+                    hatched.append((row, s, e))
+                }
+            }
+            if cx.invariant == .pageExclusive && f.address != cx.target.function,
+               let (s, e) = overlap(bar.start, bar.end, cx.exposed.start, cx.exposed.end) {
+                hatched.append((row, s, e))
+            }
+        }
+        rows.append(Row(label: "mmap \(hexText(cx.requestOffset))+\(hexText(cx.requestLength)) (exposed)",
+                        boxes: [Box(start: cx.exposed.start, end: cx.exposed.end, fill: "#ffffff", stroke: "#000000", dashed: true)]))
+        let exposedRow = rows.count - 1
+        if cx.invariant == .mmapWithinBAR, let bar = t.function(cx.target.function)?.bar(cx.target.index) {
+            let first = pageSize.pageDown(bar.start)
+            let last = pageSize.pageDown(bar.end) &+ (page - 1)
+            if cx.exposed.start < first { hatched.append((exposedRow, cx.exposed.start, min(cx.exposed.end, first - 1))) }
+            if cx.exposed.end > last { hatched.append((exposedRow, max(cx.exposed.start, last + 1), cx.exposed.end)) }
+        }
+
+        var legend: [(swatch: String?, text: String)] = []
+        for f in shownFunctions {
+            let barsText = f.bars.filter { $0.kind.isMemory && $0.size > 0 }.map { bar in
+                "BAR \(bar.index) \(hexText(bar.start))-\(hexText(bar.end))"
+            }.joined(separator: ", ")
+            legend.append((colour[f.address], "\(f.address) [\(hexString(UInt64(f.vendorID), width: 4)):\(hexString(UInt64(f.deviceID), width: 4))]: \(barsText)"))
+        }
+        legend.append(("exposed", "dashed outline: the bytes the allowed mmap exposes, \(hexText(cx.exposed.start))-\(hexText(cx.exposed.end))"))
+        legend.append(("hatch", hatchedMeaning(cx)))
+        if !tables.isEmpty { legend.append(("table", "dark stripe: the MSI-X table")) }
+        return Scene(rows: rows, hatched: hatched, tables: tables, legend: legend)
+    }
+
+    /// The legend's lines from `top` down, each with its swatch.
+    static func legendSVG(_ legend: [(swatch: String?, text: String)], top: Double) -> String {
+        var svg = ""
         for (i, entry) in legend.enumerated() {
-            let y = legendTop + Double(i) * 20
+            let y = top + Double(i) * 20
             switch entry.swatch {
             case "exposed":
                 svg += "<rect x=\"10\" y=\"\(fmt(y - 11))\" width=\"24\" height=\"14\" fill=\"none\" stroke=\"#000000\" stroke-width=\"2\" stroke-dasharray=\"6,3\"/>\n"
@@ -240,7 +277,6 @@ public enum MemoryMapSVG {
             }
             svg += text(entry.swatch == nil ? 10 : 42, y, entry.text, size: 11)
         }
-        svg += "</svg>\n"
         return svg
     }
 

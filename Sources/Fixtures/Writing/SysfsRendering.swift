@@ -1,4 +1,5 @@
 import PCIModel
+import Prover
 import Reports
 
 /// A topology the fixture writers cannot render, or that no real allocator could produce.
@@ -212,10 +213,10 @@ extension Topology {
     /// (bits 31:20) or, above 4 GiB, in the 64-bit prefetchable registers with the other closed.
     func configImage(_ bridge: Bridge) -> [UInt8] {
         var c = ConfigImageBuilder()
-        c.set16(0x00, 0x1b36)
-        c.set16(0x02, 0x0001)
+        c.set16(0x00, MachineNaming.vendorID)
+        c.set16(0x02, MachineNaming.bridgeDeviceID)
         c.set16(0x04, 0x0006)
-        c.set32(0x08, 0x0604_00 << 8)
+        c.set32(0x08, MachineNaming.bridgeClassCode << 8)
         c.bytes[0x0e] = HeaderType(.bridge).rawValue
         c.bytes[0x18] = bridge.address.bus
         c.bytes[0x19] = bridge.secondaryBus
@@ -342,8 +343,8 @@ extension Topology {
             device(f.address, upstream: f.upstream, resource: resourceText(f, lines: resourceLines), config: configImage(f), vendor: f.vendorID,
                    device: f.deviceID, classCode: f.classCode)
         } + bridges.map { b in
-            device(b.address, upstream: b.upstream, resource: resourceText(b, lines: resourceLines), config: configImage(b), vendor: 0x1b36,
-                   device: 0x0001, classCode: 0x060400)
+            device(b.address, upstream: b.upstream, resource: resourceText(b, lines: resourceLines), config: configImage(b), vendor: MachineNaming.vendorID,
+                   device: MachineNaming.bridgeDeviceID, classCode: MachineNaming.bridgeClassCode)
         }
     }
 

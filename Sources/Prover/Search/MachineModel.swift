@@ -88,8 +88,9 @@ public enum MachineNaming {
     public static func deviceID(slot: Int) -> UInt16 { UInt16(0x1000 + slot) }
     /// Other network controller.
     public static let classCode: UInt32 = 0x028000
-    /// PCI-to-PCI bridge.
+    /// PCI-to-PCI bridge: QEMU's (1b36:0001), as the fixtures' bridges are.
     public static let bridgeClassCode: UInt32 = 0x060400
+    public static let bridgeDeviceID: UInt16 = 0x0001
 
     /// Bridge `k` is the root port `0000:00:1c.k` (k < 8) with secondary bus `k + 1`.
     public static func bridgeAddress(_ k: Int) -> PCIAddress {

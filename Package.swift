@@ -59,6 +59,6 @@ let package = Package(
         .testTarget(name: "AuditTests", dependencies: ["Audit", "PCIModel", "VFIORules", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FixtureTests", dependencies: ["Fixtures", "Reports", "Audit", "Prover", "VFIORules", "PCIModel",
                                                       "Z3Kit", "TestSupport"]),
-        .testTarget(name: "ProverTests", dependencies: ["Prover", "VFIORules", "PCIModel", "Z3Kit", "TestSupport"]),
+        .testTarget(name: "ProverTests", dependencies: ["Prover", "VFIORules", "PCIModel", "Z3Kit", "SpecFiles", "TestSupport"]),
     ]
 )

@@ -20,7 +20,10 @@ import VFIORules
 //
 // Deliberate simplifications (each makes the model's machines a subset of real ones, so a
 // counterexample found is real): one level of bridges, no prefetchable bridge windows, no I/O
-// windows, bus addresses equal CPU physical addresses, I/O BARs in a 64 KiB I/O space of their own.
+// windows, bus addresses equal CPU physical addresses, I/O BARs in a 64 KiB I/O space of their own,
+// every BAR claimed in the resource tree. The last puts one kind of real machine out of reach: under
+// PCI_PROBE_ONLY the 4.4 and 4.6 presets let an unclaimed BAR that overlaps another device's map,
+// which the pair model finds and no bounds of this model can show (`MachineModelAgreementTests`).
 
 /// What `barproof search` may build.
 public struct SearchBounds: Hashable, Sendable {
@@ -42,6 +45,12 @@ public struct SearchBounds: Hashable, Sendable {
     /// BARs may be firmware-fixed (`IORESOURCE_PCI_FIXED`) or Enhanced Allocation entries, which
     /// keep their place: unaligned where the platform allows it, never realigned by `resource_alignment`.
     public var fixedBARs: Bool
+    /// A deliberately broken allocator fact, for one test only: fixed/EA BARs may be 4-byte granular
+    /// even where the platform keeps them naturally aligned, so the model builds machines no
+    /// allocator produces. `MachineModelAgreementTests` sets it to show that its comparison with the
+    /// pair model fails when the machine model is wrong. Internal, and set by no initialiser, spec
+    /// key or option: false in every run of `barproof`, where the fact reads as it did without it.
+    var brokenFixedAlignment = false
 
     public init(devices: Int = 4, barsPerDevice: Int = 6, bridges: Int = 1, minBARSize: UInt64 = 4096,
                 maxBARSize: UInt64 = 1 << 30, mmio: Topology.Window = Topology.Window(start: 0x8000_0000, end: (1 << 48) - 1),
@@ -359,7 +368,7 @@ extension MachineTerms {
                 }
                 // Memory BARs.
                 let memory = isMemory(d, k, l)
-                let unaligned = l.and(slot.fixed, situation.platform.unalignedFixedAllowed)
+                let unaligned = b.brokenFixedAlignment ? slot.fixed : l.and(slot.fixed, situation.platform.unalignedFixedAllowed)
                 let sized = l.and(l.lessOrEqual(l.word(b.minBARSize), r.size), l.lessOrEqual(r.size, l.word(b.maxBARSize)))
                 var resized: [L.Truth] = []
                 for u in 0...bridges.count {

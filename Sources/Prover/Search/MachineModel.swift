@@ -45,12 +45,13 @@ public struct SearchBounds: Hashable, Sendable {
     /// BARs may be firmware-fixed (`IORESOURCE_PCI_FIXED`) or Enhanced Allocation entries, which
     /// keep their place: unaligned where the platform allows it, never realigned by `resource_alignment`.
     public var fixedBARs: Bool
-    /// A deliberately broken allocator fact, for one test only: fixed/EA BARs may be 4-byte granular
-    /// even where the platform keeps them naturally aligned, so the model builds machines no
-    /// allocator produces. `MachineModelAgreementTests` sets it to show that its comparison with the
-    /// pair model fails when the machine model is wrong. Internal, and set by no initialiser, spec
-    /// key or option: false in every run of `barproof`, where the fact reads as it did without it.
-    var brokenFixedAlignment = false
+    /// A deliberately broken allocator fact, for one test only: memory BARs at least a page, so the
+    /// model leaves out the sub-page BARs real machines have (a fact too strong: no concrete
+    /// re-check can notice a machine that is not built). `MachineModelAgreementTests` sets it to
+    /// show that its comparison with the pair model fails when the machine model is wrong.
+    /// Internal, and set by no initialiser, spec key or option: false in every run of `barproof`,
+    /// where the facts read as they did without it.
+    var brokenNoSubpageBARs = false
 
     public init(devices: Int = 4, barsPerDevice: Int = 6, bridges: Int = 1, minBARSize: UInt64 = 4096,
                 maxBARSize: UInt64 = 1 << 30, mmio: Topology.Window = Topology.Window(start: 0x8000_0000, end: (1 << 48) - 1),
@@ -368,7 +369,8 @@ extension MachineTerms {
                 }
                 // Memory BARs.
                 let memory = isMemory(d, k, l)
-                let unaligned = b.brokenFixedAlignment ? slot.fixed : l.and(slot.fixed, situation.platform.unalignedFixedAllowed)
+                let unaligned = l.and(slot.fixed, situation.platform.unalignedFixedAllowed)
+                if b.brokenNoSubpageBARs { facts.append(l.implies(memory, l.greaterOrEqual(r.size, situation.platform.pageSize))) }
                 let sized = l.and(l.lessOrEqual(l.word(b.minBARSize), r.size), l.lessOrEqual(r.size, l.word(b.maxBARSize)))
                 var resized: [L.Truth] = []
                 for u in 0...bridges.count {

@@ -121,12 +121,17 @@ public final class TopologySearch {
     }
 
     /// The first counterexample from one query over the whole bounds, without deepening: the
-    /// benchmark's baseline.
+    /// benchmark's baseline. Nil only when every page size's query says none exists; a query
+    /// that runs out throws, so an unknown is never timed as an answer.
     public func firstWithoutDeepening() throws -> TopologyCounterexample? {
         var notes: [String] = []
         for page in platform.pageSizes {
             let session = try MachineSession(search: self, pageShift: page.shift)
-            if case let .found(example, _) = try session.next(blocked: [], minimize: false, notes: &notes) { return example }
+            switch try session.next(blocked: [], minimize: false, notes: &notes) {
+            case let .found(example, _): return example
+            case .none: continue
+            case let .unknown(reason): throw ProverError("the whole-bounds query at \(page) pages is unknown: \(reason)")
+            }
         }
         return nil
     }

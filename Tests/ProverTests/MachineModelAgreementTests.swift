@@ -11,7 +11,7 @@ import Z3Kit
 /// That a bounded search over larger topologies finds nothing the pair model misses, checked on
 /// every shipped check. The pair model (`CheckRequest.run()`, what `barproof prove` runs) is
 /// compared with the other model barproof has, the machine model of `barproof search`
-/// (MachineModel.swift): whole machines placed by allocator facts rather than bounded by the pair
+/// (`Sources/Prover/Search/MachineTerms.swift`): whole machines placed by allocator facts rather than bounded by the pair
 /// model's assumptions, with every other BAR and window a neighbour of the mapped BAR.
 ///
 /// For each distinct question of `Specs/` and `Specs/kernels/` (clause set, invariant, platform

@@ -139,6 +139,17 @@ public struct Topology: Hashable, Sendable, Codable {
 
         public func bar(_ index: Int) -> PlacedBAR? { bars.first { $0.index == index } }
 
+        /// The bytes of the function's MSI-X table (`pba` false) or PBA inside `bar` (inclusive,
+        /// clipped to the BAR's end); nil when that structure is not in `bar` or is empty.
+        public func msixBytes(pba: Bool = false, in bar: PlacedBAR) -> Window? {
+            guard let msix else { return nil }
+            let (bir, offset, length) = pba ? (msix.pbaBIR, UInt64(msix.pbaOffset), msix.pbaSize)
+                                            : (msix.tableBIR, UInt64(msix.tableOffset), msix.tableSize)
+            guard bir == bar.index, offset < bar.size, length > 0 else { return nil }
+            let start = bar.start &+ offset
+            return Window(start: start, end: min(bar.end, start &+ (length - 1)))
+        }
+
         enum CodingKeys: String, CodingKey {
             case address, bars, msix, upstream
             case vendorID = "vendor_id"

@@ -41,7 +41,7 @@ public struct KernelFeature: Sendable, Hashable {
             guard !isIn(policy), !rules.isDisjoint(with: before) else { return nil }
             return (before.filter(rules.contains), after.filter { !rules.contains($0) })
         }
-        guard isIn(policy), !after.isEmpty || !restores.isEmpty else { return nil }
+        guard isIn(policy) else { return nil }
         return (after, restores.filter { !rules.contains($0) })
     }
 

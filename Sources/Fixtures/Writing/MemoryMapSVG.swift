@@ -170,9 +170,7 @@ public enum MemoryMapSVG {
         for f in cx.topology.functions {
             for bar in f.bars where bar.kind.isMemory && bar.size > 0 {
                 edges += [bar.start, bar.end &+ 1]
-                if let msix = f.msix, msix.tableBIR == bar.index, UInt64(msix.tableOffset) < bar.size {
-                    edges += [bar.start &+ UInt64(msix.tableOffset), min(bar.end, bar.start &+ UInt64(msix.tableOffset) &+ (msix.tableSize - 1)) &+ 1]
-                }
+                if let table = f.msixBytes(in: bar) { edges += [table.start, table.end &+ 1] }
             }
         }
         return edges + [cx.exposed.start, cx.exposed.end &+ 1]
@@ -221,9 +219,8 @@ public enum MemoryMapSVG {
             rows.append(Row(label: label, boxes: [Box(start: bar.start, end: bar.end, fill: fill, stroke: isTarget ? "#000000" : "#333333",
                                                       label: "BAR \(bar.index)")]))
             let row = rows.count - 1
-            if let msix = f.msix, msix.tableBIR == bar.index, UInt64(msix.tableOffset) < bar.size {
-                let first = bar.start + UInt64(msix.tableOffset)
-                let last = min(bar.end, first &+ (msix.tableSize - 1))
+            if let table = f.msixBytes(in: bar) {
+                let first = table.start, last = table.end
                 tables.append((row, first, last))
                 if cx.invariant == .msixNeedsFiltering && f.address == cx.target.function,
                    let (s, e) = overlap(first, last, cx.exposed.start, cx.exposed.end) {

@@ -268,15 +268,11 @@ extension TopologyCounterexample {
             shown = others
             title = "is shared with:"
         case .msixNeedsFiltering:
-            if let msix = function.msix {
-                func inBAR(_ what: String, _ bir: Int, _ offset: UInt64, _ length: UInt64) -> PageMap.Resource? {
-                    guard bir == bar.index, offset < bar.size, length > 0 else { return nil }
-                    let start = bar.start &+ offset
-                    return .init(label: "\(what) of \(target)", start: start, end: min(bar.end, start &+ (length - 1)))
-                }
-                shown = [inBAR("MSI-X table", msix.tableBIR, UInt64(msix.tableOffset), msix.tableSize)].compactMap { $0 }
-                listed = shown + [inBAR("MSI-X PBA", msix.pbaBIR, UInt64(msix.pbaOffset), msix.pbaSize)].compactMap { $0 } + others
+            func resource(_ what: String, pba: Bool) -> [PageMap.Resource] {
+                function.msixBytes(pba: pba, in: bar).map { [.init(label: "\(what) of \(target)", start: $0.start, end: $0.end)] } ?? []
             }
+            shown = resource("MSI-X table", pba: false)
+            listed = shown + resource("MSI-X PBA", pba: true) + others
             title = "holds the MSI-X table:"
         case .mmapWithinBAR:
             let first = page.pageDown(bar.start), last = page.pageDown(bar.end) &+ (size - 1)

@@ -2,7 +2,6 @@ import Foundation
 import PCIModel
 import Prover
 import Reports
-import SpecFiles
 import VFIORules
 
 extension SpecCheck {
@@ -19,7 +18,7 @@ extension SpecCheck {
     ///
     /// `schema` names this form, so a later change to it is a change of every digest, not a silent
     /// reinterpretation.
-    var canonicalForm: Data {
+    public var canonicalForm: Data {
         struct Alignment: Encodable {
             var order: Int?
             var selector: ResourceAlignmentParameter.DeviceSelector
@@ -62,5 +61,5 @@ extension SpecCheck {
     }
 
     /// SHA-256 of ``canonicalForm``: `check_sha256` in a record (format 2).
-    var digest: String { SHA256.hex([UInt8](canonicalForm)) }
+    public var digest: String { SHA256.hex([UInt8](canonicalForm)) }
 }

@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // barproof: proves or refutes the rules by which Linux places PCI BARs and lets vfio-pci mmap them.
 // Module import direction (docs/design.md): CZ3 <- Z3Kit <- Prover <- Reports <- barproof;
-// PCIModel <- VFIORules <- Prover. Rules never import Z3.
+// PCIModel <- VFIORules <- Prover; Audit <- Reports. Rules never import Z3.
 import PackageDescription
 
 // The rules are generic over `Logic` and the audit evaluates them concretely for every BAR of a
@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "CSignalPipe", exclude: ["README.md"]),
         .target(name: "VFIORules", dependencies: ["PCIModel"], exclude: ["README.md"], swiftSettings: specializable),
         .target(name: "Prover", dependencies: ["Z3Kit", "VFIORules", "PCIModel"], exclude: ["README.md"]),
-        .target(name: "Reports", dependencies: ["Prover", "VFIORules", "PCIModel"], exclude: ["README.md"],
+        .target(name: "Reports", dependencies: ["Prover", "Audit", "VFIORules", "PCIModel"], exclude: ["README.md"],
                 swiftSettings: specializable),
         .target(name: "Audit", dependencies: ["PCIModel", "VFIORules"], exclude: ["README.md"], swiftSettings: specializable),
         .target(name: "Fixtures", dependencies: ["Reports", "Audit", "Prover", "VFIORules", "PCIModel"], exclude: ["README.md"]),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Commands
 import Foundation
 import Reports
 import SpecFiles
@@ -9,8 +10,6 @@ import Z3Kit
 /// 73 an output could not be created, 74 an I/O error while writing one.
 @main
 struct Barproof: ParsableCommand {
-    static let version = "0.1.0"
-
     static var configuration: CommandConfiguration {
         CommandConfiguration(
             commandName: "barproof",
@@ -21,24 +20,10 @@ struct Barproof: ParsableCommand {
                 65 bad input (spec, record, snapshot or topology, at file:line:column); 70 internal error; \
                 73 an output could not be created; 74 an I/O error writing an output.
                 """,
-            version: "barproof \(version) (Z3 \(Context.fullVersion))",
+            version: "barproof \(BarproofRelease.version) (Z3 \(Context.fullVersion))",
             subcommands: [Prove.self, Explain.self, List.self, ExportSMT2.self, Search.self, AuditCommand.self, SnapshotCommand.self],
             defaultSubcommand: nil)
     }
-}
-
-/// The exit codes barproof uses.
-enum Exit {
-    static let asExpected: Int32 = 0
-    static let missed: Int32 = 1
-    static let inconclusive: Int32 = 2
-    static let usage: Int32 = 64
-    static let badInput: Int32 = 65
-    static let internalError: Int32 = 70
-    /// An output file or folder could not be created (sysexits EX_CANTCREAT).
-    static let cannotCreate: Int32 = 73
-    /// Writing an output failed in the system: I/O error, disk full, file too large (EX_IOERR).
-    static let ioError: Int32 = 74
 }
 
 /// Runs a command body, mapping its errors to barproof's exit codes: spec problems to 65 with
@@ -75,22 +60,4 @@ func guarded(_ body: () throws -> Int32) throws {
         RunControl.exit(interrupted)
     }
     if code != 0 { throw ExitCode(code) }
-}
-
-/// A wrong command-line argument found after parsing (an unknown check name, say): exit 64.
-struct UsageError: Error {
-    var message: String
-}
-
-func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
-}
-
-func printOut(_ text: String) {
-    FileHandle.standardOutput.write(Data(text.utf8))
-}
-
-/// Writes a document as it was encoded (a fleet's JSON runs to hundreds of MB: no copy through a String).
-func printOut(_ data: Data) {
-    FileHandle.standardOutput.write(data)
 }

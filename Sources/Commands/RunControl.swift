@@ -8,11 +8,11 @@ import Z3Kit
 /// On the first SIGINT or SIGTERM every Z3 check running anywhere in the process is interrupted
 /// and every later one answers `unknown` at once (``ProcessStop``), so the command finishes with
 /// what it has decided: it prints its report, writes no records, and exits 130 (SIGINT) or 143
-/// (SIGTERM) through ``guarded(_:)``. Should the command not have exited ``grace`` after the
-/// signal (or on a second signal), the process exits at once with that code, but never in the
-/// middle of a ``critical(_:)`` section, which is how a multi-step commit (a records folder
-/// swapped in) stays whole.
-enum RunControl {
+/// (SIGTERM) through the executable's `guarded(_:)`. Should the command not have exited
+/// ``grace`` after the signal (or on a second signal), the process exits at once with that code,
+/// but never in the middle of a ``critical(_:)`` section, which is how a multi-step commit (a
+/// records folder swapped in) stays whole.
+public enum RunControl {
     /// How long a command has, after a signal, to print what it decided and exit by itself.
     static let grace: Duration = .milliseconds(800)
 
@@ -26,7 +26,7 @@ enum RunControl {
     private static let commit = NSLock()
 
     /// Installs the handlers (once per process) and starts the thread that acts on them.
-    static func install() {
+    public static func install() {
         let first = state.withLock { state -> Bool in
             defer { state.installed = true }
             return !state.installed
@@ -46,7 +46,7 @@ enum RunControl {
     static var signal: Int32? { state.withLock { $0.signal } }
 
     /// 130 after SIGINT, 143 after SIGTERM (128 + the signal's number), nil otherwise.
-    static var interruptedExitCode: Int32? { signal.map { 128 + $0 } }
+    public static var interruptedExitCode: Int32? { signal.map { 128 + $0 } }
 
     /// Runs `body` so that a forced exit waits for it: for the renames that swap a set of files in.
     static func critical<T>(_ body: () throws -> T) rethrows -> T {
@@ -82,7 +82,7 @@ enum RunControl {
     }
 
     /// Ends the process with `code` at once (no exit handlers), after any ``critical(_:)`` section.
-    static func exit(_ code: Int32) -> Never {
+    public static func exit(_ code: Int32) -> Never {
         commit.lock()
         _exit(code)
     }
@@ -95,7 +95,7 @@ enum RunControl {
         _exit(code)
     }
 
-    static func name(of signal: Int32) -> String {
+    public static func name(of signal: Int32) -> String {
         switch signal {
         case SIGINT: "SIGINT"
         case SIGTERM: "SIGTERM"

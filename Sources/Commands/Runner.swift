@@ -26,8 +26,8 @@ struct JobResult: Sendable {
 /// The calling thread only waits. Once a signal stops the run (``RunControl``) it waits at most
 /// ``stopWait`` more, then returns what was decided, the rest unknown: a check busy in a step
 /// that no interrupt reaches cannot hold up the report (the process then ends without waiting
-/// for it; see ``guarded(_:)``).
-func runJobs(_ jobs: [Job], workers: Int, solver: SolverOptions, minimiseCore: Bool = false,
+/// for it; see the executable's `guarded(_:)`).
+func runJobs(_ jobs: [Job], workers: Int, solver: SolverSettings, minimiseCore: Bool = false,
              findDependencies: Bool = true) -> [JobResult] {
     let queue = JobQueue(count: jobs.count)
     let progress = Progress(quiet: solver.quiet)
@@ -46,9 +46,7 @@ func runJobs(_ jobs: [Job], workers: Int, solver: SolverOptions, minimiseCore: B
             } catch {
                 verdict = .failure(ProverError("\(error)"))
             }
-            let elapsed = clock.now - start
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            queue.finish(index, JobResult(verdict: verdict, seconds: seconds))
+            queue.finish(index, JobResult(verdict: verdict, seconds: (clock.now - start).seconds))
             progress.update("checks: \(queue.finishedCount) of \(jobs.count) decided")
         }
     }

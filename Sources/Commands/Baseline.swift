@@ -28,15 +28,6 @@ struct Baseline {
         try requireRegularFile(given, option: "--baseline")
     }
 
-    struct Header: Decodable {
-        var schema: String
-        var schemaVersion: Int?
-        enum CodingKeys: String, CodingKey {
-            case schema
-            case schemaVersion = "schema_version"
-        }
-    }
-
     struct ProveDocument: Decodable {
         struct Check: Decodable { var spec: String; var check: String; var status: String }
         var checks: [Check]
@@ -52,19 +43,19 @@ struct Baseline {
 
     struct FleetDocument: Decodable { var hosts: [AuditDocument] }
 
-    static func read(_ path: String) throws -> (Data, Header) {
+    static func read(_ path: String) throws -> (Data, DocumentHeader) {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SpecErrors(diagnostics: [SpecDiagnostic(file: path, line: 1, column: 1, message: "cannot read the baseline")])
         }
         do throws(JSONInput.Problem) {
-            return (data, try JSONInput.decode(Header.self, from: data))
+            return (data, try JSONInput.decode(DocumentHeader.self, from: data))
         } catch {
             throw SpecErrors(diagnostics: [SpecDiagnostic(file: path, line: error.line, column: error.column,
                                                           message: "not a barproof report: \(error.message)")])
         }
     }
 
-    static func wrongSchema(_ path: String, _ data: Data, _ header: Header, expected: String) -> SpecErrors {
+    static func wrongSchema(_ path: String, _ data: Data, _ header: DocumentHeader, expected: String) -> SpecErrors {
         let place = JSONInput.problem(atKeys: ["schema"], in: data, "")
         let given = header.schemaVersion.map { "\(header.schema) version \($0)" } ?? header.schema
         return SpecErrors(diagnostics: [SpecDiagnostic(file: path, line: place.line, column: place.column,

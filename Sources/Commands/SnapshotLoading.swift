@@ -22,20 +22,12 @@ enum SnapshotLoading {
         } catch {
             return .failure(BadSnapshot(path, nil, "cannot read: \(OutputFiles.reason(error))"))
         }
-        struct Schema: Decodable {
-            var schema: String
-            var schemaVersion: Int?
-            enum CodingKeys: String, CodingKey {
-                case schema
-                case schemaVersion = "schema_version"
-            }
-        }
         struct Fixture: Decodable { var snapshot: Snapshot }
         // Nesting, syntax and duplicate keys are checked before the decoder sees the file.
         let keysAbove: [String]
         let loaded: Snapshot
         do throws(JSONInput.Problem) {
-            let outer = try JSONInput.decode(Schema.self, from: data)
+            let outer = try JSONInput.decode(DocumentHeader.self, from: data)
             if topologySchemas.contains(outer.schema) {
                 keysAbove = ["snapshot"]
                 let inner = try JSONInput.decode(Fixture.self, from: data)

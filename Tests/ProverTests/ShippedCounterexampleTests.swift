@@ -35,8 +35,8 @@ import VFIORules
     }
 
     /// The translation keeps every address's remainder modulo the alignment (so natural
-    /// alignment and page offsets hold as before) and refuses a move past 2^64.
-    @Test func translationKeepsRemaindersAndRefusesToWrap() {
+    /// alignment and page offsets hold as before) and only ever moves a machine down.
+    @Test func translationKeepsRemaindersAndOnlyLowers() {
         let resources = [SituationLayout.barNames, SituationLayout.neighbourNames(0)]
         var a = Assignment(words: ["bar.start": 0xbd98_cfff_f1f9_f000, "bar.size": 0x200,
                                    "other0.start": 0xbd98_cfff_f1f9_f800, "other0.size": 0x800,
@@ -45,8 +45,37 @@ import VFIORules
         #expect(a.word("parent.start") == 0x8000_0000)
         #expect(a.word("bar.start") == 0x8009_f000)
         #expect(a.word("other0.start") == 0x8009_f800)
+        var low = Assignment(words: ["bar.start": 0x1000, "bar.size": 0x1000, "other0.start": 0x2000, "other0.size": 0x1000,
+                                     "parent.start": 0, "parent.size": 0x10_0000])
+        #expect(!PlainerCounterexample.translate(&low, resources: resources, pageShift: 12, to: 0x8000_0000))
+        #expect(low.word("bar.start") == 0x1000)
         var high = Assignment(words: ["bar.start": 0, "bar.size": 1 << 63, "other0.start": 0, "other0.size": 0x1000,
                                       "parent.start": 0, "parent.size": 0x1000])
         #expect(!PlainerCounterexample.translate(&high, resources: resources, pageShift: 12, to: 0x8000_0000))
+    }
+
+    /// Sizes shrink to the smallest power of two that still reproduces: a solver's model with
+    /// a 2^62-byte neighbour outside the window reads as a 16-byte one.
+    @Test func sizesShrinkWhileTheMachineReproduces() throws {
+        let policy = try Policy.mainline.removing(["subpage-reservation"])
+        let platform = PlatformSpec(pageSizes: [.kib4])
+        let prover = try PairProver(platform: platform)
+        prover.concreteSearch = false
+        guard case .refuted(let example) = try prover.check(.pageExclusive, policy: policy, dependencies: false) else {
+            Issue.record("not refuted")
+            return
+        }
+        let s = example.situation
+        // The BAR is sub-page; the neighbour shares its page: neither needs to be larger than half a page.
+        #expect(s.bar.resource.size <= 0x800)
+        #expect(s.neighbours[0].bar.resource.size <= 0x800)
+        var bigger = example.assignment
+        bigger.words["other0.size"] = 1 << 62
+        var big = example
+        big.assignment = bigger
+        let plain = PlainerCounterexample.plainer(big) { candidate in
+            ViolationSearch.holds(candidate, .pageExclusive, policy, Assumption.defaults, platform, 1, 12)
+        }
+        #expect(plain.assignment.word("other0.size") <= example.assignment.word("other0.size"))
     }
 }

@@ -14,8 +14,14 @@ extension Counterexample {
         let page = s.platform.pageSize
         var lines: [String] = []
         lines.append("page size \(sizeText(page)); backend \(backendName(s)); MSIs \(s.platform.msiIsolated ? "isolated" : "not isolated"); allow_unsafe_interrupts=\(s.platform.allowUnsafeInterrupts ? 1 : 0)")
+        // The host facts the policy's clauses read, as the machine has them.
+        let rules = Rule.allCases.filter { rule in allowedBy.contains { $0.hasSuffix("." + rule.rawValue) } }
+        let read = Set(rules.flatMap(\.reads)).sorted()
+        if !read.isEmpty {
+            lines.append("host: " + read.map { $0.text(s.platform[$0]) }.joined(separator: "; "))
+        }
         lines.append("the mmapped device's BAR \(s.bar.index): [\(hexText(bar.start)), \(hexText(barLast))], \(sizeText(bar.size))"
-                     + (s.bar.fixed ? ", firmware-fixed/EA" : "")
+                     + (s.bar.fixed ? ", firmware-fixed/EA" : "") + (s.bar.claimed ? "" : ", not claimed")
                      + (bar.start % page == 0 ? ", page-aligned" : ", not page-aligned"))
         lines.append("parent window: [\(hexText(s.parent.start)), \(hexText(s.parent.start &+ (s.parent.size &- 1)))]")
         lines.append("mmap offset \(hexText(s.request.offset)) length \(hexText(s.request.length)) exposes [\(hexText(x.first)), \(hexText(x.last))]")
@@ -24,7 +30,8 @@ extension Counterexample {
             let last = r.start &+ (r.size &- 1)
             let owner = n.sameDevice ? "another BAR (\(n.bar.index)) of the same device" : "a BAR of another device"
             let place = n.inParent ? "in the same parent window" : "outside the parent window"
-            var line = "resource \(i + 1): \(owner), [\(hexText(r.start)), \(hexText(last))], \(sizeText(r.size)), \(place)"
+            var line = "resource \(i + 1): \(owner), [\(hexText(r.start)), \(hexText(last))], \(sizeText(r.size))"
+                + (n.bar.fixed ? ", firmware-fixed/EA" : "") + (n.bar.claimed ? "" : ", not claimed") + ", \(place)"
             if c.overlaps(x, c.span(r)) {
                 let first = max(x.first, r.start), lastShared = min(x.last, last)
                 line += "; the mmap exposes its bytes [\(hexText(first)), \(hexText(lastShared))]"

@@ -70,15 +70,23 @@ public enum SolverStrategy: String, Sendable, CaseIterable {
 public final class PairProver {
     public let platform: PlatformSpec
     public let neighbours: Int
-    /// The provers of the parts, which together cover the general model (see ``PartProver``).
-    let provers: [PartProver]
+    /// The provers of the parts, which together cover the general model (see ``PartProver``):
+    /// made on first use, so that a check the concrete stages settle makes no Z3 context.
+    var provers: [PartProver] { get throws { try built().provers } }
     /// Every part, in order: the prover deciding it and its place there.
-    private let parts: [(prover: Int, local: Int)]
+    private var parts: [(prover: Int, local: Int)] { get throws { try built().parts } }
+    private var builtStorage: (provers: [PartProver], parts: [(prover: Int, local: Int)])?
+    private let limits: QueryLimits
+    private let seed: UInt32
+    private let strategy: SolverStrategy
     /// Set by ``CheckRequest`` when another page size has already settled the check.
     var stop: StopSignal?
     /// Whether the provers run on threads of their own: nil while a processor is idle (the
     /// default), or always / never (tests compare the two).
     var parallel: Bool?
+    /// Whether ``ViolationSearch`` is tried before the solver (tests turn it off to reach the
+    /// solver's own counterexamples).
+    var concreteSearch = true
 
     /// - Parameters:
     ///   - platform: The platform facts to hold fixed or open.
@@ -91,12 +99,19 @@ public final class PairProver {
                 strategy: SolverStrategy = .bitBlast) throws {
         self.platform = platform
         self.neighbours = neighbours
+        self.limits = limits
+        self.seed = seed
+        self.strategy = strategy
+    }
+
+    private func built() throws -> (provers: [PartProver], parts: [(prover: Int, local: Int)]) {
+        if let builtStorage { return builtStorage }
         // One prover per part. (Measured: two parts to a prover, rest with whole pages, made the
         // benchmark's median of medians 96-111 ms against 84 ms, with no gain for `prove`.)
         let groups: [[(order: Int, kind: PartProver.Kind)]] = platform.fixedPageShift != nil && strategy == .bitBlast
             ? [[(0, .rest)], [(1, .alignedSubpage)], [(2, .alignedWholePages)]]
             : [[(0, .subpage)], [(1, .notSubpage)]]
-        provers = try groups.map { group in
+        let provers = try groups.map { group in
             try PartProver(group, platform: platform, neighbours: neighbours, limits: limits,
                            seed: seed, strategy: strategy)
         }
@@ -104,7 +119,9 @@ public final class PairProver {
         for (index, prover) in provers.enumerated() {
             for (local, part) in prover.parts.enumerated() { parts.append((part.order, index, local)) }
         }
-        self.parts = parts.sorted { $0.order < $1.order }.map { ($0.prover, $0.local) }
+        let made = (provers, parts.sorted { $0.order < $1.order }.map { ($0.prover, $0.local) })
+        builtStorage = made
+        return made
     }
 
     /// The term for the layout's word `name`: a variable, except for start addresses, which are
@@ -176,7 +193,11 @@ public final class PairProver {
 
     /// Checks `invariant` under `policy` and `assumptions`.
     ///
-    /// Vacuity comes first: a witness of the premise (an allowed mmap the invariant speaks of),
+    /// A concrete counterexample comes first: a machine of ``ViolationSearch`` on which every
+    /// formula and the violation hold refutes the check without a Z3 context (and without a
+    /// vacuity phase: a violation implies the premise). Checked by `ViolationSearchTests`.
+    ///
+    /// Then vacuity: a witness of the premise (an allowed mmap the invariant speaks of),
     /// from ``WitnessSearch`` when one of its concrete machines satisfies every formula, else from
     /// the solver. When no case of the premise is satisfiable the check is vacuous and the
     /// violation is not solved: every case of the violation implies the same case of the premise
@@ -205,6 +226,12 @@ public final class PairProver {
                         minimiseCore: Bool) throws -> Verdict {
         let scope = Scope.allTopologies(neighbours: neighbours)
         let assumed = assumptions.map(\.rawValue).sorted()
+        // A concrete machine that violates the invariant refutes it, and satisfies the premise too
+        // (every violation case implies its premise case), so neither phase below is needed.
+        if concreteSearch, let machine = ViolationSearch.first(invariant, policy: policy, assumptions: assumptions,
+                                                               platform: platform, neighbours: neighbours) {
+            return .refuted(try reported(machine, invariant, policy, assumptions))
+        }
         var witness = WitnessSearch.first(invariant, policy: policy, assumptions: assumptions, platform: platform,
                                           neighbours: neighbours)
         var vacuityUnknown: String?
@@ -228,16 +255,7 @@ public final class PairProver {
         let violation = CaseSource.violation
         switch try firstSatisfiable(violation, invariant, policy, assumptions, stopAtFirst: true) {
         case let .satisfiable(assignment):
-            let found = Counterexample(assignment: assignment, neighbours: neighbours, pageShift: platform.fixedPageShift,
-                                       allowedBy: policy.clauses.map(\.id), assumptions: assumptions.map(\.rawValue))
-            try recheck(found, invariant: invariant, policy: policy, assumptions: assumptions)
-            // Made plainer only through machines that pass the same re-check.
-            let example = PlainerCounterexample.plainer(found) { candidate in
-                var machine = found
-                machine.assignment = candidate
-                return (try? recheck(machine, invariant: invariant, policy: policy, assumptions: assumptions)) != nil
-            }
-            return .refuted(example)
+            return .refuted(try reported(assignment, invariant, policy, assumptions))
         case let .unknown(reason):
             return .unknown(reason: reason)
         case .unsatisfiable:
@@ -306,6 +324,7 @@ public final class PairProver {
                           _ policy: Policy, _ assumptions: [Assumption], cores: Bool, minimiseCore: Bool,
                           stopAtFirst: Bool) throws -> [PartProver.Answer] {
         // Built here, before any thread starts: a prover's context is used by one thread at a time.
+        let (provers, parts) = try built()
         let perPart = try parts.map { place in
             let prover = provers[place.prover]
             return try prover.queries(prover.parts[place.local], cases, invariant, policy, assumptions)
@@ -405,6 +424,20 @@ public final class PairProver {
                 ] + named.map { "  " + $0.name }
                 return try solver.smtlib2(extra: named.map(\.formula), comments: header)
             }
+        }
+    }
+
+    /// The counterexample `assignment` gives, re-checked concretely and made plainer
+    /// (``PlainerCounterexample``) only through machines that pass the same re-check.
+    private func reported(_ assignment: Assignment, _ invariant: Invariant, _ policy: Policy,
+                          _ assumptions: [Assumption]) throws -> Counterexample {
+        let found = Counterexample(assignment: assignment, neighbours: neighbours, pageShift: platform.fixedPageShift,
+                                   allowedBy: policy.clauses.map(\.id), assumptions: assumptions.map(\.rawValue))
+        try recheck(found, invariant: invariant, policy: policy, assumptions: assumptions)
+        return PlainerCounterexample.plainer(found) { candidate in
+            var machine = found
+            machine.assignment = candidate
+            return (try? recheck(machine, invariant: invariant, policy: policy, assumptions: assumptions)) != nil
         }
     }
 

@@ -13,14 +13,17 @@ import VFIORules
 /// 2. BARs that are not firmware-fixed.
 /// 3. The parent window shrunk to the 1 MiB-granular window around the BAR and the neighbours
 ///    inside it (as a bridge window would be).
-/// 4. Every address moved by one common distance so that the lowest lies just above 2 GiB (or
-///    256 GiB), keeping each address's remainder modulo the largest alignment any fact could read
+/// 4. Every address moved down by one common distance so that the lowest lies just above 2 GiB
+///    (or 256 GiB), keeping each address's remainder modulo the largest alignment any fact could read
 ///    (the largest resource size rounded up to a power of two, the page size, 1 MiB), so natural
 ///    alignment, page offsets and window granularity are what they were. A machine whose
 ///    violation rests on addresses wrapping at 2^64 does not reproduce there and keeps its own.
 ///
+/// Between 2 and 3, each size (the BAR's, each neighbour's, the mmap's length, the MSI-X table's
+/// entries) is replaced by the smallest power of two below it that still reproduces.
+///
 /// This is not the search's minimisation (`search --minimize` tightens sizes and addresses with
-/// the solver); sizes are the model's. `barproof search` builds a whole machine.
+/// the solver over a whole machine); `barproof search` builds a whole machine.
 enum PlainerCounterexample {
     static func plainer(_ example: Counterexample, reproduces: (Assignment) -> Bool) -> Counterexample {
         var best = example.assignment
@@ -40,6 +43,28 @@ enum PlainerCounterexample {
         let resources = [SituationLayout.barNames] + (0..<example.neighbours).map(SituationLayout.neighbourNames)
         for names in resources { attempt { a in a.truths[names.fixed] = false; return true } }
 
+        for names in resources {
+            for size in smallerSizes(best.word(names.size)) {
+                let before = best
+                attempt { a in a.words[names.size] = size; return true }
+                if best != before { break }
+            }
+        }
+        let page = example.pageShift.map { UInt64(1) << UInt64($0) } ?? best.word(SituationLayout.Name.pageSize)
+        for length in smallerSizes(best.word(SituationLayout.Name.mmapLength)) where length >= page && length % page == 0 {
+            let before = best
+            attempt { a in a.words[SituationLayout.Name.mmapLength] = length; return true }
+            if best != before { break }
+        }
+        for entries in smallerSizes(best.word(SituationLayout.Name.tableSize) / 16) {
+            let before = best
+            attempt { a in
+                a.words[SituationLayout.Name.tableSize] = entries * 16
+                a.words[SituationLayout.Name.pbaSize] = (entries + 63) / 64 * 8
+                return true
+            }
+            if best != before { break }
+        }
         attempt { a in tightenParent(&a, resources: resources) }
         for base: UInt64 in [0x8000_0000, 0x40_0000_0000] {
             attempt { a in translate(&a, resources: resources, pageShift: example.pageShift, to: base) }
@@ -49,9 +74,14 @@ enum PlainerCounterexample {
         return plain
     }
 
+    /// The powers of two below `size`, smallest first: the sizes tried in place of a model's.
+    static func smallerSizes(_ size: UInt64) -> [UInt64] {
+        (0..<64).map { UInt64(1) << UInt64($0) }.filter { $0 < size }
+    }
+
     /// Moves every address (the BAR's, the neighbours', the parent window's start) by one
     /// distance, so the lowest is the first address at or above `base` with its remainder
-    /// modulo the alignment; false when nothing would move or the top would pass 2^64.
+    /// modulo the alignment; false when it would not lower the machine or the top would pass 2^64.
     static func translate(_ a: inout Assignment, resources: [SituationLayout.ResourceNames], pageShift: Int?,
                           to base: UInt64) -> Bool {
         let starts = resources.map(\.start) + [SituationLayout.Name.parentStart]
@@ -70,7 +100,8 @@ enum PlainerCounterexample {
         let (rounded, overflow) = base.addingReportingOverflow(alignment - 1)
         guard !overflow else { return false }
         let target = (rounded & ~(alignment - 1)) &+ (lowest & (alignment - 1))
-        guard target != lowest, target <= UInt64.max - (highest - lowest) else { return false }
+        // Only ever lower: a machine already low stays where it is.
+        guard target < lowest, target <= UInt64.max - (highest - lowest) else { return false }
         let distance = target &- lowest
         for name in starts { a.words[name] = a.word(name) &+ distance }
         return true

@@ -24,7 +24,7 @@ enum WitnessSearch {
         let page = pageSize.rawValue
         let shift = platform.fixedPageShift
         let base: UInt64 = 1 << 32
-        for truths in platformChoices(platform) {
+        for truths in PlatformChoices.all(platform) {
             // The platform facts alone: skip the rest when they already fail.
             var probe = Assignment(truths: truths)
             probe.words[SituationLayout.Name.pageSize] = page
@@ -79,26 +79,6 @@ enum WitnessSearch {
             && policy.clauses.allSatisfy { $0.rule.holds(s, c) }
             && assumptions.allSatisfy { $0.holds(s, c) }
             && invariant.premise(s, c)
-    }
-
-    /// The platform truths to try: each open fact both ways, each backend the spec allows.
-    private static func platformChoices(_ platform: PlatformSpec) -> [[String: Bool]] {
-        var result: [[String: Bool]] = []
-        for isolated in platform.msiIsolated.map({ [$0] }) ?? [true, false] {
-            for unsafe in platform.allowUnsafeInterrupts.map({ [$0] }) ?? [false, true] {
-                for backend in platform.backends {
-                    var truths: [String: Bool] = [
-                        SituationLayout.Name.msiIsolated: isolated, SituationLayout.Name.allowUnsafeInterrupts: unsafe,
-                        SituationLayout.Name.unalignedFixed: platform.unalignedFixedResources,
-                    ]
-                    for other in Backend.allCases { truths["platform.backend-\(other.rawValue)"] = other == backend }
-                    // An open host fact takes the value that grants the most; the solver covers the rest.
-                    for fact in HostFact.allCases { truths[fact.variable] = platform.value(of: fact) ?? fact.permissive }
-                    result.append(truths)
-                }
-            }
-        }
-        return result
     }
 }
 

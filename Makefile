@@ -68,8 +68,17 @@ prove-bench: release
 	      printf "barproof prove --jobs %d: median %.2f s wall over %d runs (%s ), target 2 s: %s\n", j, m[j], n[j], t[j], m[j] < 2 ? "met" : "NOT met" } \
 	      printf "--jobs 2 / --jobs 1: %.2fx\n", m[2] / m[1] }'
 
+# The benchmark: the pair-model checks of the three named policies against Z3's incremental solver;
+# every check of the shipped specs as `prove` decides it (per-check medians, the release presets
+# against the named policies in the same run); `prove --jobs 1/2` wall time (prove-bench); and
+# each check against z3, cvc5 and bitwuzla given its exported queries (scripts/solver-bench.py,
+# which installs bitwuzla's Python package with pip when it is missing). SOLVER_ROUNDS rounds.
+SOLVER_ROUNDS ?= 1
 bench: release
 	.build/release/barproof-bench
+	.build/release/barproof-bench specs
+	@$(MAKE) --no-print-directory prove-bench
+	scripts/solver-bench.py .build/release/barproof $(SOLVER_ROUNDS) $(SPECS)
 
 # A release binary with the Swift runtime linked in (it needs only glibc and libz3), its manual
 # pages and shell completions, under DESTDIR/PREFIX; built in .build-static (scripts/install.sh).

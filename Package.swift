@@ -46,7 +46,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             exclude: ["README.md"]),
-        .executableTarget(name: "barproof-bench", dependencies: ["Prover", "VFIORules", "PCIModel", "Audit", "Reports"],
+        .executableTarget(name: "barproof-bench", dependencies: ["Prover", "VFIORules", "PCIModel", "Audit", "Reports", "SpecFiles"],
                           path: "Sources/Benchmarks", exclude: ["README.md"]),
         // What the test targets share: `ProgramRun`, the one way a test launches a program (with a
         // kill deadline), and the check that every suite has a time limit. Foundation only.

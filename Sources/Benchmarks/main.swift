@@ -3,6 +3,7 @@ import Foundation
 import PCIModel
 import Prover
 import Reports
+import SpecFiles
 import VFIORules
 
 // barproof-bench: the time of each pair-model check, in a release build (`make bench`).
@@ -10,6 +11,8 @@ import VFIORules
 // Usage: barproof-bench [ROUNDS] [--no-baseline]
 //        barproof-bench audit [ROUNDS]   (host audit of 1,000 and 10,000 synthetic functions, baseline 100; a fleet of 1,000 snapshots, baseline 100)
 //        barproof-bench search [ROUNDS]  (time to the first counterexample for N = 2, 4, 8, 16 devices)
+//        barproof-bench specs [ROUNDS] [DIR...]  (every check of the shipped specs as `prove` runs it, one at a
+//                                                 time; default Specs and Specs/kernels)
 //        barproof-bench audit-step decode|load|audit|encode  (one step of a fleet host, 300 times, to profile)
 //        barproof-bench fleet-files DIR N      (writes N copies of the 100-function snapshot, to time `barproof audit DIR/*.json`)
 //        barproof-bench audit-overlap [ROUNDS]  (host audit of 400 and 2,000 functions sharing one range,
@@ -263,6 +266,48 @@ if arguments.first == "search" {
                                      bounds: SearchBounds(devices: 8)).run(max: 1, minimize: true)
     say("minimised (N = 8): \(number(milliseconds(clock.now - start)).trimmingCharacters(in: .whitespaces)) ms, "
         + "\(minimal.counterexamples.first.map { "\($0.topology.functions.count) devices, \($0.topology.functions.flatMap(\.bars).count) BARs" } ?? "none")")
+    exit(0)
+}
+
+if arguments.first == "specs" {
+    // Every check of the specs as `barproof prove` decides it (`CheckRequest.run`, verdict only,
+    // both page sizes), one check at a time, median of ROUNDS (default 5) rounds taken in turn
+    // (round 1 of every check, then round 2, ...), so that a noisy minute spreads over all checks.
+    // Baseline in the same run: the checks of the three named policies (legacy, rfc-v4,
+    // mainline), which are what the figures before the release presets were measured on.
+    let specRounds = arguments.dropFirst().compactMap { Int($0) }.first ?? 5
+    let directories = arguments.dropFirst().filter { Int($0) == nil }
+    let specs = try Spec.loadAll(directories.isEmpty ? ["Specs", "Specs/kernels"] : directories)
+    let checks = specs.flatMap { spec in spec.checks.map { (name: "\(spec.name)/\($0.name)", named: ["legacy", "rfc-v4", "mainline"].contains($0.policy.name), check: $0) } }
+    var times = [[Double]](repeating: [], count: checks.count)
+    var verdicts = [String](repeating: "", count: checks.count)
+    for _ in 0..<specRounds {
+        for (index, entry) in checks.enumerated() {
+            var request = entry.check.request(timeoutMilliseconds: 60_000, seed: 0)
+            request.findDependencies = false
+            let start = clock.now
+            verdicts[index] = try request.run().name
+            times[index].append(milliseconds(clock.now - start))
+        }
+    }
+    say("barproof-bench specs: \(checks.count) checks of \(specs.count) specs as `barproof prove` decides them, \(specRounds) rounds, one check at a time (release build)")
+    say(column("check", 52) + column("verdict", 9) + "   median ms    min ms")
+    for (index, entry) in checks.enumerated() {
+        say(column(entry.name, 52) + column(verdicts[index], 9) + number(median(times[index])) + " " + number(times[index].min() ?? .nan))
+    }
+    func summary(_ label: String, _ rows: [Int]) {
+        let medians = rows.map { median(times[$0]) }
+        guard !medians.isEmpty else { return }
+        let total = medians.reduce(0, +)
+        say(column(label, 34) + String(format: "%4d checks   median %7.1f ms   slowest %7.1f ms   sum %8.1f ms   under 50 ms: %d of %d",
+                                      medians.count, median(medians), medians.max() ?? .nan, total,
+                                      medians.filter { $0 <= 50 }.count, medians.count))
+    }
+    say("")
+    summary("release presets (linux-*)", checks.indices.filter { !checks[$0].named })
+    summary("baseline: legacy, rfc-v4, mainline", checks.indices.filter { checks[$0].named })
+    summary("all", Array(checks.indices))
+    say("target: each release check at most 50 ms median")
     exit(0)
 }
 

@@ -197,6 +197,9 @@ public final class PairProver {
     /// formula and the violation hold refutes the check without a Z3 context (and without a
     /// vacuity phase: a violation implies the premise). Checked by `ViolationSearchTests`.
     ///
+    /// Verdicts only (without `dependencies`): a check the platform alone decides is settled
+    /// next, without the solver either (``TrivialCases``; `PartialEvaluationTests`).
+    ///
     /// Then vacuity: a witness of the premise (an allowed mmap the invariant speaks of),
     /// from ``WitnessSearch`` when one of its concrete machines satisfies every formula, else from
     /// the solver. When no case of the premise is satisfiable the check is vacuous and the
@@ -226,11 +229,27 @@ public final class PairProver {
                         minimiseCore: Bool) throws -> Verdict {
         let scope = Scope.allTopologies(neighbours: neighbours)
         let assumed = assumptions.map(\.rawValue).sorted()
+        // Verdicts only: a check the platform alone decides (see ``TrivialCases``). When no
+        // machine can violate the invariant, no concrete search can find one either.
+        let impossible = !findDependencies
+            && TrivialCases.impossible(platform, neighbours: neighbours, policy: policy, assumptions: assumptions,
+                                       { s, l in invariant.violated(s, l) })
         // A concrete machine that violates the invariant refutes it, and satisfies the premise too
         // (every violation case implies its premise case), so neither phase below is needed.
-        if concreteSearch, let machine = ViolationSearch.first(invariant, policy: policy, assumptions: assumptions,
-                                                               platform: platform, neighbours: neighbours) {
+        if !impossible, concreteSearch, let machine = ViolationSearch.first(invariant, policy: policy, assumptions: assumptions,
+                                                                            platform: platform, neighbours: neighbours) {
             return .refuted(try reported(machine, invariant, policy, assumptions))
+        }
+        if impossible {
+            if TrivialCases.impossible(platform, neighbours: neighbours, policy: policy, assumptions: assumptions,
+                                       { s, l in invariant.premise(s, l) }) {
+                return .vacuous(Proof(scope: scope, assumptions: assumed, dependencies: [], vacuityWitness: nil),
+                                reason: Self.vacuityReason(invariant))
+            }
+            if let witness = WitnessSearch.first(invariant, policy: policy, assumptions: assumptions, platform: platform,
+                                                 neighbours: neighbours) {
+                return .proved(Proof(scope: scope, assumptions: assumed, dependencies: [], vacuityWitness: witness))
+            }
         }
         var witness = WitnessSearch.first(invariant, policy: policy, assumptions: assumptions, platform: platform,
                                           neighbours: neighbours)
@@ -249,7 +268,7 @@ public final class PairProver {
                 }
                 if let reason = dependencyFailure { return .unknown(reason: reason) }
                 return .vacuous(Proof(scope: scope, assumptions: assumed, dependencies: dependencies, vacuityWitness: nil),
-                                reason: "no allowed mmap satisfies the premise: \(invariant.premiseText)")
+                                reason: Self.vacuityReason(invariant))
             }
         }
         let violation = CaseSource.violation
@@ -268,6 +287,10 @@ public final class PairProver {
             if let reason = dependencyFailure { return .unknown(reason: reason) }
         }
         return .proved(Proof(scope: scope, assumptions: assumed, dependencies: dependencies, vacuityWitness: witness))
+    }
+
+    static func vacuityReason(_ invariant: Invariant) -> String {
+        "no allowed mmap satisfies the premise: \(invariant.premiseText)"
     }
 
     /// Why the last ``cores(_:_:_:_:minimiseCore:)`` found no dependencies (a query ran out).

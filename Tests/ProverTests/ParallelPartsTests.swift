@@ -32,4 +32,18 @@ import VFIORules
         let inTurn = try run(parallel: false), inParallel = try run(parallel: true)
         #expect(inTurn == inParallel, "\(label): \(inTurn.name) in turn, \(inParallel.name) in parallel")
     }
+
+    /// A rest part found empty by an earlier check is not solved again (verdicts only): the
+    /// verdicts are the same as with every emptiness solved afresh, in either order.
+    @Test(arguments: rows.indices)
+    func sharedEmptinessGivesTheSameVerdicts(_ row: Int) throws {
+        let (label, policy, invariant, platform) = Self.rows[row]
+        func run(sharing: Bool) throws -> Verdict {
+            let prover = try PairProver(platform: platform)
+            prover.sharesEmptiness = sharing
+            return try prover.check(invariant, policy: policy, dependencies: false)
+        }
+        let fresh = try run(sharing: false), first = try run(sharing: true), second = try run(sharing: true)
+        #expect(fresh == first && first == second, "\(label): \(fresh.name), \(first.name), \(second.name)")
+    }
 }

@@ -229,6 +229,7 @@ public final class PairProver {
                         minimiseCore: Bool) throws -> Verdict {
         let scope = Scope.allTopologies(neighbours: neighbours)
         let assumed = assumptions.map(\.rawValue).sorted()
+        findingDependencies = findDependencies
         // Verdicts only: a check the platform alone decides (see ``TrivialCases``). When no
         // machine can violate the invariant, no concrete search can find one either.
         let impossible = !findDependencies
@@ -293,6 +294,16 @@ public final class PairProver {
         "no allowed mmap satisfies the premise: \(invariant.premiseText)"
     }
 
+    /// Whether the rest part's emptiness found by an earlier check of this process is used
+    /// (``PartProver``'s stage 1; tests turn it off to compare).
+    var sharesEmptiness = true
+    /// Forgets what earlier checks of this process found (``sharesEmptiness``), as if the process
+    /// had just started: for benchmarks that time a whole run several times.
+    public static func forgetSharedResults() { PartProver.forgetKnownEmpty() }
+
+    /// Whether the check being decided finds dependencies (then no part shares its emptiness).
+    private var findingDependencies = false
+
     /// Why the last ``cores(_:_:_:_:minimiseCore:)`` found no dependencies (a query ran out).
     private var dependencyFailure: String?
 
@@ -348,6 +359,7 @@ public final class PairProver {
                           stopAtFirst: Bool) throws -> [PartProver.Answer] {
         // Built here, before any thread starts: a prover's context is used by one thread at a time.
         let (provers, parts) = try built()
+        for prover in provers { prover.sharesEmptiness = sharesEmptiness && !findingDependencies }
         let perPart = try parts.map { place in
             let prover = provers[place.prover]
             return try prover.queries(prover.parts[place.local], cases, invariant, policy, assumptions)

@@ -1,4 +1,5 @@
 import PCIModel
+import Synchronization
 import VFIORules
 import Z3Kit
 
@@ -209,7 +210,10 @@ final class PartProver {
         // The cases that are not about a neighbour, in integers without neighbours (both relaxations).
         let integerLeanCases = leanCount > 0 ? cases.of(invariant, part.integer.lean, integers) : []
         let integerLeanNamed = integerLeanCases.isEmpty ? [] : Self.named(policy, assumptions, part.integer.lean, integers)
-        let empty = part.kind == .rest ? (condition: part.condition, named: leanNamed, facts: part.leanFacts) : nil
+        let empty = part.kind == .rest
+            ? (condition: part.condition, named: leanNamed, facts: part.leanFacts,
+               key: EmptinessKey(platform: platform, rules: policy.clauses.map(\.rule), assumptions: assumptions))
+            : nil
         let made = Self.symmetryReduced(cases.of(invariant, part.situation, logic), invariant, neighbours: neighbours)
             .enumerated().map { index, violation in
                 let lean = index < min(leanCount, leanCases.count)
@@ -267,7 +271,7 @@ final class PartProver {
         /// there unless a clause or assumption is dropped, so the part is usually empty, and then
         /// every case of it is unsatisfiable (a relaxation of each, as for ``lean``). Used for
         /// verdicts only: its core would name alignment for cases that need none.
-        let empty: (condition: BoolTerm, named: [NamedAssumption], facts: BoolTerm)?
+        let empty: (condition: BoolTerm, named: [NamedAssumption], facts: BoolTerm, key: EmptinessKey)?
         /// The case in linear integer arithmetic (``IntegerRelaxation``), tried first when deciding
         /// verdicts: unsatisfiable there is unsatisfiable here.
         let integer: (violation: BoolTerm, named: [NamedAssumption], facts: BoolTerm, lean: Bool)?
@@ -322,14 +326,44 @@ final class PartProver {
     /// fact with neighbours implies it without). Not when finding cores: the emptiness rests on
     /// alignment, which proofs whose cases need no such thing would then name
     /// (`msix-safe-interrupts` needs only the attach check).
+    ///
+    /// With ``sharesEmptiness`` a rest part this process has already found empty under the same
+    /// platform, rules and assumptions is not solved again: whether a formula is satisfiable
+    /// does not depend on the context or on what ran before, and the key is everything the
+    /// query is built from (the clauses' names, which differ between policies, change no
+    /// answer). Off when dependencies are found, so that the cores' queries run after the same
+    /// history as ever.
     private func emptyPart(_ query: Query, on: Solver) throws -> Answer? {
         guard let empty = query.empty else { return nil }
+        if emptiness[query.part.order] == nil, sharesEmptiness, Self.knownEmpty.withLock({ $0.contains(empty.key) }) {
+            emptiness[query.part.order] = .unsat(core: [])
+        }
         let result = try emptiness[query.part.order]
             ?? check(Case(empty.condition), empty.facts, empty.named, on: on, minimiseCore: false)
         emptiness[query.part.order] = result
-        if case .unsat = result { return .unsatisfiable(core: []) }
+        if case .unsat = result {
+            if sharesEmptiness { _ = Self.knownEmpty.withLock { $0.insert(empty.key) } }
+            return .unsatisfiable(core: [])
+        }
         return nil
     }
+
+    /// What a rest part's emptiness query is built from: the platform (one page size), the rules
+    /// in order and the assumptions.
+    struct EmptinessKey: Hashable {
+        let platform: PlatformSpec
+        let rules: [Rule]
+        let assumptions: [Assumption]
+    }
+
+    /// The rest parts found empty in this process.
+    private static let knownEmpty = Mutex(Set<EmptinessKey>())
+
+    /// Forgets every shared emptiness (a benchmark's rounds each start as a new process would).
+    static func forgetKnownEmpty() { knownEmpty.withLock { $0.removeAll() } }
+
+    /// Whether ``emptyPart(_:on:)`` may use and add to ``knownEmpty`` (verdicts only).
+    var sharesEmptiness = false
 
     /// Stage 2, verdicts only: the case in linear integer arithmetic (``Query/integer``), which
     /// decides most cases far faster than bit-blasting. Sound when unsatisfiable: it is a

@@ -77,6 +77,7 @@ SOLVER_ROUNDS ?= 1
 bench: release
 	.build/release/barproof-bench
 	.build/release/barproof-bench specs
+	.build/release/barproof-bench specs --alone
 	@$(MAKE) --no-print-directory prove-bench
 	scripts/solver-bench.py .build/release/barproof $(SOLVER_ROUNDS) $(SPECS)
 

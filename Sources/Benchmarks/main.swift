@@ -11,8 +11,9 @@ import VFIORules
 // Usage: barproof-bench [ROUNDS] [--no-baseline]
 //        barproof-bench audit [ROUNDS]   (host audit of 1,000 and 10,000 synthetic functions, baseline 100; a fleet of 1,000 snapshots, baseline 100)
 //        barproof-bench search [ROUNDS]  (time to the first counterexample for N = 2, 4, 8, 16 devices)
-//        barproof-bench specs [ROUNDS] [DIR...]  (every check of the shipped specs as `prove` runs it, one at a
-//                                                 time; default Specs and Specs/kernels)
+//        barproof-bench specs [ROUNDS] [--alone] [DIR...]  (every check of the shipped specs as `prove` runs
+//                                                 it, one at a time; default Specs and Specs/kernels; --alone:
+//                                                 nothing shared with the checks before)
 //        barproof-bench audit-step decode|load|audit|encode  (one step of a fleet host, 300 times, to profile)
 //        barproof-bench fleet-files DIR N      (writes N copies of the 100-function snapshot, to time `barproof audit DIR/*.json`)
 //        barproof-bench audit-overlap [ROUNDS]  (host audit of 400 and 2,000 functions sharing one range,
@@ -276,7 +277,9 @@ if arguments.first == "specs" {
     // Baseline in the same run: the checks of the three named policies (legacy, rfc-v4,
     // mainline), which are what the figures before the release presets were measured on.
     let specRounds = arguments.dropFirst().compactMap { Int($0) }.first ?? 5
-    let directories = arguments.dropFirst().filter { Int($0) == nil }
+    // --alone: every check as if it ran by itself (nothing reused from the checks before it).
+    let alone = arguments.contains("--alone")
+    let directories = arguments.dropFirst().filter { Int($0) == nil && !$0.hasPrefix("--") }
     let specs = try Spec.loadAll(directories.isEmpty ? ["Specs", "Specs/kernels"] : directories)
     let checks = specs.flatMap { spec in spec.checks.map { (name: "\(spec.name)/\($0.name)", named: ["legacy", "rfc-v4", "mainline"].contains($0.policy.name), check: $0) } }
     var times = [[Double]](repeating: [], count: checks.count)
@@ -285,6 +288,7 @@ if arguments.first == "specs" {
         // Each round as one `prove` run: what a check may reuse from an earlier one, it found in this round.
         PairProver.forgetSharedResults()
         for (index, entry) in checks.enumerated() {
+            if alone { PairProver.forgetSharedResults() }
             var request = entry.check.request(timeoutMilliseconds: 60_000, seed: 0)
             request.findDependencies = false
             let start = clock.now
@@ -292,7 +296,8 @@ if arguments.first == "specs" {
             times[index].append(milliseconds(clock.now - start))
         }
     }
-    say("barproof-bench specs: \(checks.count) checks of \(specs.count) specs as `barproof prove` decides them, \(specRounds) rounds, one check at a time (release build)")
+    say("barproof-bench specs: \(checks.count) checks of \(specs.count) specs as `barproof prove` decides them, \(specRounds) rounds, one check at a time (release build)"
+        + (alone ? ", each alone (nothing shared with the checks before it)" : ""))
     say(column("check", 52) + column("verdict", 9) + "   median ms    min ms")
     for (index, entry) in checks.enumerated() {
         say(column(entry.name, 52) + column(verdicts[index], 9) + number(median(times[index])) + " " + number(times[index].min() ?? .nan))

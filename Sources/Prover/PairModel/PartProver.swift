@@ -327,33 +327,66 @@ final class PartProver {
     /// alignment, which proofs whose cases need no such thing would then name
     /// (`msix-safe-interrupts` needs only the attach check).
     ///
-    /// With ``sharesEmptiness`` a rest part this process has already found empty under the same
-    /// platform, rules and assumptions is not solved again: whether a formula is satisfiable
-    /// does not depend on the context or on what ran before, and the key is everything the
-    /// query is built from (the clauses' names, which differ between policies, change no
-    /// answer). Off when dependencies are found, so that the cores' queries run after the same
-    /// history as ever.
+    /// With ``sharesEmptiness`` a rest part this process has already found empty is not solved
+    /// again when this query has at least the clauses and assumptions that emptiness rested on
+    /// (its unsat core, ``share(_:)``), on the same platform or a narrower one: whether a formula
+    /// is satisfiable does not depend on the context or on what ran before; a rule or assumption
+    /// is the same formula over the same part whatever policy names it; and more clauses,
+    /// assumptions or platform facts (``PlatformSpec/narrows(_:)``) only add conjuncts, which
+    /// keeps an unsatisfiable query unsatisfiable. Off when dependencies are found, so that the
+    /// cores' queries run after the same history as ever.
     private func emptyPart(_ query: Query, on: Solver) throws -> Answer? {
         guard let empty = query.empty else { return nil }
-        if emptiness[query.part.order] == nil, sharesEmptiness, Self.knownEmpty.withLock({ $0.contains(empty.key) }) {
+        if emptiness[query.part.order] == nil, sharesEmptiness,
+           Self.knownEmpty.withLock({ $0.contains { known in empty.key.isNarrower(than: known) } }) {
             emptiness[query.part.order] = .unsat(core: [])
         }
         let result = try emptiness[query.part.order]
             ?? check(Case(empty.condition), empty.facts, empty.named, on: on, minimiseCore: false)
         emptiness[query.part.order] = result
         if case .unsat = result {
-            if sharesEmptiness { _ = Self.knownEmpty.withLock { $0.insert(empty.key) } }
+            if sharesEmptiness { try share(empty) }
             return .unsatisfiable(core: [])
         }
         return nil
     }
 
+    /// Records an empty rest part for later checks. The first on a platform is recorded whole
+    /// (a run of one check pays nothing more); once a second set of clauses on a platform that
+    /// is already known needs its own query, the run has several policies, and the emptiness is
+    /// recorded by the clauses and assumptions its unsat core names, so that any check with at
+    /// least those (on this platform or a narrower one) finds it empty too. The core is found
+    /// after the verdict's own query, so that query's history is as ever; a core that cannot be
+    /// had records the whole key.
+    private func share(_ empty: (condition: BoolTerm, named: [NamedAssumption], facts: BoolTerm, key: EmptinessKey)) throws {
+        let (covered, platformKnown) = Self.knownEmpty.withLock { known in
+            (known.contains { empty.key.isNarrower(than: $0) }, known.contains { empty.key.platform.narrows($0.platform) })
+        }
+        guard !covered else { return }
+        var key = empty.key
+        if platformKnown, case let .unsat(core) = try check(Case(empty.condition), empty.facts, empty.named, on: try coreSolver(), minimiseCore: false) {
+            let named = Set(core)
+            let rules = empty.key.rules.indices.filter { named.contains(empty.named[$0].name) }.map { empty.key.rules[$0] }
+            let assumptions = empty.key.assumptions.indices
+                .filter { named.contains(empty.named[empty.key.rules.count + $0].name) }.map { empty.key.assumptions[$0] }
+            key = EmptinessKey(platform: empty.key.platform, rules: rules, assumptions: assumptions)
+        }
+        _ = Self.knownEmpty.withLock { $0.insert(key) }
+    }
+
     /// What a rest part's emptiness query is built from: the platform (one page size), the rules
-    /// in order and the assumptions.
+    /// and the assumptions (named in the query in that order).
     struct EmptinessKey: Hashable {
         let platform: PlatformSpec
         let rules: [Rule]
         let assumptions: [Assumption]
+
+        /// `known`'s query with more conjuncts, or the same: at least its rules and assumptions,
+        /// on its platform or a narrower one.
+        func isNarrower(than known: EmptinessKey) -> Bool {
+            Set(known.rules).isSubset(of: rules) && Set(known.assumptions).isSubset(of: assumptions)
+                && platform.narrows(known.platform)
+        }
     }
 
     /// The rest parts found empty in this process.
@@ -531,5 +564,18 @@ enum CaseSource {
         case .violation: invariant.violationCases(situation, l)
         case .premise: invariant.premiseCases(situation, l)
         }
+    }
+}
+
+extension PlatformSpec {
+    /// Whether every machine this platform allows, `other` allows too: its page sizes and
+    /// backends are among `other`'s, and every fact `other` fixes it fixes the same way. Then
+    /// ``constrains(_:_:)`` here implies it for `other` (it conjoins a superset of the facts).
+    func narrows(_ other: PlatformSpec) -> Bool {
+        Set(pageSizes).isSubset(of: other.pageSizes) && Set(backends).isSubset(of: other.backends)
+            && (other.msiIsolated == nil || msiIsolated == other.msiIsolated)
+            && (other.allowUnsafeInterrupts == nil || allowUnsafeInterrupts == other.allowUnsafeInterrupts)
+            && unalignedFixedResources == other.unalignedFixedResources
+            && HostFact.allCases.allSatisfy { other.value(of: $0) == nil || value(of: $0) == other.value(of: $0) }
     }
 }

@@ -62,11 +62,7 @@ enum ViolationSearch {
     /// Every model fact, the platform, each clause and assumption, and the violation, concretely.
     static func holds(_ a: Assignment, _ invariant: Invariant, _ policy: Policy, _ assumptions: [Assumption],
                       _ platform: PlatformSpec, _ neighbours: Int, _ shift: Int?) -> Bool {
-        let c = Concrete()
-        let s = Situation<Concrete>.concrete(a, neighbours: neighbours, pageShift: shift)
-        return invariant.violated(s, c) && s.wellFormed(c) && platform.constrains(s.platform, c)
-            && policy.clauses.allSatisfy { $0.rule.holds(s, c) }
-            && assumptions.allSatisfy { $0.holds(s, c) }
+        ConcreteFormulas.hold(a, policy, assumptions, platform, neighbours, shift) { s, c in invariant.violated(s, c) }
     }
 
     /// Where the other resource sits.

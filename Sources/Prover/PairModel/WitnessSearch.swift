@@ -73,12 +73,21 @@ enum WitnessSearch {
     /// Every model fact, the platform, each clause and assumption, and the premise, concretely.
     static func satisfies(_ a: Assignment, _ invariant: Invariant, _ policy: Policy, _ assumptions: [Assumption],
                           _ platform: PlatformSpec, _ neighbours: Int, _ shift: Int?) -> Bool {
+        ConcreteFormulas.hold(a, policy, assumptions, platform, neighbours, shift) { s, c in invariant.premise(s, c) }
+    }
+}
+
+/// What a concrete search evaluates: the formulas the solver is given, on one machine.
+enum ConcreteFormulas {
+    /// Whether `goal` (the premise, or the violation), every model fact, the platform and each
+    /// clause and assumption hold on `a`, evaluated with ``Concrete``.
+    static func hold(_ a: Assignment, _ policy: Policy, _ assumptions: [Assumption], _ platform: PlatformSpec,
+                     _ neighbours: Int, _ shift: Int?, goal: (Situation<Concrete>, Concrete) -> Bool) -> Bool {
         let c = Concrete()
         let s = Situation<Concrete>.concrete(a, neighbours: neighbours, pageShift: shift)
-        return s.wellFormed(c) && platform.constrains(s.platform, c)
+        return goal(s, c) && s.wellFormed(c) && platform.constrains(s.platform, c)
             && policy.clauses.allSatisfy { $0.rule.holds(s, c) }
             && assumptions.allSatisfy { $0.holds(s, c) }
-            && invariant.premise(s, c)
     }
 }
 

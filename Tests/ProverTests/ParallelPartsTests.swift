@@ -27,6 +27,8 @@ import VFIORules
             prover.parallel = parallel
             // The solver's answers are what could depend on the threads; a concrete refutation does not.
             prover.concreteSearch = false
+            // Threads need a context per part.
+            prover.oneContext = false
             return try prover.check(invariant, policy: policy, dependencies: true)
         }
         let inTurn = try run(parallel: false), inParallel = try run(parallel: true)
@@ -109,5 +111,21 @@ import VFIORules
             }
         }
         #expect(narrower > 20 && notImplied > 20)
+    }
+
+    /// Verdicts alone decide every part in one context; the verdicts equal those with a context
+    /// per part, and a refutation the solver finds is reported as the per-part prover finds it.
+    @Test(arguments: rows.indices)
+    func oneContextGivesTheSameVerdicts(_ row: Int) throws {
+        let (label, policy, invariant, platform) = Self.rows[row]
+        func run(oneContext: Bool) throws -> Verdict {
+            let prover = try PairProver(platform: platform)
+            prover.oneContext = oneContext ? nil : false
+            prover.concreteSearch = false
+            prover.sharesEmptiness = false
+            return try prover.check(invariant, policy: policy, dependencies: false)
+        }
+        let one = try run(oneContext: true), perPart = try run(oneContext: false)
+        #expect(one == perPart, "\(label): \(one.name) in one context, \(perPart.name) in one per part")
     }
 }

@@ -34,11 +34,23 @@ struct PoisonedContextTests {
             prover.parallel = false
             // The solver's paths are under test: a concrete refutation would answer before them.
             prover.concreteSearch = false
+            // A context per part, so that the failure is in that part's alone.
+            prover.oneContext = false
             try prover.provers[part].logic.fail(Self.injected)
             #expect(throws: (any Error).self, "part \(part), dependencies \(dependencies)") {
                 _ = try prover.check(invariant, policy: .mainline, dependencies: dependencies)
             }
         }
+    }
+
+    @Test("a failure in the one context of a verdict-only prover makes the check throw, never prove",
+          arguments: Invariant.allCases)
+    func oneContextRefuses(invariant: Invariant) throws {
+        let prover = try PairProver(platform: PlatformSpec(pageSizes: [.kib64]))
+        prover.concreteSearch = false
+        prover.oneContext = true
+        try prover.provers[0].logic.fail(Self.injected)
+        #expect(throws: (any Error).self) { _ = try prover.check(invariant, policy: .mainline, dependencies: false) }
     }
 
     @Test("a failure in the integer relaxation makes the check throw")

@@ -84,6 +84,10 @@ public final class PairProver {
     /// Whether the provers run on threads of their own: nil while a processor is idle (the
     /// default), or always / never (tests compare the two).
     var parallel: Bool?
+    /// Whether every part is decided in one Z3 context: nil for the default (one context for
+    /// verdicts alone, one per part when dependencies are found), or always / never (tests).
+    /// Read when the provers are built, on first use.
+    var oneContext: Bool?
     /// Whether ``ViolationSearch`` is tried before the solver (tests turn it off to reach the
     /// solver's own counterexamples).
     var concreteSearch = true
@@ -106,20 +110,24 @@ public final class PairProver {
 
     private func built() throws -> (provers: [PartProver], parts: [(prover: Int, local: Int)]) {
         if let builtStorage { return builtStorage }
-        // One prover per part. (Measured: two parts to a prover, rest with whole pages, made the
-        // benchmark's median of medians 96-111 ms against 84 ms, with no gain for `prove`.)
-        let groups: [[(order: Int, kind: PartProver.Kind)]] = platform.fixedPageShift != nil && strategy == .bitBlast
-            ? [[(0, .rest)], [(1, .alignedSubpage)], [(2, .alignedWholePages)]]
-            : [[(0, .subpage)], [(1, .notSubpage)]]
+        // One prover per part, so that the parts can run on two threads and the cores of each
+        // part come from a context of its own; for verdicts alone (``oneContext``) one prover for
+        // every part: each context costs 3-4 ms to make and fill, and the parts then run in turn
+        // (measured: `make prove-bench` --jobs 2 2.46 -> 2.10 s, `barproof-bench specs` sum of
+        // medians 1.9-2.1 -> 1.5 s).
+        let fixed = platform.fixedPageShift != nil && strategy == .bitBlast
+        let parts: [(order: Int, kind: PartProver.Kind)] = fixed
+            ? [(0, .rest), (1, .alignedSubpage), (2, .alignedWholePages)] : [(0, .subpage), (1, .notSubpage)]
+        let groups = (oneContext ?? !findingDependencies) ? [parts] : parts.map { [$0] }
         let provers = try groups.map { group in
             try PartProver(group, platform: platform, neighbours: neighbours, limits: limits,
                            seed: seed, strategy: strategy)
         }
-        var parts: [(order: Int, prover: Int, local: Int)] = []
+        var places: [(order: Int, prover: Int, local: Int)] = []
         for (index, prover) in provers.enumerated() {
-            for (local, part) in prover.parts.enumerated() { parts.append((part.order, index, local)) }
+            for (local, part) in prover.parts.enumerated() { places.append((part.order, index, local)) }
         }
-        let made = (provers, parts.sorted { $0.order < $1.order }.map { ($0.prover, $0.local) })
+        let made = (provers, places.sorted { $0.order < $1.order }.map { ($0.prover, $0.local) })
         builtStorage = made
         return made
     }
@@ -275,6 +283,13 @@ public final class PairProver {
         let violation = CaseSource.violation
         switch try firstSatisfiable(violation, invariant, policy, assumptions, stopAtFirst: true) {
         case let .satisfiable(assignment):
+            if let canonical = try perPartProver() {
+                // A model depends on the contexts' histories: the counterexample reported is the
+                // one the prover with a context per part finds, as `explain` (which finds
+                // dependencies) and every earlier release report it.
+                return try canonical.check(invariant, policy: policy, assumptions: assumptions, dependencies: false,
+                                           minimiseCore: minimiseCore)
+            }
             return .refuted(try reported(assignment, invariant, policy, assumptions))
         case let .unknown(reason):
             return .unknown(reason: reason)
@@ -460,6 +475,19 @@ public final class PairProver {
                 return try solver.smtlib2(extra: named.map(\.formula), comments: header)
             }
         }
+    }
+
+    /// A fresh prover like this one with a context per part, when this one decides every part
+    /// in one context; nil when it already has one per part.
+    private func perPartProver() throws -> PairProver? {
+        guard let built = builtStorage, built.provers.count == 1, oneContext != true else { return nil }
+        let canonical = try PairProver(platform: platform, neighbours: neighbours, limits: limits, seed: seed, strategy: strategy)
+        canonical.oneContext = false
+        canonical.concreteSearch = concreteSearch
+        canonical.sharesEmptiness = sharesEmptiness
+        canonical.parallel = parallel
+        canonical.stop = stop
+        return canonical
     }
 
     /// The counterexample `assignment` gives, re-checked concretely and made plainer

@@ -27,10 +27,16 @@ import VFIORules
 enum PlainerCounterexample {
     static func plainer(_ example: Counterexample, reproduces: (Assignment) -> Bool) -> Counterexample {
         var best = example.assignment
-        func attempt(_ change: (inout Assignment) -> Bool) {
+        /// Keeps the change when it changes something and the machine still reproduces.
+        @discardableResult func attempt(_ change: (inout Assignment) -> Bool) -> Bool {
             var candidate = best
-            guard change(&candidate), candidate != best, reproduces(candidate) else { return }
+            guard change(&candidate), candidate != best, reproduces(candidate) else { return false }
             best = candidate
+            return true
+        }
+        /// Keeps the first of `values`, smallest first, that `set` can give and still reproduce.
+        func smallest(_ values: [UInt64], _ set: @escaping (inout Assignment, UInt64) -> Void) {
+            for value in values where attempt({ set(&$0, value); return true }) { break }
         }
         let backends = [SituationLayout.Name.type1, SituationLayout.Name.iommufd, SituationLayout.Name.spapr, SituationLayout.Name.noiommu]
         attempt { a in a.truths[SituationLayout.Name.msiIsolated] = true; return true }
@@ -44,26 +50,15 @@ enum PlainerCounterexample {
         for names in resources { attempt { a in a.truths[names.fixed] = false; return true } }
 
         for names in resources {
-            for size in smallerSizes(best.word(names.size)) {
-                let before = best
-                attempt { a in a.words[names.size] = size; return true }
-                if best != before { break }
-            }
+            smallest(smallerSizes(best.word(names.size))) { a, size in a.words[names.size] = size }
         }
         let page = example.pageShift.map { UInt64(1) << UInt64($0) } ?? best.word(SituationLayout.Name.pageSize)
-        for length in smallerSizes(best.word(SituationLayout.Name.mmapLength)) where length >= page && length % page == 0 {
-            let before = best
-            attempt { a in a.words[SituationLayout.Name.mmapLength] = length; return true }
-            if best != before { break }
+        smallest(smallerSizes(best.word(SituationLayout.Name.mmapLength)).filter { $0 >= page && $0 % page == 0 }) { a, length in
+            a.words[SituationLayout.Name.mmapLength] = length
         }
-        for entries in smallerSizes(best.word(SituationLayout.Name.tableSize) / 16) {
-            let before = best
-            attempt { a in
-                a.words[SituationLayout.Name.tableSize] = entries * 16
-                a.words[SituationLayout.Name.pbaSize] = (entries + 63) / 64 * 8
-                return true
-            }
-            if best != before { break }
+        smallest(smallerSizes(best.word(SituationLayout.Name.tableSize) / 16)) { a, entries in
+            a.words[SituationLayout.Name.tableSize] = entries * 16
+            a.words[SituationLayout.Name.pbaSize] = (entries + 63) / 64 * 8
         }
         attempt { a in tightenParent(&a, resources: resources) }
         for base: UInt64 in [0x8000_0000, 0x40_0000_0000] {

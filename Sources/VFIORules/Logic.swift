@@ -38,6 +38,10 @@ public protocol Logic {
     /// True when the low `bits` bits of `a` are zero. Equal to `a & (2^bits - 1) == 0`;
     /// the symbolic side encodes it as a bit extract, which solves faster.
     func lowBitsZero(_ a: Word, bits: Int) -> Truth
+    /// `NATALIGN`: `size` is a power of two and `start` is aligned to it (standard BAR sizing).
+    /// Defined below from the operations above; a relaxation that cannot state it exactly may
+    /// add what it implies.
+    func naturallyAligned(start: Word, size: Word) -> Truth
 }
 
 extension Logic {
@@ -65,6 +69,10 @@ extension Logic {
     /// is the word itself. A mask, so every ``Logic`` evaluates it with its own `bitAnd`.
     public func truncated(_ x: Word, bits: Int) -> Word {
         bits >= 64 ? x : bitAnd(x, word((1 << UInt64(bits)) - 1))
+    }
+
+    public func naturallyAligned(start: Word, size: Word) -> Truth {
+        and(isPowerOfTwo(size), isAligned(start, to: size))
     }
 
     /// `x mod alignment == 0` for a power-of-two `alignment`.

@@ -244,7 +244,7 @@ extension Logic {
 
     /// `NATALIGN`: a power-of-two size and a start aligned to it (standard BAR sizing).
     public func naturallyAligned(_ r: ResourceTerms<Self>) -> Truth {
-        and(isPowerOfTwo(r.size), isAligned(r.start, to: r.size))
+        naturallyAligned(start: r.start, size: r.size)
     }
 }
 

@@ -343,6 +343,21 @@ public enum SMTLIB2 {
     /// a digit (`0size`) unquoted, which neither z3 nor cvc5 can read back.
     public static func script(_ context: Context, formulas: [BoolTerm], logic: String = "QF_BV",
                               comments: [String] = []) throws -> String {
+        var body = try body(context, formulas: formulas)
+        if !body.isEmpty && !body.hasSuffix("\n") { body += "\n" }
+        return framed(body, logic: logic, comments: comments)
+    }
+
+    /// The comments, `set-logic`, `body` and `check-sat`.
+    static func framed(_ body: String, logic: String, comments: [String]) -> String {
+        // One `;` per line: a line break inside a comment must not leak bare text into the script.
+        let header = comments.flatMap { $0.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) }
+            .map { "; " + $0 + "\n" }.joined()
+        return header + "(set-logic \(logic))\n" + body + "(check-sat)\n"
+    }
+
+    /// Z3's text of a scratch solver asserting `formulas`: the declarations, then the assertions.
+    static func body(_ context: Context, formulas: [BoolTerm]) throws -> String {
         for formula in formulas { try context.requireOwned(formula.ast, "solver_to_string") }
         guard let scratch = Z3_mk_simple_solver(context.raw) else {
             try context.checkError("mk_simple_solver")
@@ -359,13 +374,58 @@ public enum SMTLIB2 {
             try context.checkError("solver_to_string")
             throw Z3Error(code: Z3_EXCEPTION.rawValue, message: "no SMT-LIB2 text", operation: "solver_to_string")
         }
-        var body = String(cString: text)
+        let body = String(cString: text)
         try context.checkError("solver_to_string")
-        if !body.isEmpty && !body.hasSuffix("\n") { body += "\n" }
-        // One `;` per line: a line break inside a comment must not leak bare text into the script.
-        let header = comments.flatMap { $0.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) }
-            .map { "; " + $0 + "\n" }.joined()
-        return header + "(set-logic \(logic))\n" + body + "(check-sat)\n"
+        return body
+    }
+}
+
+/// SMT-LIB2 export of many scripts that share formulas (a check's cases: the same model facts
+/// and clauses, a different case each), each formula printed once.
+///
+/// Each formula is printed alone, as ``SMTLIB2/script(_:formulas:logic:comments:)`` prints a
+/// list (Z3's printer on a scratch solver: its declarations, one per line, then its assertions),
+/// and a script is the declarations of its formulas in order without repeats, then their
+/// assertions. The formulas are the same as in one script of them all, but not always the same
+/// text: the scratch solver simplifies what it is given (the operands of a sum come in the order
+/// of their term ids, which depends on what it has already made), so a formula printed alone
+/// can read differently, and the declarations can come in another order. Measured on the
+/// shipped specs: `export-smt2` of a release spec 0.39 s -> 0.26 s. `SMTLIB2ExportTests`
+/// checks that both say the same to z3; `ExportedQueryTests` re-checks the shipped queries.
+public final class SMTLIB2Printer {
+    private let context: Context
+    /// Each formula printed alone, by term id (the term kept, so that its id stays its own).
+    private var printed: [UInt32: (term: BoolTerm, declarations: [Substring], assertions: Substring)] = [:]
+
+    public init(_ context: Context) { self.context = context }
+
+    public func script(formulas: [BoolTerm], logic: String = "QF_BV", comments: [String] = []) throws -> String {
+        var seen = Set<Substring>()
+        var declarations: [Substring] = []
+        var assertions = ""
+        for formula in formulas {
+            let alone = try self.alone(formula)
+            for line in alone.declarations where seen.insert(line).inserted { declarations.append(line) }
+            assertions += alone.assertions
+        }
+        let body = declarations.map { $0 + "\n" }.joined() + assertions
+        return SMTLIB2.framed(body, logic: logic, comments: comments)
+    }
+
+    private func alone(_ formula: BoolTerm) throws -> (declarations: [Substring], assertions: Substring) {
+        if let known = printed[formula.id] { return (known.declarations, known.assertions) }
+        let text = try SMTLIB2.body(context, formulas: [formula])
+        // Declarations are one line each and come first; the assertions follow.
+        var declarations: [Substring] = []
+        var rest = Substring(text)
+        while rest.hasPrefix("(declare-") {
+            let end = rest.firstIndex(of: "\n") ?? rest.endIndex
+            declarations.append(rest[..<end])
+            rest = end < rest.endIndex ? rest[rest.index(after: end)...] : rest[end...]
+        }
+        if !rest.isEmpty && !rest.hasSuffix("\n") { rest = Substring(rest + "\n") }
+        printed[formula.id] = (formula, declarations, rest)
+        return (declarations, rest)
     }
 }
 

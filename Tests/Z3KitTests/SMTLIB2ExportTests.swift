@@ -91,6 +91,32 @@ struct SMTLIB2ExportTests {
         #expect(try await tool.check(solver.smtlib2(extra: [contradiction])).answer == "unsat")
     }
 
+    /// `SMTLIB2Printer` prints a formula shared by several scripts once; each script still
+    /// declares every constant its formulas read (once), and answers as the script of the same
+    /// formulas does. Negative control: the second script without the shared facts is sat.
+    @Test("scripts sharing formulas are each self-contained and answer as the plain export", arguments: ExternalSolver.all)
+    func sharedFormulas(_ tool: ExternalSolver) async throws {
+        let context = Context()
+        let start = try context.bitVectorConstant("start", width: 64)
+        let size = try context.bitVectorConstant("0size", width: 64)
+        let other = try context.bitVectorConstant("other", width: 64)
+        let facts = try context.and([context.isPowerOfTwo(size), context.isAligned(start, to: size),
+                                     size >= context.bv64(64 * kib), start.addsWithoutOverflow(size)])
+        let first = try !context.isAligned(start, to: 64 * kib)
+        let second = try (other == start) && !context.isAligned(other, to: 4 * kib)
+        let printer = SMTLIB2Printer(context)
+        for (case_, answer) in [(first, "unsat"), (second, "unsat")] {
+            let shared = try printer.script(formulas: [facts, case_])
+            let plain = try SMTLIB2.script(context, formulas: [facts, case_])
+            #expect(try await tool.check(shared).answer == answer, "\(tool.name):\n\(shared)")
+            #expect(try await tool.check(plain).answer == answer)
+            let declarations = shared.split(separator: "\n").filter { $0.hasPrefix("(declare-fun") }
+            #expect(Set(declarations).count == declarations.count, "a constant declared twice:\n\(shared)")
+            #expect(Set(declarations) == Set(plain.split(separator: "\n").filter { $0.hasPrefix("(declare-fun") }))
+        }
+        #expect(try await tool.check(printer.script(formulas: [second])).answer == "sat")
+    }
+
     @Test("the script is self-contained: comments, set-logic before declarations, check-sat last")
     func scriptShape() throws {
         let context = Context()

@@ -98,9 +98,9 @@
                (not (bvule other0.size
                            (bvmul #xffffffffffffffff other0.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
-                (or a!2
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size)))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!2)))
       (a!5 (not (and (not (= other0.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -130,20 +130,20 @@
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000))))))
 (let ((a!3 (not (bvule (bvadd #x0000000000000ffe
                               bar.size
-                              (concat #x0000000000000 bar.start.in-page)
-                              a!2)
+                              a!2
+                              (concat #x0000000000000 bar.start.in-page))
                        (concat (bvnot bar.start.page) #xfff))))
-      (a!5 (or a!4
-               (= (concat #b000000 mmap.length.pages #x000)
+      (a!5 (or (= (concat #b000000 mmap.length.pages #x000)
                   (bvmul #xffffffffffffffff
-                         (concat #x000000 mmap.offset.pages #x000)))))
+                         (concat #x000000 mmap.offset.pages #x000)))
+               a!4))
       (a!7 (not (bvule (bvadd #xffffffffffffffff
                               (concat #b000000 mmap.length.pages #x000)
                               (concat #x000000 mmap.offset.pages #x000))
                        (bvadd #x0000000000000ffe
                               bar.size
-                              (concat #x0000000000000 bar.start.in-page)
-                              a!2)))))
+                              a!2
+                              (concat #x0000000000000 bar.start.in-page))))))
 (let ((a!6 (= a!3 (and (not (= bar.start.page #x0000000000000)) a!5))))
   (or a!1 (ite a!6 a!7 a!3))))))
 (assert (bvule #x0000000000001000 bar.size))
@@ -156,20 +156,20 @@
 (assert (bvule (bvadd (concat #b000000 mmap.length.pages #x000)
               (concat #x000000 mmap.offset.pages #x000))
        bar.size))
-(assert (let ((a!1 (bvule (concat #x00
-                          (bvadd (concat msix.table-offset.qwords #b000)
-                                 (concat #x0000 msix.table-size.entries #x0)))
-                  (concat mmap.offset.pages #x000)))
-      (a!2 (= ((_ extract 63 32)
+(assert (let ((a!1 (= ((_ extract 63 32)
                 (bvadd (concat #b000000 mmap.length.pages #x000)
                        (concat #x000000 mmap.offset.pages #x000)))
               #x00000000))
-      (a!3 (bvule (bvadd (concat ((_ extract 19 0) mmap.offset.pages) #x000)
-                         (concat ((_ extract 19 0) mmap.length.pages) #x000))
-                  (concat msix.table-offset.qwords #b000))))
-  (or a!1
-      (not (and msix.present (= bar.index.low msix.table-bir.low)))
-      (and a!2 a!3))))
+      (a!2 (bvule (bvadd (concat ((_ extract 19 0) mmap.length.pages) #x000)
+                         (concat ((_ extract 19 0) mmap.offset.pages) #x000))
+                  (concat msix.table-offset.qwords #b000)))
+      (a!3 (bvule (concat #x00
+                          (bvadd (concat msix.table-offset.qwords #b000)
+                                 (concat #x0000 msix.table-size.entries #x0)))
+                  (concat mmap.offset.pages #x000))))
+  (or (not (and msix.present (= bar.index.low msix.table-bir.low)))
+      (and a!1 a!2)
+      a!3)))
 (assert (or platform.msi-isolated
     platform.allow-unsafe-interrupts
     (not platform.backend-type1)))
@@ -303,9 +303,9 @@
                        (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x0000000000000)) a!3)))
       (a!11 (ite (= a!7 a!9)
-                 (or (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size))
-                     (not a!10))
+                 (or (not a!10)
+                     (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size)))
                  a!7)))
   (or (not (and other0.claimed other0.in-parent bar.claimed))
       (not (and (ite a!4 a!6 a!1) a!11)))))))
@@ -313,18 +313,18 @@
                        (concat (bvnot bar.start.page) #xfff))))
       (a!2 (not (bvule (bvadd parent.start-from-bar-page parent.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
-      (a!4 (or (= parent.start-from-bar-page
-                  (bvmul #xffffffffffffffff parent.size))
-               (not (bvule (bvadd parent.start-from-bar-page parent.size)
-                           other0.start-from-bar-page))))
+      (a!4 (or (not (bvule (bvadd parent.start-from-bar-page parent.size)
+                           other0.start-from-bar-page))
+               (= parent.start-from-bar-page
+                  (bvmul #xffffffffffffffff parent.size))))
       (a!5 (not (bvule parent.start-from-bar-page
                        (concat (bvnot bar.start.page) #xfff))))
       (a!6 (not (bvule (bvadd other0.start-from-bar-page other0.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
-      (a!8 (or (= other0.start-from-bar-page
-                  (bvmul #xffffffffffffffff other0.size))
-               (not (bvule (bvadd other0.start-from-bar-page other0.size)
-                           parent.start-from-bar-page)))))
+      (a!8 (or (not (bvule (bvadd other0.start-from-bar-page other0.size)
+                           parent.start-from-bar-page))
+               (= other0.start-from-bar-page
+                  (bvmul #xffffffffffffffff other0.size)))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
                 (or (= parent.start-from-bar-page
                        (bvmul #xffffffffffffffff parent.size))
@@ -339,10 +339,10 @@
 (assert (or (not bar.memory) (bvule #x0000000000000010 bar.size)))
 (assert (or bar.memory (bvule #x0000000000000004 bar.size)))
 (assert (let ((a!1 (and bar.memory
-                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                              (concat #x000000000000
+                (bvule (bvadd (concat #x000000000000
                                       msix.table-size.entries
-                                      #x0))
+                                      #x0)
+                              (concat #x00000000 msix.table-offset.qwords #b000))
                        bar.size))))
   (or (not (and msix.present (= bar.index.low msix.table-bir.low))) a!1)))
 (assert (let ((a!1 (and bar.memory
@@ -353,10 +353,10 @@
 (assert (or (not other0.memory) (bvule #x0000000000000010 other0.size)))
 (assert (or other0.memory (bvule #x0000000000000004 other0.size)))
 (assert (let ((a!1 (and other0.memory
-                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                              (concat #x000000000000
+                (bvule (bvadd (concat #x000000000000
                                       msix.table-size.entries
-                                      #x0))
+                                      #x0)
+                              (concat #x00000000 msix.table-offset.qwords #b000))
                        other0.size))))
   (or (not (and msix.present
                 other0.same-device
@@ -373,8 +373,8 @@
 (assert (or (not msix.present)
     (and (bvule msix.table-bir.low #b101) (bvule msix.pba-bir.low #b101))))
 (assert (let ((a!1 (= ((_ extract 63 32)
-                (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                       (concat #x000000000000 msix.table-size.entries #x0)))
+                (bvadd (concat #x000000000000 msix.table-size.entries #x0)
+                       (concat #x00000000 msix.table-offset.qwords #b000)))
               #x00000000))
       (a!3 (= ((_ extract 63 32)
                 (bvadd msix.pba-size
@@ -388,5 +388,5 @@
                 (bvule (bvadd (concat msix.pba-offset.qwords #b000)
                               ((_ extract 31 0) msix.pba-size))
                        (concat msix.table-offset.qwords #b000)))))
-  (or a!2 (not (and msix.present (= msix.table-bir.low msix.pba-bir.low))) a!4))))
+  (or (not (and msix.present (= msix.table-bir.low msix.pba-bir.low))) a!2 a!4))))
 (check-sat)

@@ -35,9 +35,9 @@
 (declare-fun bar.claimed () Bool)
 (declare-fun other0.claimed () Bool)
 (declare-fun bar.memory () Bool)
+(declare-fun msix.table-offset.qwords () (_ BitVec 29))
 (declare-fun msix.table-bir.low () (_ BitVec 3))
 (declare-fun msix.present () Bool)
-(declare-fun msix.table-offset.qwords () (_ BitVec 29))
 (declare-fun platform.allow-unsafe-interrupts () Bool)
 (declare-fun platform.msi-isolated () Bool)
 (declare-fun bar.fixed () Bool)
@@ -125,21 +125,21 @@
                           (bvadd #xffff
                                  bar.start.in-page
                                  ((_ extract 15 0) bar.size)))))
-      (a!4 (not (bvule (bvadd (concat #x000000 mmap.offset.pages #x0000)
-                              (concat #b000000 mmap.length.pages #x0000))
+      (a!4 (not (bvule (bvadd (concat #b000000 mmap.length.pages #x0000)
+                              (concat #x000000 mmap.offset.pages #x0000))
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000))))))
 (let ((a!3 (not (bvule (bvadd #x000000000000fffe
                               bar.size
                               (concat #x000000000000 bar.start.in-page)
                               a!2)
                        (concat (bvnot bar.start.page) #xffff))))
-      (a!5 (or (= (concat #x000000 mmap.offset.pages #x0000)
+      (a!5 (or (= (concat #b000000 mmap.length.pages #x0000)
                   (bvmul #xffffffffffffffff
-                         (concat #b000000 mmap.length.pages #x0000)))
+                         (concat #x000000 mmap.offset.pages #x0000)))
                a!4))
       (a!7 (not (bvule (bvadd #xffffffffffffffff
-                              (concat #x000000 mmap.offset.pages #x0000)
-                              (concat #b000000 mmap.length.pages #x0000))
+                              (concat #b000000 mmap.length.pages #x0000)
+                              (concat #x000000 mmap.offset.pages #x0000))
                        (bvadd #x000000000000fffe
                               bar.size
                               (concat #x000000000000 bar.start.in-page)
@@ -153,8 +153,8 @@
 (assert bar.memory)
 (assert (not (= bar.size #x0000000000000000)))
 (assert (bvule #x0000000000010000 bar.size))
-(assert (bvule (bvadd (concat #x000000 mmap.offset.pages #x0000)
-              (concat #b000000 mmap.length.pages #x0000))
+(assert (bvule (bvadd (concat #b000000 mmap.length.pages #x0000)
+              (concat #x000000 mmap.offset.pages #x0000))
        bar.size))
 (assert (let ((a!1 (bvule (concat #x00
                           (bvadd (concat msix.table-offset.qwords #b000)
@@ -168,8 +168,8 @@
                          (concat ((_ extract 15 0) mmap.length.pages) #x0000))
                   (concat msix.table-offset.qwords #b000))))
   (or a!1
-      (and a!2 a!3)
-      (not (and msix.present (= bar.index.low msix.table-bir.low))))))
+      (not (and msix.present (= bar.index.low msix.table-bir.low)))
+      (and a!2 a!3))))
 (assert (or platform.msi-isolated
     platform.allow-unsafe-interrupts
     (not platform.backend-type1)))
@@ -339,10 +339,10 @@
 (assert (or (not bar.memory) (bvule #x0000000000000010 bar.size)))
 (assert (or bar.memory (bvule #x0000000000000004 bar.size)))
 (assert (let ((a!1 (and bar.memory
-                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                              (concat #x000000000000
+                (bvule (bvadd (concat #x000000000000
                                       msix.table-size.entries
-                                      #x0))
+                                      #x0)
+                              (concat #x00000000 msix.table-offset.qwords #b000))
                        bar.size))))
   (or (not (and msix.present (= bar.index.low msix.table-bir.low))) a!1)))
 (assert (let ((a!1 (and bar.memory
@@ -353,10 +353,10 @@
 (assert (or (not other0.memory) (bvule #x0000000000000010 other0.size)))
 (assert (or other0.memory (bvule #x0000000000000004 other0.size)))
 (assert (let ((a!1 (and other0.memory
-                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                              (concat #x000000000000
+                (bvule (bvadd (concat #x000000000000
                                       msix.table-size.entries
-                                      #x0))
+                                      #x0)
+                              (concat #x00000000 msix.table-offset.qwords #b000))
                        other0.size))))
   (or (not (and msix.present
                 other0.same-device
@@ -373,20 +373,20 @@
 (assert (or (not msix.present)
     (and (bvule msix.table-bir.low #b101) (bvule msix.pba-bir.low #b101))))
 (assert (let ((a!1 (= ((_ extract 63 32)
-                (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                       (concat #x000000000000 msix.table-size.entries #x0)))
-              #x00000000))
-      (a!3 (= ((_ extract 63 32)
                 (bvadd msix.pba-size
                        (concat #x00000000 msix.pba-offset.qwords #b000)))
+              #x00000000))
+      (a!3 (= ((_ extract 63 32)
+                (bvadd (concat #x000000000000 msix.table-size.entries #x0)
+                       (concat #x00000000 msix.table-offset.qwords #b000)))
               #x00000000)))
 (let ((a!2 (and a!1
-                (bvule (bvadd (concat msix.table-offset.qwords #b000)
-                              (concat #x0000 msix.table-size.entries #x0))
-                       (concat msix.pba-offset.qwords #b000))))
-      (a!4 (and a!3
                 (bvule (bvadd (concat msix.pba-offset.qwords #b000)
                               ((_ extract 31 0) msix.pba-size))
-                       (concat msix.table-offset.qwords #b000)))))
-  (or a!2 a!4 (not (and msix.present (= msix.table-bir.low msix.pba-bir.low)))))))
+                       (concat msix.table-offset.qwords #b000))))
+      (a!4 (and a!3
+                (bvule (bvadd (concat msix.table-offset.qwords #b000)
+                              (concat #x0000 msix.table-size.entries #x0))
+                       (concat msix.pba-offset.qwords #b000)))))
+  (or (not (and msix.present (= msix.table-bir.low msix.pba-bir.low))) a!2 a!4))))
 (check-sat)

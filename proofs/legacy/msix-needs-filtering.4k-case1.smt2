@@ -65,10 +65,10 @@
       (a!5 (not (bvule bar.size
                        (bvmul #xffffffffffffffff
                               (concat #x0000000000000 bar.start.in-page))))))
-(let ((a!3 (or a!2
-               (= bar.size
+(let ((a!3 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))))
+                         (concat #x0000000000000 bar.start.in-page)))
+               a!2))
       (a!6 (not (and (not (= bar.start.in-page #x000))
                      (or (= bar.size #x0000000000000000) a!5)))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x0000000000000)) a!3))))
@@ -129,16 +129,16 @@
                                 (concat #x00000000
                                         msix.table-offset.qwords
                                         #b000)))))
-      (a!3 (= (concat #x0000000000000 bar.start.in-page)
-              (bvadd (bvmul #xffffffffffffffff
-                            (concat #x000000000000 msix.table-size.entries #x0))
-                     (bvmul #xffffffffffffffff
-                            (concat #x00000000 msix.table-offset.qwords #b000)))))
-      (a!4 (= ((_ extract 63 40)
+      (a!3 (= ((_ extract 63 40)
                 (bvadd (concat #x0000000000000 bar.start.in-page)
                        (concat #x000000000000 msix.table-size.entries #x0)
                        (concat #x00000000 msix.table-offset.qwords #b000)))
               #x000000))
+      (a!5 (= (concat #x0000000000000 bar.start.in-page)
+              (bvadd (bvmul #xffffffffffffffff
+                            (concat #x000000000000 msix.table-size.entries #x0))
+                     (bvmul #xffffffffffffffff
+                            (concat #x00000000 msix.table-offset.qwords #b000)))))
       (a!6 (= ((_ extract 63 40)
                 (bvadd bar.size (concat #x0000000000000 bar.start.in-page)))
               #x000000)))
@@ -147,20 +147,20 @@
                       (concat #x00000000 msix.table-offset.qwords #b000)))
                 a!1
                 (not (= msix.table-size.entries #x000))))
-      (a!5 (and a!4
+      (a!4 (and a!3
                 (bvule (bvadd (concat #x0000000 bar.start.in-page)
-                              (concat #x000000 msix.table-size.entries #x0)
-                              (concat #x00 msix.table-offset.qwords #b000))
+                              (concat #x00 msix.table-offset.qwords #b000)
+                              (concat #x000000 msix.table-size.entries #x0))
                        (concat mmap.offset.pages #x000))))
       (a!7 (and a!6
-                (bvule (bvadd (concat #x0000000 bar.start.in-page)
-                              ((_ extract 39 0) bar.size))
+                (bvule (bvadd ((_ extract 39 0) bar.size)
+                              (concat #x0000000 bar.start.in-page))
                        (concat mmap.offset.pages #x000)))))
 (let ((a!8 (or (= bar.size
                   (bvmul #xffffffffffffffff
                          (concat #x0000000000000 bar.start.in-page)))
                (not a!7))))
-  (ite a!2 (or a!3 (not a!5)) a!8)))))
+  (ite a!2 (or (not a!4) a!5) a!8)))))
 (assert (let ((a!1 (not (bvule (bvadd (concat #b000000 mmap.length.pages #x000)
                               (concat #x000000 mmap.offset.pages #x000))
                        (bvadd (concat #x0000000000000 bar.start.in-page)
@@ -176,23 +176,23 @@
 (assert bar.memory)
 (assert (not (= bar.size #x0000000000000000)))
 (assert (bvule #x0000000000001000 bar.size))
-(assert (bvule (bvadd (concat #b000000 mmap.length.pages #x000)
-              (concat #x000000 mmap.offset.pages #x000))
+(assert (bvule (bvadd (concat #x000000 mmap.offset.pages #x000)
+              (concat #b000000 mmap.length.pages #x000))
        bar.size))
-(assert (let ((a!1 (bvule (concat #x00
+(assert (let ((a!1 (= ((_ extract 63 32)
+                (bvadd (concat #x000000 mmap.offset.pages #x000)
+                       (concat #b000000 mmap.length.pages #x000)))
+              #x00000000))
+      (a!2 (bvule (bvadd (concat ((_ extract 19 0) mmap.length.pages) #x000)
+                         (concat ((_ extract 19 0) mmap.offset.pages) #x000))
+                  (concat msix.table-offset.qwords #b000)))
+      (a!3 (bvule (concat #x00
                           (bvadd (concat msix.table-offset.qwords #b000)
                                  (concat #x0000 msix.table-size.entries #x0)))
-                  (concat mmap.offset.pages #x000)))
-      (a!2 (= ((_ extract 63 32)
-                (bvadd (concat #b000000 mmap.length.pages #x000)
-                       (concat #x000000 mmap.offset.pages #x000)))
-              #x00000000))
-      (a!3 (bvule (bvadd (concat ((_ extract 19 0) mmap.length.pages) #x000)
-                         (concat ((_ extract 19 0) mmap.offset.pages) #x000))
-                  (concat msix.table-offset.qwords #b000))))
-  (or a!1
-      (and a!2 a!3)
-      (not (and msix.present (= bar.index.low msix.table-bir.low))))))
+                  (concat mmap.offset.pages #x000))))
+  (or (and a!1 a!2)
+      (not (and msix.present (= bar.index.low msix.table-bir.low)))
+      a!3)))
 (assert (or platform.msi-isolated
     platform.allow-unsafe-interrupts
     (not platform.backend-type1)))
@@ -247,14 +247,14 @@
                      (bvule ((_ extract 11 0) parent.start-from-bar-page)
                             bar.start.in-page))
                 a!2))
-      (a!5 (or a!4
-               (= bar.size
+      (a!5 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))))
+                         (concat #x0000000000000 bar.start.in-page)))
+               a!4))
       (a!7 (and (not (= bar.start.page #x0000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!6)))
+                (or a!6
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!11 (ite a!9
                  (bvule (bvadd bar.size
                                (concat #x0000000000000 bar.start.in-page))
@@ -282,13 +282,13 @@
                 (not (= other0.start-from-bar-page
                         (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (and (not (= bar.start.page #x0000000000000))
-                (or (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))
-                    a!3)))
+                (or a!3
+                    (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size)))))
       (a!6 (and (not (= bar.start.page #x0000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!5))))
+                (or a!5
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))))))
   (or (not (and other0.claimed other0.in-parent))
       (and (ite a!1
                 (bvule parent.start-from-bar-page other0.start-from-bar-page)
@@ -312,23 +312,23 @@
                  (bvule (bvadd ((_ extract 11 0) other0.start-from-bar-page)
                                ((_ extract 11 0) other0.size))
                         bar.start.in-page))))
-(let ((a!3 (or a!2
+(let ((a!3 (or (= bar.size
+                  (bvmul #xffffffffffffffff
+                         (concat #x0000000000000 bar.start.in-page)))
+               a!2))
+      (a!6 (or a!5
                (= bar.size
                   (bvmul #xffffffffffffffff
                          (concat #x0000000000000 bar.start.in-page)))))
-      (a!6 (or (= bar.size
-                  (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))
-               a!5))
       (a!9 (and (not (= bar.start.page #x0000000000000))
-                (or (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))
-                    a!8))))
+                (or a!8
+                    (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x0000000000000)) a!3)))
       (a!11 (ite (= a!7 a!9)
-                 (or (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size))
-                     (not a!10))
+                 (or (not a!10)
+                     (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size)))
                  a!7)))
   (or (not (and other0.claimed other0.in-parent bar.claimed))
       (not (and (ite a!4 a!6 a!1) a!11)))))))
@@ -336,26 +336,26 @@
                        (concat (bvnot bar.start.page) #xfff))))
       (a!2 (not (bvule (bvadd parent.start-from-bar-page parent.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
-      (a!4 (or (= parent.start-from-bar-page
-                  (bvmul #xffffffffffffffff parent.size))
-               (not (bvule (bvadd parent.start-from-bar-page parent.size)
-                           other0.start-from-bar-page))))
+      (a!4 (or (not (bvule (bvadd parent.start-from-bar-page parent.size)
+                           other0.start-from-bar-page))
+               (= parent.start-from-bar-page
+                  (bvmul #xffffffffffffffff parent.size))))
       (a!5 (not (bvule parent.start-from-bar-page
                        (concat (bvnot bar.start.page) #xfff))))
       (a!6 (not (bvule (bvadd other0.start-from-bar-page other0.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
-      (a!8 (or (= other0.start-from-bar-page
-                  (bvmul #xffffffffffffffff other0.size))
-               (not (bvule (bvadd other0.start-from-bar-page other0.size)
-                           parent.start-from-bar-page)))))
+      (a!8 (or (not (bvule (bvadd other0.start-from-bar-page other0.size)
+                           parent.start-from-bar-page))
+               (= other0.start-from-bar-page
+                  (bvmul #xffffffffffffffff other0.size)))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!2)))
+                (or a!2
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!7 (and (not (= bar.start.page #x0000000000000))
-                (or (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))
-                    a!6))))
+                (or a!6
+                    (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!9 (not (and (ite (= a!1 a!3) a!4 a!1) (ite (= a!5 a!7) a!8 a!5)))))
   (or (not (and other0.claimed (not other0.in-parent))) a!9)))))
 (assert (or other0.claimed other0.same-device))
@@ -411,5 +411,5 @@
                 (bvule (bvadd (concat msix.pba-offset.qwords #b000)
                               ((_ extract 31 0) msix.pba-size))
                        (concat msix.table-offset.qwords #b000)))))
-  (or a!2 (not (and msix.present (= msix.table-bir.low msix.pba-bir.low))) a!4))))
+  (or (not (and msix.present (= msix.table-bir.low msix.pba-bir.low))) a!2 a!4))))
 (check-sat)

@@ -98,9 +98,9 @@
                (not (bvule other0.size
                            (bvmul #xffffffffffffffff other0.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or a!2
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size)))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!2)))
       (a!5 (not (and (not (= other0.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -133,13 +133,13 @@
       (a!3 (not (bvule (concat #x000000 mmap.offset.pages #x0000)
                        (concat (bvnot bar.start.page) #xffff))))
       (a!4 (bvadd other0.start-from-bar-page
-                  (concat #x000000000000 msix.table-size.entries #x0)
-                  (concat #x00000000 msix.table-offset.qwords #b000)))
+                  (concat #x00000000 msix.table-offset.qwords #b000)
+                  (concat #x000000000000 msix.table-size.entries #x0)))
       (a!6 (= other0.start-from-bar-page
               (bvadd (bvmul #xffffffffffffffff
-                            (concat #x000000000000 msix.table-size.entries #x0))
+                            (concat #x00000000 msix.table-offset.qwords #b000))
                      (bvmul #xffffffffffffffff
-                            (concat #x00000000 msix.table-offset.qwords #b000)))))
+                            (concat #x000000000000 msix.table-size.entries #x0)))))
       (a!9 (not (bvule (bvadd other0.start-from-bar-page other0.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
       (a!11 (and (= ((_ extract 63 40)
@@ -156,9 +156,9 @@
       (a!5 (not (bvule a!4
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
       (a!8 (and (= ((_ extract 63 40) a!4) #x000000)
-                (bvule (bvadd (concat #x000000 msix.table-size.entries #x0)
-                              ((_ extract 39 0) other0.start-from-bar-page)
-                              (concat #x00 msix.table-offset.qwords #b000))
+                (bvule (bvadd (concat #x00 msix.table-offset.qwords #b000)
+                              (concat #x000000 msix.table-size.entries #x0)
+                              ((_ extract 39 0) other0.start-from-bar-page))
                        (concat mmap.offset.pages #x0000))))
       (a!10 (and (not (= bar.start.page #x000000000000))
                  (or a!9
@@ -166,26 +166,26 @@
                         (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!7 (= a!3 (and (not (= bar.start.page #x000000000000)) (or a!5 a!6))))
       (a!12 (ite (= a!3 a!10)
-                 (or (not a!11)
-                     (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size)))
+                 (or (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size))
+                     (not a!11))
                  a!3)))
-  (ite a!2 (ite a!7 (or (not a!8) a!6) a!3) a!12)))))
+  (ite a!2 (ite a!7 (or a!6 (not a!8)) a!3) a!12)))))
 (assert (let ((a!1 (not (bvule (bvadd other0.start-from-bar-page
                               (concat #x00000000 msix.table-offset.qwords #b000))
                        (concat (bvnot bar.start.page) #xffff))))
-      (a!2 (= (concat #x000000 mmap.offset.pages #x0000)
+      (a!2 (= (concat #b000000 mmap.length.pages #x0000)
               (bvmul #xffffffffffffffff
-                     (concat #b000000 mmap.length.pages #x0000))))
-      (a!3 (not (bvule (bvadd (concat #x000000 mmap.offset.pages #x0000)
-                              (concat #b000000 mmap.length.pages #x0000))
+                     (concat #x000000 mmap.offset.pages #x0000))))
+      (a!3 (not (bvule (bvadd (concat #b000000 mmap.length.pages #x0000)
+                              (concat #x000000 mmap.offset.pages #x0000))
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
-      (a!5 (not (bvule (bvadd (concat #x000000 mmap.offset.pages #x0000)
-                              (concat #b000000 mmap.length.pages #x0000))
+      (a!5 (not (bvule (bvadd (concat #b000000 mmap.length.pages #x0000)
+                              (concat #x000000 mmap.offset.pages #x0000))
                        (bvadd other0.start-from-bar-page
                               (concat #x00000000 msix.table-offset.qwords #b000))))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x000000000000)) (or a!2 a!3)))))
-  (ite a!4 (or a!2 a!5) a!1))))
+  (ite a!4 (or a!5 a!2) a!1))))
 (assert (not platform.msi-isolated))
 (assert (bvule #x0000000000010000 bar.size))
 (assert bar.claimed)
@@ -194,23 +194,23 @@
 (assert bar.memory)
 (assert (not (= bar.size #x0000000000000000)))
 (assert (bvule #x0000000000010000 bar.size))
-(assert (bvule (bvadd (concat #x000000 mmap.offset.pages #x0000)
-              (concat #b000000 mmap.length.pages #x0000))
+(assert (bvule (bvadd (concat #b000000 mmap.length.pages #x0000)
+              (concat #x000000 mmap.offset.pages #x0000))
        bar.size))
-(assert (let ((a!1 (bvule (concat #x00
-                          (bvadd (concat msix.table-offset.qwords #b000)
-                                 (concat #x0000 msix.table-size.entries #x0)))
-                  (concat mmap.offset.pages #x0000)))
-      (a!2 (= ((_ extract 63 32)
+(assert (let ((a!1 (= ((_ extract 63 32)
                 (bvadd (concat #x000000 mmap.offset.pages #x0000)
                        (concat #b000000 mmap.length.pages #x0000)))
               #x00000000))
-      (a!3 (bvule (bvadd (concat ((_ extract 15 0) mmap.length.pages) #x0000)
-                         (concat ((_ extract 15 0) mmap.offset.pages) #x0000))
-                  (concat msix.table-offset.qwords #b000))))
-  (or a!1
-      (not (and msix.present (= bar.index.low msix.table-bir.low)))
-      (and a!2 a!3))))
+      (a!2 (bvule (bvadd (concat ((_ extract 15 0) mmap.offset.pages) #x0000)
+                         (concat ((_ extract 15 0) mmap.length.pages) #x0000))
+                  (concat msix.table-offset.qwords #b000)))
+      (a!3 (bvule (concat #x00
+                          (bvadd (concat msix.table-offset.qwords #b000)
+                                 (concat #x0000 msix.table-size.entries #x0)))
+                  (concat mmap.offset.pages #x0000))))
+  (or (and a!1 a!2)
+      a!3
+      (not (and msix.present (= bar.index.low msix.table-bir.low))))))
 (assert (or platform.msi-isolated
     platform.allow-unsafe-interrupts
     (not platform.backend-type1)))
@@ -270,9 +270,9 @@
                          (concat #x000000000000 bar.start.in-page)))
                a!4))
       (a!7 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!6)))
+                (or a!6
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!11 (ite a!9
                  (bvule (bvadd bar.size
                                (concat #x000000000000 bar.start.in-page))
@@ -304,9 +304,9 @@
                     (= other0.start-from-bar-page
                        (bvmul #xffffffffffffffff other0.size)))))
       (a!6 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!5))))
+                (or a!5
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))))))
   (or (not (and other0.claimed other0.in-parent))
       (and (ite a!1
                 (bvule parent.start-from-bar-page other0.start-from-bar-page)
@@ -327,8 +327,8 @@
       (a!10 (and (= ((_ extract 63 16)
                       (bvadd other0.start-from-bar-page other0.size))
                     #x000000000000)
-                 (bvule (bvadd ((_ extract 15 0) other0.size)
-                               ((_ extract 15 0) other0.start-from-bar-page))
+                 (bvule (bvadd ((_ extract 15 0) other0.start-from-bar-page)
+                               ((_ extract 15 0) other0.size))
                         bar.start.in-page))))
 (let ((a!3 (or (= bar.size
                   (bvmul #xffffffffffffffff
@@ -344,9 +344,9 @@
                        (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x000000000000)) a!3)))
       (a!11 (ite (= a!7 a!9)
-                 (or (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size))
-                     (not a!10))
+                 (or (not a!10)
+                     (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size)))
                  a!7)))
   (or (not (and other0.claimed other0.in-parent bar.claimed))
       (not (and (ite a!4 a!6 a!1) a!11)))))))
@@ -354,10 +354,10 @@
                        (concat (bvnot bar.start.page) #xffff))))
       (a!2 (not (bvule (bvadd parent.start-from-bar-page parent.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
-      (a!4 (or (= parent.start-from-bar-page
-                  (bvmul #xffffffffffffffff parent.size))
-               (not (bvule (bvadd parent.start-from-bar-page parent.size)
-                           other0.start-from-bar-page))))
+      (a!4 (or (not (bvule (bvadd parent.start-from-bar-page parent.size)
+                           other0.start-from-bar-page))
+               (= parent.start-from-bar-page
+                  (bvmul #xffffffffffffffff parent.size))))
       (a!5 (not (bvule parent.start-from-bar-page
                        (concat (bvnot bar.start.page) #xffff))))
       (a!6 (not (bvule (bvadd other0.start-from-bar-page other0.size)
@@ -367,9 +367,9 @@
                (not (bvule (bvadd other0.start-from-bar-page other0.size)
                            parent.start-from-bar-page)))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!2)))
+                (or a!2
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!7 (and (not (= bar.start.page #x000000000000))
                 (or a!6
                     (= other0.start-from-bar-page
@@ -380,10 +380,10 @@
 (assert (or (not bar.memory) (bvule #x0000000000000010 bar.size)))
 (assert (or bar.memory (bvule #x0000000000000004 bar.size)))
 (assert (let ((a!1 (and bar.memory
-                (bvule (bvadd (concat #x000000000000
+                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
+                              (concat #x000000000000
                                       msix.table-size.entries
-                                      #x0)
-                              (concat #x00000000 msix.table-offset.qwords #b000))
+                                      #x0))
                        bar.size))))
   (or (not (and msix.present (= bar.index.low msix.table-bir.low))) a!1)))
 (assert (let ((a!1 (and bar.memory
@@ -394,10 +394,10 @@
 (assert (or (not other0.memory) (bvule #x0000000000000010 other0.size)))
 (assert (or other0.memory (bvule #x0000000000000004 other0.size)))
 (assert (let ((a!1 (and other0.memory
-                (bvule (bvadd (concat #x000000000000
+                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
+                              (concat #x000000000000
                                       msix.table-size.entries
-                                      #x0)
-                              (concat #x00000000 msix.table-offset.qwords #b000))
+                                      #x0))
                        other0.size))))
   (or (not (and msix.present
                 other0.same-device
@@ -414,20 +414,20 @@
 (assert (or (not msix.present)
     (and (bvule msix.table-bir.low #b101) (bvule msix.pba-bir.low #b101))))
 (assert (let ((a!1 (= ((_ extract 63 32)
-                (bvadd (concat #x000000000000 msix.table-size.entries #x0)
-                       (concat #x00000000 msix.table-offset.qwords #b000)))
-              #x00000000))
-      (a!3 (= ((_ extract 63 32)
                 (bvadd msix.pba-size
                        (concat #x00000000 msix.pba-offset.qwords #b000)))
+              #x00000000))
+      (a!3 (= ((_ extract 63 32)
+                (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
+                       (concat #x000000000000 msix.table-size.entries #x0)))
               #x00000000)))
 (let ((a!2 (and a!1
-                (bvule (bvadd (concat msix.table-offset.qwords #b000)
-                              (concat #x0000 msix.table-size.entries #x0))
-                       (concat msix.pba-offset.qwords #b000))))
-      (a!4 (and a!3
                 (bvule (bvadd (concat msix.pba-offset.qwords #b000)
                               ((_ extract 31 0) msix.pba-size))
-                       (concat msix.table-offset.qwords #b000)))))
+                       (concat msix.table-offset.qwords #b000))))
+      (a!4 (and a!3
+                (bvule (bvadd (concat msix.table-offset.qwords #b000)
+                              (concat #x0000 msix.table-size.entries #x0))
+                       (concat msix.pba-offset.qwords #b000)))))
   (or a!2 a!4 (not (and msix.present (= msix.table-bir.low msix.pba-bir.low)))))))
 (check-sat)

@@ -131,13 +131,13 @@
                                         #b000)))))
       (a!3 (= (concat #x0000000000000 bar.start.in-page)
               (bvadd (bvmul #xffffffffffffffff
-                            (concat #x00000000 msix.table-offset.qwords #b000))
+                            (concat #x000000000000 msix.table-size.entries #x0))
                      (bvmul #xffffffffffffffff
-                            (concat #x000000000000 msix.table-size.entries #x0)))))
+                            (concat #x00000000 msix.table-offset.qwords #b000)))))
       (a!4 (= ((_ extract 63 40)
                 (bvadd (concat #x0000000000000 bar.start.in-page)
-                       (concat #x00000000 msix.table-offset.qwords #b000)
-                       (concat #x000000000000 msix.table-size.entries #x0)))
+                       (concat #x000000000000 msix.table-size.entries #x0)
+                       (concat #x00000000 msix.table-offset.qwords #b000)))
               #x000000))
       (a!6 (= ((_ extract 63 40)
                 (bvadd bar.size (concat #x0000000000000 bar.start.in-page)))
@@ -156,18 +156,18 @@
                 (bvule (bvadd (concat #x0000000 bar.start.in-page)
                               ((_ extract 39 0) bar.size))
                        (concat mmap.offset.pages #x000)))))
-(let ((a!8 (or (= bar.size
+(let ((a!8 (or (not a!7)
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))
-               (not a!7))))
+                         (concat #x0000000000000 bar.start.in-page))))))
   (ite a!2 (or a!3 (not a!5)) a!8)))))
-(assert (let ((a!1 (not (bvule (bvadd (concat #x000000 mmap.offset.pages #x000)
-                              (concat #b000000 mmap.length.pages #x000))
+(assert (let ((a!1 (not (bvule (bvadd (concat #b000000 mmap.length.pages #x000)
+                              (concat #x000000 mmap.offset.pages #x000))
                        (bvadd (concat #x0000000000000 bar.start.in-page)
                               (concat #x00000000 msix.table-offset.qwords #b000))))))
-  (or (= (concat #x000000 mmap.offset.pages #x000)
-         (bvmul #xffffffffffffffff (concat #b000000 mmap.length.pages #x000)))
-      a!1)))
+  (or a!1
+      (= (concat #b000000 mmap.length.pages #x000)
+         (bvmul #xffffffffffffffff (concat #x000000 mmap.offset.pages #x000))))))
 (assert (not platform.msi-isolated))
 (assert (not (bvule #x0000000000001000 bar.size)))
 (assert bar.claimed)
@@ -238,9 +238,9 @@
                          (concat #x0000000000000 bar.start.in-page)))
                a!4))
       (a!7 (and (not (= bar.start.page #x0000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!6)))
+                (or a!6
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!11 (ite a!9
                  (bvule (bvadd bar.size
                                (concat #x0000000000000 bar.start.in-page))
@@ -268,13 +268,13 @@
                 (not (= other0.start-from-bar-page
                         (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (and (not (= bar.start.page #x0000000000000))
-                (or (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))
-                    a!3)))
+                (or a!3
+                    (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size)))))
       (a!6 (and (not (= bar.start.page #x0000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!5))))
+                (or a!5
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))))))
   (or (not (and other0.claimed other0.in-parent))
       (and (ite a!1
                 (bvule parent.start-from-bar-page other0.start-from-bar-page)
@@ -307,9 +307,9 @@
                          (concat #x0000000000000 bar.start.in-page)))
                a!5))
       (a!9 (and (not (= bar.start.page #x0000000000000))
-                (or (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))
-                    a!8))))
+                (or a!8
+                    (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x0000000000000)) a!3)))
       (a!11 (ite (= a!7 a!9)
                  (or (= other0.start-from-bar-page
@@ -322,36 +322,36 @@
                        (concat (bvnot bar.start.page) #xfff))))
       (a!2 (not (bvule (bvadd parent.start-from-bar-page parent.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
-      (a!4 (or (= parent.start-from-bar-page
-                  (bvmul #xffffffffffffffff parent.size))
-               (not (bvule (bvadd parent.start-from-bar-page parent.size)
-                           other0.start-from-bar-page))))
+      (a!4 (or (not (bvule (bvadd parent.start-from-bar-page parent.size)
+                           other0.start-from-bar-page))
+               (= parent.start-from-bar-page
+                  (bvmul #xffffffffffffffff parent.size))))
       (a!5 (not (bvule parent.start-from-bar-page
                        (concat (bvnot bar.start.page) #xfff))))
       (a!6 (not (bvule (bvadd other0.start-from-bar-page other0.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
-      (a!8 (or (= other0.start-from-bar-page
-                  (bvmul #xffffffffffffffff other0.size))
-               (not (bvule (bvadd other0.start-from-bar-page other0.size)
-                           parent.start-from-bar-page)))))
+      (a!8 (or (not (bvule (bvadd other0.start-from-bar-page other0.size)
+                           parent.start-from-bar-page))
+               (= other0.start-from-bar-page
+                  (bvmul #xffffffffffffffff other0.size)))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!2)))
+                (or a!2
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!7 (and (not (= bar.start.page #x0000000000000))
-                (or (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))
-                    a!6))))
+                (or a!6
+                    (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!9 (not (and (ite (= a!1 a!3) a!4 a!1) (ite (= a!5 a!7) a!8 a!5)))))
   (or (not (and other0.claimed (not other0.in-parent))) a!9)))))
 (assert (or other0.claimed other0.same-device))
 (assert (or (not bar.memory) (bvule #x0000000000000010 bar.size)))
 (assert (or bar.memory (bvule #x0000000000000004 bar.size)))
 (assert (let ((a!1 (and bar.memory
-                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                              (concat #x000000000000
+                (bvule (bvadd (concat #x000000000000
                                       msix.table-size.entries
-                                      #x0))
+                                      #x0)
+                              (concat #x00000000 msix.table-offset.qwords #b000))
                        bar.size))))
   (or (not (and msix.present (= bar.index.low msix.table-bir.low))) a!1)))
 (assert (let ((a!1 (and bar.memory
@@ -362,10 +362,10 @@
 (assert (or (not other0.memory) (bvule #x0000000000000010 other0.size)))
 (assert (or other0.memory (bvule #x0000000000000004 other0.size)))
 (assert (let ((a!1 (and other0.memory
-                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                              (concat #x000000000000
+                (bvule (bvadd (concat #x000000000000
                                       msix.table-size.entries
-                                      #x0))
+                                      #x0)
+                              (concat #x00000000 msix.table-offset.qwords #b000))
                        other0.size))))
   (or (not (and msix.present
                 other0.same-device
@@ -382,20 +382,20 @@
 (assert (or (not msix.present)
     (and (bvule msix.table-bir.low #b101) (bvule msix.pba-bir.low #b101))))
 (assert (let ((a!1 (= ((_ extract 63 32)
-                (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                       (concat #x000000000000 msix.table-size.entries #x0)))
-              #x00000000))
-      (a!3 (= ((_ extract 63 32)
                 (bvadd msix.pba-size
                        (concat #x00000000 msix.pba-offset.qwords #b000)))
+              #x00000000))
+      (a!3 (= ((_ extract 63 32)
+                (bvadd (concat #x000000000000 msix.table-size.entries #x0)
+                       (concat #x00000000 msix.table-offset.qwords #b000)))
               #x00000000)))
 (let ((a!2 (and a!1
-                (bvule (bvadd (concat msix.table-offset.qwords #b000)
-                              (concat #x0000 msix.table-size.entries #x0))
-                       (concat msix.pba-offset.qwords #b000))))
-      (a!4 (and a!3
                 (bvule (bvadd (concat msix.pba-offset.qwords #b000)
                               ((_ extract 31 0) msix.pba-size))
-                       (concat msix.table-offset.qwords #b000)))))
-  (or a!2 a!4 (not (and msix.present (= msix.table-bir.low msix.pba-bir.low)))))))
+                       (concat msix.table-offset.qwords #b000))))
+      (a!4 (and a!3
+                (bvule (bvadd (concat msix.table-offset.qwords #b000)
+                              (concat #x0000 msix.table-size.entries #x0))
+                       (concat msix.pba-offset.qwords #b000)))))
+  (or a!2 (not (and msix.present (= msix.table-bir.low msix.pba-bir.low))) a!4))))
 (check-sat)

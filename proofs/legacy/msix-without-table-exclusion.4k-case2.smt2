@@ -81,9 +81,9 @@
                (not (bvule parent.size
                            (bvmul #xffffffffffffffff parent.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
-                (or a!2
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size)))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!2)))
       (a!5 (not (and (not (= parent.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -97,9 +97,9 @@
                (not (bvule other0.size
                            (bvmul #xffffffffffffffff other0.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
-                (or a!2
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size)))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!2)))
       (a!5 (not (and (not (= other0.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -134,12 +134,12 @@
                        (concat (bvnot bar.start.page) #xfff))))
       (a!4 (= other0.start-from-bar-page
               (bvadd (bvmul #xffffffffffffffff
-                            (concat #x00000000 msix.table-offset.qwords #b000))
+                            (concat #x000000000000 msix.table-size.entries #x0))
                      (bvmul #xffffffffffffffff
-                            (concat #x000000000000 msix.table-size.entries #x0)))))
+                            (concat #x00000000 msix.table-offset.qwords #b000)))))
       (a!5 (bvadd other0.start-from-bar-page
-                  (concat #x00000000 msix.table-offset.qwords #b000)
-                  (concat #x000000000000 msix.table-size.entries #x0)))
+                  (concat #x000000000000 msix.table-size.entries #x0)
+                  (concat #x00000000 msix.table-offset.qwords #b000)))
       (a!9 (not (bvule (bvadd other0.start-from-bar-page other0.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
       (a!11 (and (= ((_ extract 63 40)
@@ -166,26 +166,26 @@
                         (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!7 (= a!3 (and (not (= bar.start.page #x0000000000000)) (or a!4 a!6))))
       (a!12 (ite (= a!3 a!10)
-                 (or (not a!11)
-                     (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size)))
+                 (or (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size))
+                     (not a!11))
                  a!3)))
   (ite a!2 (ite a!7 (or a!4 (not a!8)) a!3) a!12)))))
 (assert (let ((a!1 (not (bvule (bvadd other0.start-from-bar-page
                               (concat #x00000000 msix.table-offset.qwords #b000))
                        (concat (bvnot bar.start.page) #xfff))))
-      (a!2 (= (concat #b000000 mmap.length.pages #x000)
-              (bvmul #xffffffffffffffff
-                     (concat #x000000 mmap.offset.pages #x000))))
-      (a!3 (not (bvule (bvadd (concat #b000000 mmap.length.pages #x000)
-                              (concat #x000000 mmap.offset.pages #x000))
+      (a!2 (not (bvule (bvadd (concat #x000000 mmap.offset.pages #x000)
+                              (concat #b000000 mmap.length.pages #x000))
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
-      (a!5 (not (bvule (bvadd (concat #b000000 mmap.length.pages #x000)
-                              (concat #x000000 mmap.offset.pages #x000))
+      (a!3 (= (concat #x000000 mmap.offset.pages #x000)
+              (bvmul #xffffffffffffffff
+                     (concat #b000000 mmap.length.pages #x000))))
+      (a!5 (not (bvule (bvadd (concat #x000000 mmap.offset.pages #x000)
+                              (concat #b000000 mmap.length.pages #x000))
                        (bvadd other0.start-from-bar-page
                               (concat #x00000000 msix.table-offset.qwords #b000))))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x0000000000000)) (or a!2 a!3)))))
-  (ite a!4 (or a!2 a!5) a!1))))
+  (ite a!4 (or a!5 a!3) a!1))))
 (assert (not platform.msi-isolated))
 (assert (not (bvule #x0000000000001000 bar.size)))
 (assert bar.claimed)
@@ -194,8 +194,8 @@
 (assert bar.memory)
 (assert (not (= bar.size #x0000000000000000)))
 (assert (bvule #x0000000000001000 bar.size))
-(assert (bvule (bvadd (concat #b000000 mmap.length.pages #x000)
-              (concat #x000000 mmap.offset.pages #x000))
+(assert (bvule (bvadd (concat #x000000 mmap.offset.pages #x000)
+              (concat #b000000 mmap.length.pages #x000))
        bar.size))
 (assert (or platform.msi-isolated
     platform.allow-unsafe-interrupts
@@ -330,9 +330,9 @@
                        (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x0000000000000)) a!3)))
       (a!11 (ite (= a!7 a!9)
-                 (or (not a!10)
-                     (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size)))
+                 (or (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size))
+                     (not a!10))
                  a!7)))
   (or (not (and other0.claimed other0.in-parent bar.claimed))
       (not (and (ite a!4 a!6 a!1) a!11)))))))
@@ -340,10 +340,10 @@
                        (concat (bvnot bar.start.page) #xfff))))
       (a!2 (not (bvule (bvadd parent.start-from-bar-page parent.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
-      (a!4 (or (= parent.start-from-bar-page
-                  (bvmul #xffffffffffffffff parent.size))
-               (not (bvule (bvadd parent.start-from-bar-page parent.size)
-                           other0.start-from-bar-page))))
+      (a!4 (or (not (bvule (bvadd parent.start-from-bar-page parent.size)
+                           other0.start-from-bar-page))
+               (= parent.start-from-bar-page
+                  (bvmul #xffffffffffffffff parent.size))))
       (a!5 (not (bvule parent.start-from-bar-page
                        (concat (bvnot bar.start.page) #xfff))))
       (a!6 (not (bvule (bvadd other0.start-from-bar-page other0.size)
@@ -366,10 +366,10 @@
 (assert (or (not bar.memory) (bvule #x0000000000000010 bar.size)))
 (assert (or bar.memory (bvule #x0000000000000004 bar.size)))
 (assert (let ((a!1 (and bar.memory
-                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                              (concat #x000000000000
+                (bvule (bvadd (concat #x000000000000
                                       msix.table-size.entries
-                                      #x0))
+                                      #x0)
+                              (concat #x00000000 msix.table-offset.qwords #b000))
                        bar.size))))
   (or (not (and msix.present (= bar.index.low msix.table-bir.low))) a!1)))
 (assert (let ((a!1 (and bar.memory
@@ -380,10 +380,10 @@
 (assert (or (not other0.memory) (bvule #x0000000000000010 other0.size)))
 (assert (or other0.memory (bvule #x0000000000000004 other0.size)))
 (assert (let ((a!1 (and other0.memory
-                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                              (concat #x000000000000
+                (bvule (bvadd (concat #x000000000000
                                       msix.table-size.entries
-                                      #x0))
+                                      #x0)
+                              (concat #x00000000 msix.table-offset.qwords #b000))
                        other0.size))))
   (or (not (and msix.present
                 other0.same-device
@@ -400,20 +400,20 @@
 (assert (or (not msix.present)
     (and (bvule msix.table-bir.low #b101) (bvule msix.pba-bir.low #b101))))
 (assert (let ((a!1 (= ((_ extract 63 32)
-                (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                       (concat #x000000000000 msix.table-size.entries #x0)))
-              #x00000000))
-      (a!3 (= ((_ extract 63 32)
                 (bvadd msix.pba-size
                        (concat #x00000000 msix.pba-offset.qwords #b000)))
+              #x00000000))
+      (a!3 (= ((_ extract 63 32)
+                (bvadd (concat #x000000000000 msix.table-size.entries #x0)
+                       (concat #x00000000 msix.table-offset.qwords #b000)))
               #x00000000)))
 (let ((a!2 (and a!1
-                (bvule (bvadd (concat msix.table-offset.qwords #b000)
-                              (concat #x0000 msix.table-size.entries #x0))
-                       (concat msix.pba-offset.qwords #b000))))
-      (a!4 (and a!3
                 (bvule (bvadd (concat msix.pba-offset.qwords #b000)
                               ((_ extract 31 0) msix.pba-size))
-                       (concat msix.table-offset.qwords #b000)))))
-  (or a!2 a!4 (not (and msix.present (= msix.table-bir.low msix.pba-bir.low)))))))
+                       (concat msix.table-offset.qwords #b000))))
+      (a!4 (and a!3
+                (bvule (bvadd (concat msix.table-offset.qwords #b000)
+                              (concat #x0000 msix.table-size.entries #x0))
+                       (concat msix.pba-offset.qwords #b000)))))
+  (or a!2 (not (and msix.present (= msix.table-bir.low msix.pba-bir.low))) a!4))))
 (check-sat)

@@ -72,10 +72,10 @@
       (a!5 (not (bvule bar.size
                        (bvmul #xffffffffffffffff
                               (concat #x000000000000 bar.start.in-page))))))
-(let ((a!3 (or a!2
-               (= bar.size
+(let ((a!3 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))))
+                         (concat #x000000000000 bar.start.in-page)))
+               a!2))
       (a!6 (not (and (not (= bar.start.in-page #x0000))
                      (or (= bar.size #x0000000000000000) a!5)))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x000000000000)) a!3))))
@@ -139,56 +139,56 @@
                                         #b000)))))
       (a!3 (not (bvule (concat #x000000 mmap.offset.pages #x0000)
                        (concat (bvnot bar.start.page) #xffff))))
-      (a!4 (= other0.start-from-bar-page
+      (a!4 (bvadd other0.start-from-bar-page
+                  (concat #x000000000000 msix.table-size.entries #x0)
+                  (concat #x00000000 msix.table-offset.qwords #b000)))
+      (a!6 (= other0.start-from-bar-page
               (bvadd (bvmul #xffffffffffffffff
-                            (concat #x00000000 msix.table-offset.qwords #b000))
+                            (concat #x000000000000 msix.table-size.entries #x0))
                      (bvmul #xffffffffffffffff
-                            (concat #x000000000000 msix.table-size.entries #x0)))))
-      (a!5 (bvadd other0.start-from-bar-page
-                  (concat #x00000000 msix.table-offset.qwords #b000)
-                  (concat #x000000000000 msix.table-size.entries #x0)))
+                            (concat #x00000000 msix.table-offset.qwords #b000)))))
       (a!9 (not (bvule (bvadd other0.start-from-bar-page other0.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
       (a!11 (and (= ((_ extract 63 40)
                       (bvadd other0.start-from-bar-page other0.size))
                     #x000000)
-                 (bvule (bvadd ((_ extract 39 0) other0.start-from-bar-page)
-                               ((_ extract 39 0) other0.size))
+                 (bvule (bvadd ((_ extract 39 0) other0.size)
+                               ((_ extract 39 0) other0.start-from-bar-page))
                         (concat mmap.offset.pages #x0000)))))
 (let ((a!2 (ite (= (= msix.table-size.entries #x000)
                    (= other0.size
                       (concat #x00000000 msix.table-offset.qwords #b000)))
                 a!1
                 (not (= msix.table-size.entries #x000))))
-      (a!6 (not (bvule a!5
+      (a!5 (not (bvule a!4
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
-      (a!8 (and (= ((_ extract 63 40) a!5) #x000000)
-                (bvule (bvadd (concat #x00 msix.table-offset.qwords #b000)
-                              (concat #x000000 msix.table-size.entries #x0)
+      (a!8 (and (= ((_ extract 63 40) a!4) #x000000)
+                (bvule (bvadd (concat #x000000 msix.table-size.entries #x0)
+                              (concat #x00 msix.table-offset.qwords #b000)
                               ((_ extract 39 0) other0.start-from-bar-page))
                        (concat mmap.offset.pages #x0000))))
       (a!10 (and (not (= bar.start.page #x000000000000))
                  (or (= other0.start-from-bar-page
                         (bvmul #xffffffffffffffff other0.size))
                      a!9))))
-(let ((a!7 (= a!3 (and (not (= bar.start.page #x000000000000)) (or a!4 a!6))))
+(let ((a!7 (= a!3 (and (not (= bar.start.page #x000000000000)) (or a!5 a!6))))
       (a!12 (ite (= a!3 a!10)
                  (or (not a!11)
                      (= other0.start-from-bar-page
                         (bvmul #xffffffffffffffff other0.size)))
                  a!3)))
-  (ite a!2 (ite a!7 (or a!4 (not a!8)) a!3) a!12)))))
+  (ite a!2 (ite a!7 (or (not a!8) a!6) a!3) a!12)))))
 (assert (let ((a!1 (not (bvule (bvadd other0.start-from-bar-page
                               (concat #x00000000 msix.table-offset.qwords #b000))
                        (concat (bvnot bar.start.page) #xffff))))
-      (a!2 (not (bvule (bvadd (concat #b000000 mmap.length.pages #x0000)
-                              (concat #x000000 mmap.offset.pages #x0000))
+      (a!2 (not (bvule (bvadd (concat #x000000 mmap.offset.pages #x0000)
+                              (concat #b000000 mmap.length.pages #x0000))
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
-      (a!3 (= (concat #b000000 mmap.length.pages #x0000)
+      (a!3 (= (concat #x000000 mmap.offset.pages #x0000)
               (bvmul #xffffffffffffffff
-                     (concat #x000000 mmap.offset.pages #x0000))))
-      (a!5 (not (bvule (bvadd (concat #b000000 mmap.length.pages #x0000)
-                              (concat #x000000 mmap.offset.pages #x0000))
+                     (concat #b000000 mmap.length.pages #x0000))))
+      (a!5 (not (bvule (bvadd (concat #x000000 mmap.offset.pages #x0000)
+                              (concat #b000000 mmap.length.pages #x0000))
                        (bvadd other0.start-from-bar-page
                               (concat #x00000000 msix.table-offset.qwords #b000))))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x000000000000)) (or a!2 a!3)))))
@@ -222,9 +222,9 @@
                      (concat (bvnot bar.start.page) #xffff))
               a!1))
       (a!7 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!6)))
+                (or a!6
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!10 (and (not (= bar.start.page #x000000000000))
                  (or (= other0.start-from-bar-page
                         (bvmul #xffffffffffffffff other0.size))
@@ -245,9 +245,9 @@
                               parent.size))
                 (not a!5)))
       (a!12 (ite (= (not a!1) a!10)
-                 (or (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size))
-                     a!11)
+                 (or a!11
+                     (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size)))
                  (not a!1)))
       (a!15 (ite a!13
                  (bvule other0.start-from-bar-page
@@ -262,20 +262,20 @@
 (assert (bvule (bvadd (concat #b000000 mmap.length.pages #x0000)
               (concat #x000000 mmap.offset.pages #x0000))
        (concat ((_ extract 63 16) (bvadd #x000000000000ffff bar.size)) #x0000)))
-(assert (let ((a!1 (= ((_ extract 63 32)
+(assert (let ((a!1 (bvule (concat #x00
+                          (bvadd (concat msix.table-offset.qwords #b000)
+                                 (concat #x0000 msix.table-size.entries #x0)))
+                  (concat mmap.offset.pages #x0000)))
+      (a!2 (= ((_ extract 63 32)
                 (bvadd (concat #b000000 mmap.length.pages #x0000)
                        (concat #x000000 mmap.offset.pages #x0000)))
               #x00000000))
-      (a!2 (bvule (bvadd (concat ((_ extract 15 0) mmap.length.pages) #x0000)
-                         (concat ((_ extract 15 0) mmap.offset.pages) #x0000))
-                  (concat msix.table-offset.qwords #b000)))
-      (a!3 (bvule (concat #x00
-                          (bvadd (concat msix.table-offset.qwords #b000)
-                                 (concat #x0000 msix.table-size.entries #x0)))
-                  (concat mmap.offset.pages #x0000))))
-  (or (not (and msix.present (= bar.index.low msix.table-bir.low)))
-      (and a!1 a!2)
-      a!3)))
+      (a!3 (bvule (bvadd (concat ((_ extract 15 0) mmap.offset.pages) #x0000)
+                         (concat ((_ extract 15 0) mmap.length.pages) #x0000))
+                  (concat msix.table-offset.qwords #b000))))
+  (or a!1
+      (not (and msix.present (= bar.index.low msix.table-bir.low)))
+      (and a!2 a!3))))
 (assert (or platform.allow-unsafe-interrupts
     platform.msi-domains-remap
     platform.bus-intr-remap
@@ -332,14 +332,14 @@
                      (bvule ((_ extract 15 0) parent.start-from-bar-page)
                             bar.start.in-page))
                 a!2))
-      (a!5 (or a!4
-               (= bar.size
+      (a!5 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))))
+                         (concat #x000000000000 bar.start.in-page)))
+               a!4))
       (a!7 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!6)))
+                (or a!6
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!11 (ite a!9
                  (bvule (bvadd bar.size
                                (concat #x000000000000 bar.start.in-page))
@@ -371,9 +371,9 @@
                        (bvmul #xffffffffffffffff other0.size))
                     a!3)))
       (a!6 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!5))))
+                (or a!5
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))))))
   (or (not (and other0.claimed other0.in-parent))
       (and (ite a!1
                 (bvule parent.start-from-bar-page other0.start-from-bar-page)
@@ -397,14 +397,14 @@
                  (bvule (bvadd ((_ extract 15 0) other0.start-from-bar-page)
                                ((_ extract 15 0) other0.size))
                         bar.start.in-page))))
-(let ((a!3 (or a!2
+(let ((a!3 (or (= bar.size
+                  (bvmul #xffffffffffffffff
+                         (concat #x000000000000 bar.start.in-page)))
+               a!2))
+      (a!6 (or a!5
                (= bar.size
                   (bvmul #xffffffffffffffff
                          (concat #x000000000000 bar.start.in-page)))))
-      (a!6 (or (= bar.size
-                  (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))
-               a!5))
       (a!9 (and (not (= bar.start.page #x000000000000))
                 (or (= other0.start-from-bar-page
                        (bvmul #xffffffffffffffff other0.size))
@@ -434,9 +434,9 @@
                (not (bvule (bvadd other0.start-from-bar-page other0.size)
                            parent.start-from-bar-page)))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!2)))
+                (or a!2
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!7 (and (not (= bar.start.page #x000000000000))
                 (or (= other0.start-from-bar-page
                        (bvmul #xffffffffffffffff other0.size))
@@ -447,10 +447,10 @@
 (assert (or (not bar.memory) (bvule #x0000000000000010 bar.size)))
 (assert (or bar.memory (bvule #x0000000000000004 bar.size)))
 (assert (let ((a!1 (and bar.memory
-                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                              (concat #x000000000000
+                (bvule (bvadd (concat #x000000000000
                                       msix.table-size.entries
-                                      #x0))
+                                      #x0)
+                              (concat #x00000000 msix.table-offset.qwords #b000))
                        bar.size))))
   (or (not (and msix.present (= bar.index.low msix.table-bir.low))) a!1)))
 (assert (let ((a!1 (and bar.memory
@@ -461,10 +461,10 @@
 (assert (or (not other0.memory) (bvule #x0000000000000010 other0.size)))
 (assert (or other0.memory (bvule #x0000000000000004 other0.size)))
 (assert (let ((a!1 (and other0.memory
-                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                              (concat #x000000000000
+                (bvule (bvadd (concat #x000000000000
                                       msix.table-size.entries
-                                      #x0))
+                                      #x0)
+                              (concat #x00000000 msix.table-offset.qwords #b000))
                        other0.size))))
   (or (not (and msix.present
                 other0.same-device
@@ -481,21 +481,21 @@
 (assert (or (not msix.present)
     (and (bvule msix.table-bir.low #b101) (bvule msix.pba-bir.low #b101))))
 (assert (let ((a!1 (= ((_ extract 63 32)
-                (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                       (concat #x000000000000 msix.table-size.entries #x0)))
-              #x00000000))
-      (a!3 (= ((_ extract 63 32)
                 (bvadd msix.pba-size
                        (concat #x00000000 msix.pba-offset.qwords #b000)))
+              #x00000000))
+      (a!3 (= ((_ extract 63 32)
+                (bvadd (concat #x000000000000 msix.table-size.entries #x0)
+                       (concat #x00000000 msix.table-offset.qwords #b000)))
               #x00000000)))
 (let ((a!2 (and a!1
-                (bvule (bvadd (concat msix.table-offset.qwords #b000)
-                              (concat #x0000 msix.table-size.entries #x0))
-                       (concat msix.pba-offset.qwords #b000))))
-      (a!4 (and a!3
                 (bvule (bvadd (concat msix.pba-offset.qwords #b000)
                               ((_ extract 31 0) msix.pba-size))
-                       (concat msix.table-offset.qwords #b000)))))
+                       (concat msix.table-offset.qwords #b000))))
+      (a!4 (and a!3
+                (bvule (bvadd (concat msix.table-offset.qwords #b000)
+                              (concat #x0000 msix.table-size.entries #x0))
+                       (concat msix.pba-offset.qwords #b000)))))
   (or a!2 a!4 (not (and msix.present (= msix.table-bir.low msix.pba-bir.low)))))))
 (assert (or platform.msi-isolated
     (not (and platform.msi-domain-present platform.msi-domains-remap))))

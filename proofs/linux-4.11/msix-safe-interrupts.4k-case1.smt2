@@ -105,9 +105,9 @@
                (not (bvule other0.size
                            (bvmul #xffffffffffffffff other0.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
-                (or a!2
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size)))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!2)))
       (a!5 (not (and (not (= other0.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -141,13 +141,13 @@
                                         #b000)))))
       (a!3 (= (concat #x0000000000000 bar.start.in-page)
               (bvadd (bvmul #xffffffffffffffff
-                            (concat #x000000000000 msix.table-size.entries #x0))
+                            (concat #x00000000 msix.table-offset.qwords #b000))
                      (bvmul #xffffffffffffffff
-                            (concat #x00000000 msix.table-offset.qwords #b000)))))
+                            (concat #x000000000000 msix.table-size.entries #x0)))))
       (a!4 (= ((_ extract 63 40)
                 (bvadd (concat #x0000000000000 bar.start.in-page)
-                       (concat #x000000000000 msix.table-size.entries #x0)
-                       (concat #x00000000 msix.table-offset.qwords #b000)))
+                       (concat #x00000000 msix.table-offset.qwords #b000)
+                       (concat #x000000000000 msix.table-size.entries #x0)))
               #x000000))
       (a!6 (= ((_ extract 63 40)
                 (bvadd bar.size (concat #x0000000000000 bar.start.in-page)))
@@ -158,8 +158,8 @@
                 a!1
                 (not (= msix.table-size.entries #x000))))
       (a!5 (and a!4
-                (bvule (bvadd (concat #x00 msix.table-offset.qwords #b000)
-                              (concat #x0000000 bar.start.in-page)
+                (bvule (bvadd (concat #x0000000 bar.start.in-page)
+                              (concat #x00 msix.table-offset.qwords #b000)
                               (concat #x000000 msix.table-size.entries #x0))
                        (concat mmap.offset.pages #x000))))
       (a!7 (and a!6
@@ -171,13 +171,13 @@
                          (concat #x0000000000000 bar.start.in-page)))
                (not a!7))))
   (ite a!2 (or a!3 (not a!5)) a!8)))))
-(assert (let ((a!1 (not (bvule (bvadd (concat #b000000 mmap.length.pages #x000)
-                              (concat #x000000 mmap.offset.pages #x000))
+(assert (let ((a!1 (not (bvule (bvadd (concat #x000000 mmap.offset.pages #x000)
+                              (concat #b000000 mmap.length.pages #x000))
                        (bvadd (concat #x0000000000000 bar.start.in-page)
                               (concat #x00000000 msix.table-offset.qwords #b000))))))
   (or a!1
-      (= (concat #b000000 mmap.length.pages #x000)
-         (bvmul #xffffffffffffffff (concat #x000000 mmap.offset.pages #x000))))))
+      (= (concat #x000000 mmap.offset.pages #x000)
+         (bvmul #xffffffffffffffff (concat #b000000 mmap.length.pages #x000))))))
 (assert (not platform.msi-isolated))
 (assert (bvule #x0000000000001000 bar.size))
 (assert bar.claimed)
@@ -186,7 +186,7 @@
 (assert bar.memory)
 (assert (not (= bar.size #x0000000000000000)))
 (assert (not platform.s390))
-(assert (or (= bar.start.in-page #x000) (bvule #x0000000000001000 bar.size)))
+(assert (or (bvule #x0000000000001000 bar.size) (= bar.start.in-page #x000)))
 (assert (let ((a!1 (bvule (bvadd bar.size (concat #x0000000000000 bar.start.in-page))
                   (concat (bvnot bar.start.page) #xfff)))
       (a!3 (not (bvule parent.start-from-bar-page
@@ -244,23 +244,23 @@
                  (or (not (and other0.in-parent other0.claimed))
                      (not (and a!12 a!15))))))
   (or (bvule #x0000000000001000 bar.size) a!16))))))
-(assert (bvule (bvadd (concat #b000000 mmap.length.pages #x000)
-              (concat #x000000 mmap.offset.pages #x000))
+(assert (bvule (bvadd (concat #x000000 mmap.offset.pages #x000)
+              (concat #b000000 mmap.length.pages #x000))
        (concat ((_ extract 63 12) (bvadd #x0000000000000fff bar.size)) #x000)))
-(assert (let ((a!1 (= ((_ extract 63 32)
+(assert (let ((a!1 (bvule (concat #x00
+                          (bvadd (concat msix.table-offset.qwords #b000)
+                                 (concat #x0000 msix.table-size.entries #x0)))
+                  (concat mmap.offset.pages #x000)))
+      (a!2 (= ((_ extract 63 32)
                 (bvadd (concat #b000000 mmap.length.pages #x000)
                        (concat #x000000 mmap.offset.pages #x000)))
               #x00000000))
-      (a!2 (bvule (bvadd (concat ((_ extract 19 0) mmap.length.pages) #x000)
-                         (concat ((_ extract 19 0) mmap.offset.pages) #x000))
-                  (concat msix.table-offset.qwords #b000)))
-      (a!3 (bvule (concat #x00
-                          (bvadd (concat msix.table-offset.qwords #b000)
-                                 (concat #x0000 msix.table-size.entries #x0)))
-                  (concat mmap.offset.pages #x000))))
-  (or (not (and msix.present (= bar.index.low msix.table-bir.low)))
-      (and a!1 a!2)
-      a!3)))
+      (a!3 (bvule (bvadd (concat ((_ extract 19 0) mmap.offset.pages) #x000)
+                         (concat ((_ extract 19 0) mmap.length.pages) #x000))
+                  (concat msix.table-offset.qwords #b000))))
+  (or a!1
+      (and a!2 a!3)
+      (not (and msix.present (= bar.index.low msix.table-bir.low))))))
 (assert (or platform.allow-unsafe-interrupts
     platform.msi-domains-remap
     platform.bus-intr-remap
@@ -322,9 +322,9 @@
                          (concat #x0000000000000 bar.start.in-page)))
                a!4))
       (a!7 (and (not (= bar.start.page #x0000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!6)))
+                (or a!6
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!11 (ite a!9
                  (bvule (bvadd bar.size
                                (concat #x0000000000000 bar.start.in-page))
@@ -352,13 +352,13 @@
                 (not (= other0.start-from-bar-page
                         (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (and (not (= bar.start.page #x0000000000000))
-                (or a!3
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size)))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!3)))
       (a!6 (and (not (= bar.start.page #x0000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!5))))
+                (or a!5
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))))))
   (or (not (and other0.claimed other0.in-parent))
       (and (ite a!1
                 (bvule parent.start-from-bar-page other0.start-from-bar-page)
@@ -379,21 +379,21 @@
       (a!10 (and (= ((_ extract 63 12)
                       (bvadd other0.start-from-bar-page other0.size))
                     #x0000000000000)
-                 (bvule (bvadd ((_ extract 11 0) other0.size)
-                               ((_ extract 11 0) other0.start-from-bar-page))
+                 (bvule (bvadd ((_ extract 11 0) other0.start-from-bar-page)
+                               ((_ extract 11 0) other0.size))
                         bar.start.in-page))))
 (let ((a!3 (or (= bar.size
                   (bvmul #xffffffffffffffff
                          (concat #x0000000000000 bar.start.in-page)))
                a!2))
-      (a!6 (or (= bar.size
+      (a!6 (or a!5
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))
-               a!5))
+                         (concat #x0000000000000 bar.start.in-page)))))
       (a!9 (and (not (= bar.start.page #x0000000000000))
-                (or a!8
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!8))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x0000000000000)) a!3)))
       (a!11 (ite (= a!7 a!9)
                  (or (= other0.start-from-bar-page
@@ -419,23 +419,23 @@
                (not (bvule (bvadd other0.start-from-bar-page other0.size)
                            parent.start-from-bar-page)))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!2)))
+                (or a!2
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!7 (and (not (= bar.start.page #x0000000000000))
-                (or a!6
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!6))))
 (let ((a!9 (not (and (ite (= a!1 a!3) a!4 a!1) (ite (= a!5 a!7) a!8 a!5)))))
   (or (not (and other0.claimed (not other0.in-parent))) a!9)))))
 (assert (or other0.claimed other0.same-device))
 (assert (or (not bar.memory) (bvule #x0000000000000010 bar.size)))
 (assert (or bar.memory (bvule #x0000000000000004 bar.size)))
 (assert (let ((a!1 (and bar.memory
-                (bvule (bvadd (concat #x000000000000
+                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
+                              (concat #x000000000000
                                       msix.table-size.entries
-                                      #x0)
-                              (concat #x00000000 msix.table-offset.qwords #b000))
+                                      #x0))
                        bar.size))))
   (or (not (and msix.present (= bar.index.low msix.table-bir.low))) a!1)))
 (assert (let ((a!1 (and bar.memory
@@ -446,10 +446,10 @@
 (assert (or (not other0.memory) (bvule #x0000000000000010 other0.size)))
 (assert (or other0.memory (bvule #x0000000000000004 other0.size)))
 (assert (let ((a!1 (and other0.memory
-                (bvule (bvadd (concat #x000000000000
+                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
+                              (concat #x000000000000
                                       msix.table-size.entries
-                                      #x0)
-                              (concat #x00000000 msix.table-offset.qwords #b000))
+                                      #x0))
                        other0.size))))
   (or (not (and msix.present
                 other0.same-device
@@ -470,8 +470,8 @@
                        (concat #x00000000 msix.pba-offset.qwords #b000)))
               #x00000000))
       (a!3 (= ((_ extract 63 32)
-                (bvadd (concat #x000000000000 msix.table-size.entries #x0)
-                       (concat #x00000000 msix.table-offset.qwords #b000)))
+                (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
+                       (concat #x000000000000 msix.table-size.entries #x0)))
               #x00000000)))
 (let ((a!2 (and a!1
                 (bvule (bvadd (concat msix.pba-offset.qwords #b000)
@@ -481,7 +481,7 @@
                 (bvule (bvadd (concat msix.table-offset.qwords #b000)
                               (concat #x0000 msix.table-size.entries #x0))
                        (concat msix.pba-offset.qwords #b000)))))
-  (or (not (and msix.present (= msix.table-bir.low msix.pba-bir.low))) a!2 a!4))))
+  (or a!2 (not (and msix.present (= msix.table-bir.low msix.pba-bir.low))) a!4))))
 (assert (or platform.msi-isolated
     (not (and platform.msi-domain-present platform.msi-domains-remap))))
 (check-sat)

@@ -145,16 +145,16 @@
                                 (concat #x00000000
                                         msix.table-offset.qwords
                                         #b000)))))
-      (a!3 (= (concat #x000000000000 bar.start.in-page)
-              (bvadd (bvmul #xffffffffffffffff
-                            (concat #x00000000 msix.table-offset.qwords #b000))
-                     (bvmul #xffffffffffffffff
-                            (concat #x000000000000 msix.table-size.entries #x0)))))
-      (a!4 (= ((_ extract 63 40)
-                (bvadd (concat #x000000000000 bar.start.in-page)
-                       (concat #x00000000 msix.table-offset.qwords #b000)
-                       (concat #x000000000000 msix.table-size.entries #x0)))
+      (a!3 (= ((_ extract 63 40)
+                (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
+                       (concat #x000000000000 msix.table-size.entries #x0)
+                       (concat #x000000000000 bar.start.in-page)))
               #x000000))
+      (a!5 (= (concat #x00000000 msix.table-offset.qwords #b000)
+              (bvadd (bvmul #xffffffffffffffff
+                            (concat #x000000000000 msix.table-size.entries #x0))
+                     (bvmul #xffffffffffffffff
+                            (concat #x000000000000 bar.start.in-page)))))
       (a!6 (= ((_ extract 63 40)
                 (bvadd bar.size (concat #x000000000000 bar.start.in-page)))
               #x000000)))
@@ -163,10 +163,10 @@
                       (concat #x00000000 msix.table-offset.qwords #b000)))
                 a!1
                 (not (= msix.table-size.entries #x000))))
-      (a!5 (and a!4
+      (a!4 (and a!3
                 (bvule (bvadd (concat #x000000 bar.start.in-page)
-                              (concat #x00 msix.table-offset.qwords #b000)
-                              (concat #x000000 msix.table-size.entries #x0))
+                              (concat #x000000 msix.table-size.entries #x0)
+                              (concat #x00 msix.table-offset.qwords #b000))
                        (concat mmap.offset.pages #x0000))))
       (a!7 (and a!6
                 (bvule (bvadd (concat #x000000 bar.start.in-page)
@@ -176,14 +176,14 @@
                   (bvmul #xffffffffffffffff
                          (concat #x000000000000 bar.start.in-page)))
                (not a!7))))
-  (ite a!2 (or a!3 (not a!5)) a!8)))))
-(assert (let ((a!1 (not (bvule (bvadd (concat #x000000 mmap.offset.pages #x0000)
-                              (concat #b000000 mmap.length.pages #x0000))
-                       (bvadd (concat #x000000000000 bar.start.in-page)
-                              (concat #x00000000 msix.table-offset.qwords #b000))))))
-  (or (= (concat #x000000 mmap.offset.pages #x0000)
-         (bvmul #xffffffffffffffff (concat #b000000 mmap.length.pages #x0000)))
-      a!1)))
+  (ite a!2 (or (not a!4) a!5) a!8)))))
+(assert (let ((a!1 (not (bvule (bvadd (concat #b000000 mmap.length.pages #x0000)
+                              (concat #x000000 mmap.offset.pages #x0000))
+                       (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
+                              (concat #x000000000000 bar.start.in-page))))))
+  (or a!1
+      (= (concat #b000000 mmap.length.pages #x0000)
+         (bvmul #xffffffffffffffff (concat #x000000 mmap.offset.pages #x0000))))))
 (assert (not platform.msi-isolated))
 (assert (not (bvule #x0000000000010000 bar.size)))
 (assert bar.claimed)
@@ -192,7 +192,7 @@
 (assert bar.memory)
 (assert (not (= bar.size #x0000000000000000)))
 (assert (not platform.s390))
-(assert (or (= bar.start.in-page #x0000) (bvule #x0000000000010000 bar.size)))
+(assert (or (bvule #x0000000000010000 bar.size) (= bar.start.in-page #x0000)))
 (assert (let ((a!1 (bvule (bvadd bar.size (concat #x000000000000 bar.start.in-page))
                   (concat (bvnot bar.start.page) #xffff)))
       (a!3 (not (bvule parent.start-from-bar-page
@@ -213,9 +213,9 @@
                      (concat (bvnot bar.start.page) #xffff))
               a!1))
       (a!7 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!6)))
+                (or a!6
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!10 (and (not (= bar.start.page #x000000000000))
                  (or (= other0.start-from-bar-page
                         (bvmul #xffffffffffffffff other0.size))
@@ -236,9 +236,9 @@
                               parent.size))
                 (not a!5)))
       (a!12 (ite (= (not a!1) a!10)
-                 (or (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size))
-                     a!11)
+                 (or a!11
+                     (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size)))
                  (not a!1)))
       (a!15 (ite a!13
                  (bvule other0.start-from-bar-page
@@ -250,23 +250,23 @@
                  (or (not (and other0.in-parent other0.claimed))
                      (not (and a!12 a!15))))))
   (or (bvule #x0000000000010000 bar.size) a!16))))))
-(assert (bvule (bvadd (concat #x000000 mmap.offset.pages #x0000)
-              (concat #b000000 mmap.length.pages #x0000))
+(assert (bvule (bvadd (concat #b000000 mmap.length.pages #x0000)
+              (concat #x000000 mmap.offset.pages #x0000))
        (concat ((_ extract 63 16) (bvadd #x000000000000ffff bar.size)) #x0000)))
 (assert (let ((a!1 (bvule (concat #x00
                           (bvadd (concat msix.table-offset.qwords #b000)
                                  (concat #x0000 msix.table-size.entries #x0)))
                   (concat mmap.offset.pages #x0000)))
       (a!2 (= ((_ extract 63 32)
-                (bvadd (concat #x000000 mmap.offset.pages #x0000)
-                       (concat #b000000 mmap.length.pages #x0000)))
+                (bvadd (concat #b000000 mmap.length.pages #x0000)
+                       (concat #x000000 mmap.offset.pages #x0000)))
               #x00000000))
       (a!3 (bvule (bvadd (concat ((_ extract 15 0) mmap.offset.pages) #x0000)
                          (concat ((_ extract 15 0) mmap.length.pages) #x0000))
                   (concat msix.table-offset.qwords #b000))))
   (or a!1
-      (and a!2 a!3)
-      (not (and msix.present (= bar.index.low msix.table-bir.low))))))
+      (not (and msix.present (= bar.index.low msix.table-bir.low)))
+      (and a!2 a!3))))
 (assert (or platform.allow-unsafe-interrupts
     platform.msi-domains-remap
     platform.bus-intr-remap
@@ -328,9 +328,9 @@
                          (concat #x000000000000 bar.start.in-page)))
                a!4))
       (a!7 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!6)))
+                (or a!6
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!11 (ite a!9
                  (bvule (bvadd bar.size
                                (concat #x000000000000 bar.start.in-page))
@@ -362,9 +362,9 @@
                        (bvmul #xffffffffffffffff other0.size))
                     a!3)))
       (a!6 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!5))))
+                (or a!5
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))))))
   (or (not (and other0.claimed other0.in-parent))
       (and (ite a!1
                 (bvule parent.start-from-bar-page other0.start-from-bar-page)
@@ -392,10 +392,10 @@
                   (bvmul #xffffffffffffffff
                          (concat #x000000000000 bar.start.in-page)))
                a!2))
-      (a!6 (or (= bar.size
+      (a!6 (or a!5
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))
-               a!5))
+                         (concat #x000000000000 bar.start.in-page)))))
       (a!9 (and (not (= bar.start.page #x000000000000))
                 (or (= other0.start-from-bar-page
                        (bvmul #xffffffffffffffff other0.size))
@@ -425,9 +425,9 @@
                (not (bvule (bvadd other0.start-from-bar-page other0.size)
                            parent.start-from-bar-page)))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!2)))
+                (or a!2
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!7 (and (not (= bar.start.page #x000000000000))
                 (or (= other0.start-from-bar-page
                        (bvmul #xffffffffffffffff other0.size))
@@ -438,10 +438,10 @@
 (assert (or (not bar.memory) (bvule #x0000000000000010 bar.size)))
 (assert (or bar.memory (bvule #x0000000000000004 bar.size)))
 (assert (let ((a!1 (and bar.memory
-                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                              (concat #x000000000000
+                (bvule (bvadd (concat #x000000000000
                                       msix.table-size.entries
-                                      #x0))
+                                      #x0)
+                              (concat #x00000000 msix.table-offset.qwords #b000))
                        bar.size))))
   (or (not (and msix.present (= bar.index.low msix.table-bir.low))) a!1)))
 (assert (let ((a!1 (and bar.memory
@@ -452,10 +452,10 @@
 (assert (or (not other0.memory) (bvule #x0000000000000010 other0.size)))
 (assert (or other0.memory (bvule #x0000000000000004 other0.size)))
 (assert (let ((a!1 (and other0.memory
-                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                              (concat #x000000000000
+                (bvule (bvadd (concat #x000000000000
                                       msix.table-size.entries
-                                      #x0))
+                                      #x0)
+                              (concat #x00000000 msix.table-offset.qwords #b000))
                        other0.size))))
   (or (not (and msix.present
                 other0.same-device
@@ -472,21 +472,21 @@
 (assert (or (not msix.present)
     (and (bvule msix.table-bir.low #b101) (bvule msix.pba-bir.low #b101))))
 (assert (let ((a!1 (= ((_ extract 63 32)
-                (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                       (concat #x000000000000 msix.table-size.entries #x0)))
-              #x00000000))
-      (a!3 (= ((_ extract 63 32)
                 (bvadd msix.pba-size
                        (concat #x00000000 msix.pba-offset.qwords #b000)))
+              #x00000000))
+      (a!3 (= ((_ extract 63 32)
+                (bvadd (concat #x000000000000 msix.table-size.entries #x0)
+                       (concat #x00000000 msix.table-offset.qwords #b000)))
               #x00000000)))
 (let ((a!2 (and a!1
-                (bvule (bvadd (concat msix.table-offset.qwords #b000)
-                              (concat #x0000 msix.table-size.entries #x0))
-                       (concat msix.pba-offset.qwords #b000))))
-      (a!4 (and a!3
                 (bvule (bvadd (concat msix.pba-offset.qwords #b000)
                               ((_ extract 31 0) msix.pba-size))
-                       (concat msix.table-offset.qwords #b000)))))
+                       (concat msix.table-offset.qwords #b000))))
+      (a!4 (and a!3
+                (bvule (bvadd (concat msix.table-offset.qwords #b000)
+                              (concat #x0000 msix.table-size.entries #x0))
+                       (concat msix.pba-offset.qwords #b000)))))
   (or a!2 a!4 (not (and msix.present (= msix.table-bir.low msix.pba-bir.low)))))))
 (assert (or platform.msi-isolated
     (not (and platform.msi-domain-present platform.msi-domains-remap))))

@@ -72,10 +72,10 @@
       (a!5 (not (bvule bar.size
                        (bvmul #xffffffffffffffff
                               (concat #x0000000000000 bar.start.in-page))))))
-(let ((a!3 (or a!2
-               (= bar.size
+(let ((a!3 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))))
+                         (concat #x0000000000000 bar.start.in-page)))
+               a!2))
       (a!6 (not (and (not (= bar.start.in-page #x000))
                      (or (= bar.size #x0000000000000000) a!5)))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x0000000000000)) a!3))))
@@ -105,9 +105,9 @@
                (not (bvule other0.size
                            (bvmul #xffffffffffffffff other0.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
-                (or a!2
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size)))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!2)))
       (a!5 (not (and (not (= other0.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -171,9 +171,9 @@
       (a!5 (not (bvule a!4
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
       (a!8 (and (= ((_ extract 63 40) a!4) #x000000)
-                (bvule (bvadd (concat #x00 msix.table-offset.qwords #b000)
-                              ((_ extract 39 0) other0.start-from-bar-page)
-                              (concat #x000000 msix.table-size.entries #x0))
+                (bvule (bvadd (concat #x000000 msix.table-size.entries #x0)
+                              (concat #x00 msix.table-offset.qwords #b000)
+                              ((_ extract 39 0) other0.start-from-bar-page))
                        (concat mmap.offset.pages #x000))))
       (a!10 (and (not (= bar.start.page #x0000000000000))
                  (or a!9
@@ -189,14 +189,14 @@
 (assert (let ((a!1 (not (bvule (bvadd other0.start-from-bar-page
                               (concat #x00000000 msix.table-offset.qwords #b000))
                        (concat (bvnot bar.start.page) #xfff))))
-      (a!2 (= (concat #x000000 mmap.offset.pages #x000)
+      (a!2 (= (concat #b000000 mmap.length.pages #x000)
               (bvmul #xffffffffffffffff
-                     (concat #b000000 mmap.length.pages #x000))))
-      (a!3 (not (bvule (bvadd (concat #x000000 mmap.offset.pages #x000)
-                              (concat #b000000 mmap.length.pages #x000))
+                     (concat #x000000 mmap.offset.pages #x000))))
+      (a!3 (not (bvule (bvadd (concat #b000000 mmap.length.pages #x000)
+                              (concat #x000000 mmap.offset.pages #x000))
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
-      (a!5 (not (bvule (bvadd (concat #x000000 mmap.offset.pages #x000)
-                              (concat #b000000 mmap.length.pages #x000))
+      (a!5 (not (bvule (bvadd (concat #b000000 mmap.length.pages #x000)
+                              (concat #x000000 mmap.offset.pages #x000))
                        (bvadd other0.start-from-bar-page
                               (concat #x00000000 msix.table-offset.qwords #b000))))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x0000000000000)) (or a!2 a!3)))))
@@ -209,7 +209,7 @@
 (assert bar.memory)
 (assert (not (= bar.size #x0000000000000000)))
 (assert (not platform.s390))
-(assert (or (= bar.start.in-page #x000) (bvule #x0000000000001000 bar.size)))
+(assert (or (bvule #x0000000000001000 bar.size) (= bar.start.in-page #x000)))
 (assert (let ((a!1 (bvule (bvadd bar.size (concat #x0000000000000 bar.start.in-page))
                   (concat (bvnot bar.start.page) #xfff)))
       (a!3 (not (bvule parent.start-from-bar-page
@@ -331,9 +331,9 @@
                   (bvmul #xffffffffffffffff
                          (concat #x0000000000000 bar.start.in-page)))))
       (a!7 (and (not (= bar.start.page #x0000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!6)))
+                (or a!6
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!11 (ite a!9
                  (bvule (bvadd bar.size
                                (concat #x0000000000000 bar.start.in-page))
@@ -365,9 +365,9 @@
                     (= other0.start-from-bar-page
                        (bvmul #xffffffffffffffff other0.size)))))
       (a!6 (and (not (= bar.start.page #x0000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!5))))
+                (or a!5
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))))))
   (or (not (and other0.claimed other0.in-parent))
       (and (ite a!1
                 (bvule parent.start-from-bar-page other0.start-from-bar-page)
@@ -388,8 +388,8 @@
       (a!10 (and (= ((_ extract 63 12)
                       (bvadd other0.start-from-bar-page other0.size))
                     #x0000000000000)
-                 (bvule (bvadd ((_ extract 11 0) other0.size)
-                               ((_ extract 11 0) other0.start-from-bar-page))
+                 (bvule (bvadd ((_ extract 11 0) other0.start-from-bar-page)
+                               ((_ extract 11 0) other0.size))
                         bar.start.in-page))))
 (let ((a!3 (or a!2
                (= bar.size
@@ -428,9 +428,9 @@
                (not (bvule (bvadd other0.start-from-bar-page other0.size)
                            parent.start-from-bar-page)))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!2)))
+                (or a!2
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!7 (and (not (= bar.start.page #x0000000000000))
                 (or a!6
                     (= other0.start-from-bar-page
@@ -441,10 +441,10 @@
 (assert (or (not bar.memory) (bvule #x0000000000000010 bar.size)))
 (assert (or bar.memory (bvule #x0000000000000004 bar.size)))
 (assert (let ((a!1 (and bar.memory
-                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                              (concat #x000000000000
+                (bvule (bvadd (concat #x000000000000
                                       msix.table-size.entries
-                                      #x0))
+                                      #x0)
+                              (concat #x00000000 msix.table-offset.qwords #b000))
                        bar.size))))
   (or (not (and msix.present (= bar.index.low msix.table-bir.low))) a!1)))
 (assert (let ((a!1 (and bar.memory
@@ -455,10 +455,10 @@
 (assert (or (not other0.memory) (bvule #x0000000000000010 other0.size)))
 (assert (or other0.memory (bvule #x0000000000000004 other0.size)))
 (assert (let ((a!1 (and other0.memory
-                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                              (concat #x000000000000
+                (bvule (bvadd (concat #x000000000000
                                       msix.table-size.entries
-                                      #x0))
+                                      #x0)
+                              (concat #x00000000 msix.table-offset.qwords #b000))
                        other0.size))))
   (or (not (and msix.present
                 other0.same-device
@@ -475,22 +475,22 @@
 (assert (or (not msix.present)
     (and (bvule msix.table-bir.low #b101) (bvule msix.pba-bir.low #b101))))
 (assert (let ((a!1 (= ((_ extract 63 32)
-                (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                       (concat #x000000000000 msix.table-size.entries #x0)))
-              #x00000000))
-      (a!3 (= ((_ extract 63 32)
                 (bvadd msix.pba-size
                        (concat #x00000000 msix.pba-offset.qwords #b000)))
+              #x00000000))
+      (a!3 (= ((_ extract 63 32)
+                (bvadd (concat #x000000000000 msix.table-size.entries #x0)
+                       (concat #x00000000 msix.table-offset.qwords #b000)))
               #x00000000)))
 (let ((a!2 (and a!1
-                (bvule (bvadd (concat msix.table-offset.qwords #b000)
-                              (concat #x0000 msix.table-size.entries #x0))
-                       (concat msix.pba-offset.qwords #b000))))
-      (a!4 (and a!3
                 (bvule (bvadd (concat msix.pba-offset.qwords #b000)
                               ((_ extract 31 0) msix.pba-size))
-                       (concat msix.table-offset.qwords #b000)))))
-  (or a!2 a!4 (not (and msix.present (= msix.table-bir.low msix.pba-bir.low)))))))
+                       (concat msix.table-offset.qwords #b000))))
+      (a!4 (and a!3
+                (bvule (bvadd (concat msix.table-offset.qwords #b000)
+                              (concat #x0000 msix.table-size.entries #x0))
+                       (concat msix.pba-offset.qwords #b000)))))
+  (or a!2 (not (and msix.present (= msix.table-bir.low msix.pba-bir.low))) a!4))))
 (assert (or platform.msi-isolated
     (not (and platform.msi-domain-present platform.msi-domains-remap))))
 (check-sat)

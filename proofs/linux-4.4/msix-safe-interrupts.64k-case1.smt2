@@ -101,9 +101,9 @@
                (not (bvule other0.size
                            (bvmul #xffffffffffffffff other0.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or a!2
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size)))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!2)))
       (a!5 (not (and (not (= other0.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -135,16 +135,16 @@
                                 (concat #x00000000
                                         msix.table-offset.qwords
                                         #b000)))))
-      (a!3 (= (concat #x000000000000 bar.start.in-page)
-              (bvadd (bvmul #xffffffffffffffff
-                            (concat #x000000000000 msix.table-size.entries #x0))
-                     (bvmul #xffffffffffffffff
-                            (concat #x00000000 msix.table-offset.qwords #b000)))))
-      (a!4 (= ((_ extract 63 40)
-                (bvadd (concat #x000000000000 bar.start.in-page)
-                       (concat #x000000000000 msix.table-size.entries #x0)
-                       (concat #x00000000 msix.table-offset.qwords #b000)))
+      (a!3 (= ((_ extract 63 40)
+                (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
+                       (concat #x000000000000 bar.start.in-page)
+                       (concat #x000000000000 msix.table-size.entries #x0)))
               #x000000))
+      (a!5 (= (concat #x00000000 msix.table-offset.qwords #b000)
+              (bvadd (bvmul #xffffffffffffffff
+                            (concat #x000000000000 bar.start.in-page))
+                     (bvmul #xffffffffffffffff
+                            (concat #x000000000000 msix.table-size.entries #x0)))))
       (a!6 (= ((_ extract 63 40)
                 (bvadd bar.size (concat #x000000000000 bar.start.in-page)))
               #x000000)))
@@ -153,7 +153,7 @@
                       (concat #x00000000 msix.table-offset.qwords #b000)))
                 a!1
                 (not (= msix.table-size.entries #x000))))
-      (a!5 (and a!4
+      (a!4 (and a!3
                 (bvule (bvadd (concat #x000000 bar.start.in-page)
                               (concat #x00 msix.table-offset.qwords #b000)
                               (concat #x000000 msix.table-size.entries #x0))
@@ -166,14 +166,14 @@
                   (bvmul #xffffffffffffffff
                          (concat #x000000000000 bar.start.in-page)))
                (not a!7))))
-  (ite a!2 (or a!3 (not a!5)) a!8)))))
-(assert (let ((a!1 (not (bvule (bvadd (concat #b000000 mmap.length.pages #x0000)
-                              (concat #x000000 mmap.offset.pages #x0000))
-                       (bvadd (concat #x000000000000 bar.start.in-page)
-                              (concat #x00000000 msix.table-offset.qwords #b000))))))
-  (or (= (concat #b000000 mmap.length.pages #x0000)
-         (bvmul #xffffffffffffffff (concat #x000000 mmap.offset.pages #x0000)))
-      a!1)))
+  (ite a!2 (or (not a!4) a!5) a!8)))))
+(assert (let ((a!1 (not (bvule (bvadd (concat #x000000 mmap.offset.pages #x0000)
+                              (concat #b000000 mmap.length.pages #x0000))
+                       (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
+                              (concat #x000000000000 bar.start.in-page))))))
+  (or a!1
+      (= (concat #x000000 mmap.offset.pages #x0000)
+         (bvmul #xffffffffffffffff (concat #b000000 mmap.length.pages #x0000))))))
 (assert (not platform.msi-isolated))
 (assert (bvule #x0000000000010000 bar.size))
 (assert (or platform.probe-only
@@ -182,23 +182,23 @@
 (assert bar.memory)
 (assert (not (= bar.size #x0000000000000000)))
 (assert (bvule #x0000000000010000 bar.size))
-(assert (bvule (bvadd (concat #b000000 mmap.length.pages #x0000)
-              (concat #x000000 mmap.offset.pages #x0000))
+(assert (bvule (bvadd (concat #x000000 mmap.offset.pages #x0000)
+              (concat #b000000 mmap.length.pages #x0000))
        bar.size))
 (assert (let ((a!1 (= ((_ extract 63 32)
-                (bvadd (concat #b000000 mmap.length.pages #x0000)
-                       (concat #x000000 mmap.offset.pages #x0000)))
+                (bvadd (concat #x000000 mmap.offset.pages #x0000)
+                       (concat #b000000 mmap.length.pages #x0000)))
               #x00000000))
-      (a!2 (bvule (bvadd (concat ((_ extract 15 0) mmap.length.pages) #x0000)
-                         (concat ((_ extract 15 0) mmap.offset.pages) #x0000))
+      (a!2 (bvule (bvadd (concat ((_ extract 15 0) mmap.offset.pages) #x0000)
+                         (concat ((_ extract 15 0) mmap.length.pages) #x0000))
                   (concat msix.table-offset.qwords #b000)))
       (a!3 (bvule (concat #x00
                           (bvadd (concat msix.table-offset.qwords #b000)
                                  (concat #x0000 msix.table-size.entries #x0)))
                   (concat mmap.offset.pages #x0000))))
   (or (and a!1 a!2)
-      (not (and msix.present (= bar.index.low msix.table-bir.low)))
-      a!3)))
+      a!3
+      (not (and msix.present (= bar.index.low msix.table-bir.low))))))
 (assert (or platform.allow-unsafe-interrupts
     platform.bus-intr-remap
     (not platform.backend-type1)))
@@ -259,9 +259,9 @@
                          (concat #x000000000000 bar.start.in-page)))
                a!4))
       (a!7 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!6)))
+                (or a!6
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!11 (ite a!9
                  (bvule (bvadd bar.size
                                (concat #x000000000000 bar.start.in-page))
@@ -293,9 +293,9 @@
                     (= other0.start-from-bar-page
                        (bvmul #xffffffffffffffff other0.size)))))
       (a!6 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!5))))
+                (or a!5
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))))))
   (or (not (and other0.claimed other0.in-parent))
       (and (ite a!1
                 (bvule parent.start-from-bar-page other0.start-from-bar-page)
@@ -323,19 +323,19 @@
                   (bvmul #xffffffffffffffff
                          (concat #x000000000000 bar.start.in-page)))
                a!2))
-      (a!6 (or (= bar.size
+      (a!6 (or a!5
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))
-               a!5))
+                         (concat #x000000000000 bar.start.in-page)))))
       (a!9 (and (not (= bar.start.page #x000000000000))
                 (or a!8
                     (= other0.start-from-bar-page
                        (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x000000000000)) a!3)))
       (a!11 (ite (= a!7 a!9)
-                 (or (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size))
-                     (not a!10))
+                 (or (not a!10)
+                     (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size)))
                  a!7)))
   (or (not (and other0.claimed other0.in-parent bar.claimed))
       (not (and (ite a!4 a!6 a!1) a!11)))))))
@@ -343,10 +343,10 @@
                        (concat (bvnot bar.start.page) #xffff))))
       (a!2 (not (bvule (bvadd parent.start-from-bar-page parent.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
-      (a!4 (or (= parent.start-from-bar-page
-                  (bvmul #xffffffffffffffff parent.size))
-               (not (bvule (bvadd parent.start-from-bar-page parent.size)
-                           other0.start-from-bar-page))))
+      (a!4 (or (not (bvule (bvadd parent.start-from-bar-page parent.size)
+                           other0.start-from-bar-page))
+               (= parent.start-from-bar-page
+                  (bvmul #xffffffffffffffff parent.size))))
       (a!5 (not (bvule parent.start-from-bar-page
                        (concat (bvnot bar.start.page) #xffff))))
       (a!6 (not (bvule (bvadd other0.start-from-bar-page other0.size)
@@ -356,9 +356,9 @@
                (not (bvule (bvadd other0.start-from-bar-page other0.size)
                            parent.start-from-bar-page)))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!2)))
+                (or a!2
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!7 (and (not (= bar.start.page #x000000000000))
                 (or a!6
                     (= other0.start-from-bar-page
@@ -369,10 +369,10 @@
 (assert (or (not bar.memory) (bvule #x0000000000000010 bar.size)))
 (assert (or bar.memory (bvule #x0000000000000004 bar.size)))
 (assert (let ((a!1 (and bar.memory
-                (bvule (bvadd (concat #x000000000000
+                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
+                              (concat #x000000000000
                                       msix.table-size.entries
-                                      #x0)
-                              (concat #x00000000 msix.table-offset.qwords #b000))
+                                      #x0))
                        bar.size))))
   (or (not (and msix.present (= bar.index.low msix.table-bir.low))) a!1)))
 (assert (let ((a!1 (and bar.memory
@@ -383,10 +383,10 @@
 (assert (or (not other0.memory) (bvule #x0000000000000010 other0.size)))
 (assert (or other0.memory (bvule #x0000000000000004 other0.size)))
 (assert (let ((a!1 (and other0.memory
-                (bvule (bvadd (concat #x000000000000
+                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
+                              (concat #x000000000000
                                       msix.table-size.entries
-                                      #x0)
-                              (concat #x00000000 msix.table-offset.qwords #b000))
+                                      #x0))
                        other0.size))))
   (or (not (and msix.present
                 other0.same-device
@@ -403,20 +403,20 @@
 (assert (or (not msix.present)
     (and (bvule msix.table-bir.low #b101) (bvule msix.pba-bir.low #b101))))
 (assert (let ((a!1 (= ((_ extract 63 32)
-                (bvadd (concat #x000000000000 msix.table-size.entries #x0)
-                       (concat #x00000000 msix.table-offset.qwords #b000)))
-              #x00000000))
-      (a!3 (= ((_ extract 63 32)
                 (bvadd msix.pba-size
                        (concat #x00000000 msix.pba-offset.qwords #b000)))
+              #x00000000))
+      (a!3 (= ((_ extract 63 32)
+                (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
+                       (concat #x000000000000 msix.table-size.entries #x0)))
               #x00000000)))
 (let ((a!2 (and a!1
-                (bvule (bvadd (concat msix.table-offset.qwords #b000)
-                              (concat #x0000 msix.table-size.entries #x0))
-                       (concat msix.pba-offset.qwords #b000))))
-      (a!4 (and a!3
                 (bvule (bvadd (concat msix.pba-offset.qwords #b000)
                               ((_ extract 31 0) msix.pba-size))
-                       (concat msix.table-offset.qwords #b000)))))
-  (or a!2 (not (and msix.present (= msix.table-bir.low msix.pba-bir.low))) a!4))))
+                       (concat msix.table-offset.qwords #b000))))
+      (a!4 (and a!3
+                (bvule (bvadd (concat msix.table-offset.qwords #b000)
+                              (concat #x0000 msix.table-size.entries #x0))
+                       (concat msix.pba-offset.qwords #b000)))))
+  (or a!2 a!4 (not (and msix.present (= msix.table-bir.low msix.pba-bir.low)))))))
 (check-sat)

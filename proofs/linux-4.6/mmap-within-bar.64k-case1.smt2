@@ -66,10 +66,10 @@
       (a!5 (not (bvule bar.size
                        (bvmul #xffffffffffffffff
                               (concat #x000000000000 bar.start.in-page))))))
-(let ((a!3 (or a!2
-               (= bar.size
+(let ((a!3 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))))
+                         (concat #x000000000000 bar.start.in-page)))
+               a!2))
       (a!6 (not (and (not (= bar.start.in-page #x0000))
                      (or (= bar.size #x0000000000000000) a!5)))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x000000000000)) a!3))))
@@ -83,9 +83,9 @@
                (not (bvule parent.size
                            (bvmul #xffffffffffffffff parent.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or a!2
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size)))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!2)))
       (a!5 (not (and (not (= parent.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -134,10 +134,10 @@
                               a!2
                               (concat #x000000000000 bar.start.in-page))
                        (concat (bvnot bar.start.page) #xffff))))
-      (a!5 (or (= (concat #x000000 mmap.offset.pages #x0000)
+      (a!5 (or a!4
+               (= (concat #x000000 mmap.offset.pages #x0000)
                   (bvmul #xffffffffffffffff
-                         (concat #b000000 mmap.length.pages #x0000)))
-               a!4))
+                         (concat #b000000 mmap.length.pages #x0000)))))
       (a!7 (not (bvule (bvadd #xffffffffffffffff
                               (concat #x000000 mmap.offset.pages #x0000)
                               (concat #b000000 mmap.length.pages #x0000))
@@ -154,23 +154,23 @@
 (assert bar.memory)
 (assert (not (= bar.size #x0000000000000000)))
 (assert (bvule #x0000000000010000 bar.size))
-(assert (bvule (bvadd (concat #x000000 mmap.offset.pages #x0000)
-              (concat #b000000 mmap.length.pages #x0000))
+(assert (bvule (bvadd (concat #b000000 mmap.length.pages #x0000)
+              (concat #x000000 mmap.offset.pages #x0000))
        bar.size))
-(assert (let ((a!1 (= ((_ extract 63 32)
+(assert (let ((a!1 (bvule (concat #x00
+                          (bvadd (concat msix.table-offset.qwords #b000)
+                                 (concat #x0000 msix.table-size.entries #x0)))
+                  (concat mmap.offset.pages #x0000)))
+      (a!2 (= ((_ extract 63 32)
                 (bvadd (concat #x000000 mmap.offset.pages #x0000)
                        (concat #b000000 mmap.length.pages #x0000)))
               #x00000000))
-      (a!2 (bvule (bvadd (concat ((_ extract 15 0) mmap.length.pages) #x0000)
-                         (concat ((_ extract 15 0) mmap.offset.pages) #x0000))
-                  (concat msix.table-offset.qwords #b000)))
-      (a!3 (bvule (concat #x00
-                          (bvadd (concat msix.table-offset.qwords #b000)
-                                 (concat #x0000 msix.table-size.entries #x0)))
-                  (concat mmap.offset.pages #x0000))))
-  (or (not (and msix.present (= bar.index.low msix.table-bir.low)))
-      (and a!1 a!2)
-      a!3)))
+      (a!3 (bvule (bvadd (concat ((_ extract 15 0) mmap.offset.pages) #x0000)
+                         (concat ((_ extract 15 0) mmap.length.pages) #x0000))
+                  (concat msix.table-offset.qwords #b000))))
+  (or a!1
+      (not (and msix.present (= bar.index.low msix.table-bir.low)))
+      (and a!2 a!3))))
 (assert (or platform.allow-unsafe-interrupts
     platform.bus-intr-remap
     (not platform.backend-type1)))
@@ -230,9 +230,9 @@
                   (bvmul #xffffffffffffffff
                          (concat #x000000000000 bar.start.in-page)))))
       (a!7 (and (not (= bar.start.page #x000000000000))
-                (or a!6
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size)))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!6)))
       (a!11 (ite a!9
                  (bvule (bvadd bar.size
                                (concat #x000000000000 bar.start.in-page))
@@ -264,9 +264,9 @@
                        (bvmul #xffffffffffffffff other0.size))
                     a!3)))
       (a!6 (and (not (= bar.start.page #x000000000000))
-                (or a!5
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!5))))
   (or (not (and other0.claimed other0.in-parent))
       (and (ite a!1
                 (bvule parent.start-from-bar-page other0.start-from-bar-page)
@@ -294,10 +294,10 @@
                (= bar.size
                   (bvmul #xffffffffffffffff
                          (concat #x000000000000 bar.start.in-page)))))
-      (a!6 (or (= bar.size
+      (a!6 (or a!5
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))
-               a!5))
+                         (concat #x000000000000 bar.start.in-page)))))
       (a!9 (and (not (= bar.start.page #x000000000000))
                 (or (= other0.start-from-bar-page
                        (bvmul #xffffffffffffffff other0.size))
@@ -314,10 +314,10 @@
                        (concat (bvnot bar.start.page) #xffff))))
       (a!2 (not (bvule (bvadd parent.start-from-bar-page parent.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
-      (a!4 (or (not (bvule (bvadd parent.start-from-bar-page parent.size)
-                           other0.start-from-bar-page))
-               (= parent.start-from-bar-page
-                  (bvmul #xffffffffffffffff parent.size))))
+      (a!4 (or (= parent.start-from-bar-page
+                  (bvmul #xffffffffffffffff parent.size))
+               (not (bvule (bvadd parent.start-from-bar-page parent.size)
+                           other0.start-from-bar-page))))
       (a!5 (not (bvule parent.start-from-bar-page
                        (concat (bvnot bar.start.page) #xffff))))
       (a!6 (not (bvule (bvadd other0.start-from-bar-page other0.size)
@@ -327,9 +327,9 @@
                (not (bvule (bvadd other0.start-from-bar-page other0.size)
                            parent.start-from-bar-page)))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or a!2
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size)))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!2)))
       (a!7 (and (not (= bar.start.page #x000000000000))
                 (or (= other0.start-from-bar-page
                        (bvmul #xffffffffffffffff other0.size))
@@ -374,20 +374,20 @@
 (assert (or (not msix.present)
     (and (bvule msix.table-bir.low #b101) (bvule msix.pba-bir.low #b101))))
 (assert (let ((a!1 (= ((_ extract 63 32)
-                (bvadd (concat #x000000000000 msix.table-size.entries #x0)
-                       (concat #x00000000 msix.table-offset.qwords #b000)))
-              #x00000000))
-      (a!3 (= ((_ extract 63 32)
                 (bvadd msix.pba-size
                        (concat #x00000000 msix.pba-offset.qwords #b000)))
+              #x00000000))
+      (a!3 (= ((_ extract 63 32)
+                (bvadd (concat #x000000000000 msix.table-size.entries #x0)
+                       (concat #x00000000 msix.table-offset.qwords #b000)))
               #x00000000)))
 (let ((a!2 (and a!1
-                (bvule (bvadd (concat msix.table-offset.qwords #b000)
-                              (concat #x0000 msix.table-size.entries #x0))
-                       (concat msix.pba-offset.qwords #b000))))
-      (a!4 (and a!3
                 (bvule (bvadd (concat msix.pba-offset.qwords #b000)
                               ((_ extract 31 0) msix.pba-size))
-                       (concat msix.table-offset.qwords #b000)))))
-  (or a!2 (not (and msix.present (= msix.table-bir.low msix.pba-bir.low))) a!4))))
+                       (concat msix.table-offset.qwords #b000))))
+      (a!4 (and a!3
+                (bvule (bvadd (concat msix.table-offset.qwords #b000)
+                              (concat #x0000 msix.table-size.entries #x0))
+                       (concat msix.pba-offset.qwords #b000)))))
+  (or (not (and msix.present (= msix.table-bir.low msix.pba-bir.low))) a!2 a!4))))
 (check-sat)

@@ -67,10 +67,10 @@
       (a!5 (not (bvule bar.size
                        (bvmul #xffffffffffffffff
                               (concat #x000000000000 bar.start.in-page))))))
-(let ((a!3 (or a!2
-               (= bar.size
+(let ((a!3 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))))
+                         (concat #x000000000000 bar.start.in-page)))
+               a!2))
       (a!6 (not (and (not (= bar.start.in-page #x0000))
                      (or (= bar.size #x0000000000000000) a!5)))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x000000000000)) a!3))))
@@ -84,9 +84,9 @@
                (not (bvule parent.size
                            (bvmul #xffffffffffffffff parent.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or a!2
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size)))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!2)))
       (a!5 (not (and (not (= parent.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -137,45 +137,45 @@
                                         #b000)))))
       (a!3 (not (bvule (concat #x000000 mmap.offset.pages #x0000)
                        (concat (bvnot bar.start.page) #xffff))))
-      (a!4 (= other0.start-from-bar-page
+      (a!4 (bvadd other0.start-from-bar-page
+                  (concat #x00000000 msix.table-offset.qwords #b000)
+                  (concat #x000000000000 msix.table-size.entries #x0)))
+      (a!6 (= other0.start-from-bar-page
               (bvadd (bvmul #xffffffffffffffff
                             (concat #x00000000 msix.table-offset.qwords #b000))
                      (bvmul #xffffffffffffffff
                             (concat #x000000000000 msix.table-size.entries #x0)))))
-      (a!5 (bvadd other0.start-from-bar-page
-                  (concat #x00000000 msix.table-offset.qwords #b000)
-                  (concat #x000000000000 msix.table-size.entries #x0)))
       (a!9 (not (bvule (bvadd other0.start-from-bar-page other0.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
       (a!11 (and (= ((_ extract 63 40)
                       (bvadd other0.start-from-bar-page other0.size))
                     #x000000)
-                 (bvule (bvadd ((_ extract 39 0) other0.start-from-bar-page)
-                               ((_ extract 39 0) other0.size))
+                 (bvule (bvadd ((_ extract 39 0) other0.size)
+                               ((_ extract 39 0) other0.start-from-bar-page))
                         (concat mmap.offset.pages #x0000)))))
 (let ((a!2 (ite (= (= msix.table-size.entries #x000)
                    (= other0.size
                       (concat #x00000000 msix.table-offset.qwords #b000)))
                 a!1
                 (not (= msix.table-size.entries #x000))))
-      (a!6 (not (bvule a!5
+      (a!5 (not (bvule a!4
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
-      (a!8 (and (= ((_ extract 63 40) a!5) #x000000)
+      (a!8 (and (= ((_ extract 63 40) a!4) #x000000)
                 (bvule (bvadd (concat #x000000 msix.table-size.entries #x0)
-                              ((_ extract 39 0) other0.start-from-bar-page)
-                              (concat #x00 msix.table-offset.qwords #b000))
+                              (concat #x00 msix.table-offset.qwords #b000)
+                              ((_ extract 39 0) other0.start-from-bar-page))
                        (concat mmap.offset.pages #x0000))))
       (a!10 (and (not (= bar.start.page #x000000000000))
-                 (or (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size))
-                     a!9))))
-(let ((a!7 (= a!3 (and (not (= bar.start.page #x000000000000)) (or a!4 a!6))))
+                 (or a!9
+                     (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size))))))
+(let ((a!7 (= a!3 (and (not (= bar.start.page #x000000000000)) (or a!5 a!6))))
       (a!12 (ite (= a!3 a!10)
-                 (or (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size))
-                     (not a!11))
+                 (or (not a!11)
+                     (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size)))
                  a!3)))
-  (ite a!2 (ite a!7 (or (not a!8) a!4) a!3) a!12)))))
+  (ite a!2 (ite a!7 (or (not a!8) a!6) a!3) a!12)))))
 (assert (let ((a!1 (not (bvule (bvadd other0.start-from-bar-page
                               (concat #x00000000 msix.table-offset.qwords #b000))
                        (concat (bvnot bar.start.page) #xffff))))
@@ -190,7 +190,7 @@
                        (bvadd other0.start-from-bar-page
                               (concat #x00000000 msix.table-offset.qwords #b000))))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x000000000000)) (or a!2 a!3)))))
-  (ite a!4 (or a!5 a!3) a!1))))
+  (ite a!4 (or a!3 a!5) a!1))))
 (assert (not platform.msi-isolated))
 (assert (not (bvule #x0000000000010000 bar.size)))
 (assert (or platform.probe-only
@@ -270,10 +270,10 @@
                      (bvule ((_ extract 15 0) parent.start-from-bar-page)
                             bar.start.in-page))
                 a!2))
-      (a!5 (or a!4
-               (= bar.size
+      (a!5 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))))
+                         (concat #x000000000000 bar.start.in-page)))
+               a!4))
       (a!7 (and (not (= bar.start.page #x000000000000))
                 (or a!6
                     (= parent.start-from-bar-page
@@ -305,9 +305,9 @@
                 (not (= other0.start-from-bar-page
                         (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (and (not (= bar.start.page #x000000000000))
-                (or (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))
-                    a!3)))
+                (or a!3
+                    (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size)))))
       (a!6 (and (not (= bar.start.page #x000000000000))
                 (or a!5
                     (= parent.start-from-bar-page
@@ -332,26 +332,26 @@
       (a!10 (and (= ((_ extract 63 16)
                       (bvadd other0.start-from-bar-page other0.size))
                     #x000000000000)
-                 (bvule (bvadd ((_ extract 15 0) other0.size)
-                               ((_ extract 15 0) other0.start-from-bar-page))
+                 (bvule (bvadd ((_ extract 15 0) other0.start-from-bar-page)
+                               ((_ extract 15 0) other0.size))
                         bar.start.in-page))))
-(let ((a!3 (or a!2
+(let ((a!3 (or (= bar.size
+                  (bvmul #xffffffffffffffff
+                         (concat #x000000000000 bar.start.in-page)))
+               a!2))
+      (a!6 (or a!5
                (= bar.size
                   (bvmul #xffffffffffffffff
                          (concat #x000000000000 bar.start.in-page)))))
-      (a!6 (or (= bar.size
-                  (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))
-               a!5))
       (a!9 (and (not (= bar.start.page #x000000000000))
-                (or (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))
-                    a!8))))
+                (or a!8
+                    (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x000000000000)) a!3)))
       (a!11 (ite (= a!7 a!9)
-                 (or (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size))
-                     (not a!10))
+                 (or (not a!10)
+                     (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size)))
                  a!7)))
   (or (not (and other0.claimed other0.in-parent bar.claimed))
       (not (and (ite a!4 a!6 a!1) a!11)))))))
@@ -376,9 +376,9 @@
                     (= parent.start-from-bar-page
                        (bvmul #xffffffffffffffff parent.size)))))
       (a!7 (and (not (= bar.start.page #x000000000000))
-                (or (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))
-                    a!6))))
+                (or a!6
+                    (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!9 (not (and (ite (= a!1 a!3) a!4 a!1) (ite (= a!5 a!7) a!8 a!5)))))
   (or (not (and other0.claimed (not other0.in-parent))) a!9)))))
 (assert (or other0.claimed other0.same-device))
@@ -419,20 +419,20 @@
 (assert (or (not msix.present)
     (and (bvule msix.table-bir.low #b101) (bvule msix.pba-bir.low #b101))))
 (assert (let ((a!1 (= ((_ extract 63 32)
-                (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                       (concat #x000000000000 msix.table-size.entries #x0)))
-              #x00000000))
-      (a!3 (= ((_ extract 63 32)
                 (bvadd msix.pba-size
                        (concat #x00000000 msix.pba-offset.qwords #b000)))
+              #x00000000))
+      (a!3 (= ((_ extract 63 32)
+                (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
+                       (concat #x000000000000 msix.table-size.entries #x0)))
               #x00000000)))
 (let ((a!2 (and a!1
-                (bvule (bvadd (concat msix.table-offset.qwords #b000)
-                              (concat #x0000 msix.table-size.entries #x0))
-                       (concat msix.pba-offset.qwords #b000))))
-      (a!4 (and a!3
                 (bvule (bvadd (concat msix.pba-offset.qwords #b000)
                               ((_ extract 31 0) msix.pba-size))
-                       (concat msix.table-offset.qwords #b000)))))
+                       (concat msix.table-offset.qwords #b000))))
+      (a!4 (and a!3
+                (bvule (bvadd (concat msix.table-offset.qwords #b000)
+                              (concat #x0000 msix.table-size.entries #x0))
+                       (concat msix.pba-offset.qwords #b000)))))
   (or a!2 a!4 (not (and msix.present (= msix.table-bir.low msix.pba-bir.low)))))))
 (check-sat)

@@ -67,10 +67,10 @@
       (a!5 (not (bvule bar.size
                        (bvmul #xffffffffffffffff
                               (concat #x0000000000000 bar.start.in-page))))))
-(let ((a!3 (or a!2
-               (= bar.size
+(let ((a!3 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))))
+                         (concat #x0000000000000 bar.start.in-page)))
+               a!2))
       (a!6 (not (and (not (= bar.start.in-page #x000))
                      (or (= bar.size #x0000000000000000) a!5)))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x0000000000000)) a!3))))
@@ -149,8 +149,8 @@
       (a!11 (and (= ((_ extract 63 40)
                       (bvadd other0.start-from-bar-page other0.size))
                     #x000000)
-                 (bvule (bvadd ((_ extract 39 0) other0.size)
-                               ((_ extract 39 0) other0.start-from-bar-page))
+                 (bvule (bvadd ((_ extract 39 0) other0.start-from-bar-page)
+                               ((_ extract 39 0) other0.size))
                         (concat mmap.offset.pages #x000)))))
 (let ((a!2 (ite (= (= msix.table-size.entries #x000)
                    (= other0.size
@@ -161,8 +161,8 @@
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
       (a!8 (and (= ((_ extract 63 40) a!5) #x000000)
                 (bvule (bvadd ((_ extract 39 0) other0.start-from-bar-page)
-                              (concat #x00 msix.table-offset.qwords #b000)
-                              (concat #x000000 msix.table-size.entries #x0))
+                              (concat #x000000 msix.table-size.entries #x0)
+                              (concat #x00 msix.table-offset.qwords #b000))
                        (concat mmap.offset.pages #x000))))
       (a!10 (and (not (= bar.start.page #x0000000000000))
                  (or (= other0.start-from-bar-page
@@ -178,18 +178,18 @@
 (assert (let ((a!1 (not (bvule (bvadd other0.start-from-bar-page
                               (concat #x00000000 msix.table-offset.qwords #b000))
                        (concat (bvnot bar.start.page) #xfff))))
-      (a!2 (= (concat #b000000 mmap.length.pages #x000)
-              (bvmul #xffffffffffffffff
-                     (concat #x000000 mmap.offset.pages #x000))))
-      (a!3 (not (bvule (bvadd (concat #b000000 mmap.length.pages #x000)
-                              (concat #x000000 mmap.offset.pages #x000))
+      (a!2 (not (bvule (bvadd (concat #x000000 mmap.offset.pages #x000)
+                              (concat #b000000 mmap.length.pages #x000))
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
-      (a!5 (not (bvule (bvadd (concat #b000000 mmap.length.pages #x000)
-                              (concat #x000000 mmap.offset.pages #x000))
+      (a!3 (= (concat #x000000 mmap.offset.pages #x000)
+              (bvmul #xffffffffffffffff
+                     (concat #b000000 mmap.length.pages #x000))))
+      (a!5 (not (bvule (bvadd (concat #x000000 mmap.offset.pages #x000)
+                              (concat #b000000 mmap.length.pages #x000))
                        (bvadd other0.start-from-bar-page
                               (concat #x00000000 msix.table-offset.qwords #b000))))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x0000000000000)) (or a!2 a!3)))))
-  (ite a!4 (or a!2 a!5) a!1))))
+  (ite a!4 (or a!5 a!3) a!1))))
 (assert (not platform.msi-isolated))
 (assert (not (bvule #x0000000000001000 bar.size)))
 (assert (or platform.probe-only
@@ -201,20 +201,20 @@
 (assert (bvule (bvadd (concat #b000000 mmap.length.pages #x000)
               (concat #x000000 mmap.offset.pages #x000))
        bar.size))
-(assert (let ((a!1 (bvule (concat #x00
+(assert (let ((a!1 (= ((_ extract 63 32)
+                (bvadd (concat #x000000 mmap.offset.pages #x000)
+                       (concat #b000000 mmap.length.pages #x000)))
+              #x00000000))
+      (a!2 (bvule (bvadd (concat ((_ extract 19 0) mmap.length.pages) #x000)
+                         (concat ((_ extract 19 0) mmap.offset.pages) #x000))
+                  (concat msix.table-offset.qwords #b000)))
+      (a!3 (bvule (concat #x00
                           (bvadd (concat msix.table-offset.qwords #b000)
                                  (concat #x0000 msix.table-size.entries #x0)))
-                  (concat mmap.offset.pages #x000)))
-      (a!2 (= ((_ extract 63 32)
-                (bvadd (concat #b000000 mmap.length.pages #x000)
-                       (concat #x000000 mmap.offset.pages #x000)))
-              #x00000000))
-      (a!3 (bvule (bvadd (concat ((_ extract 19 0) mmap.length.pages) #x000)
-                         (concat ((_ extract 19 0) mmap.offset.pages) #x000))
-                  (concat msix.table-offset.qwords #b000))))
-  (or (not (and msix.present (= bar.index.low msix.table-bir.low)))
-      a!1
-      (and a!2 a!3))))
+                  (concat mmap.offset.pages #x000))))
+  (or (and a!1 a!2)
+      (not (and msix.present (= bar.index.low msix.table-bir.low)))
+      a!3)))
 (assert (or platform.allow-unsafe-interrupts
     platform.bus-intr-remap
     (not platform.backend-type1)))
@@ -269,14 +269,14 @@
                      (bvule ((_ extract 11 0) parent.start-from-bar-page)
                             bar.start.in-page))
                 a!2))
-      (a!5 (or a!4
-               (= bar.size
+      (a!5 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))))
+                         (concat #x0000000000000 bar.start.in-page)))
+               a!4))
       (a!7 (and (not (= bar.start.page #x0000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!6)))
+                (or a!6
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!11 (ite a!9
                  (bvule (bvadd bar.size
                                (concat #x0000000000000 bar.start.in-page))
@@ -304,13 +304,13 @@
                 (not (= other0.start-from-bar-page
                         (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (and (not (= bar.start.page #x0000000000000))
-                (or (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))
-                    a!3)))
+                (or a!3
+                    (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size)))))
       (a!6 (and (not (= bar.start.page #x0000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!5))))
+                (or a!5
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))))))
   (or (not (and other0.claimed other0.in-parent))
       (and (ite a!1
                 (bvule parent.start-from-bar-page other0.start-from-bar-page)
@@ -334,23 +334,23 @@
                  (bvule (bvadd ((_ extract 11 0) other0.start-from-bar-page)
                                ((_ extract 11 0) other0.size))
                         bar.start.in-page))))
-(let ((a!3 (or a!2
+(let ((a!3 (or (= bar.size
+                  (bvmul #xffffffffffffffff
+                         (concat #x0000000000000 bar.start.in-page)))
+               a!2))
+      (a!6 (or a!5
                (= bar.size
                   (bvmul #xffffffffffffffff
                          (concat #x0000000000000 bar.start.in-page)))))
-      (a!6 (or (= bar.size
-                  (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))
-               a!5))
       (a!9 (and (not (= bar.start.page #x0000000000000))
-                (or (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))
-                    a!8))))
+                (or a!8
+                    (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x0000000000000)) a!3)))
       (a!11 (ite (= a!7 a!9)
-                 (or (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size))
-                     (not a!10))
+                 (or (not a!10)
+                     (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size)))
                  a!7)))
   (or (not (and other0.claimed other0.in-parent bar.claimed))
       (not (and (ite a!4 a!6 a!1) a!11)))))))
@@ -358,26 +358,26 @@
                        (concat (bvnot bar.start.page) #xfff))))
       (a!2 (not (bvule (bvadd parent.start-from-bar-page parent.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
-      (a!4 (or (= parent.start-from-bar-page
-                  (bvmul #xffffffffffffffff parent.size))
-               (not (bvule (bvadd parent.start-from-bar-page parent.size)
-                           other0.start-from-bar-page))))
+      (a!4 (or (not (bvule (bvadd parent.start-from-bar-page parent.size)
+                           other0.start-from-bar-page))
+               (= parent.start-from-bar-page
+                  (bvmul #xffffffffffffffff parent.size))))
       (a!5 (not (bvule parent.start-from-bar-page
                        (concat (bvnot bar.start.page) #xfff))))
       (a!6 (not (bvule (bvadd other0.start-from-bar-page other0.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
-      (a!8 (or (= other0.start-from-bar-page
-                  (bvmul #xffffffffffffffff other0.size))
-               (not (bvule (bvadd other0.start-from-bar-page other0.size)
-                           parent.start-from-bar-page)))))
+      (a!8 (or (not (bvule (bvadd other0.start-from-bar-page other0.size)
+                           parent.start-from-bar-page))
+               (= other0.start-from-bar-page
+                  (bvmul #xffffffffffffffff other0.size)))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!2)))
+                (or a!2
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!7 (and (not (= bar.start.page #x0000000000000))
-                (or (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))
-                    a!6))))
+                (or a!6
+                    (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!9 (not (and (ite (= a!1 a!3) a!4 a!1) (ite (= a!5 a!7) a!8 a!5)))))
   (or (not (and other0.claimed (not other0.in-parent))) a!9)))))
 (assert (or other0.claimed other0.same-device))
@@ -433,5 +433,5 @@
                 (bvule (bvadd (concat msix.pba-offset.qwords #b000)
                               ((_ extract 31 0) msix.pba-size))
                        (concat msix.table-offset.qwords #b000)))))
-  (or a!2 a!4 (not (and msix.present (= msix.table-bir.low msix.pba-bir.low)))))))
+  (or (not (and msix.present (= msix.table-bir.low msix.pba-bir.low))) a!2 a!4))))
 (check-sat)

@@ -104,9 +104,9 @@
                (not (bvule other0.size
                            (bvmul #xffffffffffffffff other0.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
-                (or a!2
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size)))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!2)))
       (a!5 (not (and (not (= other0.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -136,20 +136,20 @@
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000))))))
 (let ((a!3 (not (bvule (bvadd #x0000000000000ffe
                               bar.size
-                              (concat #x0000000000000 bar.start.in-page)
-                              a!2)
+                              a!2
+                              (concat #x0000000000000 bar.start.in-page))
                        (concat (bvnot bar.start.page) #xfff))))
-      (a!5 (or a!4
-               (= (concat #b000000 mmap.length.pages #x000)
+      (a!5 (or (= (concat #b000000 mmap.length.pages #x000)
                   (bvmul #xffffffffffffffff
-                         (concat #x000000 mmap.offset.pages #x000)))))
+                         (concat #x000000 mmap.offset.pages #x000)))
+               a!4))
       (a!7 (not (bvule (bvadd #xffffffffffffffff
                               (concat #b000000 mmap.length.pages #x000)
                               (concat #x000000 mmap.offset.pages #x000))
                        (bvadd #x0000000000000ffe
                               bar.size
-                              (concat #x0000000000000 bar.start.in-page)
-                              a!2)))))
+                              a!2
+                              (concat #x0000000000000 bar.start.in-page))))))
 (let ((a!6 (= a!3 (and (not (= bar.start.page #x0000000000000)) a!5))))
   (or a!1 (ite a!6 a!7 a!3))))))
 (assert (bvule #x0000000000001000 bar.size))
@@ -203,9 +203,9 @@
                               parent.size))
                 (not a!5)))
       (a!12 (ite (= (not a!1) a!10)
-                 (or (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size))
-                     a!11)
+                 (or a!11
+                     (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size)))
                  (not a!1)))
       (a!15 (ite a!13
                  (bvule other0.start-from-bar-page
@@ -345,19 +345,19 @@
                   (bvmul #xffffffffffffffff
                          (concat #x0000000000000 bar.start.in-page)))
                a!2))
-      (a!6 (or (= bar.size
+      (a!6 (or a!5
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))
-               a!5))
+                         (concat #x0000000000000 bar.start.in-page)))))
       (a!9 (and (not (= bar.start.page #x0000000000000))
                 (or a!8
                     (= other0.start-from-bar-page
                        (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x0000000000000)) a!3)))
       (a!11 (ite (= a!7 a!9)
-                 (or (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size))
-                     (not a!10))
+                 (or (not a!10)
+                     (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size)))
                  a!7)))
   (or (not (and other0.claimed other0.in-parent bar.claimed))
       (not (and (ite a!4 a!6 a!1) a!11)))))))
@@ -373,10 +373,10 @@
                        (concat (bvnot bar.start.page) #xfff))))
       (a!6 (not (bvule (bvadd other0.start-from-bar-page other0.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
-      (a!8 (or (= other0.start-from-bar-page
-                  (bvmul #xffffffffffffffff other0.size))
-               (not (bvule (bvadd other0.start-from-bar-page other0.size)
-                           parent.start-from-bar-page)))))
+      (a!8 (or (not (bvule (bvadd other0.start-from-bar-page other0.size)
+                           parent.start-from-bar-page))
+               (= other0.start-from-bar-page
+                  (bvmul #xffffffffffffffff other0.size)))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
                 (or (= parent.start-from-bar-page
                        (bvmul #xffffffffffffffff parent.size))
@@ -425,21 +425,21 @@
 (assert (or (not msix.present)
     (and (bvule msix.table-bir.low #b101) (bvule msix.pba-bir.low #b101))))
 (assert (let ((a!1 (= ((_ extract 63 32)
-                (bvadd msix.pba-size
-                       (concat #x00000000 msix.pba-offset.qwords #b000)))
-              #x00000000))
-      (a!3 (= ((_ extract 63 32)
                 (bvadd (concat #x000000000000 msix.table-size.entries #x0)
                        (concat #x00000000 msix.table-offset.qwords #b000)))
+              #x00000000))
+      (a!3 (= ((_ extract 63 32)
+                (bvadd msix.pba-size
+                       (concat #x00000000 msix.pba-offset.qwords #b000)))
               #x00000000)))
 (let ((a!2 (and a!1
-                (bvule (bvadd (concat msix.pba-offset.qwords #b000)
-                              ((_ extract 31 0) msix.pba-size))
-                       (concat msix.table-offset.qwords #b000))))
-      (a!4 (and a!3
                 (bvule (bvadd (concat msix.table-offset.qwords #b000)
                               (concat #x0000 msix.table-size.entries #x0))
-                       (concat msix.pba-offset.qwords #b000)))))
+                       (concat msix.pba-offset.qwords #b000))))
+      (a!4 (and a!3
+                (bvule (bvadd (concat msix.pba-offset.qwords #b000)
+                              ((_ extract 31 0) msix.pba-size))
+                       (concat msix.table-offset.qwords #b000)))))
   (or (not (and msix.present (= msix.table-bir.low msix.pba-bir.low))) a!2 a!4))))
 (assert (or platform.msi-isolated
     (not (and platform.msi-domain-present platform.msi-domains-remap))))

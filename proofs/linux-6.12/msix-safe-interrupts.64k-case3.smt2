@@ -66,10 +66,10 @@
       (a!5 (not (bvule bar.size
                        (bvmul #xffffffffffffffff
                               (concat #x000000000000 bar.start.in-page))))))
-(let ((a!3 (or a!2
-               (= bar.size
+(let ((a!3 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))))
+                         (concat #x000000000000 bar.start.in-page)))
+               a!2))
       (a!6 (not (and (not (= bar.start.in-page #x0000))
                      (or (= bar.size #x0000000000000000) a!5)))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x000000000000)) a!3))))
@@ -83,9 +83,9 @@
                (not (bvule parent.size
                            (bvmul #xffffffffffffffff parent.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or a!2
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size)))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!2)))
       (a!5 (not (and (not (= parent.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -99,9 +99,9 @@
                (not (bvule other0.size
                            (bvmul #xffffffffffffffff other0.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or a!2
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size)))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!2)))
       (a!5 (not (and (not (= other0.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -136,45 +136,45 @@
                                         #b000)))))
       (a!3 (not (bvule (concat #x000000 mmap.offset.pages #x0000)
                        (concat (bvnot bar.start.page) #xffff))))
-      (a!4 (= other0.start-from-bar-page
+      (a!4 (bvadd other0.start-from-bar-page
+                  (concat #x00000000 msix.table-offset.qwords #b000)
+                  (concat #x000000000000 msix.table-size.entries #x0)))
+      (a!6 (= other0.start-from-bar-page
               (bvadd (bvmul #xffffffffffffffff
                             (concat #x00000000 msix.table-offset.qwords #b000))
                      (bvmul #xffffffffffffffff
                             (concat #x000000000000 msix.table-size.entries #x0)))))
-      (a!5 (bvadd other0.start-from-bar-page
-                  (concat #x00000000 msix.table-offset.qwords #b000)
-                  (concat #x000000000000 msix.table-size.entries #x0)))
       (a!9 (not (bvule (bvadd other0.start-from-bar-page other0.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
       (a!11 (and (= ((_ extract 63 40)
                       (bvadd other0.start-from-bar-page other0.size))
                     #x000000)
-                 (bvule (bvadd ((_ extract 39 0) other0.start-from-bar-page)
-                               ((_ extract 39 0) other0.size))
+                 (bvule (bvadd ((_ extract 39 0) other0.size)
+                               ((_ extract 39 0) other0.start-from-bar-page))
                         (concat mmap.offset.pages #x0000)))))
 (let ((a!2 (ite (= (= msix.table-size.entries #x000)
                    (= other0.size
                       (concat #x00000000 msix.table-offset.qwords #b000)))
                 a!1
                 (not (= msix.table-size.entries #x000))))
-      (a!6 (not (bvule a!5
+      (a!5 (not (bvule a!4
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
-      (a!8 (and (= ((_ extract 63 40) a!5) #x000000)
-                (bvule (bvadd (concat #x000000 msix.table-size.entries #x0)
-                              (concat #x00 msix.table-offset.qwords #b000)
+      (a!8 (and (= ((_ extract 63 40) a!4) #x000000)
+                (bvule (bvadd (concat #x00 msix.table-offset.qwords #b000)
+                              (concat #x000000 msix.table-size.entries #x0)
                               ((_ extract 39 0) other0.start-from-bar-page))
                        (concat mmap.offset.pages #x0000))))
       (a!10 (and (not (= bar.start.page #x000000000000))
                  (or a!9
                      (= other0.start-from-bar-page
                         (bvmul #xffffffffffffffff other0.size))))))
-(let ((a!7 (= a!3 (and (not (= bar.start.page #x000000000000)) (or a!4 a!6))))
+(let ((a!7 (= a!3 (and (not (= bar.start.page #x000000000000)) (or a!5 a!6))))
       (a!12 (ite (= a!3 a!10)
-                 (or (not a!11)
-                     (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size)))
+                 (or (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size))
+                     (not a!11))
                  a!3)))
-  (ite a!2 (ite a!7 (or a!4 (not a!8)) a!3) a!12)))))
+  (ite a!2 (ite a!7 (or (not a!8) a!6) a!3) a!12)))))
 (assert (let ((a!1 (not (bvule (bvadd other0.start-from-bar-page
                               (concat #x00000000 msix.table-offset.qwords #b000))
                        (concat (bvnot bar.start.page) #xffff))))
@@ -189,7 +189,7 @@
                        (bvadd other0.start-from-bar-page
                               (concat #x00000000 msix.table-offset.qwords #b000))))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x000000000000)) (or a!2 a!3)))))
-  (ite a!4 (or a!3 a!5) a!1))))
+  (ite a!4 (or a!5 a!3) a!1))))
 (assert (not platform.msi-isolated))
 (assert (bvule #x0000000000010000 bar.size))
 (assert bar.claimed)
@@ -198,7 +198,7 @@
 (assert bar.memory)
 (assert (not (= bar.size #x0000000000000000)))
 (assert (not platform.s390))
-(assert (or (= bar.start.in-page #x0000) (bvule #x0000000000010000 bar.size)))
+(assert (or (bvule #x0000000000010000 bar.size) (= bar.start.in-page #x0000)))
 (assert (let ((a!1 (bvule (bvadd bar.size (concat #x000000000000 bar.start.in-page))
                   (concat (bvnot bar.start.page) #xffff)))
       (a!3 (not (bvule parent.start-from-bar-page
@@ -223,9 +223,9 @@
                     (= parent.start-from-bar-page
                        (bvmul #xffffffffffffffff parent.size)))))
       (a!10 (and (not (= bar.start.page #x000000000000))
-                 (or a!9
-                     (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size)))))
+                 (or (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size))
+                     a!9)))
       (a!13 (= (bvule other0.start-from-bar-page
                       (concat (bvnot bar.start.page) #xffff))
                a!5)))
@@ -256,8 +256,8 @@
                  (or (not (and other0.in-parent other0.claimed))
                      (not (and a!12 a!15))))))
   (or (bvule #x0000000000010000 bar.size) a!16))))))
-(assert (bvule (bvadd (concat #x000000 mmap.offset.pages #x0000)
-              (concat #b000000 mmap.length.pages #x0000))
+(assert (bvule (bvadd (concat #b000000 mmap.length.pages #x0000)
+              (concat #x000000 mmap.offset.pages #x0000))
        (concat ((_ extract 63 16) (bvadd #x000000000000ffff bar.size)) #x0000)))
 (assert (or platform.msi-isolated
     platform.allow-unsafe-interrupts
@@ -350,9 +350,9 @@
                 (not (= other0.start-from-bar-page
                         (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (and (not (= bar.start.page #x000000000000))
-                (or a!3
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size)))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!3)))
       (a!6 (and (not (= bar.start.page #x000000000000))
                 (or a!5
                     (= parent.start-from-bar-page
@@ -384,19 +384,19 @@
                (= bar.size
                   (bvmul #xffffffffffffffff
                          (concat #x000000000000 bar.start.in-page)))))
-      (a!6 (or (= bar.size
+      (a!6 (or a!5
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))
-               a!5))
+                         (concat #x000000000000 bar.start.in-page)))))
       (a!9 (and (not (= bar.start.page #x000000000000))
-                (or a!8
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!8))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x000000000000)) a!3)))
       (a!11 (ite (= a!7 a!9)
-                 (or (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size))
-                     (not a!10))
+                 (or (not a!10)
+                     (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size)))
                  a!7)))
   (or (not (and other0.claimed other0.in-parent bar.claimed))
       (not (and (ite a!4 a!6 a!1) a!11)))))))
@@ -404,36 +404,36 @@
                        (concat (bvnot bar.start.page) #xffff))))
       (a!2 (not (bvule (bvadd parent.start-from-bar-page parent.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
-      (a!4 (or (not (bvule (bvadd parent.start-from-bar-page parent.size)
-                           other0.start-from-bar-page))
-               (= parent.start-from-bar-page
-                  (bvmul #xffffffffffffffff parent.size))))
+      (a!4 (or (= parent.start-from-bar-page
+                  (bvmul #xffffffffffffffff parent.size))
+               (not (bvule (bvadd parent.start-from-bar-page parent.size)
+                           other0.start-from-bar-page))))
       (a!5 (not (bvule parent.start-from-bar-page
                        (concat (bvnot bar.start.page) #xffff))))
       (a!6 (not (bvule (bvadd other0.start-from-bar-page other0.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
-      (a!8 (or (= other0.start-from-bar-page
-                  (bvmul #xffffffffffffffff other0.size))
-               (not (bvule (bvadd other0.start-from-bar-page other0.size)
-                           parent.start-from-bar-page)))))
+      (a!8 (or (not (bvule (bvadd other0.start-from-bar-page other0.size)
+                           parent.start-from-bar-page))
+               (= other0.start-from-bar-page
+                  (bvmul #xffffffffffffffff other0.size)))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
                 (or a!2
                     (= parent.start-from-bar-page
                        (bvmul #xffffffffffffffff parent.size)))))
       (a!7 (and (not (= bar.start.page #x000000000000))
-                (or a!6
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!6))))
 (let ((a!9 (not (and (ite (= a!1 a!3) a!4 a!1) (ite (= a!5 a!7) a!8 a!5)))))
   (or (not (and other0.claimed (not other0.in-parent))) a!9)))))
 (assert (or other0.claimed other0.same-device))
 (assert (or (not bar.memory) (bvule #x0000000000000010 bar.size)))
 (assert (or bar.memory (bvule #x0000000000000004 bar.size)))
 (assert (let ((a!1 (and bar.memory
-                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                              (concat #x000000000000
+                (bvule (bvadd (concat #x000000000000
                                       msix.table-size.entries
-                                      #x0))
+                                      #x0)
+                              (concat #x00000000 msix.table-offset.qwords #b000))
                        bar.size))))
   (or (not (and msix.present (= bar.index.low msix.table-bir.low))) a!1)))
 (assert (let ((a!1 (and bar.memory
@@ -444,10 +444,10 @@
 (assert (or (not other0.memory) (bvule #x0000000000000010 other0.size)))
 (assert (or other0.memory (bvule #x0000000000000004 other0.size)))
 (assert (let ((a!1 (and other0.memory
-                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                              (concat #x000000000000
+                (bvule (bvadd (concat #x000000000000
                                       msix.table-size.entries
-                                      #x0))
+                                      #x0)
+                              (concat #x00000000 msix.table-offset.qwords #b000))
                        other0.size))))
   (or (not (and msix.present
                 other0.same-device
@@ -468,8 +468,8 @@
                        (concat #x00000000 msix.pba-offset.qwords #b000)))
               #x00000000))
       (a!3 (= ((_ extract 63 32)
-                (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                       (concat #x000000000000 msix.table-size.entries #x0)))
+                (bvadd (concat #x000000000000 msix.table-size.entries #x0)
+                       (concat #x00000000 msix.table-offset.qwords #b000)))
               #x00000000)))
 (let ((a!2 (and a!1
                 (bvule (bvadd (concat msix.pba-offset.qwords #b000)

@@ -140,17 +140,17 @@
        a!1))))
 (assert (let ((a!1 (not (bvule other0.start-from-bar-page
                        (concat (bvnot bar.start.page) #xffff))))
-      (a!2 (= (concat #x000000 mmap.offset.pages #x0000)
-              (bvmul #xffffffffffffffff
-                     (concat #b000000 mmap.length.pages #x0000))))
-      (a!3 (not (bvule (bvadd (concat #x000000 mmap.offset.pages #x0000)
-                              (concat #b000000 mmap.length.pages #x0000))
+      (a!2 (not (bvule (bvadd (concat #b000000 mmap.length.pages #x0000)
+                              (concat #x000000 mmap.offset.pages #x0000))
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
-      (a!5 (not (bvule (bvadd (concat #x000000 mmap.offset.pages #x0000)
-                              (concat #b000000 mmap.length.pages #x0000))
+      (a!3 (= (concat #b000000 mmap.length.pages #x0000)
+              (bvmul #xffffffffffffffff
+                     (concat #x000000 mmap.offset.pages #x0000))))
+      (a!5 (not (bvule (bvadd (concat #b000000 mmap.length.pages #x0000)
+                              (concat #x000000 mmap.offset.pages #x0000))
                        other0.start-from-bar-page))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x000000000000)) (or a!2 a!3)))))
-  (ite a!4 (or a!2 a!5) a!1))))
+  (ite a!4 (or a!3 a!5) a!1))))
 (assert (not (bvule #x0000000000010000 bar.size)))
 (assert bar.claimed)
 (assert (or other0.claimed (not other0.same-device)))
@@ -158,7 +158,7 @@
 (assert bar.memory)
 (assert (not (= bar.size #x0000000000000000)))
 (assert (not platform.s390))
-(assert (or (= bar.start.in-page #x0000) (bvule #x0000000000010000 bar.size)))
+(assert (or (bvule #x0000000000010000 bar.size) (= bar.start.in-page #x0000)))
 (assert (let ((a!1 (bvule (bvadd bar.size (concat #x000000000000 bar.start.in-page))
                   (concat (bvnot bar.start.page) #xffff)))
       (a!3 (not (bvule parent.start-from-bar-page
@@ -216,8 +216,8 @@
                  (or (not (and other0.in-parent other0.claimed))
                      (not (and a!12 a!15))))))
   (or (bvule #x0000000000010000 bar.size) a!16))))))
-(assert (bvule (bvadd (concat #x000000 mmap.offset.pages #x0000)
-              (concat #b000000 mmap.length.pages #x0000))
+(assert (bvule (bvadd (concat #b000000 mmap.length.pages #x0000)
+              (concat #x000000 mmap.offset.pages #x0000))
        (concat ((_ extract 63 16) (bvadd #x000000000000ffff bar.size)) #x0000)))
 (assert (or platform.msi-isolated
     platform.allow-unsafe-interrupts
@@ -310,9 +310,9 @@
                 (not (= other0.start-from-bar-page
                         (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (and (not (= bar.start.page #x000000000000))
-                (or (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))
-                    a!3)))
+                (or a!3
+                    (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size)))))
       (a!6 (and (not (= bar.start.page #x000000000000))
                 (or (= parent.start-from-bar-page
                        (bvmul #xffffffffffffffff parent.size))
@@ -349,9 +349,9 @@
                          (concat #x000000000000 bar.start.in-page)))
                a!5))
       (a!9 (and (not (= bar.start.page #x000000000000))
-                (or (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))
-                    a!8))))
+                (or a!8
+                    (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x000000000000)) a!3)))
       (a!11 (ite (= a!7 a!9)
                  (or (= other0.start-from-bar-page
@@ -381,19 +381,19 @@
                        (bvmul #xffffffffffffffff parent.size))
                     a!2)))
       (a!7 (and (not (= bar.start.page #x000000000000))
-                (or (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))
-                    a!6))))
+                (or a!6
+                    (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!9 (not (and (ite (= a!1 a!3) a!4 a!1) (ite (= a!5 a!7) a!8 a!5)))))
   (or (not (and other0.claimed (not other0.in-parent))) a!9)))))
 (assert (or other0.claimed other0.same-device))
 (assert (or (not bar.memory) (bvule #x0000000000000010 bar.size)))
 (assert (or bar.memory (bvule #x0000000000000004 bar.size)))
 (assert (let ((a!1 (and bar.memory
-                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                              (concat #x000000000000
+                (bvule (bvadd (concat #x000000000000
                                       msix.table-size.entries
-                                      #x0))
+                                      #x0)
+                              (concat #x00000000 msix.table-offset.qwords #b000))
                        bar.size))))
   (or (not (and msix.present (= bar.index.low msix.table-bir.low))) a!1)))
 (assert (let ((a!1 (and bar.memory
@@ -404,10 +404,10 @@
 (assert (or (not other0.memory) (bvule #x0000000000000010 other0.size)))
 (assert (or other0.memory (bvule #x0000000000000004 other0.size)))
 (assert (let ((a!1 (and other0.memory
-                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                              (concat #x000000000000
+                (bvule (bvadd (concat #x000000000000
                                       msix.table-size.entries
-                                      #x0))
+                                      #x0)
+                              (concat #x00000000 msix.table-offset.qwords #b000))
                        other0.size))))
   (or (not (and msix.present
                 other0.same-device
@@ -424,20 +424,20 @@
 (assert (or (not msix.present)
     (and (bvule msix.table-bir.low #b101) (bvule msix.pba-bir.low #b101))))
 (assert (let ((a!1 (= ((_ extract 63 32)
-                (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                       (concat #x000000000000 msix.table-size.entries #x0)))
-              #x00000000))
-      (a!3 (= ((_ extract 63 32)
                 (bvadd msix.pba-size
                        (concat #x00000000 msix.pba-offset.qwords #b000)))
+              #x00000000))
+      (a!3 (= ((_ extract 63 32)
+                (bvadd (concat #x000000000000 msix.table-size.entries #x0)
+                       (concat #x00000000 msix.table-offset.qwords #b000)))
               #x00000000)))
 (let ((a!2 (and a!1
-                (bvule (bvadd (concat msix.table-offset.qwords #b000)
-                              (concat #x0000 msix.table-size.entries #x0))
-                       (concat msix.pba-offset.qwords #b000))))
-      (a!4 (and a!3
                 (bvule (bvadd (concat msix.pba-offset.qwords #b000)
                               ((_ extract 31 0) msix.pba-size))
-                       (concat msix.table-offset.qwords #b000)))))
-  (or a!2 a!4 (not (and msix.present (= msix.table-bir.low msix.pba-bir.low)))))))
+                       (concat msix.table-offset.qwords #b000))))
+      (a!4 (and a!3
+                (bvule (bvadd (concat msix.table-offset.qwords #b000)
+                              (concat #x0000 msix.table-size.entries #x0))
+                       (concat msix.pba-offset.qwords #b000)))))
+  (or a!2 (not (and msix.present (= msix.table-bir.low msix.pba-bir.low))) a!4))))
 (check-sat)

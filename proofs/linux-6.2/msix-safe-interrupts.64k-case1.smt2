@@ -87,9 +87,9 @@
                (not (bvule parent.size
                            (bvmul #xffffffffffffffff parent.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or a!2
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size)))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!2)))
       (a!5 (not (and (not (= parent.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -137,16 +137,16 @@
                                 (concat #x00000000
                                         msix.table-offset.qwords
                                         #b000)))))
-      (a!3 (= ((_ extract 63 40)
-                (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                       (concat #x000000000000 msix.table-size.entries #x0)
-                       (concat #x000000000000 bar.start.in-page)))
-              #x000000))
-      (a!5 (= (concat #x00000000 msix.table-offset.qwords #b000)
+      (a!3 (= (concat #x000000000000 msix.table-size.entries #x0)
               (bvadd (bvmul #xffffffffffffffff
-                            (concat #x000000000000 msix.table-size.entries #x0))
+                            (concat #x000000000000 bar.start.in-page))
                      (bvmul #xffffffffffffffff
-                            (concat #x000000000000 bar.start.in-page)))))
+                            (concat #x00000000 msix.table-offset.qwords #b000)))))
+      (a!4 (= ((_ extract 63 40)
+                (bvadd (concat #x000000000000 msix.table-size.entries #x0)
+                       (concat #x000000000000 bar.start.in-page)
+                       (concat #x00000000 msix.table-offset.qwords #b000)))
+              #x000000))
       (a!6 (= ((_ extract 63 40)
                 (bvadd bar.size (concat #x000000000000 bar.start.in-page)))
               #x000000)))
@@ -155,24 +155,24 @@
                       (concat #x00000000 msix.table-offset.qwords #b000)))
                 a!1
                 (not (= msix.table-size.entries #x000))))
-      (a!4 (and a!3
-                (bvule (bvadd (concat #x000000 msix.table-size.entries #x0)
-                              (concat #x000000 bar.start.in-page)
-                              (concat #x00 msix.table-offset.qwords #b000))
+      (a!5 (and a!4
+                (bvule (bvadd (concat #x00 msix.table-offset.qwords #b000)
+                              (concat #x000000 msix.table-size.entries #x0)
+                              (concat #x000000 bar.start.in-page))
                        (concat mmap.offset.pages #x0000))))
       (a!7 (and a!6
-                (bvule (bvadd (concat #x000000 bar.start.in-page)
-                              ((_ extract 39 0) bar.size))
+                (bvule (bvadd ((_ extract 39 0) bar.size)
+                              (concat #x000000 bar.start.in-page))
                        (concat mmap.offset.pages #x0000)))))
-(let ((a!8 (or (= bar.size
+(let ((a!8 (or (not a!7)
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))
-               (not a!7))))
-  (ite a!2 (or (not a!4) a!5) a!8)))))
+                         (concat #x000000000000 bar.start.in-page))))))
+  (ite a!2 (or a!3 (not a!5)) a!8)))))
 (assert (let ((a!1 (not (bvule (bvadd (concat #b000000 mmap.length.pages #x0000)
                               (concat #x000000 mmap.offset.pages #x0000))
-                       (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                              (concat #x000000000000 bar.start.in-page))))))
+                       (bvadd (concat #x000000000000 bar.start.in-page)
+                              (concat #x00000000 msix.table-offset.qwords #b000))))))
   (or (= (concat #b000000 mmap.length.pages #x0000)
          (bvmul #xffffffffffffffff (concat #x000000 mmap.offset.pages #x0000)))
       a!1)))
@@ -184,7 +184,7 @@
 (assert bar.memory)
 (assert (not (= bar.size #x0000000000000000)))
 (assert (not platform.s390))
-(assert (or (= bar.start.in-page #x0000) (bvule #x0000000000010000 bar.size)))
+(assert (or (bvule #x0000000000010000 bar.size) (= bar.start.in-page #x0000)))
 (assert (let ((a!1 (bvule (bvadd bar.size (concat #x000000000000 bar.start.in-page))
                   (concat (bvnot bar.start.page) #xffff)))
       (a!3 (not (bvule parent.start-from-bar-page
@@ -228,9 +228,9 @@
                               parent.size))
                 (not a!5)))
       (a!12 (ite (= (not a!1) a!10)
-                 (or (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size))
-                     a!11)
+                 (or a!11
+                     (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size)))
                  (not a!1)))
       (a!15 (ite a!13
                  (bvule other0.start-from-bar-page
@@ -300,10 +300,10 @@
                      (bvule ((_ extract 15 0) parent.start-from-bar-page)
                             bar.start.in-page))
                 a!2))
-      (a!5 (or (= bar.size
+      (a!5 (or a!4
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))
-               a!4))
+                         (concat #x000000000000 bar.start.in-page)))))
       (a!7 (and (not (= bar.start.page #x000000000000))
                 (or a!6
                     (= parent.start-from-bar-page
@@ -365,23 +365,23 @@
                  (bvule (bvadd ((_ extract 15 0) other0.start-from-bar-page)
                                ((_ extract 15 0) other0.size))
                         bar.start.in-page))))
-(let ((a!3 (or (= bar.size
+(let ((a!3 (or a!2
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))
-               a!2))
-      (a!6 (or (= bar.size
+                         (concat #x000000000000 bar.start.in-page)))))
+      (a!6 (or a!5
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))
-               a!5))
+                         (concat #x000000000000 bar.start.in-page)))))
       (a!9 (and (not (= bar.start.page #x000000000000))
                 (or (= other0.start-from-bar-page
                        (bvmul #xffffffffffffffff other0.size))
                     a!8))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x000000000000)) a!3)))
       (a!11 (ite (= a!7 a!9)
-                 (or (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size))
-                     (not a!10))
+                 (or (not a!10)
+                     (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size)))
                  a!7)))
   (or (not (and other0.claimed other0.in-parent bar.claimed))
       (not (and (ite a!4 a!6 a!1) a!11)))))))
@@ -397,10 +397,10 @@
                        (concat (bvnot bar.start.page) #xffff))))
       (a!6 (not (bvule (bvadd other0.start-from-bar-page other0.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
-      (a!8 (or (= other0.start-from-bar-page
-                  (bvmul #xffffffffffffffff other0.size))
-               (not (bvule (bvadd other0.start-from-bar-page other0.size)
-                           parent.start-from-bar-page)))))
+      (a!8 (or (not (bvule (bvadd other0.start-from-bar-page other0.size)
+                           parent.start-from-bar-page))
+               (= other0.start-from-bar-page
+                  (bvmul #xffffffffffffffff other0.size)))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
                 (or a!2
                     (= parent.start-from-bar-page
@@ -415,10 +415,10 @@
 (assert (or (not bar.memory) (bvule #x0000000000000010 bar.size)))
 (assert (or bar.memory (bvule #x0000000000000004 bar.size)))
 (assert (let ((a!1 (and bar.memory
-                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                              (concat #x000000000000
+                (bvule (bvadd (concat #x000000000000
                                       msix.table-size.entries
-                                      #x0))
+                                      #x0)
+                              (concat #x00000000 msix.table-offset.qwords #b000))
                        bar.size))))
   (or (not (and msix.present (= bar.index.low msix.table-bir.low))) a!1)))
 (assert (let ((a!1 (and bar.memory
@@ -429,10 +429,10 @@
 (assert (or (not other0.memory) (bvule #x0000000000000010 other0.size)))
 (assert (or other0.memory (bvule #x0000000000000004 other0.size)))
 (assert (let ((a!1 (and other0.memory
-                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                              (concat #x000000000000
+                (bvule (bvadd (concat #x000000000000
                                       msix.table-size.entries
-                                      #x0))
+                                      #x0)
+                              (concat #x00000000 msix.table-offset.qwords #b000))
                        other0.size))))
   (or (not (and msix.present
                 other0.same-device
@@ -453,8 +453,8 @@
                        (concat #x00000000 msix.pba-offset.qwords #b000)))
               #x00000000))
       (a!3 (= ((_ extract 63 32)
-                (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                       (concat #x000000000000 msix.table-size.entries #x0)))
+                (bvadd (concat #x000000000000 msix.table-size.entries #x0)
+                       (concat #x00000000 msix.table-offset.qwords #b000)))
               #x00000000)))
 (let ((a!2 (and a!1
                 (bvule (bvadd (concat msix.pba-offset.qwords #b000)
@@ -464,7 +464,7 @@
                 (bvule (bvadd (concat msix.table-offset.qwords #b000)
                               (concat #x0000 msix.table-size.entries #x0))
                        (concat msix.pba-offset.qwords #b000)))))
-  (or (not (and msix.present (= msix.table-bir.low msix.pba-bir.low))) a!2 a!4))))
+  (or a!2 (not (and msix.present (= msix.table-bir.low msix.pba-bir.low))) a!4))))
 (assert (or platform.msi-isolated
     (not (and platform.msi-domain-present platform.msi-domains-remap))))
 (check-sat)

@@ -83,9 +83,9 @@
                (not (bvule parent.size
                            (bvmul #xffffffffffffffff parent.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or a!2
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size)))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!2)))
       (a!5 (not (and (not (= parent.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -99,9 +99,9 @@
                (not (bvule other0.size
                            (bvmul #xffffffffffffffff other0.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or a!2
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size)))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!2)))
       (a!5 (not (and (not (= other0.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -131,20 +131,20 @@
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000))))))
 (let ((a!3 (not (bvule (bvadd #x000000000000fffe
                               bar.size
-                              (concat #x000000000000 bar.start.in-page)
-                              a!2)
+                              a!2
+                              (concat #x000000000000 bar.start.in-page))
                        (concat (bvnot bar.start.page) #xffff))))
-      (a!5 (or (= (concat #x000000 mmap.offset.pages #x0000)
+      (a!5 (or a!4
+               (= (concat #x000000 mmap.offset.pages #x0000)
                   (bvmul #xffffffffffffffff
-                         (concat #b000000 mmap.length.pages #x0000)))
-               a!4))
+                         (concat #b000000 mmap.length.pages #x0000)))))
       (a!7 (not (bvule (bvadd #xffffffffffffffff
                               (concat #x000000 mmap.offset.pages #x0000)
                               (concat #b000000 mmap.length.pages #x0000))
                        (bvadd #x000000000000fffe
                               bar.size
-                              (concat #x000000000000 bar.start.in-page)
-                              a!2)))))
+                              a!2
+                              (concat #x000000000000 bar.start.in-page))))))
 (let ((a!6 (= a!3 (and (not (= bar.start.page #x000000000000)) a!5))))
   (or a!1 (ite a!6 a!7 a!3))))))
 (assert (bvule #x0000000000010000 bar.size))
@@ -154,7 +154,7 @@
 (assert bar.memory)
 (assert (not (= bar.size #x0000000000000000)))
 (assert (not platform.s390))
-(assert (or (= bar.start.in-page #x0000) (bvule #x0000000000010000 bar.size)))
+(assert (or (bvule #x0000000000010000 bar.size) (= bar.start.in-page #x0000)))
 (assert (let ((a!1 (bvule (bvadd bar.size (concat #x000000000000 bar.start.in-page))
                   (concat (bvnot bar.start.page) #xffff)))
       (a!3 (not (bvule parent.start-from-bar-page
@@ -276,9 +276,9 @@
                          (concat #x000000000000 bar.start.in-page)))
                a!4))
       (a!7 (and (not (= bar.start.page #x000000000000))
-                (or a!6
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size)))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!6)))
       (a!11 (ite a!9
                  (bvule (bvadd bar.size
                                (concat #x000000000000 bar.start.in-page))
@@ -306,13 +306,13 @@
                 (not (= other0.start-from-bar-page
                         (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (and (not (= bar.start.page #x000000000000))
-                (or a!3
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size)))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!3)))
       (a!6 (and (not (= bar.start.page #x000000000000))
-                (or a!5
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!5))))
   (or (not (and other0.claimed other0.in-parent))
       (and (ite a!1
                 (bvule parent.start-from-bar-page other0.start-from-bar-page)
@@ -333,21 +333,21 @@
       (a!10 (and (= ((_ extract 63 16)
                       (bvadd other0.start-from-bar-page other0.size))
                     #x000000000000)
-                 (bvule (bvadd ((_ extract 15 0) other0.size)
-                               ((_ extract 15 0) other0.start-from-bar-page))
+                 (bvule (bvadd ((_ extract 15 0) other0.start-from-bar-page)
+                               ((_ extract 15 0) other0.size))
                         bar.start.in-page))))
 (let ((a!3 (or (= bar.size
                   (bvmul #xffffffffffffffff
                          (concat #x000000000000 bar.start.in-page)))
                a!2))
-      (a!6 (or (= bar.size
+      (a!6 (or a!5
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))
-               a!5))
+                         (concat #x000000000000 bar.start.in-page)))))
       (a!9 (and (not (= bar.start.page #x000000000000))
-                (or a!8
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!8))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x000000000000)) a!3)))
       (a!11 (ite (= a!7 a!9)
                  (or (= other0.start-from-bar-page
@@ -360,10 +360,10 @@
                        (concat (bvnot bar.start.page) #xffff))))
       (a!2 (not (bvule (bvadd parent.start-from-bar-page parent.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000)))))
-      (a!4 (or (not (bvule (bvadd parent.start-from-bar-page parent.size)
-                           other0.start-from-bar-page))
-               (= parent.start-from-bar-page
-                  (bvmul #xffffffffffffffff parent.size))))
+      (a!4 (or (= parent.start-from-bar-page
+                  (bvmul #xffffffffffffffff parent.size))
+               (not (bvule (bvadd parent.start-from-bar-page parent.size)
+                           other0.start-from-bar-page))))
       (a!5 (not (bvule parent.start-from-bar-page
                        (concat (bvnot bar.start.page) #xffff))))
       (a!6 (not (bvule (bvadd other0.start-from-bar-page other0.size)
@@ -373,13 +373,13 @@
                (not (bvule (bvadd other0.start-from-bar-page other0.size)
                            parent.start-from-bar-page)))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or a!2
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size)))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!2)))
       (a!7 (and (not (= bar.start.page #x000000000000))
-                (or a!6
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!6))))
 (let ((a!9 (not (and (ite (= a!1 a!3) a!4 a!1) (ite (= a!5 a!7) a!8 a!5)))))
   (or (not (and other0.claimed (not other0.in-parent))) a!9)))))
 (assert (or other0.claimed other0.same-device))
@@ -435,5 +435,5 @@
                 (bvule (bvadd (concat msix.table-offset.qwords #b000)
                               (concat #x0000 msix.table-size.entries #x0))
                        (concat msix.pba-offset.qwords #b000)))))
-  (or a!2 a!4 (not (and msix.present (= msix.table-bir.low msix.pba-bir.low)))))))
+  (or a!2 (not (and msix.present (= msix.table-bir.low msix.pba-bir.low))) a!4))))
 (check-sat)

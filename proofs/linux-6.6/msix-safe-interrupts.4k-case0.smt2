@@ -133,15 +133,15 @@
                                 (concat #x00000000
                                         msix.table-offset.qwords
                                         #b000)))))
-      (a!3 (= (concat #x0000000000000 bar.start.in-page)
+      (a!3 (= (concat #x000000000000 msix.table-size.entries #x0)
               (bvadd (bvmul #xffffffffffffffff
                             (concat #x00000000 msix.table-offset.qwords #b000))
                      (bvmul #xffffffffffffffff
-                            (concat #x000000000000 msix.table-size.entries #x0)))))
+                            (concat #x0000000000000 bar.start.in-page)))))
       (a!4 (= ((_ extract 63 40)
-                (bvadd (concat #x0000000000000 bar.start.in-page)
+                (bvadd (concat #x000000000000 msix.table-size.entries #x0)
                        (concat #x00000000 msix.table-offset.qwords #b000)
-                       (concat #x000000000000 msix.table-size.entries #x0)))
+                       (concat #x0000000000000 bar.start.in-page)))
               #x000000))
       (a!6 (= ((_ extract 63 40)
                 (bvadd bar.size (concat #x0000000000000 bar.start.in-page)))
@@ -152,26 +152,26 @@
                 a!1
                 (not (= msix.table-size.entries #x000))))
       (a!5 (and a!4
-                (bvule (bvadd (concat #x0000000 bar.start.in-page)
-                              (concat #x00 msix.table-offset.qwords #b000)
-                              (concat #x000000 msix.table-size.entries #x0))
+                (bvule (bvadd (concat #x000000 msix.table-size.entries #x0)
+                              (concat #x0000000 bar.start.in-page)
+                              (concat #x00 msix.table-offset.qwords #b000))
                        (concat mmap.offset.pages #x000))))
       (a!7 (and a!6
-                (bvule (bvadd (concat #x0000000 bar.start.in-page)
-                              ((_ extract 39 0) bar.size))
+                (bvule (bvadd ((_ extract 39 0) bar.size)
+                              (concat #x0000000 bar.start.in-page))
                        (concat mmap.offset.pages #x000)))))
-(let ((a!8 (or (= bar.size
+(let ((a!8 (or (not a!7)
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))
-               (not a!7))))
+                         (concat #x0000000000000 bar.start.in-page))))))
   (ite a!2 (or a!3 (not a!5)) a!8)))))
 (assert (let ((a!1 (not (bvule (bvadd (concat #x000000 mmap.offset.pages #x000)
                               (concat #b000000 mmap.length.pages #x000))
-                       (bvadd (concat #x0000000000000 bar.start.in-page)
-                              (concat #x00000000 msix.table-offset.qwords #b000))))))
-  (or (= (concat #x000000 mmap.offset.pages #x000)
-         (bvmul #xffffffffffffffff (concat #b000000 mmap.length.pages #x000)))
-      a!1)))
+                       (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
+                              (concat #x0000000000000 bar.start.in-page))))))
+  (or a!1
+      (= (concat #x000000 mmap.offset.pages #x000)
+         (bvmul #xffffffffffffffff (concat #b000000 mmap.length.pages #x000))))))
 (assert (not platform.msi-isolated))
 (assert (not (bvule #x0000000000001000 bar.size)))
 (assert bar.claimed)
@@ -180,7 +180,7 @@
 (assert bar.memory)
 (assert (not (= bar.size #x0000000000000000)))
 (assert (not platform.s390))
-(assert (or (= bar.start.in-page #x000) (bvule #x0000000000001000 bar.size)))
+(assert (or (bvule #x0000000000001000 bar.size) (= bar.start.in-page #x000)))
 (assert (let ((a!1 (bvule (bvadd bar.size (concat #x0000000000000 bar.start.in-page))
                   (concat (bvnot bar.start.page) #xfff)))
       (a!3 (not (bvule parent.start-from-bar-page
@@ -205,9 +205,9 @@
                        (bvmul #xffffffffffffffff parent.size))
                     a!6)))
       (a!10 (and (not (= bar.start.page #x0000000000000))
-                 (or (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size))
-                     a!9)))
+                 (or a!9
+                     (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size)))))
       (a!13 (= (bvule other0.start-from-bar-page
                       (concat (bvnot bar.start.page) #xfff))
                a!5)))
@@ -224,9 +224,9 @@
                               parent.size))
                 (not a!5)))
       (a!12 (ite (= (not a!1) a!10)
-                 (or (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size))
-                     a!11)
+                 (or a!11
+                     (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size)))
                  (not a!1)))
       (a!15 (ite a!13
                  (bvule other0.start-from-bar-page
@@ -297,14 +297,14 @@
                      (bvule ((_ extract 11 0) parent.start-from-bar-page)
                             bar.start.in-page))
                 a!2))
-      (a!5 (or (= bar.size
+      (a!5 (or a!4
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))
-               a!4))
+                         (concat #x0000000000000 bar.start.in-page)))))
       (a!7 (and (not (= bar.start.page #x0000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!6)))
+                (or a!6
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!11 (ite a!9
                  (bvule (bvadd bar.size
                                (concat #x0000000000000 bar.start.in-page))
@@ -332,13 +332,13 @@
                 (not (= other0.start-from-bar-page
                         (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (and (not (= bar.start.page #x0000000000000))
-                (or (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))
-                    a!3)))
+                (or a!3
+                    (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size)))))
       (a!6 (and (not (= bar.start.page #x0000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!5))))
+                (or a!5
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))))))
   (or (not (and other0.claimed other0.in-parent))
       (and (ite a!1
                 (bvule parent.start-from-bar-page other0.start-from-bar-page)
@@ -362,18 +362,18 @@
                  (bvule (bvadd ((_ extract 11 0) other0.start-from-bar-page)
                                ((_ extract 11 0) other0.size))
                         bar.start.in-page))))
-(let ((a!3 (or (= bar.size
+(let ((a!3 (or a!2
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))
-               a!2))
+                         (concat #x0000000000000 bar.start.in-page)))))
       (a!6 (or (= bar.size
                   (bvmul #xffffffffffffffff
                          (concat #x0000000000000 bar.start.in-page)))
                a!5))
       (a!9 (and (not (= bar.start.page #x0000000000000))
-                (or (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))
-                    a!8))))
+                (or a!8
+                    (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x0000000000000)) a!3)))
       (a!11 (ite (= a!7 a!9)
                  (or (= other0.start-from-bar-page
@@ -386,10 +386,10 @@
                        (concat (bvnot bar.start.page) #xfff))))
       (a!2 (not (bvule (bvadd parent.start-from-bar-page parent.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
-      (a!4 (or (= parent.start-from-bar-page
-                  (bvmul #xffffffffffffffff parent.size))
-               (not (bvule (bvadd parent.start-from-bar-page parent.size)
-                           other0.start-from-bar-page))))
+      (a!4 (or (not (bvule (bvadd parent.start-from-bar-page parent.size)
+                           other0.start-from-bar-page))
+               (= parent.start-from-bar-page
+                  (bvmul #xffffffffffffffff parent.size))))
       (a!5 (not (bvule parent.start-from-bar-page
                        (concat (bvnot bar.start.page) #xfff))))
       (a!6 (not (bvule (bvadd other0.start-from-bar-page other0.size)
@@ -399,23 +399,23 @@
                (not (bvule (bvadd other0.start-from-bar-page other0.size)
                            parent.start-from-bar-page)))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!2)))
+                (or a!2
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!7 (and (not (= bar.start.page #x0000000000000))
-                (or (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))
-                    a!6))))
+                (or a!6
+                    (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!9 (not (and (ite (= a!1 a!3) a!4 a!1) (ite (= a!5 a!7) a!8 a!5)))))
   (or (not (and other0.claimed (not other0.in-parent))) a!9)))))
 (assert (or other0.claimed other0.same-device))
 (assert (or (not bar.memory) (bvule #x0000000000000010 bar.size)))
 (assert (or bar.memory (bvule #x0000000000000004 bar.size)))
 (assert (let ((a!1 (and bar.memory
-                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                              (concat #x000000000000
+                (bvule (bvadd (concat #x000000000000
                                       msix.table-size.entries
-                                      #x0))
+                                      #x0)
+                              (concat #x00000000 msix.table-offset.qwords #b000))
                        bar.size))))
   (or (not (and msix.present (= bar.index.low msix.table-bir.low))) a!1)))
 (assert (let ((a!1 (and bar.memory
@@ -426,10 +426,10 @@
 (assert (or (not other0.memory) (bvule #x0000000000000010 other0.size)))
 (assert (or other0.memory (bvule #x0000000000000004 other0.size)))
 (assert (let ((a!1 (and other0.memory
-                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                              (concat #x000000000000
+                (bvule (bvadd (concat #x000000000000
                                       msix.table-size.entries
-                                      #x0))
+                                      #x0)
+                              (concat #x00000000 msix.table-offset.qwords #b000))
                        other0.size))))
   (or (not (and msix.present
                 other0.same-device
@@ -446,20 +446,20 @@
 (assert (or (not msix.present)
     (and (bvule msix.table-bir.low #b101) (bvule msix.pba-bir.low #b101))))
 (assert (let ((a!1 (= ((_ extract 63 32)
-                (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                       (concat #x000000000000 msix.table-size.entries #x0)))
-              #x00000000))
-      (a!3 (= ((_ extract 63 32)
                 (bvadd msix.pba-size
                        (concat #x00000000 msix.pba-offset.qwords #b000)))
+              #x00000000))
+      (a!3 (= ((_ extract 63 32)
+                (bvadd (concat #x000000000000 msix.table-size.entries #x0)
+                       (concat #x00000000 msix.table-offset.qwords #b000)))
               #x00000000)))
 (let ((a!2 (and a!1
-                (bvule (bvadd (concat msix.table-offset.qwords #b000)
-                              (concat #x0000 msix.table-size.entries #x0))
-                       (concat msix.pba-offset.qwords #b000))))
-      (a!4 (and a!3
                 (bvule (bvadd (concat msix.pba-offset.qwords #b000)
                               ((_ extract 31 0) msix.pba-size))
-                       (concat msix.table-offset.qwords #b000)))))
-  (or a!2 a!4 (not (and msix.present (= msix.table-bir.low msix.pba-bir.low)))))))
+                       (concat msix.table-offset.qwords #b000))))
+      (a!4 (and a!3
+                (bvule (bvadd (concat msix.table-offset.qwords #b000)
+                              (concat #x0000 msix.table-size.entries #x0))
+                       (concat msix.pba-offset.qwords #b000)))))
+  (or a!2 (not (and msix.present (= msix.table-bir.low msix.pba-bir.low))) a!4))))
 (check-sat)

@@ -102,9 +102,9 @@
                (not (bvule other0.size
                            (bvmul #xffffffffffffffff other0.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
-                (or a!2
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size)))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!2)))
       (a!5 (not (and (not (= other0.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -145,20 +145,20 @@
       (a!3 (not (bvule (concat #x000000 mmap.offset.pages #x000)
                        (concat (bvnot bar.start.page) #xfff))))
       (a!4 (bvadd other0.start-from-bar-page
-                  (concat #x000000000000 msix.table-size.entries #x0)
-                  (concat #x00000000 msix.table-offset.qwords #b000)))
+                  (concat #x00000000 msix.table-offset.qwords #b000)
+                  (concat #x000000000000 msix.table-size.entries #x0)))
       (a!6 (= other0.start-from-bar-page
               (bvadd (bvmul #xffffffffffffffff
-                            (concat #x000000000000 msix.table-size.entries #x0))
+                            (concat #x00000000 msix.table-offset.qwords #b000))
                      (bvmul #xffffffffffffffff
-                            (concat #x00000000 msix.table-offset.qwords #b000)))))
+                            (concat #x000000000000 msix.table-size.entries #x0)))))
       (a!9 (not (bvule (bvadd other0.start-from-bar-page other0.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
       (a!11 (and (= ((_ extract 63 40)
                       (bvadd other0.start-from-bar-page other0.size))
                     #x000000)
-                 (bvule (bvadd ((_ extract 39 0) other0.size)
-                               ((_ extract 39 0) other0.start-from-bar-page))
+                 (bvule (bvadd ((_ extract 39 0) other0.start-from-bar-page)
+                               ((_ extract 39 0) other0.size))
                         (concat mmap.offset.pages #x000)))))
 (let ((a!2 (ite (= (= msix.table-size.entries #x000)
                    (= other0.size
@@ -168,8 +168,8 @@
       (a!5 (not (bvule a!4
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
       (a!8 (and (= ((_ extract 63 40) a!4) #x000000)
-                (bvule (bvadd (concat #x00 msix.table-offset.qwords #b000)
-                              (concat #x000000 msix.table-size.entries #x0)
+                (bvule (bvadd (concat #x000000 msix.table-size.entries #x0)
+                              (concat #x00 msix.table-offset.qwords #b000)
                               ((_ extract 39 0) other0.start-from-bar-page))
                        (concat mmap.offset.pages #x000))))
       (a!10 (and (not (= bar.start.page #x0000000000000))
@@ -178,26 +178,26 @@
                         (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!7 (= a!3 (and (not (= bar.start.page #x0000000000000)) (or a!5 a!6))))
       (a!12 (ite (= a!3 a!10)
-                 (or (not a!11)
-                     (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size)))
+                 (or (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size))
+                     (not a!11))
                  a!3)))
   (ite a!2 (ite a!7 (or a!6 (not a!8)) a!3) a!12)))))
 (assert (let ((a!1 (not (bvule (bvadd other0.start-from-bar-page
                               (concat #x00000000 msix.table-offset.qwords #b000))
                        (concat (bvnot bar.start.page) #xfff))))
-      (a!2 (= (concat #b000000 mmap.length.pages #x000)
-              (bvmul #xffffffffffffffff
-                     (concat #x000000 mmap.offset.pages #x000))))
-      (a!3 (not (bvule (bvadd (concat #b000000 mmap.length.pages #x000)
-                              (concat #x000000 mmap.offset.pages #x000))
+      (a!2 (not (bvule (bvadd (concat #x000000 mmap.offset.pages #x000)
+                              (concat #b000000 mmap.length.pages #x000))
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
-      (a!5 (not (bvule (bvadd (concat #b000000 mmap.length.pages #x000)
-                              (concat #x000000 mmap.offset.pages #x000))
+      (a!3 (= (concat #x000000 mmap.offset.pages #x000)
+              (bvmul #xffffffffffffffff
+                     (concat #b000000 mmap.length.pages #x000))))
+      (a!5 (not (bvule (bvadd (concat #x000000 mmap.offset.pages #x000)
+                              (concat #b000000 mmap.length.pages #x000))
                        (bvadd other0.start-from-bar-page
                               (concat #x00000000 msix.table-offset.qwords #b000))))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x0000000000000)) (or a!2 a!3)))))
-  (ite a!4 (or a!2 a!5) a!1))))
+  (ite a!4 (or a!5 a!3) a!1))))
 (assert (not platform.msi-isolated))
 (assert (bvule #x0000000000001000 bar.size))
 (assert bar.claimed)
@@ -264,8 +264,8 @@
                  (or (not (and other0.in-parent other0.claimed))
                      (not (and a!12 a!15))))))
   (or (bvule #x0000000000001000 bar.size) a!16))))))
-(assert (bvule (bvadd (concat #b000000 mmap.length.pages #x000)
-              (concat #x000000 mmap.offset.pages #x000))
+(assert (bvule (bvadd (concat #x000000 mmap.offset.pages #x000)
+              (concat #b000000 mmap.length.pages #x000))
        (concat ((_ extract 63 12) (bvadd #x0000000000000fff bar.size)) #x000)))
 (assert (or platform.msi-isolated
     platform.allow-unsafe-interrupts
@@ -323,14 +323,14 @@
                      (bvule ((_ extract 11 0) parent.start-from-bar-page)
                             bar.start.in-page))
                 a!2))
-      (a!5 (or (= bar.size
+      (a!5 (or a!4
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))
-               a!4))
+                         (concat #x0000000000000 bar.start.in-page)))))
       (a!7 (and (not (= bar.start.page #x0000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!6)))
+                (or a!6
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!11 (ite a!9
                  (bvule (bvadd bar.size
                                (concat #x0000000000000 bar.start.in-page))
@@ -362,9 +362,9 @@
                     (= other0.start-from-bar-page
                        (bvmul #xffffffffffffffff other0.size)))))
       (a!6 (and (not (= bar.start.page #x0000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!5))))
+                (or a!5
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))))))
   (or (not (and other0.claimed other0.in-parent))
       (and (ite a!1
                 (bvule parent.start-from-bar-page other0.start-from-bar-page)
@@ -388,10 +388,10 @@
                  (bvule (bvadd ((_ extract 11 0) other0.start-from-bar-page)
                                ((_ extract 11 0) other0.size))
                         bar.start.in-page))))
-(let ((a!3 (or (= bar.size
+(let ((a!3 (or a!2
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))
-               a!2))
+                         (concat #x0000000000000 bar.start.in-page)))))
       (a!6 (or (= bar.size
                   (bvmul #xffffffffffffffff
                          (concat #x0000000000000 bar.start.in-page)))
@@ -412,10 +412,10 @@
                        (concat (bvnot bar.start.page) #xfff))))
       (a!2 (not (bvule (bvadd parent.start-from-bar-page parent.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
-      (a!4 (or (= parent.start-from-bar-page
-                  (bvmul #xffffffffffffffff parent.size))
-               (not (bvule (bvadd parent.start-from-bar-page parent.size)
-                           other0.start-from-bar-page))))
+      (a!4 (or (not (bvule (bvadd parent.start-from-bar-page parent.size)
+                           other0.start-from-bar-page))
+               (= parent.start-from-bar-page
+                  (bvmul #xffffffffffffffff parent.size))))
       (a!5 (not (bvule parent.start-from-bar-page
                        (concat (bvnot bar.start.page) #xfff))))
       (a!6 (not (bvule (bvadd other0.start-from-bar-page other0.size)
@@ -425,9 +425,9 @@
                (not (bvule (bvadd other0.start-from-bar-page other0.size)
                            parent.start-from-bar-page)))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
-                (or (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))
-                    a!2)))
+                (or a!2
+                    (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size)))))
       (a!7 (and (not (= bar.start.page #x0000000000000))
                 (or a!6
                     (= other0.start-from-bar-page

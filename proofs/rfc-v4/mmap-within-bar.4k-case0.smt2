@@ -37,10 +37,10 @@
 (declare-fun other0.claimed () Bool)
 (declare-fun bar.memory () Bool)
 (declare-fun other0.in-parent () Bool)
+(declare-fun msix.table-offset.qwords () (_ BitVec 29))
 (declare-fun platform.msi-isolated () Bool)
 (declare-fun msix.table-bir.low () (_ BitVec 3))
 (declare-fun msix.present () Bool)
-(declare-fun msix.table-offset.qwords () (_ BitVec 29))
 (declare-fun platform.allow-unsafe-interrupts () Bool)
 (declare-fun bar.fixed () Bool)
 (declare-fun other0.fixed () Bool)
@@ -178,9 +178,9 @@
                        (bvmul #xffffffffffffffff parent.size))
                     a!6)))
       (a!10 (and (not (= bar.start.page #x0000000000000))
-                 (or (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size))
-                     a!9)))
+                 (or a!9
+                     (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size)))))
       (a!13 (= (bvule other0.start-from-bar-page
                       (concat (bvnot bar.start.page) #xfff))
                a!5)))
@@ -197,9 +197,9 @@
                               parent.size))
                 (not a!5)))
       (a!12 (ite (= (not a!1) a!10)
-                 (or (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size))
-                     a!11)
+                 (or a!11
+                     (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size)))
                  (not a!1)))
       (a!15 (ite a!13
                  (bvule other0.start-from-bar-page
@@ -211,25 +211,25 @@
                  (or (not (and other0.in-parent other0.claimed))
                      (not (and a!12 a!15))))))
   (or (bvule #x0000000000001000 bar.size) a!16))))))
-(assert (bvule (bvadd (concat #x000000 mmap.offset.pages #x000)
-              (concat #b000000 mmap.length.pages #x000))
+(assert (bvule (bvadd (concat #b000000 mmap.length.pages #x000)
+              (concat #x000000 mmap.offset.pages #x000))
        (concat ((_ extract 63 12) (bvadd #x0000000000000fff bar.size)) #x000)))
 (assert (let ((a!1 (bvule (concat #x00
                           (bvadd (concat msix.table-offset.qwords #b000)
                                  (concat #x0000 msix.table-size.entries #x0)))
                   (concat mmap.offset.pages #x000)))
       (a!2 (= ((_ extract 63 32)
-                (bvadd (concat #x000000 mmap.offset.pages #x000)
-                       (concat #b000000 mmap.length.pages #x000)))
+                (bvadd (concat #b000000 mmap.length.pages #x000)
+                       (concat #x000000 mmap.offset.pages #x000)))
               #x00000000))
-      (a!3 (bvule (bvadd (concat ((_ extract 19 0) mmap.offset.pages) #x000)
-                         (concat ((_ extract 19 0) mmap.length.pages) #x000))
+      (a!3 (bvule (bvadd (concat ((_ extract 19 0) mmap.length.pages) #x000)
+                         (concat ((_ extract 19 0) mmap.offset.pages) #x000))
                   (concat msix.table-offset.qwords #b000))))
   (or a!1
-      (and a!2 a!3)
       (not (and msix.present
                 (= bar.index.low msix.table-bir.low)
-                (not platform.msi-isolated))))))
+                (not platform.msi-isolated)))
+      (and a!2 a!3))))
 (assert (or platform.msi-isolated
     platform.allow-unsafe-interrupts
     (not platform.backend-type1)))
@@ -399,10 +399,10 @@
 (assert (or (not bar.memory) (bvule #x0000000000000010 bar.size)))
 (assert (or bar.memory (bvule #x0000000000000004 bar.size)))
 (assert (let ((a!1 (and bar.memory
-                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                              (concat #x000000000000
+                (bvule (bvadd (concat #x000000000000
                                       msix.table-size.entries
-                                      #x0))
+                                      #x0)
+                              (concat #x00000000 msix.table-offset.qwords #b000))
                        bar.size))))
   (or (not (and msix.present (= bar.index.low msix.table-bir.low))) a!1)))
 (assert (let ((a!1 (and bar.memory
@@ -413,10 +413,10 @@
 (assert (or (not other0.memory) (bvule #x0000000000000010 other0.size)))
 (assert (or other0.memory (bvule #x0000000000000004 other0.size)))
 (assert (let ((a!1 (and other0.memory
-                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                              (concat #x000000000000
+                (bvule (bvadd (concat #x000000000000
                                       msix.table-size.entries
-                                      #x0))
+                                      #x0)
+                              (concat #x00000000 msix.table-offset.qwords #b000))
                        other0.size))))
   (or (not (and msix.present
                 other0.same-device
@@ -433,20 +433,20 @@
 (assert (or (not msix.present)
     (and (bvule msix.table-bir.low #b101) (bvule msix.pba-bir.low #b101))))
 (assert (let ((a!1 (= ((_ extract 63 32)
-                (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                       (concat #x000000000000 msix.table-size.entries #x0)))
-              #x00000000))
-      (a!3 (= ((_ extract 63 32)
                 (bvadd msix.pba-size
                        (concat #x00000000 msix.pba-offset.qwords #b000)))
+              #x00000000))
+      (a!3 (= ((_ extract 63 32)
+                (bvadd (concat #x000000000000 msix.table-size.entries #x0)
+                       (concat #x00000000 msix.table-offset.qwords #b000)))
               #x00000000)))
 (let ((a!2 (and a!1
-                (bvule (bvadd (concat msix.table-offset.qwords #b000)
-                              (concat #x0000 msix.table-size.entries #x0))
-                       (concat msix.pba-offset.qwords #b000))))
-      (a!4 (and a!3
                 (bvule (bvadd (concat msix.pba-offset.qwords #b000)
                               ((_ extract 31 0) msix.pba-size))
-                       (concat msix.table-offset.qwords #b000)))))
-  (or a!2 a!4 (not (and msix.present (= msix.table-bir.low msix.pba-bir.low)))))))
+                       (concat msix.table-offset.qwords #b000))))
+      (a!4 (and a!3
+                (bvule (bvadd (concat msix.table-offset.qwords #b000)
+                              (concat #x0000 msix.table-size.entries #x0))
+                       (concat msix.pba-offset.qwords #b000)))))
+  (or (not (and msix.present (= msix.table-bir.low msix.pba-bir.low))) a!2 a!4))))
 (check-sat)

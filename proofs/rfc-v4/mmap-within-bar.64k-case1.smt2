@@ -66,10 +66,10 @@
       (a!5 (not (bvule bar.size
                        (bvmul #xffffffffffffffff
                               (concat #x000000000000 bar.start.in-page))))))
-(let ((a!3 (or a!2
-               (= bar.size
+(let ((a!3 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))))
+                         (concat #x000000000000 bar.start.in-page)))
+               a!2))
       (a!6 (not (and (not (= bar.start.in-page #x0000))
                      (or (= bar.size #x0000000000000000) a!5)))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x000000000000)) a!3))))
@@ -83,9 +83,9 @@
                (not (bvule parent.size
                            (bvmul #xffffffffffffffff parent.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or a!2
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size)))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!2)))
       (a!5 (not (and (not (= parent.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -126,25 +126,25 @@
                           (bvadd #xffff
                                  bar.start.in-page
                                  ((_ extract 15 0) bar.size)))))
-      (a!4 (not (bvule (bvadd (concat #b000000 mmap.length.pages #x0000)
-                              (concat #x000000 mmap.offset.pages #x0000))
+      (a!4 (not (bvule (bvadd (concat #x000000 mmap.offset.pages #x0000)
+                              (concat #b000000 mmap.length.pages #x0000))
                        (bvmul #xffffffffffffffff (concat bar.start.page #x0000))))))
 (let ((a!3 (not (bvule (bvadd #x000000000000fffe
                               bar.size
-                              (concat #x000000000000 bar.start.in-page)
-                              a!2)
+                              a!2
+                              (concat #x000000000000 bar.start.in-page))
                        (concat (bvnot bar.start.page) #xffff))))
-      (a!5 (or (= (concat #b000000 mmap.length.pages #x0000)
+      (a!5 (or (= (concat #x000000 mmap.offset.pages #x0000)
                   (bvmul #xffffffffffffffff
-                         (concat #x000000 mmap.offset.pages #x0000)))
+                         (concat #b000000 mmap.length.pages #x0000)))
                a!4))
       (a!7 (not (bvule (bvadd #xffffffffffffffff
-                              (concat #b000000 mmap.length.pages #x0000)
-                              (concat #x000000 mmap.offset.pages #x0000))
+                              (concat #x000000 mmap.offset.pages #x0000)
+                              (concat #b000000 mmap.length.pages #x0000))
                        (bvadd #x000000000000fffe
                               bar.size
-                              (concat #x000000000000 bar.start.in-page)
-                              a!2)))))
+                              a!2
+                              (concat #x000000000000 bar.start.in-page))))))
 (let ((a!6 (= a!3 (and (not (= bar.start.page #x000000000000)) a!5))))
   (or a!1 (ite a!6 a!7 a!3))))))
 (assert (bvule #x0000000000010000 bar.size))
@@ -153,7 +153,7 @@
 (assert (not (bvule #b110 bar.index.low)))
 (assert bar.memory)
 (assert (not (= bar.size #x0000000000000000)))
-(assert (or (= bar.start.in-page #x0000) (bvule #x0000000000010000 bar.size)))
+(assert (or (bvule #x0000000000010000 bar.size) (= bar.start.in-page #x0000)))
 (assert (let ((a!1 (bvule (bvadd bar.size (concat #x000000000000 bar.start.in-page))
                   (concat (bvnot bar.start.page) #xffff)))
       (a!3 (not (bvule parent.start-from-bar-page
@@ -178,9 +178,9 @@
                     (= parent.start-from-bar-page
                        (bvmul #xffffffffffffffff parent.size)))))
       (a!10 (and (not (= bar.start.page #x000000000000))
-                 (or (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size))
-                     a!9)))
+                 (or a!9
+                     (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size)))))
       (a!13 (= (bvule other0.start-from-bar-page
                       (concat (bvnot bar.start.page) #xffff))
                a!5)))
@@ -197,9 +197,9 @@
                               parent.size))
                 (not a!5)))
       (a!12 (ite (= (not a!1) a!10)
-                 (or (= other0.start-from-bar-page
-                        (bvmul #xffffffffffffffff other0.size))
-                     a!11)
+                 (or a!11
+                     (= other0.start-from-bar-page
+                        (bvmul #xffffffffffffffff other0.size)))
                  (not a!1)))
       (a!15 (ite a!13
                  (bvule other0.start-from-bar-page
@@ -211,19 +211,19 @@
                  (or (not (and other0.in-parent other0.claimed))
                      (not (and a!12 a!15))))))
   (or (bvule #x0000000000010000 bar.size) a!16))))))
-(assert (bvule (bvadd (concat #b000000 mmap.length.pages #x0000)
-              (concat #x000000 mmap.offset.pages #x0000))
+(assert (bvule (bvadd (concat #x000000 mmap.offset.pages #x0000)
+              (concat #b000000 mmap.length.pages #x0000))
        (concat ((_ extract 63 16) (bvadd #x000000000000ffff bar.size)) #x0000)))
 (assert (let ((a!1 (bvule (concat #x00
                           (bvadd (concat msix.table-offset.qwords #b000)
                                  (concat #x0000 msix.table-size.entries #x0)))
                   (concat mmap.offset.pages #x0000)))
       (a!2 (= ((_ extract 63 32)
-                (bvadd (concat #b000000 mmap.length.pages #x0000)
-                       (concat #x000000 mmap.offset.pages #x0000)))
+                (bvadd (concat #x000000 mmap.offset.pages #x0000)
+                       (concat #b000000 mmap.length.pages #x0000)))
               #x00000000))
-      (a!3 (bvule (bvadd (concat ((_ extract 15 0) mmap.length.pages) #x0000)
-                         (concat ((_ extract 15 0) mmap.offset.pages) #x0000))
+      (a!3 (bvule (bvadd (concat ((_ extract 15 0) mmap.offset.pages) #x0000)
+                         (concat ((_ extract 15 0) mmap.length.pages) #x0000))
                   (concat msix.table-offset.qwords #b000))))
   (or a!1
       (not (and msix.present
@@ -284,14 +284,14 @@
                      (bvule ((_ extract 15 0) parent.start-from-bar-page)
                             bar.start.in-page))
                 a!2))
-      (a!5 (or a!4
-               (= bar.size
+      (a!5 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))))
+                         (concat #x000000000000 bar.start.in-page)))
+               a!4))
       (a!7 (and (not (= bar.start.page #x000000000000))
-                (or a!6
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size)))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!6)))
       (a!11 (ite a!9
                  (bvule (bvadd bar.size
                                (concat #x000000000000 bar.start.in-page))
@@ -319,13 +319,13 @@
                 (not (= other0.start-from-bar-page
                         (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (and (not (= bar.start.page #x000000000000))
-                (or (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))
-                    a!3)))
+                (or a!3
+                    (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size)))))
       (a!6 (and (not (= bar.start.page #x000000000000))
-                (or a!5
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size))))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!5))))
   (or (not (and other0.claimed other0.in-parent))
       (and (ite a!1
                 (bvule parent.start-from-bar-page other0.start-from-bar-page)
@@ -349,18 +349,18 @@
                  (bvule (bvadd ((_ extract 15 0) other0.start-from-bar-page)
                                ((_ extract 15 0) other0.size))
                         bar.start.in-page))))
-(let ((a!3 (or a!2
-               (= bar.size
+(let ((a!3 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x000000000000 bar.start.in-page)))))
+                         (concat #x000000000000 bar.start.in-page)))
+               a!2))
       (a!6 (or (= bar.size
                   (bvmul #xffffffffffffffff
                          (concat #x000000000000 bar.start.in-page)))
                a!5))
       (a!9 (and (not (= bar.start.page #x000000000000))
-                (or (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))
-                    a!8))))
+                (or a!8
+                    (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x000000000000)) a!3)))
       (a!11 (ite (= a!7 a!9)
                  (or (= other0.start-from-bar-page
@@ -386,23 +386,23 @@
                (not (bvule (bvadd other0.start-from-bar-page other0.size)
                            parent.start-from-bar-page)))))
 (let ((a!3 (and (not (= bar.start.page #x000000000000))
-                (or a!2
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size)))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!2)))
       (a!7 (and (not (= bar.start.page #x000000000000))
-                (or (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size))
-                    a!6))))
+                (or a!6
+                    (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))))))
 (let ((a!9 (not (and (ite (= a!1 a!3) a!4 a!1) (ite (= a!5 a!7) a!8 a!5)))))
   (or (not (and other0.claimed (not other0.in-parent))) a!9)))))
 (assert (or other0.claimed other0.same-device))
 (assert (or (not bar.memory) (bvule #x0000000000000010 bar.size)))
 (assert (or bar.memory (bvule #x0000000000000004 bar.size)))
 (assert (let ((a!1 (and bar.memory
-                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                              (concat #x000000000000
+                (bvule (bvadd (concat #x000000000000
                                       msix.table-size.entries
-                                      #x0))
+                                      #x0)
+                              (concat #x00000000 msix.table-offset.qwords #b000))
                        bar.size))))
   (or (not (and msix.present (= bar.index.low msix.table-bir.low))) a!1)))
 (assert (let ((a!1 (and bar.memory
@@ -413,10 +413,10 @@
 (assert (or (not other0.memory) (bvule #x0000000000000010 other0.size)))
 (assert (or other0.memory (bvule #x0000000000000004 other0.size)))
 (assert (let ((a!1 (and other0.memory
-                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                              (concat #x000000000000
+                (bvule (bvadd (concat #x000000000000
                                       msix.table-size.entries
-                                      #x0))
+                                      #x0)
+                              (concat #x00000000 msix.table-offset.qwords #b000))
                        other0.size))))
   (or (not (and msix.present
                 other0.same-device
@@ -433,20 +433,20 @@
 (assert (or (not msix.present)
     (and (bvule msix.table-bir.low #b101) (bvule msix.pba-bir.low #b101))))
 (assert (let ((a!1 (= ((_ extract 63 32)
-                (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
-                       (concat #x000000000000 msix.table-size.entries #x0)))
-              #x00000000))
-      (a!3 (= ((_ extract 63 32)
                 (bvadd msix.pba-size
                        (concat #x00000000 msix.pba-offset.qwords #b000)))
+              #x00000000))
+      (a!3 (= ((_ extract 63 32)
+                (bvadd (concat #x000000000000 msix.table-size.entries #x0)
+                       (concat #x00000000 msix.table-offset.qwords #b000)))
               #x00000000)))
 (let ((a!2 (and a!1
-                (bvule (bvadd (concat msix.table-offset.qwords #b000)
-                              (concat #x0000 msix.table-size.entries #x0))
-                       (concat msix.pba-offset.qwords #b000))))
-      (a!4 (and a!3
                 (bvule (bvadd (concat msix.pba-offset.qwords #b000)
                               ((_ extract 31 0) msix.pba-size))
-                       (concat msix.table-offset.qwords #b000)))))
-  (or a!2 (not (and msix.present (= msix.table-bir.low msix.pba-bir.low))) a!4))))
+                       (concat msix.table-offset.qwords #b000))))
+      (a!4 (and a!3
+                (bvule (bvadd (concat msix.table-offset.qwords #b000)
+                              (concat #x0000 msix.table-size.entries #x0))
+                       (concat msix.pba-offset.qwords #b000)))))
+  (or a!2 a!4 (not (and msix.present (= msix.table-bir.low msix.pba-bir.low)))))))
 (check-sat)

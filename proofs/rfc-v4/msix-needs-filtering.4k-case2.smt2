@@ -66,10 +66,10 @@
       (a!5 (not (bvule bar.size
                        (bvmul #xffffffffffffffff
                               (concat #x0000000000000 bar.start.in-page))))))
-(let ((a!3 (or a!2
-               (= bar.size
+(let ((a!3 (or (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))))
+                         (concat #x0000000000000 bar.start.in-page)))
+               a!2))
       (a!6 (not (and (not (= bar.start.in-page #x000))
                      (or (= bar.size #x0000000000000000) a!5)))))
 (let ((a!4 (= a!1 (and (not (= bar.start.page #x0000000000000)) a!3))))
@@ -83,9 +83,9 @@
                (not (bvule parent.size
                            (bvmul #xffffffffffffffff parent.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
-                (or a!2
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size)))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!2)))
       (a!5 (not (and (not (= parent.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -99,9 +99,9 @@
                (not (bvule other0.size
                            (bvmul #xffffffffffffffff other0.start-from-bar-page))))))
 (let ((a!3 (and (not (= bar.start.page #x0000000000000))
-                (or a!2
-                    (= other0.start-from-bar-page
-                       (bvmul #xffffffffffffffff other0.size)))))
+                (or (= other0.start-from-bar-page
+                       (bvmul #xffffffffffffffff other0.size))
+                    a!2)))
       (a!5 (not (and (not (= other0.start-from-bar-page #x0000000000000000))
                      a!4))))
   (ite (= a!1 a!3) a!5 a!1))))
@@ -146,8 +146,8 @@
       (a!11 (and (= ((_ extract 63 40)
                       (bvadd other0.start-from-bar-page other0.size))
                     #x000000)
-                 (bvule (bvadd ((_ extract 39 0) other0.start-from-bar-page)
-                               ((_ extract 39 0) other0.size))
+                 (bvule (bvadd ((_ extract 39 0) other0.size)
+                               ((_ extract 39 0) other0.start-from-bar-page))
                         (concat mmap.offset.pages #x000)))))
 (let ((a!2 (ite (= (= msix.table-size.entries #x000)
                    (= other0.size
@@ -157,9 +157,9 @@
       (a!6 (not (bvule a!5
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
       (a!8 (and (= ((_ extract 63 40) a!5) #x000000)
-                (bvule (bvadd (concat #x000000 msix.table-size.entries #x0)
-                              ((_ extract 39 0) other0.start-from-bar-page)
-                              (concat #x00 msix.table-offset.qwords #b000))
+                (bvule (bvadd (concat #x00 msix.table-offset.qwords #b000)
+                              (concat #x000000 msix.table-size.entries #x0)
+                              ((_ extract 39 0) other0.start-from-bar-page))
                        (concat mmap.offset.pages #x000))))
       (a!10 (and (not (= bar.start.page #x0000000000000))
                  (or a!9
@@ -215,9 +215,9 @@
                      (concat (bvnot bar.start.page) #xfff))
               a!1))
       (a!7 (and (not (= bar.start.page #x0000000000000))
-                (or a!6
-                    (= parent.start-from-bar-page
-                       (bvmul #xffffffffffffffff parent.size)))))
+                (or (= parent.start-from-bar-page
+                       (bvmul #xffffffffffffffff parent.size))
+                    a!6)))
       (a!10 (and (not (= bar.start.page #x0000000000000))
                  (or a!9
                      (= other0.start-from-bar-page
@@ -252,16 +252,16 @@
                  (or (not (and other0.in-parent other0.claimed))
                      (not (and a!12 a!15))))))
   (or (bvule #x0000000000001000 bar.size) a!16))))))
-(assert (bvule (bvadd (concat #b000000 mmap.length.pages #x000)
-              (concat #x000000 mmap.offset.pages #x000))
+(assert (bvule (bvadd (concat #x000000 mmap.offset.pages #x000)
+              (concat #b000000 mmap.length.pages #x000))
        (concat ((_ extract 63 12) (bvadd #x0000000000000fff bar.size)) #x000)))
 (assert (let ((a!1 (bvule (concat #x00
                           (bvadd (concat msix.table-offset.qwords #b000)
                                  (concat #x0000 msix.table-size.entries #x0)))
                   (concat mmap.offset.pages #x000)))
       (a!2 (= ((_ extract 63 32)
-                (bvadd (concat #b000000 mmap.length.pages #x000)
-                       (concat #x000000 mmap.offset.pages #x000)))
+                (bvadd (concat #x000000 mmap.offset.pages #x000)
+                       (concat #b000000 mmap.length.pages #x000)))
               #x00000000))
       (a!3 (bvule (bvadd (concat ((_ extract 19 0) mmap.length.pages) #x000)
                          (concat ((_ extract 19 0) mmap.offset.pages) #x000))
@@ -387,17 +387,17 @@
       (a!10 (and (= ((_ extract 63 12)
                       (bvadd other0.start-from-bar-page other0.size))
                     #x0000000000000)
-                 (bvule (bvadd ((_ extract 11 0) other0.size)
-                               ((_ extract 11 0) other0.start-from-bar-page))
+                 (bvule (bvadd ((_ extract 11 0) other0.start-from-bar-page)
+                               ((_ extract 11 0) other0.size))
                         bar.start.in-page))))
 (let ((a!3 (or a!2
                (= bar.size
                   (bvmul #xffffffffffffffff
                          (concat #x0000000000000 bar.start.in-page)))))
-      (a!6 (or (= bar.size
+      (a!6 (or a!5
+               (= bar.size
                   (bvmul #xffffffffffffffff
-                         (concat #x0000000000000 bar.start.in-page)))
-               a!5))
+                         (concat #x0000000000000 bar.start.in-page)))))
       (a!9 (and (not (= bar.start.page #x0000000000000))
                 (or a!8
                     (= other0.start-from-bar-page
@@ -414,10 +414,10 @@
                        (concat (bvnot bar.start.page) #xfff))))
       (a!2 (not (bvule (bvadd parent.start-from-bar-page parent.size)
                        (bvmul #xffffffffffffffff (concat bar.start.page #x000)))))
-      (a!4 (or (not (bvule (bvadd parent.start-from-bar-page parent.size)
-                           other0.start-from-bar-page))
-               (= parent.start-from-bar-page
-                  (bvmul #xffffffffffffffff parent.size))))
+      (a!4 (or (= parent.start-from-bar-page
+                  (bvmul #xffffffffffffffff parent.size))
+               (not (bvule (bvadd parent.start-from-bar-page parent.size)
+                           other0.start-from-bar-page))))
       (a!5 (not (bvule parent.start-from-bar-page
                        (concat (bvnot bar.start.page) #xfff))))
       (a!6 (not (bvule (bvadd other0.start-from-bar-page other0.size)
@@ -440,10 +440,10 @@
 (assert (or (not bar.memory) (bvule #x0000000000000010 bar.size)))
 (assert (or bar.memory (bvule #x0000000000000004 bar.size)))
 (assert (let ((a!1 (and bar.memory
-                (bvule (bvadd (concat #x000000000000
+                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
+                              (concat #x000000000000
                                       msix.table-size.entries
-                                      #x0)
-                              (concat #x00000000 msix.table-offset.qwords #b000))
+                                      #x0))
                        bar.size))))
   (or (not (and msix.present (= bar.index.low msix.table-bir.low))) a!1)))
 (assert (let ((a!1 (and bar.memory
@@ -454,10 +454,10 @@
 (assert (or (not other0.memory) (bvule #x0000000000000010 other0.size)))
 (assert (or other0.memory (bvule #x0000000000000004 other0.size)))
 (assert (let ((a!1 (and other0.memory
-                (bvule (bvadd (concat #x000000000000
+                (bvule (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
+                              (concat #x000000000000
                                       msix.table-size.entries
-                                      #x0)
-                              (concat #x00000000 msix.table-offset.qwords #b000))
+                                      #x0))
                        other0.size))))
   (or (not (and msix.present
                 other0.same-device
@@ -474,8 +474,8 @@
 (assert (or (not msix.present)
     (and (bvule msix.table-bir.low #b101) (bvule msix.pba-bir.low #b101))))
 (assert (let ((a!1 (= ((_ extract 63 32)
-                (bvadd (concat #x000000000000 msix.table-size.entries #x0)
-                       (concat #x00000000 msix.table-offset.qwords #b000)))
+                (bvadd (concat #x00000000 msix.table-offset.qwords #b000)
+                       (concat #x000000000000 msix.table-size.entries #x0)))
               #x00000000))
       (a!3 (= ((_ extract 63 32)
                 (bvadd msix.pba-size

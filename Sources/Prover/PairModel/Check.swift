@@ -155,18 +155,31 @@ extension CheckRequest {
     }
 
     /// The SMT-LIB2 queries of this check, one per page size and violation case; each is
-    /// unsatisfiable exactly when that case is proved.
+    /// unsatisfiable exactly when that case is proved. Each page size is written in a context of
+    /// its own, on a thread of its own while a processor is idle; the text is the same either way.
     public func queries() throws -> [(name: String, text: String)] {
-        var result: [(String, String)] = []
-        for page in platform.pageSizes {
-            var single = platform
-            single.pageSizes = [page]
-            let prover = try PairProver(platform: single, seed: seed)
-            for (index, text) in try prover.caseQueries(invariant, policy: policy, assumptions: assumptions).enumerated() {
-                result.append(("\(page.rawValue >> 10)k-case\(index)", text))
+        let pages = platform.pageSizes
+        let texts = Mutex([Result<[(name: String, text: String)], any Error>?](repeating: nil, count: pages.count))
+        let write: @Sendable (Int) -> Void = { [self] index in
+            let page = pages[index]
+            let result = Result {
+                var single = platform
+                single.pageSizes = [page]
+                let prover = try PairProver(platform: single, seed: seed)
+                return try prover.caseQueries(invariant, policy: policy, assumptions: assumptions).enumerated()
+                    .map { (name: "\(page.rawValue >> 10)k-case\($0.offset)", text: $0.element) }
+            }
+            texts.withLock { $0[index] = result }
+        }
+        Processors.occupied {
+            if pages.count > 1, Processors.reserveIdle() {
+                defer { Processors.release() }
+                DispatchQueue.concurrentPerform(iterations: pages.count, execute: write)
+            } else {
+                for index in pages.indices { write(index) }
             }
         }
-        return result
+        return try texts.withLock { $0 }.flatMap { try ($0 ?? .failure(ProverError("a page size was left unwritten"))).get() }
     }
 }
 

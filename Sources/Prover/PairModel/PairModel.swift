@@ -217,9 +217,11 @@ public final class PairProver {
     ///
     /// The violation is split into cases (``Invariant/violationCases(_:_:)`` crossed with the
     /// parts of the model); the invariant is proved iff every case is unsatisfiable. With
-    /// `dependencies`, each case is solved again on a core-tracking solver and the proof depends on
-    /// the union of the cases' cores (minimised with `minimiseCore`); without, ``Proof/dependencies``
-    /// is empty.
+    /// `dependencies`, each case is decided on its prover's core-tracking solvers (the same stages
+    /// as a verdict, in one pass) and the proof depends on the union of the cases' cores (each
+    /// minimised with `minimiseCore`); a refutation found so is reported as the verdict alone
+    /// finds it, so that the counterexample does not depend on whether dependencies were asked
+    /// for. Without, ``Proof/dependencies`` is empty.
     public func check(_ invariant: Invariant, policy: Policy, assumptions: [Assumption] = Assumption.defaults,
                       dependencies findDependencies: Bool = true, minimiseCore: Bool = false) throws -> Verdict {
         do {
@@ -267,23 +269,20 @@ public final class PairProver {
             let premise = CaseSource.premise
             // Every premise query runs, in parallel or in turn alike, so that each prover has the
             // same history when the violation's queries (whose models are reported) follow.
-            switch try firstSatisfiable(premise, invariant, policy, assumptions, stopAtFirst: false) {
+            switch try firstSatisfiable(premise, invariant, policy, assumptions, cores: findDependencies,
+                                        minimiseCore: minimiseCore, stopAtFirst: false) {
             case let .satisfiable(found): witness = found
             case let .unknown(reason): vacuityUnknown = reason
-            case .unsatisfiable:
-                var dependencies: [String] = []
-                if findDependencies {
-                    dependencies = try cores(premise, invariant, policy, assumptions, minimiseCore: minimiseCore)
-                }
-                if let reason = dependencyFailure { return .unknown(reason: reason) }
+            case let .unsatisfiable(dependencies):
                 return .vacuous(Proof(scope: scope, assumptions: assumed, dependencies: dependencies, vacuityWitness: nil),
                                 reason: Self.vacuityReason(invariant))
             }
         }
         let violation = CaseSource.violation
-        switch try firstSatisfiable(violation, invariant, policy, assumptions, stopAtFirst: true) {
+        switch try firstSatisfiable(violation, invariant, policy, assumptions, cores: findDependencies,
+                                    minimiseCore: minimiseCore, stopAtFirst: true) {
         case let .satisfiable(assignment):
-            if let canonical = try perPartProver() {
+            if let canonical = try findDependencies ? perPartProver(always: true) : perPartProver() {
                 // A model depends on the contexts' histories: the counterexample reported is the
                 // one the prover with a context per part finds, as `explain` (which finds
                 // dependencies) and every earlier release report it.
@@ -293,16 +292,10 @@ public final class PairProver {
             return .refuted(try reported(assignment, invariant, policy, assumptions))
         case let .unknown(reason):
             return .unknown(reason: reason)
-        case .unsatisfiable:
-            break
+        case let .unsatisfiable(dependencies):
+            if let vacuityUnknown { return .unknown(reason: "vacuity check: \(vacuityUnknown)") }
+            return .proved(Proof(scope: scope, assumptions: assumed, dependencies: dependencies, vacuityWitness: witness))
         }
-        if let vacuityUnknown { return .unknown(reason: "vacuity check: \(vacuityUnknown)") }
-        var dependencies: [String] = []
-        if findDependencies {
-            dependencies = try cores(violation, invariant, policy, assumptions, minimiseCore: minimiseCore)
-            if let reason = dependencyFailure { return .unknown(reason: reason) }
-        }
-        return .proved(Proof(scope: scope, assumptions: assumed, dependencies: dependencies, vacuityWitness: witness))
     }
 
     static func vacuityReason(_ invariant: Invariant) -> String {
@@ -319,45 +312,31 @@ public final class PairProver {
     /// Whether the check being decided finds dependencies (then no part shares its emptiness).
     private var findingDependencies = false
 
-    /// Why the last ``cores(_:_:_:_:minimiseCore:)`` found no dependencies (a query ran out).
-    private var dependencyFailure: String?
-
     /// What the cases over all parts say, taken in order: the first satisfiable one, else the
-    /// first unknown one, else that none holds.
+    /// first unknown one, else that none holds (with the union of the cases' cores when they were
+    /// tracked, else no names).
     private enum Outcome {
         case satisfiable(Assignment)
         case unknown(String)
-        case unsatisfiable
+        case unsatisfiable(cores: [String])
     }
 
+    /// Decides the cases (``eachCase(_:_:_:_:cores:minimiseCore:stopAtFirst:)``); with `cores`,
+    /// each on its prover's core-tracking solvers, so that a proof's dependencies come from the
+    /// same queries as its verdict, in one pass.
     ///
     /// With `stopAtFirst` the queries after the first satisfiable one are stopped or skipped;
     /// without, all run (and the first satisfiable one in order is still the answer).
     private func firstSatisfiable(_ cases: CaseSource,
                                   _ invariant: Invariant, _ policy: Policy, _ assumptions: [Assumption],
-                                  stopAtFirst: Bool) throws -> Outcome {
-        let answers = try eachCase(cases, invariant, policy, assumptions, cores: false, minimiseCore: false,
+                                  cores: Bool, minimiseCore: Bool, stopAtFirst: Bool) throws -> Outcome {
+        let answers = try eachCase(cases, invariant, policy, assumptions, cores: cores, minimiseCore: minimiseCore,
                                    stopAtFirst: stopAtFirst)
         for answer in answers { if case let .satisfiable(found) = answer { return .satisfiable(found) } }
         for answer in answers { if case let .unknown(reason) = answer { return .unknown(reason) } }
-        return .unsatisfiable
-    }
-
-    /// The union of the unsat cores of every case over every part (each solved again on its
-    /// prover's core-tracking solver); sets ``dependencyFailure`` when one ran out of time.
-    private func cores(_ cases: CaseSource, _ invariant: Invariant,
-                       _ policy: Policy, _ assumptions: [Assumption], minimiseCore: Bool) throws -> [String] {
-        dependencyFailure = nil
         var union = Set<String>()
-        for answer in try eachCase(cases, invariant, policy, assumptions, cores: true, minimiseCore: minimiseCore,
-                                   stopAtFirst: false) {
-            switch answer {
-            case let .unsatisfiable(core): union.formUnion(core)
-            case let .unknown(reason): dependencyFailure = dependencyFailure ?? "finding dependencies: \(reason)"
-            case .satisfiable: throw ProverError("a case proved unsatisfiable is satisfiable on the core-tracking solver")
-            }
-        }
-        return union.sorted()
+        for answer in answers { if case let .unsatisfiable(core) = answer { union.formUnion(core) } }
+        return .unsatisfiable(cores: union.sorted())
     }
 
     /// Decides every case of every part, case by case (case 0 over the parts in order, then case 1,
@@ -454,7 +433,8 @@ public final class PairProver {
                             comments: [String] = []) throws -> [String] {
         let context = Context()
         let logic = try Symbolic(context)
-        let solver = try Solver(context, tactics: SolverStrategy.bitBlastTactics, unsatCores: false)
+        // Made before any term, as ever: the terms' ids (which order sums) and so the text stay as recorded.
+        _ = try Solver(context, tactics: SolverStrategy.bitBlastTactics, unsatCores: false)
         let shift = platform.fixedPageShift
         let general = SituationLayout.make(logic, neighbours: neighbours, pageShift: shift,
                                            word: { PairProver.word($0, logic, pageShift: shift) }, truth: { logic.flag($0) })
@@ -464,23 +444,22 @@ public final class PairProver {
             .flatMap { c in [c.and(subpage, logic), c.and(logic.not(subpage), logic)] }
         let facts = logic.and(general.wellFormed(logic), platform.constrains(general.platform, logic))
         try logic.throwIfFailed()
+        // The cases share the facts and clauses: each formula is printed once.
+        let printer = SMTLIB2Printer(context)
         return try cases.enumerated().map { index, violation in
-            try solver.withScope {
-                try solver.assert(facts)
-                try solver.assert(violation.exact)
-                let header = comments + [
-                    "barproof: \(invariant.rawValue) under \(policy.label), \(platform.label); case \(index + 1) of \(cases.count)",
-                    "unsat means this case of the violation is impossible; clauses and assumptions follow the model facts:",
-                ] + named.map { "  " + $0.name }
-                return try solver.smtlib2(extra: named.map(\.formula), comments: header)
-            }
+            let header = comments + [
+                "barproof: \(invariant.rawValue) under \(policy.label), \(platform.label); case \(index + 1) of \(cases.count)",
+                "unsat means this case of the violation is impossible; clauses and assumptions follow the model facts:",
+            ] + named.map { "  " + $0.name }
+            return try printer.script(formulas: [facts, violation.exact] + named.map(\.formula), comments: header)
         }
     }
 
     /// A fresh prover like this one with a context per part, when this one decides every part
-    /// in one context; nil when it already has one per part.
-    private func perPartProver() throws -> PairProver? {
-        guard let built = builtStorage, built.provers.count == 1, oneContext != true else { return nil }
+    /// in one context (or, `always`, when this one tracked cores); nil when it already has one per
+    /// part.
+    private func perPartProver(always: Bool = false) throws -> PairProver? {
+        guard always || builtStorage?.provers.count == 1, oneContext != true else { return nil }
         let canonical = try PairProver(platform: platform, neighbours: neighbours, limits: limits, seed: seed, strategy: strategy)
         canonical.oneContext = false
         canonical.concreteSearch = concreteSearch

@@ -12,8 +12,17 @@ import Z3Kit
 /// satisfying the bit-vector formulas satisfies these, with each fresh integer set to the value of
 /// the operation it stands for. So an unsatisfiable query here is unsatisfiable as bit-vectors,
 /// with the same core (each clause and assumption implies its relaxed form); a satisfiable one
-/// says nothing, and the prover decides the bit-vector query. Natural alignment (a power of two,
-/// and a start aligned to a symbolic size) is such an operation: the relaxation does not know it.
+/// says nothing, and the prover decides the bit-vector query.
+///
+/// Natural alignment (a power of two, and a start aligned to a symbolic size) is not linear.
+/// ``naturallyAligned(start:size:)`` adds what it implies about the grids of ``alignmentShifts``
+/// (the page sizes of the query): a resource of at least `2^k` bytes starts on the `2^k` grid and
+/// is a whole number of `2^k` blocks; a smaller one lies inside one block; and none wraps past
+/// 2^64. Each follows from the exact form (a power-of-two size `s` and a start that is a multiple
+/// of `s`: for `s >= 2^k` both are multiples of `2^k`; for `s < 2^k`, `start mod 2^k` is a
+/// multiple of `s` below `2^k`, so at most `2^k - s`; and `start <= 2^64 - s`), so the
+/// relaxation stays one, and with them it decides that a naturally aligned BAR is on the page
+/// grid, which is what leaves the pair model's rest part empty.
 ///
 /// ``sideConditions`` holds the range of every variable and fresh integer; assert them with any
 /// formula built here.
@@ -35,8 +44,12 @@ final class IntegerRelaxation: Logic {
     /// (the operands kept, so that their ids stay theirs).
     private var opaque: [String: (made: IntegerTerm, operands: [IntegerTerm])] = [:]
 
-    init(_ context: Context) throws {
+    /// The grids (as `log2` of their size) ``naturallyAligned(start:size:)`` states alignment on.
+    let alignmentShifts: [Int]
+
+    init(_ context: Context, alignmentShifts: [Int] = []) throws {
         self.context = context
+        self.alignmentShifts = alignmentShifts.filter { (1..<64).contains($0) }
         modulus = try context.integer("18446744073709551616")
         zero = try context.integer(0)
         falsity = try context.bool(false)
@@ -159,6 +172,19 @@ final class IntegerRelaxation: Logic {
     }
 
     func addsWithoutOverflow(_ a: IntegerTerm, _ b: IntegerTerm) -> BoolTerm { truth { try (try a + b) < modulus } }
+
+    /// The exact form (its power-of-two test and mask are fresh integers here) with its linear
+    /// consequences on each grid of ``alignmentShifts``; see the type's documentation.
+    func naturallyAligned(start: IntegerTerm, size: IntegerTerm) -> BoolTerm {
+        var facts = [isPowerOfTwo(size), isAligned(start, to: size), truth { try (try start + size) <= modulus }]
+        for shift in alignmentShifts {
+            let block = power(shift)
+            let large = truth { try block <= size }
+            facts.append(implies(large, and([lowBitsZero(size, bits: shift), lowBitsZero(start, bits: shift)])))
+            facts.append(implies(not(large), truth { try (try (try start % block) + size) <= block }))
+        }
+        return and(facts)
+    }
 
     func lowBitsZero(_ a: IntegerTerm, bits: Int) -> BoolTerm {
         if bits <= 0 { return truth(true) }

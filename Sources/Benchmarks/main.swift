@@ -11,6 +11,7 @@ import VFIORules
 // Usage: barproof-bench [ROUNDS] [--no-baseline]
 //        barproof-bench audit [ROUNDS]   (host audit of 1,000 and 10,000 synthetic functions, baseline 100; a fleet of 1,000 snapshots, baseline 100)
 //        barproof-bench search [ROUNDS]  (time to the first counterexample for N = 2, 4, 8, 16 devices)
+//        barproof-bench dependencies [ROUNDS]  (each shipped check: prove against prove --record, alone against explain)
 //        barproof-bench specs [ROUNDS] [--alone] [DIR...]  (every check of the shipped specs as `prove` runs
 //                                                 it, one at a time; default Specs and Specs/kernels; --alone:
 //                                                 nothing shared with the checks before)
@@ -267,6 +268,56 @@ if arguments.first == "search" {
                                      bounds: SearchBounds(devices: 8)).run(max: 1, minimize: true)
     say("minimised (N = 8): \(number(milliseconds(clock.now - start)).trimmingCharacters(in: .whitespaces)) ms, "
         + "\(minimal.counterexamples.first.map { "\($0.topology.functions.count) devices, \($0.topology.functions.flatMap(\.bars).count) BARs" } ?? "none")")
+    exit(0)
+}
+
+if arguments.first == "dependencies" {
+    // What finding dependencies costs against the verdict, check by check, in the same run:
+    // `prove` (verdict; a check may reuse what earlier checks of the run found) against
+    // `prove --record` (dependencies, in the same order), and a check decided alone (as
+    // `prove --check` runs it) against `explain` (irredundant dependencies, alone). Median of
+    // ROUNDS (default 5) rounds, the four measured in turn for each check in each round.
+    let depRounds = arguments.dropFirst().compactMap { Int($0) }.first ?? 5
+    let specs = try Spec.loadAll(["Specs", "Specs/kernels"])
+    let checks = specs.flatMap { spec in spec.checks.map { (name: "\(spec.name)/\($0.name)", check: $0) } }
+    // For each check: verdict in a run, record in a run, verdict alone, explain alone.
+    var times = [[[Double]]](repeating: [[], [], [], []], count: checks.count)
+    var verdicts = [String](repeating: "", count: checks.count)
+    for _ in 0..<depRounds {
+        for (kind, (dependencies, minimise, alone)) in [(false, false, false), (true, false, false), (false, false, true), (true, true, true)].enumerated() {
+            PairProver.forgetSharedResults()
+            for (index, entry) in checks.enumerated() {
+                if alone { PairProver.forgetSharedResults() }
+                var request = entry.check.request(timeoutMilliseconds: 60_000, seed: 0, minimiseCore: minimise)
+                request.findDependencies = dependencies
+                let start = clock.now
+                let name = try request.run().name
+                times[index][kind].append(milliseconds(clock.now - start))
+                if kind == 0 { verdicts[index] = name }
+            }
+        }
+    }
+    let medians = times.map { $0.map(median) }
+    say("barproof-bench dependencies: \(checks.count) checks, \(depRounds) rounds (release build)")
+    say(column("check", 52) + column("verdict", 9) + "  prove ms  --record ms  ratio   alone ms  explain ms  ratio")
+    for (index, entry) in checks.enumerated() {
+        let m = medians[index]
+        say(column(entry.name, 52) + column(verdicts[index], 9) + number(m[0]) + "    " + number(m[1])
+            + String(format: "  %5.2f", m[1] / m[0]) + " " + number(m[2]) + "   " + number(m[3]) + String(format: "  %5.2f", m[3] / m[2]))
+    }
+    func summary(_ label: String, _ rows: [Int]) {
+        guard !rows.isEmpty else { return }
+        func sum(_ kind: Int) -> Double { rows.map { medians[$0][kind] }.reduce(0, +) }
+        let record = rows.map { medians[$0][1] / medians[$0][0] }, explain = rows.map { medians[$0][3] / medians[$0][2] }
+        say(column(label, 30) + String(format: "%4d checks: --record / prove %.2fx (sums %.1f / %.1f ms; per check median %.2fx, at most 2x: %d); "
+                                          + "explain / alone %.2fx (sums %.1f / %.1f ms; per check median %.2fx, at most 2x: %d)",
+                                      rows.count, sum(1) / sum(0), sum(1), sum(0), median(record), record.filter { $0 <= 2 }.count,
+                                      sum(3) / sum(2), sum(3), sum(2), median(explain), explain.filter { $0 <= 2 }.count))
+    }
+    say("")
+    summary("proved or vacuous", checks.indices.filter { verdicts[$0] != "refuted" })
+    summary("all", Array(checks.indices))
+    say("target: --record and explain at most 2x the verdict's time")
     exit(0)
 }
 

@@ -48,10 +48,11 @@ public struct CheckRequest: Hashable, Sendable {
     /// Z3's deterministic resource limit for each query (`rlimit`), for reproducible limits in CI.
     public var resourceLimit: UInt32?
     public var seed: UInt32
-    /// Minimise each case's unsat core (slower; gives an irredundant dependency list).
+    /// Make the dependencies irredundant, page size by page size: no clause or assumption of
+    /// them can be dropped alone and leave the proof standing (a few more queries; `explain`).
     public var minimiseCore: Bool
-    /// Find the clauses and assumptions a proof depends on (solves every case a second time on a
-    /// core-tracking solver). Without it a proof's dependencies are empty.
+    /// Find the clauses and assumptions a proof depends on (every case decided on core-tracking
+    /// solvers, through the same stages as a verdict). Without it a proof's dependencies are empty.
     public var findDependencies: Bool
 
     public init(policy: Policy, platform: PlatformSpec, invariant: Invariant,

@@ -66,7 +66,7 @@ public enum SolverStrategy: String, Sendable, CaseIterable {
 /// part's answers never depend on what ran beside it: the provers run on two threads while a
 /// processor is idle (a single check, `barproof explain`, the benchmark) and one query after
 /// another otherwise (`barproof prove --jobs 2`), with the same verdict, counterexample, witness and
-/// dependencies either way (``eachCase(_:_:_:_:cores:minimiseCore:stopAtFirst:)``).
+/// dependencies either way (``eachCase(_:_:_:_:cores:stopAtFirst:)``).
 public final class PairProver {
     public let platform: PlatformSpec
     public let neighbours: Int
@@ -205,8 +205,9 @@ public final class PairProver {
     /// formula and the violation hold refutes the check without a Z3 context (and without a
     /// vacuity phase: a violation implies the premise). Checked by `ViolationSearchTests`.
     ///
-    /// Verdicts only (without `dependencies`): a check the platform alone decides is settled
-    /// next, without the solver either (``TrivialCases``; `PartialEvaluationTests`).
+    /// A check the platform alone decides is settled next, without the solver either, with the
+    /// clauses and assumptions that decide it as its dependencies (``TrivialCases``;
+    /// `PartialEvaluationTests`).
     ///
     /// Then vacuity: a witness of the premise (an allowed mmap the invariant speaks of),
     /// from ``WitnessSearch`` when one of its concrete machines satisfies every formula, else from
@@ -218,8 +219,9 @@ public final class PairProver {
     /// The violation is split into cases (``Invariant/violationCases(_:_:)`` crossed with the
     /// parts of the model); the invariant is proved iff every case is unsatisfiable. With
     /// `dependencies`, each case is decided on its prover's core-tracking solvers (the same stages
-    /// as a verdict, in one pass) and the proof depends on the union of the cases' cores (each
-    /// minimised with `minimiseCore`); a refutation found so is reported as the verdict alone
+    /// as a verdict, in one pass) and the proof depends on the union of the cases' cores (made
+    /// irredundant with `minimiseCore`: no name of it can be dropped alone); a refutation found
+    /// so is reported as the verdict alone
     /// finds it, so that the counterexample does not depend on whether dependencies were asked
     /// for. Without, ``Proof/dependencies`` is empty.
     public func check(_ invariant: Invariant, policy: Policy, assumptions: [Assumption] = Assumption.defaults,
@@ -232,7 +234,7 @@ public final class PairProver {
         }
     }
 
-    /// Thrown out of ``eachCase(_:_:_:_:cores:minimiseCore:stopAtFirst:)`` when the check as a whole was stopped.
+    /// Thrown out of ``eachCase(_:_:_:_:cores:stopAtFirst:)`` when the check as a whole was stopped.
     private struct Stopped: Error {}
 
     private func decide(_ invariant: Invariant, policy: Policy, assumptions: [Assumption], dependencies findDependencies: Bool,
@@ -240,26 +242,29 @@ public final class PairProver {
         let scope = Scope.allTopologies(neighbours: neighbours)
         let assumed = assumptions.map(\.rawValue).sorted()
         findingDependencies = findDependencies
-        // Verdicts only: a check the platform alone decides (see ``TrivialCases``). When no
-        // machine can violate the invariant, no concrete search can find one either.
-        let impossible = !findDependencies
-            && TrivialCases.impossible(platform, neighbours: neighbours, policy: policy, assumptions: assumptions,
-                                       { s, l in invariant.violated(s, l) })
+        // A check the platform alone decides (see ``TrivialCases``), with the clauses and
+        // assumptions that decide it when dependencies are asked for. When no machine can violate
+        // the invariant, no concrete search can find one either.
+        func trivially(_ formula: @escaping (Situation<PartialEvaluation>, PartialEvaluation) -> Bool?) -> [String]? {
+            let found = TrivialCases.dependencies(platform, neighbours: neighbours, policy: policy, assumptions: assumptions,
+                                                  irredundant: minimiseCore, formula)
+            return findDependencies ? found : found.map { _ in [] }
+        }
+        let impossible = trivially { s, l in invariant.violated(s, l) }
         // A concrete machine that violates the invariant refutes it, and satisfies the premise too
         // (every violation case implies its premise case), so neither phase below is needed.
-        if !impossible, concreteSearch, let machine = ViolationSearch.first(invariant, policy: policy, assumptions: assumptions,
-                                                                            platform: platform, neighbours: neighbours) {
+        if impossible == nil, concreteSearch, let machine = ViolationSearch.first(invariant, policy: policy, assumptions: assumptions,
+                                                                                  platform: platform, neighbours: neighbours) {
             return .refuted(try reported(machine, invariant, policy, assumptions))
         }
-        if impossible {
-            if TrivialCases.impossible(platform, neighbours: neighbours, policy: policy, assumptions: assumptions,
-                                       { s, l in invariant.premise(s, l) }) {
-                return .vacuous(Proof(scope: scope, assumptions: assumed, dependencies: [], vacuityWitness: nil),
+        if let dependencies = impossible {
+            if let premise = trivially({ s, l in invariant.premise(s, l) }) {
+                return .vacuous(Proof(scope: scope, assumptions: assumed, dependencies: premise, vacuityWitness: nil),
                                 reason: Self.vacuityReason(invariant))
             }
             if let witness = WitnessSearch.first(invariant, policy: policy, assumptions: assumptions, platform: platform,
                                                  neighbours: neighbours) {
-                return .proved(Proof(scope: scope, assumptions: assumed, dependencies: [], vacuityWitness: witness))
+                return .proved(Proof(scope: scope, assumptions: assumed, dependencies: dependencies, vacuityWitness: witness))
             }
         }
         var witness = WitnessSearch.first(invariant, policy: policy, assumptions: assumptions, platform: platform,
@@ -312,6 +317,20 @@ public final class PairProver {
     /// Whether the check being decided finds dependencies (then no part shares its emptiness).
     private var findingDependencies = false
 
+    /// Decides a case again under only the clauses and assumptions named, with cores or without,
+    /// on the calling thread, each query within ``irredundancyBudget``.
+    private typealias Again = (_ names: Set<String>, _ cores: Bool) throws -> PartProver.Answer
+
+    /// Z3's resource limit for each query ``irredundant(_:satisfiable:)`` asks: a case under
+    /// fewer clauses can be far harder than the proof was (`mmap-within-bar` without
+    /// `subpage-start-aligned`: its rest part is no longer empty, and one query ran for minutes),
+    /// and a name whose absence is not decided within it is kept. A step count, so that
+    /// `explain` prints the same list on every machine. Measured on the shipped specs: at 10,000
+    /// steps ten release checks keep names that 30,000 drops (`memory-bar-only`, `well-formed-pci`
+    /// from `mmap-within-bar`); `mmap-within-bar` is proved without `subpage-start-aligned` too,
+    /// but in 25 s, so it stays at any budget worth paying.
+    static let irredundancyBudget: UInt32 = 30_000
+
     /// What the cases over all parts say, taken in order: the first satisfiable one, else the
     /// first unknown one, else that none holds (with the union of the cases' cores when they were
     /// tracked, else no names).
@@ -321,22 +340,78 @@ public final class PairProver {
         case unsatisfiable(cores: [String])
     }
 
-    /// Decides the cases (``eachCase(_:_:_:_:cores:minimiseCore:stopAtFirst:)``); with `cores`,
-    /// each on its prover's core-tracking solvers, so that a proof's dependencies come from the
-    /// same queries as its verdict, in one pass.
+    /// Decides the cases (``eachCase(_:_:_:_:cores:stopAtFirst:)``); with `cores`, each on its
+    /// prover's core-tracking solvers, so that a proof's dependencies come from the same queries
+    /// as its verdict, in one pass; with `minimiseCore` too, their union is then made irredundant
+    /// (``irredundant(_:)``).
     ///
     /// With `stopAtFirst` the queries after the first satisfiable one are stopped or skipped;
     /// without, all run (and the first satisfiable one in order is still the answer).
     private func firstSatisfiable(_ cases: CaseSource,
                                   _ invariant: Invariant, _ policy: Policy, _ assumptions: [Assumption],
                                   cores: Bool, minimiseCore: Bool, stopAtFirst: Bool) throws -> Outcome {
-        let answers = try eachCase(cases, invariant, policy, assumptions, cores: cores, minimiseCore: minimiseCore,
-                                   stopAtFirst: stopAtFirst)
+        let decided = try eachCase(cases, invariant, policy, assumptions, cores: cores, stopAtFirst: stopAtFirst)
+        let answers = decided.map(\.answer)
         for answer in answers { if case let .satisfiable(found) = answer { return .satisfiable(found) } }
         for answer in answers { if case let .unknown(reason) = answer { return .unknown(reason) } }
-        var union = Set<String>()
-        for answer in answers { if case let .unsatisfiable(core) = answer { union.formUnion(core) } }
-        return .unsatisfiable(cores: union.sorted())
+        var found: [(core: Set<String>, again: Again)] = []
+        for (answer, again) in decided { if case let .unsatisfiable(core) = answer { found.append((Set(core), again)) } }
+        if cores, minimiseCore {
+            // A machine of the concrete searches under some of the clauses and assumptions is a
+            // model of some case under them (it satisfies every formula, checked with `Concrete`).
+            let concretely: (Set<String>) -> Bool = { [platform, neighbours] names in
+                guard let kept = try? policy.removing(policy.clauses.map(\.id).filter { !names.contains($0) }) else { return false }
+                let assumed = assumptions.filter { names.contains($0.rawValue) }
+                switch cases {
+                case .violation:
+                    return ViolationSearch.first(invariant, policy: kept, assumptions: assumed, platform: platform,
+                                                 neighbours: neighbours) != nil
+                case .premise:
+                    return WitnessSearch.first(invariant, policy: kept, assumptions: assumed, platform: platform,
+                                               neighbours: neighbours) != nil
+                }
+            }
+            return .unsatisfiable(cores: try irredundant(found, satisfiable: concretely))
+        }
+        return .unsatisfiable(cores: found.reduce(into: Set<String>()) { $0.formUnion($1.core) }.sorted())
+    }
+
+    /// The union of the cases' cores made irredundant: each name in turn (in name order) is
+    /// dropped when every case whose core names it is still unsatisfiable under the names left
+    /// without it (that case's core becomes the one found so). A case whose core does not name it
+    /// stays unsatisfiable: its core is among the names left. So every case is unsatisfiable under
+    /// the names returned, and dropping any one of them leaves some case satisfiable or not
+    /// decided within ``irredundancyBudget`` (such a name is kept: the list is always enough for
+    /// the proof, and irredundant as far as the budget decides). A case is decided again through the same stages as ever
+    /// (``PartProver/Query/restricted(to:)``), so a name stays only if the exact case needs it
+    /// whenever no relaxation settles it.
+    ///
+    /// Most names are needed, and a satisfiable query costs the most (on a core-tracking solver
+    /// most of all: seconds at 64 KiB pages), so `satisfiable` is asked first (the concrete
+    /// searches: a machine under the names left shows the name needed without a solver), then
+    /// each case without cores, and only a case still unsatisfiable is decided with them.
+    private func irredundant(_ cases: [(core: Set<String>, again: Again)],
+                             satisfiable: (Set<String>) -> Bool) throws -> [String] {
+        var cores = cases.map(\.core)
+        var kept = cores.reduce(into: Set<String>()) { $0.formUnion($1) }
+        for name in kept.sorted() {
+            let trial = kept.subtracting([name])
+            if satisfiable(trial) { continue }
+            var replaced: [(index: Int, core: Set<String>)] = []
+            var needed = false
+            for index in cores.indices where cores[index].contains(name) {
+                guard case .unsatisfiable = try cases[index].again(trial, false),
+                      case let .unsatisfiable(core) = try cases[index].again(trial, true) else {
+                    needed = true
+                    break
+                }
+                replaced.append((index, Set(core)))
+            }
+            if needed { continue }
+            kept = trial
+            for (index, core) in replaced { cores[index] = core }
+        }
+        return kept.sorted()
     }
 
     /// Decides every case of every part, case by case (case 0 over the parts in order, then case 1,
@@ -349,8 +424,8 @@ public final class PairProver {
     /// may leave a prover with more queries behind it in parallel than in turn, so only the last
     /// phase that reports a model (the violation's) stops early.
     private func eachCase(_ cases: CaseSource, _ invariant: Invariant,
-                          _ policy: Policy, _ assumptions: [Assumption], cores: Bool, minimiseCore: Bool,
-                          stopAtFirst: Bool) throws -> [PartProver.Answer] {
+                          _ policy: Policy, _ assumptions: [Assumption], cores: Bool,
+                          stopAtFirst: Bool) throws -> [(answer: PartProver.Answer, again: Again)] {
         // Built here, before any thread starts: a prover's context is used by one thread at a time.
         let (provers, parts) = try built()
         for prover in provers { prover.sharesEmptiness = sharesEmptiness && !findingDependencies }
@@ -381,7 +456,7 @@ public final class PairProver {
             // Interrupts reach the prover only while it decides this query, never an earlier one.
             signal.attach(prover.interruptHandle)
             defer { signal.detach() }
-            let answer = Result { try prover.decide(work[order].query, cores: cores, minimiseCore: minimiseCore, stop: signal) }
+            let answer = Result { try prover.decide(work[order].query, cores: cores, stop: signal) }
             if case let .success(value) = answer, settles(value) {
                 for later in signals[(order + 1)...] { later.stop() }
             }
@@ -413,11 +488,21 @@ public final class PairProver {
         }
         if stop?.isStopped == true { throw Stopped() }
         // Up to the first case that holds: every query before it ran to its end.
-        var result: [PartProver.Answer] = []
-        for answer in answers {
+        var result: [(answer: PartProver.Answer, again: Again)] = []
+        for (order, answer) in answers.enumerated() {
             guard let answer else { break }
             let value = try answer.get()
-            result.append(value)
+            let (prover, query) = (provers[work[order].prover], work[order].query)
+            let again: Again = { [stop] names, cores in
+                let signal = StopSignal()
+                stop?.adopt(signal)
+                signal.attach(prover.interruptHandle)
+                defer { signal.detach() }
+                return try prover.budgeted(Self.irredundancyBudget) {
+                    try prover.decide(query.restricted(to: names), cores: cores, stop: signal)
+                }
+            }
+            result.append((value, again))
             if settles(value) { break }
         }
         return result

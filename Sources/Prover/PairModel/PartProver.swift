@@ -66,7 +66,8 @@ final class PartProver {
     /// preprocessing and is several times faster.
     let solver: Solver
     private let strategy: SolverStrategy
-    private let limits: QueryLimits
+    /// What every solver of this prover obeys (lowered for a while by ``budgeted(_:_:)``).
+    private var limits: QueryLimits
     private let seed: UInt32
     private let platform: PlatformSpec
     private let neighbours: Int
@@ -233,16 +234,17 @@ final class PartProver {
                     integer = nil
                 }
                 let kind = part.kind, shift = platform.fixedPageShift, platform = platform, neighbours = neighbours
-                let holds: (Assignment) -> Bool = { machine in
+                let satisfies: (Assignment, Set<String>?) -> Bool = { machine, only in
                     let c = Concrete()
                     let s = Situation<Concrete>.concrete(machine, neighbours: neighbours, pageShift: shift)
                     let exact = Self.symmetryReduced(cases.of(invariant, s, c), invariant, neighbours: neighbours)
                     return s.wellFormed(c) && platform.constrains(s.platform, c) && Self.ground(kind, s, c, shift: shift)
-                        && policy.clauses.allSatisfy { $0.rule.holds(s, c) } && assumptions.allSatisfy { $0.holds(s, c) }
+                        && policy.clauses.allSatisfy { only?.contains($0.id) == false || $0.rule.holds(s, c) }
+                        && assumptions.allSatisfy { only?.contains($0.rawValue) == false || $0.holds(s, c) }
                         && index < exact.count && exact[index].exact
                 }
                 return Query(part: part, violation: violation.and(part.condition, logic), named: named, lean: lean,
-                             empty: empty, integer: integer, holds: holds)
+                             empty: empty, integer: integer, satisfies: satisfies)
             }
         try integers.throwIfFailed()
         try logic.throwIfFailed()
@@ -276,9 +278,26 @@ final class PartProver {
         /// verdicts: unsatisfiable there is unsatisfiable here.
         let integer: (violation: BoolTerm, named: [NamedAssumption], facts: BoolTerm, lean: Bool)?
         /// Whether a machine satisfies this query, evaluated with ``Concrete``: every model fact,
-        /// the platform, each clause and assumption, the part's ground and the case. A model of
-        /// the integer relaxation that passes it is a machine of the query itself.
-        let holds: (Assignment) -> Bool
+        /// the platform, each clause and assumption (those named in the set, when one is given),
+        /// the part's ground and the case. A model of the integer relaxation that passes it is a
+        /// machine of the query itself.
+        let satisfies: (Assignment, Set<String>?) -> Bool
+        /// Which clauses and assumptions the query asserts (nil: all of them).
+        var only: Set<String>? = nil
+
+        /// The same case under only the clauses and assumptions named in `names`: the others
+        /// are not asserted (nor read by ``holds(_:)``), and the rest part's emptiness, which rests on
+        /// all of them, is not used.
+        func restricted(to names: Set<String>) -> Query {
+            func kept(_ named: [NamedAssumption]) -> [NamedAssumption] { named.filter { names.contains($0.name) } }
+            var made = Query(part: part, violation: violation, named: kept(named),
+                             lean: lean.map { ($0.violation, kept($0.named), $0.facts) }, empty: nil,
+                             integer: integer.map { ($0.violation, kept($0.named), $0.facts, $0.lean) }, satisfies: satisfies)
+            made.only = names
+            return made
+        }
+
+        func holds(_ machine: Assignment) -> Bool { satisfies(machine, only) }
     }
 
     /// Whether each part (by order) is empty under the clauses of the last ``queries(_:_:_:_:_:)``,
@@ -295,33 +314,51 @@ final class PartProver {
         case unsatisfiable(core: [String])
     }
 
-    /// Decides `query`; with `cores`, on the core-tracking solvers (minimising with `minimiseCore`),
-    /// so that an unsatisfiable answer names the clauses and assumptions that rule the case out.
+    /// Runs `body` with every solver's resource limit at most `steps` (Z3's `rlimit`, counted per
+    /// query and the same on every machine), then restores the limits.
+    func budgeted<T>(_ steps: UInt32, _ body: () throws -> T) rethrows -> T {
+        let saved = limits
+        var lowered = limits
+        lowered.resourceLimit = min(limits.resourceLimit ?? .max, steps)
+        obey(lowered)
+        defer { obey(saved) }
+        return try body()
+    }
+
+    private func obey(_ new: QueryLimits) {
+        limits = new
+        for made in [solver, coreSolverStorage, integerSolverStorage, integerCoreSolverStorage].compactMap({ $0 }) {
+            made.limits = new
+        }
+    }
+
+    /// Decides `query`; with `cores`, on the core-tracking solvers, so that an unsatisfiable
+    /// answer names the clauses and assumptions that rule the case out.
     ///
     /// Four stages, in order; each of the first three either settles the case soundly or passes
     /// it on, and says at its definition why it is sound and which test checks that:
-    /// ``emptyPart(_:on:)``, ``integerRelaxation(_:cores:minimiseCore:leanWorthTrying:)``,
-    /// ``withoutNeighbours(_:on:minimiseCore:)``, then ``exact(_:on:minimiseCore:)``.
+    /// ``emptyPart(_:on:)``, ``integerRelaxation(_:cores:leanWorthTrying:)``,
+    /// ``withoutNeighbours(_:on:)``, then ``exact(_:on:)``.
     /// With `cores` every stage but the first runs, each on its core-tracking solver: a core of the
     /// integer relaxation or of the case without neighbours is a core of the case itself (each
     /// clause and assumption implies its relaxed form, so a relaxation unsatisfiable under some of
     /// them leaves the case unsatisfiable under the same ones), and a model is a model as ever.
-    func decide(_ query: Query, cores: Bool, minimiseCore: Bool, stop: StopSignal) throws -> Answer {
+    func decide(_ query: Query, cores: Bool, stop: StopSignal) throws -> Answer {
         // A stop interrupts the check running then; the later stages must not start.
         let stopped = Answer.unknown("stopped")
         let on = cores ? try coreSolver() : solver
         if !cores, let answer = try emptyPart(query, on: on) { return answer }
         if stop.isStopped { return stopped }
         var leanWorthTrying = true
-        if let answer = try integerRelaxation(query, cores: cores, minimiseCore: minimiseCore, leanWorthTrying: &leanWorthTrying) {
+        if let answer = try integerRelaxation(query, cores: cores, leanWorthTrying: &leanWorthTrying) {
             return answer
         }
         if stop.isStopped { return stopped }
-        if leanWorthTrying, let answer = try withoutNeighbours(query, on: on, minimiseCore: minimiseCore) {
+        if leanWorthTrying, let answer = try withoutNeighbours(query, on: on) {
             return answer
         }
         if stop.isStopped { return stopped }
-        return try exact(query, on: on, minimiseCore: minimiseCore)
+        return try exact(query, on: on)
     }
 
     /// Stage 1, verdicts only: the rest part's ground alone (``Query/empty``), decided once per
@@ -348,7 +385,7 @@ final class PartProver {
             emptiness[query.part.order] = .unsat(core: [])
         }
         let result = try emptiness[query.part.order] ?? integerEmptiness(empty.integer)
-            ?? check(Case(empty.condition), empty.facts, empty.named, on: on, minimiseCore: false)
+            ?? check(Case(empty.condition), empty.facts, empty.named, on: on)
         emptiness[query.part.order] = result
         if case .unsat = result {
             if sharesEmptiness { try share(empty) }
@@ -362,7 +399,7 @@ final class PartProver {
     /// knows the page grid).
     private func integerEmptiness(_ empty: (condition: BoolTerm, named: [NamedAssumption], facts: BoolTerm)) throws -> CheckResult? {
         let facts = integers.and([empty.facts] + integers.sideConditions)
-        let result = try checkUnder(facts, empty.condition, on: try integerSolver(), named: empty.named, minimiseCore: false)
+        let result = try checkUnder(facts, empty.condition, on: try integerSolver(), named: empty.named)
         if case .unsat = result { return result }
         return nil
     }
@@ -381,7 +418,7 @@ final class PartProver {
         }
         guard !covered else { return }
         var key = empty.key
-        if platformKnown, case let .unsat(core) = try check(Case(empty.condition), empty.facts, empty.named, on: try coreSolver(), minimiseCore: false) {
+        if platformKnown, case let .unsat(core) = try check(Case(empty.condition), empty.facts, empty.named, on: try coreSolver()) {
             let named = Set(core)
             let rules = empty.key.rules.indices.filter { named.contains(empty.named[$0].name) }.map { empty.key.rules[$0] }
             let assumptions = empty.key.assumptions.indices
@@ -420,16 +457,17 @@ final class PartProver {
     /// Sound when unsatisfiable, with a core valid for the case: it is a relaxation (every formula
     /// can take its concrete value, each non-linear operation a fresh integer), checked by
     /// `IntegerRelaxationTests.formulasCanTakeTheirConcreteValues` with a negative control, and
-    /// each clause and assumption implies its relaxed form. A model is used only when the machine it gives satisfies the query
-    /// itself under ``Concrete`` (``Query/holds``, the same formulas: `PartEncodingTests`
-    /// checks `Symbolic` and `Concrete` agree on every part term). When the whole case (not its
+    /// each clause and assumption implies its relaxed form. A model is used only when the machine
+    /// it gives satisfies the query itself under ``Concrete`` (``Query/holds(_:)``, the same
+    /// formulas: `PartEncodingTests` checks `Symbolic` and `Concrete` agree on every part term).
+    /// When the whole case (not its
     /// lean form) had a model that is not a machine, the case most likely holds too, so
     /// `leanWorthTrying` sends it straight to the exact query.
-    private func integerRelaxation(_ query: Query, cores: Bool, minimiseCore: Bool, leanWorthTrying: inout Bool) throws -> Answer? {
+    private func integerRelaxation(_ query: Query, cores: Bool, leanWorthTrying: inout Bool) throws -> Answer? {
         guard let integer = query.integer else { return nil }
         let facts = integers.and([integer.facts] + integers.sideConditions)
         let on = cores ? try integerCoreSolver() : try integerSolver()
-        switch try checkUnder(facts, integer.violation, on: on, named: integer.named, minimiseCore: minimiseCore) {
+        switch try checkUnder(facts, integer.violation, on: on, named: integer.named) {
         case let .unsat(core):
             return .unsatisfiable(core: cores ? core : [])
         case let .sat(model):
@@ -448,10 +486,10 @@ final class PartProver {
     /// fact, clause and assumption with neighbours implies its form without them, and these
     /// cases read no neighbour (`PremiseTests.withoutNeighboursIsARelaxation`, every invariant,
     /// 3,000 random machines each). A model is used only when, given neighbours that no rule can
-    /// object to, it satisfies the query itself under ``Concrete`` (``Query/holds``).
-    private func withoutNeighbours(_ query: Query, on: Solver, minimiseCore: Bool) throws -> Answer? {
+    /// object to, it satisfies the query itself under ``Concrete`` (``Query/holds(_:)``).
+    private func withoutNeighbours(_ query: Query, on: Solver) throws -> Answer? {
         guard let lean = query.lean else { return nil }
-        switch try check(lean.violation, lean.facts, lean.named, on: on, minimiseCore: minimiseCore) {
+        switch try check(lean.violation, lean.facts, lean.named, on: on) {
         case let .unsat(core):
             return .unsatisfiable(core: core)
         case let .sat(model):
@@ -465,8 +503,8 @@ final class PartProver {
 
     /// Stage 4: the case itself, the exact bit-vector query `export-smt2` writes (and `z3` and
     /// `cvc5` re-check: `ExportedQueryTests`).
-    private func exact(_ query: Query, on: Solver, minimiseCore: Bool) throws -> Answer {
-        switch try check(query.violation, query.part.facts, query.named, on: on, minimiseCore: minimiseCore) {
+    private func exact(_ query: Query, on: Solver) throws -> Answer {
+        switch try check(query.violation, query.part.facts, query.named, on: on) {
         case let .sat(model):
             return .satisfiable(try assignment(model, query.part))
         case let .unknown(reason): return .unknown(reason)
@@ -477,7 +515,7 @@ final class PartProver {
     /// Gives `machine` neighbours that no rule or assumption can object to: BARs of other devices,
     /// claimed, one byte each just past the parent window (or just before it when the window ends
     /// the address space), outside it. A machine found without neighbours often stays a machine of
-    /// its case with them; ``Query/holds`` decides.
+    /// its case with them; ``Query/holds(_:)`` decides.
     private func withHarmlessNeighbours(_ machine: inout Assignment) {
         let start = machine.word(SituationLayout.Name.parentStart), size = machine.word(SituationLayout.Name.parentSize)
         let (last, wraps) = start.addingReportingOverflow(size &- 1)
@@ -537,41 +575,22 @@ final class PartProver {
     /// Checks one case on `solver`: its relaxation first when it has one (unsat there is unsat
     /// here, with a core that is valid here too, since the case implies its relaxation), then the
     /// case itself.
-    private func check(_ query: Case<Symbolic>, _ facts: BoolTerm, _ named: [NamedAssumption], on solver: Solver,
-                       minimiseCore: Bool) throws -> CheckResult {
+    private func check(_ query: Case<Symbolic>, _ facts: BoolTerm, _ named: [NamedAssumption],
+                       on solver: Solver) throws -> CheckResult {
         if let relaxation = query.relaxation,
-           case let .unsat(core) = try checkUnder(facts, relaxation, on: solver, named: named, minimiseCore: minimiseCore) {
+           case let .unsat(core) = try checkUnder(facts, relaxation, on: solver, named: named) {
             return .unsat(core: core)
         }
-        return try checkUnder(facts, query.exact, on: solver, named: named, minimiseCore: minimiseCore)
+        return try checkUnder(facts, query.exact, on: solver, named: named)
     }
 
-    private func checkUnder(_ facts: BoolTerm, _ formula: BoolTerm, on solver: Solver, named: [NamedAssumption],
-                            minimiseCore: Bool) throws -> CheckResult {
+    private func checkUnder(_ facts: BoolTerm, _ formula: BoolTerm, on solver: Solver,
+                            named: [NamedAssumption]) throws -> CheckResult {
         try solver.withScope { () throws -> CheckResult in
             try solver.assert(facts)
             try solver.assert(formula)
-            let first = try solver.check(assuming: named)
-            guard case let .unsat(core) = first, minimiseCore else { return first }
-            return .unsat(core: try minimise(core, among: named, on: solver))
+            return try solver.check(assuming: named)
         }
-    }
-
-    /// Deletion-based core minimisation: drop each member whose absence keeps the query unsat.
-    private func minimise(_ core: [String], among named: [NamedAssumption], on solver: Solver) throws -> [String] {
-        var kept = core.sorted()
-        var index = 0
-        while index < kept.count {
-            let trial = kept.enumerated().filter { $0.offset != index }.map(\.element)
-            let subset = named.filter { trial.contains($0.name) }
-            if case let .unsat(smaller) = try solver.check(assuming: subset) {
-                kept = smaller.sorted()
-                index = 0
-                continue
-            }
-            index += 1
-        }
-        return kept
     }
 
     private func assignment(_ model: Model, _ part: Part) throws -> Assignment {

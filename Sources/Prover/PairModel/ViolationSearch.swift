@@ -13,9 +13,10 @@ import VFIORules
 ///
 /// The candidates are small machines of the kinds the known refutations take, each as a reader
 /// would draw it: the mapped BAR (a quarter page, a page, four pages, 8 GiB, or for firmware-fixed
-/// BARs a page and a quarter or a page starting mid-page) low in a 1 MiB-granular window above
+/// BARs a page and a quarter or a page starting mid-page, and last a quarter page off the page
+/// grid) low in a 1 MiB-granular window above
 /// 4 GiB; one other resource right after the BAR, right before it, on the same addresses (for an
-/// unclaimed BAR), or outside the window; the MSI-X table, for the MSI-X invariant, at the start
+/// unclaimed BAR), outside the window, or after it but outside the resource tree; the MSI-X table, for the MSI-X invariant, at the start
 /// of the BAR, in the same device's BAR beside it, or at offset `0xFFFFF000` of a BAR above 4 GiB
 /// (where the kernel's 32-bit sum `msix_offset + msix_size` wraps); the whole BAR, its first page,
 /// the table's page, or one page past the BAR mapped. Plainer candidates come first (no firmware
@@ -76,6 +77,10 @@ enum ViolationSearch {
         /// Past the end of the parent window, outside it: a resource no mmap of the BAR reaches
         /// unless it reaches past the window.
         case outside
+        /// Where ``after`` puts it, but not a child of the parent window: a resource tree that
+        /// is not consistent (`tree-consistent` dropped, as `explain` does to see whether a proof
+        /// needs it), which no check under that assumption can be refuted with.
+        case afterNotChild
     }
 
     /// Where the MSI-X table is.
@@ -128,7 +133,7 @@ enum ViolationSearch {
             let window: UInt64 = 1 << 20
             var otherStart: UInt64
             switch place {
-            case .after: otherStart = (last + 1 + otherSize - 1) / otherSize * otherSize
+            case .after, .afterNotChild: otherStart = (last + 1 + otherSize - 1) / otherSize * otherSize
             case .before: otherStart = start - otherSize
             case .same: otherStart = start
             case .outside: otherStart = 0
@@ -147,7 +152,7 @@ enum ViolationSearch {
             a.words[N.parentStart] = parentStart
             a.words[N.parentSize] = parentEnd - parentStart + 1
             a.setNeighbour(0, index: 1, start: otherStart, size: otherSize, sameDevice: sameDevice,
-                           inParent: place != .outside)
+                           inParent: place != .outside && place != .afterNotChild)
             a.truths[SituationLayout.neighbourNames(0).claimed] = otherClaimed
             for i in 1..<max(1, neighbours) {
                 // Further neighbours: other devices' BARs past the window, out of every mmap's reach.
@@ -179,13 +184,17 @@ enum ViolationSearch {
         var bars: [(UInt64, UInt64, Bool)] = [page / 4, page, 4 * page].map { ($0, 0, false) }
         if invariant == .msixNeedsFiltering { bars.append((1 << 33, 0, false)) }
         bars += bars.map { ($0.0, $0.1, true) } + [(page + page / 4, 0, true), (page, page / 2, true)]
+        // Last, a naturally aligned sub-page BAR off the page grid (which no release maps:
+        // `subpage-start-aligned`, or legacy's whole-page rule).
+        bars.append((page / 4, page / 4, false))
         let tables: [Table]
         let places: [Place]
         let requests: [Request]
         let sameDevice: [Bool]
         switch invariant {
         case .pageExclusive:
-            (tables, places, requests, sameDevice) = ([.absent], [.after, .before, .same], [.whole, .firstPage], [false])
+            (tables, places, requests, sameDevice) = ([.absent], [.after, .before, .same, .afterNotChild],
+                                                      [.whole, .firstPage, .pastEnd], [false])
         case .msixNeedsFiltering:
             (tables, places, requests, sameDevice) = ([.atStart, .inOther, .wrapping], [.outside, .after], [.whole, .firstPage, .tablePage], [false, true])
         case .mmapWithinBAR:
@@ -197,7 +206,8 @@ enum ViolationSearch {
                 for table in tables where table != .wrapping || size > 1 << 32 {
                     for place in places where (place != .same || !claimed) && (table != .inOther || place == .after) {
                         for same in sameDevice where table != .inOther || same {
-                            for otherClaimed in [true, false] where otherClaimed || same {
+                            // An unclaimed BAR of another device: only without `foreign-claimed`.
+                            for otherClaimed in [true, false] where otherClaimed || same || invariant == .pageExclusive {
                                 for request in requests where request != .tablePage || table == .wrapping {
                                     result.append(Shape(size: size, startOffset: startOffset, fixed: fixed, claimed: claimed,
                                                         place: place, sameDevice: same, otherClaimed: otherClaimed,

@@ -98,25 +98,59 @@ struct PartialEvaluation: Logic {
 /// is false on every one, no machine violates the invariant: the check holds. The premise is
 /// tried the same way: false everywhere means vacuous. A premise that may hold needs a witness
 /// (``WitnessSearch``) before the check is proved, as with the solver.
+///
+/// With dependencies the same evaluation names them (``dependencies(_:neighbours:policy:assumptions:irredundant:_:)``):
+/// a conjunction is false in three-valued logic only where one conjunct is, so on each platform
+/// either the model facts, the platform or the formula is false (nothing named is needed there) or
+/// some clause or assumption is, and those clauses and assumptions alone leave every platform
+/// without a machine: they are an unsat core of every case.
 enum TrivialCases {
     /// Whether `formula` is false on every machine of `platform`, judged from the platform's
     /// truths alone.
     static func impossible(_ platform: PlatformSpec, neighbours: Int, policy: Policy, assumptions: [Assumption],
                            _ formula: (Situation<PartialEvaluation>, PartialEvaluation) -> Bool?) -> Bool {
+        dependencies(platform, neighbours: neighbours, policy: policy, assumptions: assumptions, irredundant: false, formula) != nil
+    }
+
+    /// When `formula` is false on every machine of `platform` (``impossible(_:neighbours:policy:assumptions:_:)``),
+    /// clauses and assumptions under which it stays so: on each platform the first false one,
+    /// unless the rest is false there by itself; with `irredundant`, then without each name that
+    /// the others cover on every platform. Nil when some platform may have a machine.
+    static func dependencies(_ platform: PlatformSpec, neighbours: Int, policy: Policy, assumptions: [Assumption],
+                             irredundant: Bool,
+                             _ formula: (Situation<PartialEvaluation>, PartialEvaluation) -> Bool?) -> [String]? {
         let p = PartialEvaluation()
         let fixed = Set([SituationLayout.Name.msiIsolated, SituationLayout.Name.allowUnsafeInterrupts,
                          SituationLayout.Name.unalignedFixed] + Backend.allCases.map { "platform.backend-\($0.rawValue)" })
         let page = platform.pageSizes.count == 1 ? platform.pageSizes[0].rawValue : nil
+        // For each platform: nil where the unnamed part is false, else the names that are.
+        var falseNames: [Set<String>?] = []
         for truths in PlatformChoices.all(platform) {
             let s = SituationLayout.make(
                 p, neighbours: neighbours, pageShift: platform.fixedPageShift,
                 word: { $0 == SituationLayout.Name.pageSize ? page : nil },
                 truth: { fixed.contains($0) ? truths[$0] : platform.hostFactValue(named: $0) })
-            let holds = p.and([s.wellFormed(p), platform.constrains(s.platform, p), formula(s, p)]
-                              + policy.clauses.map { $0.rule.holds(s, p) } + assumptions.map { $0.holds(s, p) })
-            if holds != false { return false }
+            if p.and([s.wellFormed(p), platform.constrains(s.platform, p), formula(s, p)]) == false {
+                falseNames.append(nil)
+                continue
+            }
+            let named = policy.clauses.map { ($0.id, $0.rule.holds(s, p)) } + assumptions.map { ($0.rawValue, $0.holds(s, p)) }
+            let names = Set(named.filter { $0.1 == false }.map(\.0))
+            if names.isEmpty { return nil }
+            falseNames.append(names)
         }
-        return true
+        let order = policy.clauses.map(\.id) + assumptions.map(\.rawValue)
+        var kept = Set<String>()
+        for names in falseNames.compactMap({ $0 }) where names.isDisjoint(with: kept) {
+            if let first = order.first(where: names.contains) { kept.insert(first) }
+        }
+        if irredundant {
+            for name in order where kept.contains(name) {
+                let rest = kept.subtracting([name])
+                if falseNames.allSatisfy({ $0 == nil || !$0!.isDisjoint(with: rest) }) { kept = rest }
+            }
+        }
+        return order.filter(kept.contains).sorted()
     }
 }
 

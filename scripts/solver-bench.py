@@ -151,6 +151,9 @@ def main():
     print(f"{'check':52}{'verdict':9}{'barproof':>10}" + "".join(f"{n:>10}" for n in names) + f"{'best':>10}{'ratio':>9}")
     ratios = {n: [] for n in names + ["best"]}
     behind = []
+    # Both under barproof's resolution (its report gives milliseconds): neither ahead nor behind,
+    # and left out of the geometric means.
+    tied = []
     for key in sorted(queries):
         ours = statistics.median(times[key]["barproof"]) if times[key]["barproof"] else float("nan")
         theirs = {n: statistics.median(times[key][n]) for n in names}
@@ -162,8 +165,11 @@ def main():
         mark = ">" if best_name in capped[key] else " "
         if theirs[best_name] < ours:
             behind.append(f"{key} (barproof {ours * 1000:.1f} ms, {best_name} {theirs[best_name] * 1000:.1f} ms)")
+        tie = ours < 5e-4 and theirs[best_name] < 5e-4
+        if tie:
+            tied.append(key)
         print(f"{key:52}{verdicts.get(key, '?'):9}{ours * 1000:10.1f}" + "".join(f"{theirs[n] * 1000:10.1f}" for n in names)
-              + f"{theirs[best_name] * 1000:10.1f}{mark}{theirs[best_name] / floor:7.1f}x")
+              + f"{theirs[best_name] * 1000:10.1f}{mark}" + ("    tie" if tie else f"{theirs[best_name] / floor:7.1f}x"))
 
     def geomean(xs):
         xs = [x for x in xs if x > 0 and math.isfinite(x)]
@@ -174,6 +180,8 @@ def main():
         label = "the best of the three, per check" if n == "best" else n
         print(f"geometric mean ahead of {label}: {geomean(ratios[n]):.1f}x")
     print(f"checks where barproof is behind the best solver: {len(behind)} of {len(queries)}")
+    print(f"checks where both take under 0.5 ms (barproof's resolution), a tie: {len(tied)}"
+          + (f" ({', '.join(tied)})" if tied else ""))
     for line in behind:
         print("  " + line)
     print("target: no check behind any solver, geometric mean at least 10x ahead of the best")

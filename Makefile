@@ -57,7 +57,8 @@ prove-record: release
 
 # Wall time of `barproof prove` over the shipped specs with one and two parallel checks, median of
 # PROVE_ROUNDS runs each (alternating), against the 2 s target; --jobs 1 is the same-run baseline
-# for --jobs 2.
+# for --jobs 2; then `prove --record` into an empty folder, PROVE_ROUNDS runs (the verdicts above
+# are its baseline).
 PROVE_ROUNDS ?= 5
 prove-bench: release
 	@for round in $$(seq $(PROVE_ROUNDS)); do for jobs in 1 2; do start=$$(date +%s.%N); \
@@ -67,10 +68,16 @@ prove-bench: release
 	    END { for (j = 1; j <= 2; j++) { m[j] = v[j, int((n[j] + 1) / 2)]; \
 	      printf "barproof prove --jobs %d: median %.2f s wall over %d runs (%s ), target 2 s: %s\n", j, m[j], n[j], t[j], m[j] < 2 ? "met" : "NOT met" } \
 	      printf "--jobs 2 / --jobs 1: %.2fx\n", m[2] / m[1] }'
+	@for round in $$(seq $(PROVE_ROUNDS)); do scratch=$$(mktemp -d); start=$$(date +%s.%N); \
+	  .build/release/barproof prove --record --proofs $$scratch $(SPECS) > /dev/null 2>&1 || echo "exit $$? (--record)" >&2; \
+	  end=$$(date +%s.%N); rm -rf $$scratch; echo "$$end - $$start" | bc; done | sort -n | \
+	  awk '{ v[NR] = $$1; t = t " " $$1 } END { printf "barproof prove --record (--jobs 2, into an empty folder): median %.2f s wall over %d runs (%s ), most of it writing the queries\n", v[int((NR + 1) / 2)], NR, t }'
 
 # The benchmark: the pair-model checks of the three named policies against Z3's incremental solver;
 # every check of the shipped specs as `prove` decides it (per-check medians, the release presets
-# against the named policies in the same run); `prove --jobs 1/2` wall time (prove-bench); and
+# against the named policies in the same run); what dependencies cost against the verdict
+# (`--record` and `explain`, check by check); `prove --jobs 1/2` and `prove --record` wall time
+# (prove-bench); and
 # each check against z3, cvc5 and bitwuzla given its exported queries (scripts/solver-bench.py,
 # which installs bitwuzla's Python package with pip when it is missing). SOLVER_ROUNDS rounds.
 SOLVER_ROUNDS ?= 1
@@ -78,6 +85,7 @@ bench: release
 	.build/release/barproof-bench
 	.build/release/barproof-bench specs
 	.build/release/barproof-bench specs --alone
+	.build/release/barproof-bench dependencies 3
 	@$(MAKE) --no-print-directory prove-bench
 	scripts/solver-bench.py .build/release/barproof $(SOLVER_ROUNDS) $(SPECS)
 

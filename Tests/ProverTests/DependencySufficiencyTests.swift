@@ -49,6 +49,36 @@ import VFIORules
         #expect(compared >= 50, "only \(compared) shipped proofs compared")
     }
 
+    /// `explain`'s list (`minimiseCore`) is part of the plain one, still enough for the proof, and
+    /// for mainline `page-exclusive` every name of it is needed: without any one the check is
+    /// refuted. For `mmap-within-bar` it is shorter than the plain union (the integer relaxation's
+    /// cores name `memory-bar-only` and `well-formed-pci`, which the proof stands without).
+    @Test(arguments: [Invariant.pageExclusive, .mmapWithinBAR])
+    func explainsListIsIrredundant(_ invariant: Invariant) throws {
+        var check = CheckRequest(policy: .mainline, platform: PlatformSpec(pageSizes: [.kib4]), invariant: invariant)
+        guard case let .proved(plain) = try decided(check, dependencies: true) else {
+            Issue.record("mainline \(invariant.rawValue) is not proved")
+            return
+        }
+        check.minimiseCore = true
+        guard case let .proved(minimal) = try decided(check, dependencies: true) else {
+            Issue.record("mainline \(invariant.rawValue) is not proved with minimiseCore")
+            return
+        }
+        #expect(Set(minimal.dependencies).isSubset(of: plain.dependencies))
+        #expect(try decided(try restricted(check, to: Set(minimal.dependencies)), dependencies: false).name == "proved")
+        switch invariant {
+        case .pageExclusive:
+            for name in minimal.dependencies {
+                let without = try decided(try restricted(check, to: Set(minimal.dependencies).subtracting([name])), dependencies: false)
+                #expect(without.name == "refuted", "without \(name): \(without.name)")
+            }
+        default:
+            #expect(minimal.dependencies.count < plain.dependencies.count, "\(minimal.dependencies) against \(plain.dependencies)")
+            #expect(!minimal.dependencies.contains("well-formed-pci"))
+        }
+    }
+
     /// The negative control: `page-exclusive` under mainline depends on the sub-page reservation,
     /// and without it (its other dependencies kept) the invariant is refuted.
     @Test func droppingADependencyBreaksTheProof() throws {

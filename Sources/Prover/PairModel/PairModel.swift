@@ -221,9 +221,8 @@ public final class PairProver {
     /// `dependencies`, each case is decided on its prover's core-tracking solvers (the same stages
     /// as a verdict, in one pass) and the proof depends on the union of the cases' cores (made
     /// irredundant with `minimiseCore`: no name of it can be dropped alone); a refutation found
-    /// so is reported as the verdict alone
-    /// finds it, so that the counterexample does not depend on whether dependencies were asked
-    /// for. Without, ``Proof/dependencies`` is empty.
+    /// so is reported as the verdict alone finds it, so that the counterexample does not depend on
+    /// whether dependencies were asked for. Without, ``Proof/dependencies`` is empty.
     public func check(_ invariant: Invariant, policy: Policy, assumptions: [Assumption] = Assumption.defaults,
                       dependencies findDependencies: Bool = true, minimiseCore: Bool = false) throws -> Verdict {
         do {
@@ -343,7 +342,7 @@ public final class PairProver {
     /// Decides the cases (``eachCase(_:_:_:_:cores:stopAtFirst:)``); with `cores`, each on its
     /// prover's core-tracking solvers, so that a proof's dependencies come from the same queries
     /// as its verdict, in one pass; with `minimiseCore` too, their union is then made irredundant
-    /// (``irredundant(_:)``).
+    /// (``irredundant(_:satisfiable:)``).
     ///
     /// With `stopAtFirst` the queries after the first satisfiable one are stopped or skipped;
     /// without, all run (and the first satisfiable one in order is still the answer).
@@ -382,9 +381,10 @@ public final class PairProver {
     /// stays unsatisfiable: its core is among the names left. So every case is unsatisfiable under
     /// the names returned, and dropping any one of them leaves some case satisfiable or not
     /// decided within ``irredundancyBudget`` (such a name is kept: the list is always enough for
-    /// the proof, and irredundant as far as the budget decides). A case is decided again through the same stages as ever
-    /// (``PartProver/Query/restricted(to:)``), so a name stays only if the exact case needs it
-    /// whenever no relaxation settles it.
+    /// the proof, and irredundant as far as the budget decides). A case is decided again through
+    /// the same stages as ever (``PartProver/Query/restricted(to:)``), so a name stays only if the
+    /// exact case needs it whenever no relaxation settles it. A deadline that passes meanwhile
+    /// leaves the names not yet tried in the list, which is still enough for the proof.
     ///
     /// Most names are needed, and a satisfiable query costs the most (on a core-tracking solver
     /// most of all: seconds at 64 KiB pages), so `satisfiable` is asked first (the concrete

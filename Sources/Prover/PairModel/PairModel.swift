@@ -320,15 +320,16 @@ public final class PairProver {
     /// on the calling thread, each query within ``irredundancyBudget``.
     private typealias Again = (_ names: Set<String>, _ cores: Bool) throws -> PartProver.Answer
 
-    /// Z3's resource limit for each query ``irredundant(_:satisfiable:)`` asks: a case under
-    /// fewer clauses can be far harder than the proof was (`mmap-within-bar` without
-    /// `subpage-start-aligned`: its rest part is no longer empty, and one query ran for minutes),
-    /// and a name whose absence is not decided within it is kept. A step count, so that
-    /// `explain` prints the same list on every machine. Measured on the shipped specs: at 10,000
-    /// steps ten release checks keep names that 30,000 drops (`memory-bar-only`, `well-formed-pci`
-    /// from `mmap-within-bar`); `mmap-within-bar` is proved without `subpage-start-aligned` too,
-    /// but in 25 s, so it stays at any budget worth paying.
-    static let irredundancyBudget: UInt32 = 30_000
+    /// Z3's resource limits for each query ``irredundant(_:satisfiable:)`` asks, in the integer
+    /// relaxation and in bit-vectors: a case under fewer clauses can be far harder than the proof
+    /// was (`mmap-within-bar` without `subpage-start-aligned`: its rest part is no longer empty,
+    /// and one query ran for minutes), and a name whose absence is not decided within them is
+    /// kept. Step counts, so that `explain` prints the same list on every machine. Measured on
+    /// the shipped specs: the names the integer relaxation shows unneeded take up to 30,000 steps
+    /// (at 15,000 ten release checks keep `memory-bar-only`); the bit-vector stages showed none
+    /// unneeded that 3,000 steps do not, and each undecided name cost them about 25 ms at 30,000.
+    /// `mmap-within-bar` is proved without `subpage-start-aligned` too, but in 25 s, so it stays.
+    static let irredundancyBudget: (integers: UInt32, bitVectors: UInt32) = (30_000, 3_000)
 
     /// What the cases over all parts say, taken in order: the first satisfiable one, else the
     /// first unknown one, else that none holds (with the union of the cases' cores when they were
@@ -498,7 +499,8 @@ public final class PairProver {
                 stop?.adopt(signal)
                 signal.attach(prover.interruptHandle)
                 defer { signal.detach() }
-                return try prover.budgeted(Self.irredundancyBudget) {
+                let budget = Self.irredundancyBudget
+                return try prover.budgeted(integers: budget.integers, bitVectors: budget.bitVectors) {
                     try prover.decide(query.restricted(to: names), cores: cores, stop: signal)
                 }
             }

@@ -66,8 +66,8 @@ final class PartProver {
     /// preprocessing and is several times faster.
     let solver: Solver
     private let strategy: SolverStrategy
-    /// What every solver of this prover obeys (lowered for a while by ``budgeted(_:_:)``).
-    private var limits: QueryLimits
+    /// What every solver of this prover obeys (lowered for a while by ``budgeted(integers:bitVectors:_:)``).
+    private let limits: QueryLimits
     private let seed: UInt32
     private let platform: PlatformSpec
     private let neighbours: Int
@@ -314,22 +314,24 @@ final class PartProver {
         case unsatisfiable(core: [String])
     }
 
-    /// Runs `body` with every solver's resource limit at most `steps` (Z3's `rlimit`, counted per
-    /// query and the same on every machine), then restores the limits.
-    func budgeted<T>(_ steps: UInt32, _ body: () throws -> T) rethrows -> T {
-        let saved = limits
-        var lowered = limits
-        lowered.resourceLimit = min(limits.resourceLimit ?? .max, steps)
-        obey(lowered)
-        defer { obey(saved) }
-        return try body()
-    }
-
-    private func obey(_ new: QueryLimits) {
-        limits = new
-        for made in [solver, coreSolverStorage, integerSolverStorage, integerCoreSolverStorage].compactMap({ $0 }) {
-            made.limits = new
+    /// Runs `body` with the integer solvers' resource limit at most `integers` and the bit-vector
+    /// solvers' at most `bitVectors` (Z3's `rlimit`, counted per query and the same on every
+    /// machine), then restores the limits.
+    func budgeted<T>(integers: UInt32, bitVectors: UInt32, _ body: () throws -> T) throws -> T {
+        let integerSolvers = [try integerSolver(), try integerCoreSolver()]
+        let bitVectorSolvers = [solver, try coreSolver()]
+        func limit(_ solvers: [Solver], to steps: UInt32?) {
+            var lowered = limits
+            if let steps { lowered.resourceLimit = min(limits.resourceLimit ?? .max, steps) }
+            for made in solvers { made.limits = lowered }
         }
+        limit(integerSolvers, to: integers)
+        limit(bitVectorSolvers, to: bitVectors)
+        defer {
+            limit(integerSolvers, to: nil)
+            limit(bitVectorSolvers, to: nil)
+        }
+        return try body()
     }
 
     /// Decides `query`; with `cores`, on the core-tracking solvers, so that an unsatisfiable

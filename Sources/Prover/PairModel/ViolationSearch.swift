@@ -72,7 +72,8 @@ enum ViolationSearch {
         case after
         /// Right before the BAR's first byte.
         case before
-        /// On the BAR's own addresses (a BAR that is not claimed need not avoid it).
+        /// On the BAR's own addresses (a BAR that is not claimed need not avoid it; one that is
+        /// claimed shares them only without `foreign-claimed` or `tree-consistent`).
         case same
         /// Past the end of the parent window, outside it: a resource no mmap of the BAR reaches
         /// unless it reaches past the window.
@@ -204,7 +205,9 @@ enum ViolationSearch {
         for (size, startOffset, fixed) in bars {
             for claimed in [true, false] {
                 for table in tables where table != .wrapping || size > 1 << 32 {
-                    for place in places where (place != .same || !claimed) && (table != .inOther || place == .after) {
+                    // A claimed BAR shares its addresses only with what is not claimed beside it or
+                    // a tree that is not consistent: machines only a dropped assumption allows.
+                    for place in places where table != .inOther || place == .after {
                         for same in sameDevice where table != .inOther || same {
                             // An unclaimed BAR of another device: only without `foreign-claimed`.
                             for otherClaimed in [true, false] where otherClaimed || same || invariant == .pageExclusive {

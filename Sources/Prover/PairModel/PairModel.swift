@@ -495,10 +495,10 @@ public final class PairProver {
             let value = try answer.get()
             let (prover, query) = (provers[work[order].prover], work[order].query)
             let again: Again = { [stop] names, cores in
+                // Not adopted by the check's signal (which would keep every one): each query is
+                // bounded by the budget, so a stop takes effect at the next one.
+                if stop?.isStopped == true { return .unknown("stopped") }
                 let signal = StopSignal()
-                stop?.adopt(signal)
-                signal.attach(prover.interruptHandle)
-                defer { signal.detach() }
                 let budget = Self.irredundancyBudget
                 return try prover.budgeted(integers: budget.integers, bitVectors: budget.bitVectors) {
                     try prover.decide(query.restricted(to: names), cores: cores, stop: signal)

@@ -5,7 +5,7 @@ import SpecFiles
 import VFIORules
 
 /// `barproof explain`: one check's verdict, scope and assumptions, and what its proof depends on
-/// (minimised) or its counterexample.
+/// (made irredundant) or its counterexample.
 public struct ExplainRun {
     /// A spec file, or a spec name under `Specs/`.
     public var spec: String
@@ -28,7 +28,7 @@ public struct ExplainRun {
         public var text: String { lines.joined(separator: "\n") + "\n" }
     }
 
-    /// Decides the check (with a minimised core) and explains it.
+    /// Decides the check (with irredundant dependencies) and explains it.
     public func run() throws -> Explanation {
         let spec = try Spec.load(path: try resolveSpecPath(self.spec))
         let check = try findCheck(self.check, in: spec)

@@ -5,7 +5,9 @@ extension Barproof {
     struct Explain: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Explain one check: its verdict, scope, assumptions and what the proof depends on, or the counterexample.",
-            discussion: "Dependencies are minimised: dropping any one listed clause or assumption breaks the proof of some case.")
+            discussion: "Dependencies are irredundant: the proof holds under the listed clauses and assumptions alone, and "
+                + "without any one of them some case of the violation is possible, or is not decided within a fixed Z3 step "
+                + "limit (the same on every machine).")
 
         @Argument(help: "A spec file, or a spec name under Specs/.")
         var spec: String

@@ -328,7 +328,6 @@ public final class PairProver {
     /// the shipped specs: the names the integer relaxation shows unneeded take up to 30,000 steps
     /// (at 15,000 ten release checks keep `memory-bar-only`); the bit-vector stages showed none
     /// unneeded that 3,000 steps do not, and each undecided name cost them about 25 ms at 30,000.
-    /// `mmap-within-bar` is proved without `subpage-start-aligned` too, but in 25 s, so it stays.
     static let irredundancyBudget: (integers: UInt32, bitVectors: UInt32) = (30_000, 3_000)
 
     /// What the cases over all parts say, taken in order: the first satisfiable one, else the

@@ -322,8 +322,8 @@ public final class PairProver {
 
     /// Z3's resource limits for each query ``irredundant(_:satisfiable:)`` asks, in the integer
     /// relaxation and in bit-vectors: a case under fewer clauses can be far harder than the proof
-    /// was (`mmap-within-bar` without `subpage-start-aligned`: its rest part is no longer empty,
-    /// and one query ran for minutes), and a name whose absence is not decided within them is
+    /// was (`mmap-within-bar` without `natural-alignment`: no part of the model is empty then, and
+    /// its queries run for minutes), and a name whose absence is not decided within them is
     /// kept. Step counts, so that `explain` prints the same list on every machine. Measured on
     /// the shipped specs: the names the integer relaxation shows unneeded take up to 30,000 steps
     /// (at 15,000 ten release checks keep `memory-bar-only`); the bit-vector stages showed none

@@ -222,18 +222,31 @@ public struct Situation<L: Logic> {
 extension Logic {
     /// The bytes of a resource.
     public func span(_ r: ResourceTerms<Self>) -> Span<Self> {
-        Span(first: r.start, last: add(r.start, sub(r.size, word(1))))
+        Span(first: r.start, last: lastByte(start: r.start, size: r.size))
     }
+
+    /// `start + size - 1` (wrapping): the last byte of `size` bytes from `start`.
+    public func lastByte(start: Word, size: Word) -> Word { add(start, sub(size, word(1))) }
 
     /// `x & PAGE_MASK`.
     public func pageDown(_ x: Word, _ p: PlatformTerms<Self>) -> Word {
-        if let shift = p.pageShift { return bitAnd(x, word(~((1 << UInt64(shift)) - 1))) }
+        if let shift = p.pageShift { return pageDown(x, shift: shift) }
         return bitAnd(x, bitNot(sub(p.pageSize, word(1))))
     }
 
+    /// `x & PAGE_MASK` for a page of `2^shift` bytes.
+    public func pageDown(_ x: Word, shift: Int) -> Word { bitAnd(x, word(~((1 << UInt64(shift)) - 1))) }
+
     /// `PAGE_ALIGN(x)` (wraps on overflow, as in the kernel).
     public func pageUp(_ x: Word, _ p: PlatformTerms<Self>) -> Word {
-        pageDown(add(x, sub(p.pageSize, word(1))), p)
+        if let shift = p.pageShift { return pageUp(x, shift: shift) }
+        return pageDown(add(x, sub(p.pageSize, word(1))), p)
+    }
+
+    /// `PAGE_ALIGN(x)` for a page of `2^shift` bytes (wraps on overflow). With a fixed page size the
+    /// platform's page size is this same literal, so both forms build the same terms.
+    public func pageUp(_ x: Word, shift: Int) -> Word {
+        pageDown(add(x, sub(word(1 << UInt64(shift)), word(1))), shift: shift)
     }
 
     /// `!(x & ~PAGE_MASK)`.

@@ -185,14 +185,12 @@ final class IntegerRelaxation: Logic {
             let large = truth { try block <= size }
             facts.append(implies(large, and([lowBitsZero(size, bits: shift), lowBitsZero(start, bits: shift)])))
             facts.append(implies(not(large), truth { try (try (try start % block) + size) <= block }))
-            // The same on the terms the rules build (`Situation.pageDown`, `pageUp`, a span's
-            // last byte), so that `qflia` need not find it through their remainders: the last
-            // byte of a smaller one is in its first byte's block, and its size rounds up to one
-            // block.
-            let mask = word(~((UInt64(1) << UInt64(shift)) - 1)), blockWord = word(UInt64(1) << UInt64(shift))
-            let last = add(start, sub(size, word(1)))
-            let roundedUp = bitAnd(add(size, sub(blockWord, word(1))), mask)
-            facts.append(implies(not(large), and([equal(bitAnd(last, mask), bitAnd(start, mask)), equal(roundedUp, blockWord)])))
+            // The same on the terms the rules build (`pageDown`, `pageUp`, `lastByte`), so that
+            // `qflia` need not find it through their remainders: the last byte of a smaller one is
+            // in its first byte's block, and its size rounds up to one block.
+            let sameBlock = equal(pageDown(lastByte(start: start, size: size), shift: shift), pageDown(start, shift: shift))
+            let oneBlock = equal(pageUp(size, shift: shift), word(UInt64(1) << UInt64(shift)))
+            facts.append(implies(not(large), and([sameBlock, oneBlock])))
         }
         return and(facts)
     }

@@ -147,7 +147,7 @@ enum TrivialCases {
         if irredundant {
             for name in order where kept.contains(name) {
                 let rest = kept.subtracting([name])
-                if falseNames.allSatisfy({ $0 == nil || !$0!.isDisjoint(with: rest) }) { kept = rest }
+                if falseNames.allSatisfy({ $0.map { !$0.isDisjoint(with: rest) } ?? true }) { kept = rest }
             }
         }
         return order.filter(kept.contains).sorted()

@@ -58,7 +58,7 @@ prove-record: release
 # Wall time of `barproof prove` over the shipped specs with one and two parallel checks, median of
 # PROVE_ROUNDS runs each (alternating), against the 2 s target; --jobs 1 is the same-run baseline
 # for --jobs 2; then `prove --record` into an empty folder, PROVE_ROUNDS runs (the verdicts above
-# are its baseline).
+# are its baseline); then the share of each run's CPU spent making Z3 contexts (`--statistics`).
 PROVE_ROUNDS ?= 5
 prove-bench: release
 	@for round in $$(seq $(PROVE_ROUNDS)); do for jobs in 1 2; do start=$$(date +%s.%N); \
@@ -72,6 +72,14 @@ prove-bench: release
 	  .build/release/barproof prove --record --proofs $$scratch $(SPECS) > /dev/null 2>&1 || echo "exit $$? (--record)" >&2; \
 	  end=$$(date +%s.%N); rm -rf $$scratch; echo "$$end - $$start" | bc; done | sort -n | \
 	  awk '{ v[NR] = $$1; t = t " " $$1 } END { printf "barproof prove --record (--jobs 2, into an empty folder): median %.2f s wall over %d runs (%s ), most of it writing the queries\n", v[int((NR + 1) / 2)], NR, t }'
+	@for round in $$(seq $(PROVE_ROUNDS)); do for jobs in 1 2; do \
+	  .build/release/barproof prove --jobs $$jobs --quiet --statistics $(SPECS) 2>&1 >/dev/null | \
+	  sed -n 's/^statistics: \([0-9]*\) Z3 contexts made .* in \([0-9.]*\) ms$$/\1 \2/p; s/^statistics: process CPU \([0-9.]*\) s.*/\1/p' | \
+	  tr '\n' ' ' | awk -v jobs=$$jobs '{ printf "%d %.2f %d %.1f %.3f\n", jobs, 100 * $$2 / ($$3 * 1000), $$1, $$2, $$3 }'; done; done | sort -k1,1n -k2,2n | \
+	  awk '{ n[$$1]++; v[$$1, n[$$1]] = $$0; t[$$1] = t[$$1] " " $$2 } \
+	    END { for (j = 1; j <= 2; j++) { split(v[j, int((n[j] + 1) / 2)], m, " "); \
+	      printf "Z3 contexts in barproof prove --jobs %d: median %.1f%% of its CPU over %d runs (%s %%), %d contexts in %.1f ms of %.2f s, target under 5%%: %s\n", \
+	        j, m[2], n[j], t[j], m[3], m[4], m[5], m[2] < 5 ? "met" : "NOT met" } }'
 
 # The benchmark: the pair-model checks of the three named policies against Z3's incremental solver;
 # every check of the shipped specs as `prove` decides it (per-check medians, the release presets

@@ -31,8 +31,9 @@ struct Barproof: ParsableCommand {
 /// path and the reason), everything else to 70.
 ///
 /// Installs the SIGINT/SIGTERM handling first (``RunControl``); a run that a signal stopped exits
-/// 130 or 143 whatever it would have returned, after printing what it decided.
-func guarded(_ body: () throws -> Int32) throws {
+/// 130 or 143 whatever it would have returned, after printing what it decided. With `statistics`,
+/// prints what the run cost (``RunStatistics``) on standard error last.
+func guarded(statistics: Bool = false, _ body: () throws -> Int32) throws {
     RunControl.install()
     var code: Int32
     do {
@@ -59,5 +60,6 @@ func guarded(_ body: () throws -> Int32) throws {
         // any commit under way, rather than run exit handlers and destructors beneath them.
         RunControl.exit(interrupted)
     }
+    if statistics { printError(RunStatistics.now().text) }
     if code != 0 { throw ExitCode(code) }
 }

@@ -18,7 +18,7 @@ extension Barproof {
         @OptionGroup var solver: SolverOptions
 
         func run() throws {
-            try guarded {
+            try guarded(statistics: solver.statistics) {
                 let explanation = try ExplainRun(spec: spec, check: check, solver: solver.settings).run()
                 printOut(explanation.text)
                 return explanation.exitCode
@@ -53,7 +53,7 @@ extension Barproof {
         @OptionGroup var solver: SolverOptions
 
         func run() throws {
-            try guarded {
+            try guarded(statistics: solver.statistics) {
                 for path in try SMT2Export(spec: spec, check: check, out: out, solver: solver.settings).run() { printOut("\(path)\n") }
                 return Exit.asExpected
             }

@@ -30,6 +30,9 @@ struct SolverOptions: ParsableArguments {
     @Flag(help: "No progress lines on standard error (they appear only on a terminal, after about 2 s).")
     var quiet = false
 
+    @Flag(help: "At the end, print on standard error how many Z3 contexts the run made, the time making them took, and the process's CPU time.")
+    var statistics = false
+
     func validate() throws {
         if timeoutMilliseconds == 0 { throw ValidationError("--timeout-ms must be at least 1") }
         if let timeLimit, !(timeLimit > 0 && timeLimit <= 31_536_000) {
@@ -117,7 +120,7 @@ extension Barproof {
         }
 
         func run() throws {
-            try guarded {
+            try guarded(statistics: solver.statistics) {
                 try ProveRun(paths: paths, format: ReportTargets.Kind(rawValue: format.rawValue) ?? .text, output: output,
                              sarif: sarif, junit: junit, json: json, srcroot: srcroot, checks: checks, suppressions: suppressions,
                              baseline: baseline, jobs: jobs, solver: solver.settings, record: record, proofs: proofs,

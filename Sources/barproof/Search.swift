@@ -52,7 +52,7 @@ extension Barproof {
         }
 
         func run() throws {
-            try guarded {
+            try guarded(statistics: solver.statistics) {
                 let outcome = try SearchRun(spec: spec, checkName: checkName, max: max, minimize: minimize, out: out, suggest: suggest,
                                             resourceLines: resourceLines.layout, exhaustive: exhaustive, solver: solver.settings).run()
                 switch format {

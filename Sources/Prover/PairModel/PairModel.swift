@@ -119,9 +119,14 @@ public final class PairProver {
         let parts: [(order: Int, kind: PartProver.Kind)] = fixed
             ? [(0, .rest), (1, .alignedSubpage), (2, .alignedWholePages)] : [(0, .subpage), (1, .notSubpage)]
         let groups = (oneContext ?? !findingDependencies) ? [parts] : parts.map { [$0] }
+        // The one context for verdicts is a reused one (``ContextLease``): what it decides is
+        // reported as a verdict alone, since a model it finds is found again with a context per
+        // part (``perPartProver(always:)``). Not under Z3's step limit, whose counts depend on
+        // the context's history and must be the same in every run.
+        let reuse = oneContext == nil && !findingDependencies && limits.resourceLimit == nil
         let provers = try groups.map { group in
             try PartProver(group, platform: platform, neighbours: neighbours, limits: limits,
-                           seed: seed, strategy: strategy)
+                           seed: seed, strategy: strategy, reuseContext: reuse)
         }
         var places: [(order: Int, prover: Int, local: Int)] = []
         for (index, prover) in provers.enumerated() {

@@ -81,15 +81,21 @@ final class PartProver {
     private var integerSolverStorage: Solver?
     /// The same with core tracking (``integerCoreSolver()``), made on first use.
     private var integerCoreSolverStorage: Solver?
+    /// Where ``context`` came from when it is reused (declared last, so it goes last).
+    private let lease: ContextLease?
 
+    /// - Parameter reuseContext: Take a context that an earlier prover gave back
+    ///   (``ContextLease``): only for verdicts, where neither models nor cores nor the steps a
+    ///   query takes are reported from this prover.
     init(_ kinds: [(order: Int, kind: Kind)], platform: PlatformSpec, neighbours: Int, limits: QueryLimits,
-         seed: UInt32, strategy: SolverStrategy) throws {
+         seed: UInt32, strategy: SolverStrategy, reuseContext: Bool = false) throws {
         self.platform = platform
         self.neighbours = neighbours
         self.strategy = strategy
         self.limits = limits
         self.seed = seed
-        context = Context()
+        lease = reuseContext ? ContextLease() : nil
+        context = lease?.context ?? Context()
         let logic = try Symbolic(context)
         self.logic = logic
         switch strategy {

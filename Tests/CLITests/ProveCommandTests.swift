@@ -35,6 +35,19 @@ import Testing
         #expect(!run.stdout.contains("FAIL"))
     }
 
+    /// Contexts are lent again (`ContextLease`): a `prove` of the shipped specs made 86 before, one
+    /// or more per check that reaches the solver; now as many as are in use at once.
+    @Test func statisticsCountContextsLentAgain() throws {
+        let run = try BarproofRun.run(["prove", "Specs", "--jobs", "2", "--quiet", "--statistics"])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let line = try #require(run.stderr.split(separator: "\n").first { $0.hasPrefix("statistics: ") && $0.contains("Z3 contexts made") },
+                                "no statistics line in: \(run.stderr)")
+        let made = try #require(Int(line.split(separator: " ")[1]), "\(line)")
+        #expect((1...8).contains(made), "\(line)")
+        #expect(run.stderr.contains("statistics: process CPU "), "\(run.stderr)")
+        #expect(!run.stdout.contains("statistics:"), "statistics go to standard error only")
+    }
+
     @Test func wrongExpectationExitsOne() throws {
         let specs = try SpecDirectory()
         let path = try specs.write("wrong", Self.fastSpec.replacingOccurrences(of: "expect: refuted", with: "expect: proved"))

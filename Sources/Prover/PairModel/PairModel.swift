@@ -84,9 +84,10 @@ public final class PairProver {
     /// Whether the provers run on threads of their own: nil while a processor is idle (the
     /// default), or always / never (tests compare the two).
     var parallel: Bool?
-    /// Whether every part is decided in one Z3 context: nil for the default (one context for
-    /// verdicts alone, one per part when dependencies are found), or always / never (tests).
-    /// Read when the provers are built, on first use.
+    /// Whether every part is decided in one Z3 context: nil for the default (one context, taken
+    /// from the ``ContextPool`` for verdicts alone and fresh when dependencies are found), or
+    /// always / never (tests; a refutation is decided again with one per part,
+    /// ``perPartProver(always:)``). Read when the provers are built, on first use.
     var oneContext: Bool?
     /// Whether ``ViolationSearch`` is tried before the solver (tests turn it off to reach the
     /// solver's own counterexamples).
@@ -110,15 +111,17 @@ public final class PairProver {
 
     private func built() throws -> (provers: [PartProver], parts: [(prover: Int, local: Int)]) {
         if let builtStorage { return builtStorage }
-        // One prover per part, so that the parts can run on two threads and the cores of each
-        // part come from a context of its own; for verdicts alone (``oneContext``) one prover for
-        // every part: each context costs 3-4 ms to make and fill, and the parts then run in turn
-        // (measured: `make prove-bench` --jobs 2 2.46 -> 2.10 s, `barproof-bench specs` sum of
-        // medians 1.9-2.1 -> 1.5 s).
+        // One prover for every part (``oneContext``): each context costs 3-4 ms to make and fill,
+        // and the parts then run in turn (measured: `make prove-bench` --jobs 2 2.46 -> 2.10 s,
+        // `barproof-bench specs` sum of medians 1.9-2.1 -> 1.5 s; when finding dependencies,
+        // `barproof-bench dependencies` --record 1.66x -> 1.31x the verdicts). A fresh context
+        // per check and page size, with the parts in a fixed order, keeps the cores, and so the
+        // records, the same for every --jobs. One prover per part (tests, and the canonical
+        // decision of a refutation) lets the parts run on two threads.
         let fixed = platform.fixedPageShift != nil && strategy == .bitBlast
         let parts: [(order: Int, kind: PartProver.Kind)] = fixed
             ? [(0, .rest), (1, .alignedSubpage), (2, .alignedWholePages)] : [(0, .subpage), (1, .notSubpage)]
-        let groups = (oneContext ?? !findingDependencies) ? [parts] : parts.map { [$0] }
+        let groups = (oneContext ?? true) ? [parts] : parts.map { [$0] }
         // The one context for verdicts is a reused one (``ContextLease``): what it decides is
         // reported as a verdict alone, since a model it finds is found again with a context per
         // part (``perPartProver(always:)``). Not under Z3's step limit, whose counts depend on
@@ -316,14 +319,17 @@ public final class PairProver {
     var sharesEmptiness = true
     /// Forgets what earlier checks of this process found (``sharesEmptiness``), as if the process
     /// had just started: for benchmarks that time a whole run several times.
-    public static func forgetSharedResults() { PartProver.forgetKnownEmpty() }
+    public static func forgetSharedResults() {
+        PartProver.forgetKnownEmpty()
+        ViolationSearch.forgetCandidates()
+    }
 
     /// Whether the check being decided finds dependencies (then no part shares its emptiness).
     private var findingDependencies = false
 
-    /// Decides a case again under only the clauses and assumptions named, with cores or without,
-    /// on the calling thread, each query within ``irredundancyBudget``.
-    private typealias Again = (_ names: Set<String>, _ cores: Bool) throws -> PartProver.Answer
+    /// Decides a case again under only the clauses and assumptions named, with cores, on the
+    /// calling thread, each query within ``irredundancyBudget``.
+    private typealias Again = (_ names: Set<String>) throws -> PartProver.Answer
 
     /// Z3's resource limits for each query ``irredundant(_:satisfiable:)`` asks, in the integer
     /// relaxation and in bit-vectors: a case under fewer clauses can be far harder than the proof
@@ -391,10 +397,12 @@ public final class PairProver {
     /// exact case needs it whenever no relaxation settles it. A deadline that passes meanwhile
     /// leaves the names not yet tried in the list, which is still enough for the proof.
     ///
-    /// Most names are needed, and a satisfiable query costs the most (on a core-tracking solver
-    /// most of all: seconds at 64 KiB pages), so `satisfiable` is asked first (the concrete
-    /// searches: a machine under the names left shows the name needed without a solver), then
-    /// each case without cores, and only a case still unsatisfiable is decided with them.
+    /// Most names are needed, and a satisfiable query costs the most, so `satisfiable` is asked
+    /// first (the concrete searches: a machine under the names left shows the name needed without
+    /// a solver); then each case is decided with cores at once, within the budget (deciding it
+    /// first without cores and again with them for the core cost the integer relaxation's query
+    /// twice: `barproof-bench dependencies`, explain 2.67x -> 2.32x the verdict alone, the same
+    /// lists).
     private func irredundant(_ cases: [(core: Set<String>, again: Again)],
                              satisfiable: (Set<String>) -> Bool) throws -> [String] {
         var cores = cases.map(\.core)
@@ -405,8 +413,7 @@ public final class PairProver {
             var replaced: [(index: Int, core: Set<String>)] = []
             var needed = false
             for index in cores.indices where cores[index].contains(name) {
-                guard case .unsatisfiable = try cases[index].again(trial, false),
-                      case let .unsatisfiable(core) = try cases[index].again(trial, true) else {
+                guard case let .unsatisfiable(core) = try cases[index].again(trial) else {
                     needed = true
                     break
                 }
@@ -498,14 +505,14 @@ public final class PairProver {
             guard let answer else { break }
             let value = try answer.get()
             let (prover, query) = (provers[work[order].prover], work[order].query)
-            let again: Again = { [stop] names, cores in
+            let again: Again = { [stop] names in
                 // Not adopted by the check's signal (which would keep every one): each query is
                 // bounded by the budget, so a stop takes effect at the next one.
                 if stop?.isStopped == true { return .unknown("stopped") }
                 let signal = StopSignal()
                 let budget = Self.irredundancyBudget
                 return try prover.budgeted(integers: budget.integers, bitVectors: budget.bitVectors) {
-                    try prover.decide(query.restricted(to: names), cores: cores, stop: signal)
+                    try prover.decide(query.restricted(to: names), cores: true, stop: signal)
                 }
             }
             result.append((value, again))

@@ -1,4 +1,5 @@
 import PCIModel
+import Synchronization
 import VFIORules
 
 /// Concrete machines tried as counterexamples before any Z3 context is made.
@@ -44,12 +45,10 @@ enum ViolationSearch {
             return platform.constrains(terms, c) ? (truths, terms) : nil
         }
         guard let firstChoice = choices.first else { return nil }
-        for shape in shapes(invariant, page: pageSize.rawValue) {
-            var a = Assignment(truths: firstChoice.truths)
-            a.words[SituationLayout.Name.pageSize] = pageSize.rawValue
-            shape.apply(&a, neighbours: neighbours)
-            var s = Situation<Concrete>.concrete(a, neighbours: neighbours, pageShift: shift)
-            guard invariant.violated(s, c), s.wellFormed(c), assumptions.allSatisfy({ $0.holds(s, c) }) else { continue }
+        for candidate in candidates(invariant, page: pageSize.rawValue, firstChoice: firstChoice.truths, neighbours: neighbours,
+                                    shift: shift) {
+            var (a, s) = (candidate.assignment, candidate.situation)
+            guard assumptions.allSatisfy({ $0.holds(s, c) }) else { continue }
             for choice in choices {
                 s.platform = choice.terms
                 guard policy.clauses.allSatisfy({ $0.rule.holds(s, c) }) else { continue }
@@ -59,6 +58,53 @@ enum ViolationSearch {
         }
         return nil
     }
+
+    /// A shape applied on the first platform choice, with its situation, when the violation and
+    /// the model facts hold for it there.
+    struct Candidate: @unchecked Sendable {
+        var assignment: Assignment
+        var situation: Situation<Concrete>
+    }
+
+    /// The shapes (``shapes(_:page:)``) on which the violation and the model facts hold, on the
+    /// first platform choice: neither reads the policy or the assumptions, so the candidates of
+    /// one invariant, page size, platform choice and model size are the same for every check, and
+    /// are made once in a process (`explain` tries a dozen sets of clauses and assumptions on
+    /// them, `prove` a check per release). Each candidate found is still checked in full
+    /// (``holds``). ``forgetCandidates()`` starts afresh.
+    static func candidates(_ invariant: Invariant, page: UInt64, firstChoice: [String: Bool], neighbours: Int,
+                           shift: Int?) -> [Candidate] {
+        let key = CandidateKey(invariant: invariant, page: page, firstChoice: firstChoice, neighbours: neighbours, shift: shift)
+        if let known = knownCandidates.withLock({ $0[key] }) { return known }
+        let c = Concrete()
+        var made: [Candidate] = []
+        for shape in shapes(invariant, page: page) {
+            var a = Assignment(truths: firstChoice)
+            a.words[SituationLayout.Name.pageSize] = page
+            shape.apply(&a, neighbours: neighbours)
+            let s = Situation<Concrete>.concrete(a, neighbours: neighbours, pageShift: shift)
+            if invariant.violated(s, c), s.wellFormed(c) { made.append(Candidate(assignment: a, situation: s)) }
+        }
+        knownCandidates.withLock { known in
+            if known.count >= 256 { known.removeAll() }
+            known[key] = made
+        }
+        return made
+    }
+
+    /// Forgets the candidates made so far (``candidates(_:page:firstChoice:neighbours:shift:)``), as
+    /// if the process had just started.
+    static func forgetCandidates() { knownCandidates.withLock { $0.removeAll() } }
+
+    private struct CandidateKey: Hashable, Sendable {
+        var invariant: Invariant
+        var page: UInt64
+        var firstChoice: [String: Bool]
+        var neighbours: Int
+        var shift: Int?
+    }
+
+    private static let knownCandidates = Mutex<[CandidateKey: [Candidate]]>([:])
 
     /// Every model fact, the platform, each clause and assumption, and the violation, concretely.
     static func holds(_ a: Assignment, _ invariant: Invariant, _ policy: Policy, _ assumptions: [Assumption],

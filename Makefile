@@ -5,7 +5,7 @@ SWIFT ?= swift
 SPECS ?= Specs Specs/kernels
 SWIFTFLAGS ?=
 
-.PHONY: deps build release test prove prove-record prove-bench bench clean install deb package-check
+.PHONY: deps build release test prove prove-record prove-bench search-bench bench clean install deb package-check
 
 deps:
 	@scripts/ensure-deps.sh
@@ -61,6 +61,7 @@ prove-record: release
 # are its baseline); then the share of each run's CPU spent making Z3 contexts (`--statistics`).
 PROVE_ROUNDS ?= 5
 prove-bench: release
+	@echo "prove-bench: load average $$(cut -d' ' -f1-3 /proc/loadavg) at the start"
 	@for round in $$(seq $(PROVE_ROUNDS)); do for jobs in 1 2; do start=$$(date +%s.%N); \
 	  .build/release/barproof prove --jobs $$jobs $(SPECS) > /dev/null || echo "exit $$? (--jobs $$jobs)" >&2; \
 	  end=$$(date +%s.%N); echo "$$jobs $$(echo "$$end - $$start" | bc)"; done; done | sort -k1,1n -k2,2n | \
@@ -81,13 +82,21 @@ prove-bench: release
 	      printf "Z3 contexts in barproof prove --jobs %d: median %.1f%% of its CPU over %d runs (%s %%), %d contexts in %.1f ms of %.2f s, target under 5%%: %s\n", \
 	        j, m[2], n[j], t[j], m[3], m[4], m[5], m[2] < 5 ? "met" : "NOT met" } }'
 
+# The topology search as a user runs it: wall time to the first counterexample of the shipped
+# spec's page-exclusive-without-reservation for N = 2, 8, 24 devices and 0 or 4 bridges, and of
+# --max 10 (every view found, the rest proved unreachable); SEARCH_ROUNDS runs each.
+SEARCH_ROUNDS ?= 3
+search-bench: release
+	scripts/search-bench.sh .build/release/barproof $(SEARCH_ROUNDS)
+
 # The benchmark: the pair-model checks of the three named policies against Z3's incremental solver;
 # every check of the shipped specs as `prove` decides it (per-check medians, the release presets
 # against the named policies in the same run); what dependencies cost against the verdict
 # (`--record` and `explain`, check by check); `prove --jobs 1/2` and `prove --record` wall time
-# (prove-bench); and
-# each check against z3, cvc5 and bitwuzla given its exported queries (scripts/solver-bench.py,
-# which installs bitwuzla's Python package with pip when it is missing). SOLVER_ROUNDS rounds.
+# (prove-bench); the topology search's wall times (search-bench); and each check against z3,
+# cvc5 and bitwuzla given its exported queries (scripts/solver-bench.py, which installs
+# bitwuzla's Python package with pip when it is missing), SOLVER_ROUNDS rounds. Every part
+# prints the load average it ran under.
 SOLVER_ROUNDS ?= 1
 bench: release
 	.build/release/barproof-bench
@@ -95,6 +104,7 @@ bench: release
 	.build/release/barproof-bench specs --alone
 	.build/release/barproof-bench dependencies 3
 	@$(MAKE) --no-print-directory prove-bench
+	@$(MAKE) --no-print-directory search-bench
 	scripts/solver-bench.py .build/release/barproof $(SOLVER_ROUNDS) $(SPECS)
 
 # A release binary with the Swift runtime linked in (it needs only glibc and libz3), its manual

@@ -55,6 +55,18 @@ let rounds = arguments.compactMap { Int($0) }.first ?? 3
 let withBaseline = !arguments.contains("--no-baseline")
 let clock = ContinuousClock()
 
+/// The load average now (1, 5 and 15 minutes), printed with every figure: these machines are shared.
+func loadAverage() -> String {
+    let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
+    return text.split(separator: " ").prefix(3).joined(separator: " ")
+}
+say("barproof-bench \(arguments.joined(separator: " ")): load average \(loadAverage()) at the start")
+/// Ends a mode, with the load average it ran under.
+func finish() -> Never {
+    say("load average \(loadAverage()) at the end")
+    finish()
+}
+
 // One step of a fleet host, 300 times, for a profiler: `perf record barproof-bench audit-step encode`.
 if arguments.first == "audit-step" {
     let rendered = HostInventory.syntheticFiles(functions: 100)
@@ -75,7 +87,7 @@ if arguments.first == "audit-step" {
         }
     }
     say("\(what): \(String(format: "%.2f", milliseconds(ContinuousClock.now - start) / 300)) ms a host (mean of 300)")
-    exit(0)
+    finish()
 }
 
 if arguments.first == "audit" {
@@ -170,7 +182,7 @@ if arguments.first == "fleet-files", arguments.count == 3, let count = Int(argum
     for i in 0..<count {
         try data.write(to: URL(fileURLWithPath: arguments[1]).appendingPathComponent(String(format: "host-%04d.json", i)))
     }
-    exit(0)
+    finish()
 }
 
 if arguments.first == "audit-case", arguments.count >= 4, let functions = Int(arguments[2]), let caseRounds = Int(arguments[3]) {
@@ -190,7 +202,7 @@ if arguments.first == "audit-case", arguments.count >= 4, let functions = Int(ar
     var usage = rusage()
     getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
     say("\(median(times)) \(usage.ru_maxrss) \(listed)")
-    exit(0)
+    finish()
 }
 
 if arguments.first == "audit-overlap" || arguments.first == "audit" {
@@ -229,7 +241,7 @@ if arguments.first == "audit-overlap" || arguments.first == "audit" {
         say(name + number(ms) + " " + number(kib / 1024) + "   " + String(format: "%14.0f", fields[2]) + "   " + ratio)
     }
     say("target: 2,000 overlapping functions within 1,000 ms and 200 MB")
-    exit(0)
+    finish()
 }
 
 if arguments.first == "search" {
@@ -268,7 +280,7 @@ if arguments.first == "search" {
                                      bounds: SearchBounds(devices: 8)).run(max: 1, minimize: true)
     say("minimised (N = 8): \(number(milliseconds(clock.now - start)).trimmingCharacters(in: .whitespaces)) ms, "
         + "\(minimal.counterexamples.first.map { "\($0.topology.functions.count) devices, \($0.topology.functions.flatMap(\.bars).count) BARs" } ?? "none")")
-    exit(0)
+    finish()
 }
 
 if arguments.first == "dependencies" {
@@ -318,7 +330,7 @@ if arguments.first == "dependencies" {
     summary("proved or vacuous", checks.indices.filter { verdicts[$0] != "refuted" })
     summary("all", Array(checks.indices))
     say("target: --record and explain at most 2x the verdict's time")
-    exit(0)
+    finish()
 }
 
 if arguments.first == "specs" {
@@ -366,7 +378,7 @@ if arguments.first == "specs" {
     summary("baseline: legacy, rfc-v4, mainline", checks.indices.filter { checks[$0].named })
     summary("all", Array(checks.indices))
     say("target: each release check at most 50 ms median")
-    exit(0)
+    finish()
 }
 
 /// Runs one check `rounds` times on a fresh prover (context and solver included) and returns the
@@ -421,4 +433,4 @@ if withBaseline {
             + number(fast[0]) + String(format: "   %5.1fx", base[0] / fast[0]))
     }
 }
-
+finish()

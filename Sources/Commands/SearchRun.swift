@@ -115,10 +115,24 @@ public struct SearchRun {
         // With --max above 1, the views the pair model proves unreachable on every machine are
         // not searched for: the search ends once the others are found (PairViewOracle).
         var possible: Set<ViewKey>?
+        var pageSizes: [PageSize]?
+        let oracle = PairViewOracle(policy: check.policy, platform: check.platform, invariant: check.invariant,
+                                    assumptions: check.assumptions, minBARSize: check.search.minBARSize, limits: limits,
+                                    seed: solver.seed)
+        if !exhaustive {
+            // A page size at which the pair model, with the bounds' smallest BAR, proves the
+            // invariant is not searched: no machine within the bounds shows a violation there.
+            pageSizes = try oracle.pageSizesToSearch()
+            if let pageSizes {
+                for page in check.platform.pageSizes where !pageSizes.contains(page) {
+                    report.notes.append("\(page) pages not searched: the pair model proves \(check.invariant.rawValue) there "
+                                        + "for every machine within the bounds (memory BARs of at least \(sizeText(check.search.minBARSize)))")
+                }
+            }
+        }
         if max > 1 && !exhaustive {
             progress.update("\(check.name): deciding which views any machine can show (pair model)")
-            possible = try PairViewOracle(policy: check.policy, platform: check.platform, invariant: check.invariant,
-                                          assumptions: check.assumptions, limits: limits, seed: solver.seed).possibleViews()
+            possible = try oracle.possibleViews()
             if let possible {
                 report.notes.append("views any machine can show (pair model): \(possible.count) of \(PairViewOracle.viewSpace(check.invariant).count)")
             } else {
@@ -126,7 +140,7 @@ public struct SearchRun {
             }
         }
         let specCopy = try out.map { _ in try SpecCopy(path: specPath) }
-        let result = try search.run(max: max, minimize: minimize, possible: possible, found: { example in
+        let result = try search.run(max: max, minimize: minimize, possible: possible, pageSizes: pageSizes, found: { example in
             var entry = SearchReport.Entry(counterexample: example, explanation: SearchReport.explanation(of: example), folder: nil, suggestion: nil)
             let mitigation = suggest ? try search.mitigation(for: example, bounds: check.search) : nil
             entry.suggestion = mitigation?.text

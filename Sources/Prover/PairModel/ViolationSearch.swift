@@ -32,8 +32,11 @@ enum ViolationSearch {
     /// which only the platform facts and the clauses read; so a shape is tried on each platform
     /// only once the violation, the model facts and the assumptions hold for it on the first.
     /// That is a shortcut of the search alone: whatever is returned has passed ``holds``.
+    ///
+    /// With `accept`, only a counterexample it accepts is returned (the topology search's facts
+    /// about its own machines, ``PairViewOracle``).
     static func first(_ invariant: Invariant, policy: Policy, assumptions: [Assumption], platform: PlatformSpec,
-                      neighbours: Int) -> Assignment? {
+                      neighbours: Int, accept: (Assignment) -> Bool = { _ in true }) -> Assignment? {
         guard neighbours >= 1, let pageSize = platform.pageSizes.first else { return nil }
         let shift = platform.fixedPageShift
         let c = Concrete()
@@ -53,7 +56,7 @@ enum ViolationSearch {
                 s.platform = choice.terms
                 guard policy.clauses.allSatisfy({ $0.rule.holds(s, c) }) else { continue }
                 a.truths.merge(choice.truths) { $1 }
-                if holds(a, invariant, policy, assumptions, platform, neighbours, shift) { return a }
+                if holds(a, invariant, policy, assumptions, platform, neighbours, shift), accept(a) { return a }
             }
         }
         return nil

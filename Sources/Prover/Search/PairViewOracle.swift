@@ -14,8 +14,9 @@ import Z3Kit
 /// case and its bits read only the mapped BAR, the platform and that one neighbour. What is left
 /// is a pair-model situation that shows K. The bits the pair model does not have (the foreign
 /// BAR's width and prefetchability) are left free, so the oracle decides a view up to them.
-/// The oracle adds one fact of the search's machines, not of every host: windows on 1 MiB (see
-/// ``reachable(_:pageShift:)``); so "unreachable" means on every machine the search can build.
+/// The oracle adds two facts of the search's machines, not of every host: windows on 1 MiB, and a
+/// mapped memory BAR of at least ``minBARSize`` (see ``reachable(_:pageShift:)``); so
+/// "unreachable" means on every machine the search can build.
 /// This is the argument by which a pair-model proof of the whole invariant ends a search
 /// (`barproof search` without `--exhaustive`); `ViewExhaustionTests` checks it against the
 /// exhaustive search on small bounds.
@@ -24,17 +25,53 @@ public struct PairViewOracle {
     public let platform: PlatformSpec
     public let invariant: Invariant
     public let assumptions: [Assumption]
+    /// The smallest memory BAR the search builds (``SearchBounds/minBARSize``): a fact of its
+    /// machines about the mapped BAR, if it is a memory BAR (a BAR that `resource_alignment`
+    /// resizes only grows).
+    public let minBARSize: UInt64
     let limits: QueryLimits
     let seed: UInt32
 
     public init(policy: Policy, platform: PlatformSpec, invariant: Invariant, assumptions: [Assumption],
-                limits: QueryLimits = .none, seed: UInt32 = 0) {
+                minBARSize: UInt64 = SearchBounds.smallestBARSize, limits: QueryLimits = .none, seed: UInt32 = 0) {
         self.policy = policy
         self.platform = platform
         self.invariant = invariant
         self.assumptions = assumptions
+        self.minBARSize = minBARSize
         self.limits = limits
         self.seed = seed
+    }
+
+    /// The page sizes of the platform at which some machine the search can build may show a
+    /// violation: those where the pair model, with the search's facts, does not prove the
+    /// invariant. The search need not look at the others at all: by the argument above, a
+    /// machine's counterexample at a page size is a pair-model situation at that page size
+    /// (`barproof search` leaves them out and says so). Nil when a query ran out of its limits.
+    public func pageSizesToSearch() throws -> [PageSize]? {
+        var result: [PageSize] = []
+        for page in platform.pageSizes {
+            var single = platform
+            single.pageSizes = [page]
+            // A concrete pair-model counterexample with the search's facts shows the page size
+            // needed without a solver.
+            let names = SituationLayout.barNames
+            let concrete = ViolationSearch.first(invariant, policy: policy, assumptions: assumptions, platform: single,
+                                                 neighbours: 1) { a in
+                let parentStart = a.word(SituationLayout.Name.parentStart), parentSize = a.word(SituationLayout.Name.parentSize)
+                return parentStart % (1 << 20) == 0 && parentSize % (1 << 20) == 0
+                    && (!a.truth(names.memory) || a.word(names.size) >= minBARSize)
+            }
+            if concrete != nil {
+                result.append(page)
+                continue
+            }
+            // Unsatisfiable in linear integers is unsatisfiable as bit-vectors (`IntegerRelaxation`).
+            if try !integerRelaxationSatisfiable(pageShift: page.shift) { continue }
+            guard let shown = try reachable(nil, pageShift: page.shift) else { return nil }
+            if shown { result.append(page) }
+        }
+        return result
     }
 
     /// Every view the machine model distinguishes for the invariant.
@@ -73,8 +110,8 @@ public struct PairViewOracle {
     }
 
     /// Whether some pair-model situation shows a violation case with the view's bits (free bits
-    /// ignored); nil when the query hit its limits.
-    func reachable(_ key: ViewKey, pageShift: Int) throws -> Bool? {
+    /// ignored), or any violation case without a view; nil when the query hit its limits.
+    func reachable(_ key: ViewKey?, pageShift: Int) throws -> Bool? {
         let context = Context()
         let logic = try Symbolic(context)
         let solver = try Solver(context, tactics: SolverStrategy.bitBlastTactics, unsatCores: false)
@@ -93,6 +130,12 @@ public struct PairViewOracle {
         // window edge inside the mapped BAR's page.
         try solver.assert(logic.lowBitsZero(s.parent.start, bits: 20))
         try solver.assert(logic.lowBitsZero(s.parent.size, bits: 20))
+        try solver.assert(logic.implies(s.bar.isMemory, logic.lessOrEqual(logic.word(minBARSize), s.bar.resource.size)))
+        guard let key else {
+            try solver.assert(invariant.violated(s, logic))
+            try logic.throwIfFailed()
+            return try Self.answer(solver.check())
+        }
         let free = Self.freeBits(key.family)
         let cases = s.viewCases(invariant, logic) { i in (isMemory: s.neighbours[i].bar.isMemory, is64: logic.yes, prefetchable: logic.yes) }
             .filter { $0.family == key.family && $0.bits.count == key.bits.count }
@@ -103,10 +146,37 @@ public struct PairViewOracle {
             }
         try solver.assert(logic.or(cases))
         try logic.throwIfFailed()
-        switch try solver.check() {
-        case .sat: return true
-        case .unsat: return false
-        case .unknown: return nil
+        return try Self.answer(solver.check())
+    }
+
+    /// The query of ``reachable(_:pageShift:)`` without a view, in the integer relaxation:
+    /// false when it is unsatisfiable there (then it is as bit-vectors too), true when it is
+    /// satisfiable or undecided (which says nothing).
+    func integerRelaxationSatisfiable(pageShift: Int) throws -> Bool {
+        let context = Context()
+        let l = try IntegerRelaxation(context, alignmentShifts: [pageShift])
+        let solver = try Solver(context, tactics: ["qflia"], unsatCores: false)
+        solver.limits = limits
+        solver.randomSeed = seed
+        let s = SituationLayout.make(l, neighbours: 1, pageShift: pageShift, word: { l.variable("integer." + $0) }, truth: l.flag)
+        var fixed = platform
+        fixed.pageSizes = [PageSize(rawValue: 1 << UInt64(pageShift))!]
+        var facts = [s.wellFormed(l), fixed.constrains(s.platform, l), policy.allows(s, l)] + assumptions.map { $0.holds(s, l) }
+        facts += [l.lowBitsZero(s.parent.start, bits: 20), l.lowBitsZero(s.parent.size, bits: 20),
+                  l.implies(s.bar.isMemory, l.lessOrEqual(l.word(minBARSize), s.bar.resource.size)),
+                  invariant.violated(s, l)]
+        let all = l.and(facts + l.sideConditions)
+        try l.throwIfFailed()
+        try solver.assert(all)
+        if case .unsat = try solver.check() { return false }
+        return true
+    }
+
+    private static func answer(_ result: CheckResult) -> Bool? {
+        switch result {
+        case .sat: true
+        case .unsat: false
+        case .unknown: nil
         }
     }
 }

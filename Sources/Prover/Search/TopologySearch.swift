@@ -56,7 +56,9 @@ public final class TopologySearch {
     ///   - progress: Called with the machine size and page size about to be searched.
     ///   - possible: The views that may be reachable at all (``PairViewOracle/possibleViews()``):
     ///     once each of them has been found the search ends, exhausted, without searching on.
-    public func run(max: Int = 1, minimize: Bool = false, possible: Set<ViewKey>? = nil,
+    ///   - pageSizes: The page sizes to search (``PairViewOracle/pageSizesToSearch()``: at the
+    ///     others no machine shows a violation); default every page size of the platform.
+    public func run(max: Int = 1, minimize: Bool = false, possible: Set<ViewKey>? = nil, pageSizes: [PageSize]? = nil,
                     found: (TopologyCounterexample) throws -> Void = { _ in },
                     progress: (String) -> Void = { _ in }) throws -> SearchResult {
         var result = SearchResult(counterexamples: [], exhausted: false, unknown: nil, notes: [])
@@ -70,7 +72,7 @@ public final class TopologySearch {
         }
         if everyPossibleViewFound() { return SearchResult(counterexamples: [], exhausted: true, unknown: nil, notes: result.notes) }
         levels: for (level, target) in levels() {
-            for page in platform.pageSizes {
+            for page in pageSizes ?? platform.pageSizes {
                 guard result.counterexamples.count < max else { break levels }
                 if let stop = ProcessStop.requested ?? (limits.expired ? "timeout" : nil) {
                     result.unknown = "\(page) pages, \(level.devices) devices x \(level.barsPerDevice) BARs: \(stop)"

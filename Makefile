@@ -92,7 +92,8 @@ search-bench: release
 # The benchmark: the pair-model checks of the three named policies against Z3's incremental solver;
 # every check of the shipped specs as `prove` decides it (per-check medians, the release presets
 # against the named policies in the same run); what dependencies cost against the verdict
-# (`--record` and `explain`, check by check); `prove --jobs 1/2` and `prove --record` wall time
+# (`--record` and `explain`, check by check); the search's deepening against one query over the
+# whole machine (barproof-bench search); `prove --jobs 1/2` and `prove --record` wall time
 # (prove-bench); the topology search's wall times (search-bench); and each check against z3,
 # cvc5 and bitwuzla given its exported queries (scripts/solver-bench.py, which installs
 # bitwuzla's Python package with pip when it is missing), SOLVER_ROUNDS rounds. Every part
@@ -103,6 +104,7 @@ bench: release
 	.build/release/barproof-bench specs
 	.build/release/barproof-bench specs --alone
 	.build/release/barproof-bench dependencies 3
+	.build/release/barproof-bench search 3
 	@$(MAKE) --no-print-directory prove-bench
 	@$(MAKE) --no-print-directory search-bench
 	scripts/solver-bench.py .build/release/barproof $(SOLVER_ROUNDS) $(SPECS)

@@ -5,7 +5,7 @@ SWIFT ?= swift
 SPECS ?= Specs Specs/kernels
 SWIFTFLAGS ?=
 
-.PHONY: deps build release test prove prove-record prove-bench search-bench bench clean install deb package-check
+.PHONY: deps build release test prove prove-record prove-bench search-bench audit-bench bench clean install deb package-check
 
 deps:
 	@scripts/ensure-deps.sh
@@ -89,12 +89,19 @@ SEARCH_ROUNDS ?= 3
 search-bench: release
 	scripts/search-bench.sh .build/release/barproof $(SEARCH_ROUNDS)
 
+# The audit of a fleet as a user runs it: wall time of `barproof audit` over 1,000 snapshot files
+# of 100 functions (baseline: 100 files), text and JSON, AUDIT_ROUNDS runs each.
+AUDIT_ROUNDS ?= 3
+audit-bench: release
+	scripts/audit-bench.sh .build/release/barproof .build/release/barproof-bench $(AUDIT_ROUNDS)
+
 # The benchmark: the pair-model checks of the three named policies against Z3's incremental solver;
 # every check of the shipped specs as `prove` decides it (per-check medians, the release presets
 # against the named policies in the same run); what dependencies cost against the verdict
 # (`--record` and `explain`, check by check); the search's deepening against one query over the
-# whole machine (barproof-bench search); `prove --jobs 1/2` and `prove --record` wall time
-# (prove-bench); the topology search's wall times (search-bench); and each check against z3,
+# whole machine (barproof-bench search); the host audit and fleets in memory (barproof-bench
+# audit); `prove --jobs 1/2` and `prove --record` wall time (prove-bench); the topology search's
+# wall times (search-bench); `barproof audit` over a fleet of files (audit-bench); and each check against z3,
 # cvc5 and bitwuzla given its exported queries (scripts/solver-bench.py, which installs
 # bitwuzla's Python package with pip when it is missing), SOLVER_ROUNDS rounds. Every part
 # prints the load average it ran under.
@@ -105,8 +112,10 @@ bench: release
 	.build/release/barproof-bench specs --alone
 	.build/release/barproof-bench dependencies 3
 	.build/release/barproof-bench search 3
+	.build/release/barproof-bench audit 3
 	@$(MAKE) --no-print-directory prove-bench
 	@$(MAKE) --no-print-directory search-bench
+	@$(MAKE) --no-print-directory audit-bench
 	scripts/solver-bench.py .build/release/barproof $(SOLVER_ROUNDS) $(SPECS)
 
 # A release binary with the Swift runtime linked in (it needs only glibc and libz3), its manual

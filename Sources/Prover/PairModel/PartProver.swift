@@ -81,7 +81,9 @@ final class PartProver {
     private var integerSolverStorage: Solver?
     /// The same with core tracking (``integerCoreSolver()``), made on first use.
     private var integerCoreSolverStorage: Solver?
-    /// Where ``context`` came from when it is reused (declared last, so it goes last).
+    /// Where ``context`` came from when it is reused. It is given back when the prover goes, and
+    /// lent again only once nothing refers to the context any more (``ContextPool``), whatever
+    /// order the prover's properties are released in.
     private let lease: ContextLease?
 
     /// - Parameter reuseContext: Take a context that an earlier prover gave back

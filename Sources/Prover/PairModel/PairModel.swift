@@ -333,12 +333,15 @@ public final class PairProver {
 
     /// Z3's resource limits for each query ``irredundant(_:satisfiable:)`` asks, in the integer
     /// relaxation and in bit-vectors: a case under fewer clauses can be far harder than the proof
-    /// was (`mmap-within-bar` without `natural-alignment`: no part of the model is empty then, and
-    /// its queries run for minutes), and a name whose absence is not decided within them is
-    /// kept. Step counts, so that `explain` prints the same list on every machine. Measured on
-    /// the shipped specs: the names the integer relaxation shows unneeded take up to 30,000 steps
-    /// (at 15,000 ten release checks keep `memory-bar-only`); the bit-vector stages showed none
-    /// unneeded that 3,000 steps do not, and each undecided name cost them about 25 ms at 30,000.
+    /// was (`mmap-within-bar` without `natural-alignment` runs for minutes as a verdict, whose
+    /// integer stage is `qflia`), and a name whose absence is not decided within them is kept.
+    /// Step counts, so that `explain` prints the same list on every machine. Measured on the
+    /// shipped specs when the core-tracking integer solver was `qflia`: the names it showed
+    /// unneeded took up to 30,000 steps (at 15,000 ten release checks kept `memory-bar-only`);
+    /// the bit-vector stages showed none unneeded that 3,000 steps do not, and each undecided name
+    /// cost them about 25 ms at 30,000. With today's pipeline (``PartProver``'s
+    /// `integerCoreSolver()`) the trial of `natural-alignment` for `mmap-within-bar` takes about
+    /// 13,000.
     static let irredundancyBudget: (integers: UInt32, bitVectors: UInt32) = (30_000, 3_000)
 
     /// What the cases over all parts say, taken in order: the first satisfiable one, else the

@@ -23,8 +23,8 @@ public struct RunStatistics: Sendable {
 
     /// The share of the process's CPU time spent making contexts, from 0 to 1.
     public var contextShare: Double {
-        let cpu = seconds(userCPU + systemCPU)
-        return cpu > 0 ? seconds(contexts.time) / cpu : 0
+        let cpu = (userCPU + systemCPU).seconds
+        return cpu > 0 ? contexts.time.seconds / cpu : 0
     }
 
     /// Lines such as `statistics: 86 Z3 contexts made (at most 4 alive at once) in 104.2 ms; ...`.
@@ -32,13 +32,9 @@ public struct RunStatistics: Sendable {
         let cpu = userCPU + systemCPU
         return """
             statistics: \(contexts.made) Z3 contexts made (at most \(contexts.peakAlive) alive at once) in \
-            \(String(format: "%.1f", seconds(contexts.time) * 1000)) ms
-            statistics: process CPU \(String(format: "%.3f", seconds(cpu))) s (user \(String(format: "%.3f", seconds(userCPU))) s, \
-            system \(String(format: "%.3f", seconds(systemCPU))) s); making contexts \(String(format: "%.1f", contextShare * 100))% of it
+            \(String(format: "%.1f", contexts.time.seconds * 1000)) ms
+            statistics: process CPU \(String(format: "%.3f", cpu.seconds)) s (user \(String(format: "%.3f", userCPU.seconds)) s, \
+            system \(String(format: "%.3f", systemCPU.seconds)) s); making contexts \(String(format: "%.1f", contextShare * 100))% of it
             """
-    }
-
-    private func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 }

@@ -25,7 +25,13 @@ public final class Context {
         Z3_set_param_value(cfg, "model", "true")
         raw = Z3_mk_context_rc(cfg)
         Z3_del_config(cfg)
-        Context.creations.record(ContinuousClock.now - started)
+        let took = ContinuousClock.now - started
+        Context.creations.withLock {
+            $0.made += 1
+            $0.time += took
+            $0.alive += 1
+            $0.peakAlive = max($0.peakAlive, $0.alive)
+        }
         interruptGate = InterruptGate(raw)
         // A no-op handler: Z3 records the code, the failing call returns NULL, and
         // `checkError` turns it into a thrown `Z3Error`.
@@ -34,7 +40,7 @@ public final class Context {
 
     deinit {
         Z3_del_context(raw)
-        Context.creations.release()
+        Context.creations.withLock { $0.alive -= 1 }
     }
 
     /// How many contexts this process has made, how long making them took, and how many were
@@ -51,24 +57,9 @@ public final class Context {
     }
 
     /// The process's context statistics so far.
-    public static var creationStatistics: CreationStatistics { creations.state.withLock { $0 } }
+    public static var creationStatistics: CreationStatistics { creations.withLock { $0 } }
 
-    private static let creations = CreationCounter()
-
-    private final class CreationCounter: Sendable {
-        let state = Mutex(CreationStatistics())
-
-        func record(_ time: Duration) {
-            state.withLock {
-                $0.made += 1
-                $0.time += time
-                $0.alive += 1
-                $0.peakAlive = max($0.peakAlive, $0.alive)
-            }
-        }
-
-        func release() { state.withLock { $0.alive -= 1 } }
-    }
+    private static let creations = Mutex(CreationStatistics())
 
     /// Keeps the memory of a deleted context for the next one, once per process.
     ///

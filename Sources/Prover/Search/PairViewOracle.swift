@@ -55,12 +55,10 @@ public struct PairViewOracle {
             single.pageSizes = [page]
             // A concrete pair-model counterexample with the search's facts shows the page size
             // needed without a solver.
-            let names = SituationLayout.barNames
             let concrete = ViolationSearch.first(invariant, policy: policy, assumptions: assumptions, platform: single,
                                                  neighbours: 1) { a in
-                let parentStart = a.word(SituationLayout.Name.parentStart), parentSize = a.word(SituationLayout.Name.parentSize)
-                return parentStart % (1 << 20) == 0 && parentSize % (1 << 20) == 0
-                    && (!a.truth(names.memory) || a.word(names.size) >= minBARSize)
+                let c = Concrete()
+                return searchFacts(Situation<Concrete>.concrete(a, neighbours: 1, pageShift: page.shift), c).allSatisfy { $0 }
             }
             if concrete != nil {
                 result.append(page)
@@ -118,19 +116,7 @@ public struct PairViewOracle {
         solver.limits = limits
         solver.randomSeed = seed
         let s = SituationLayout.make(logic, neighbours: 1, pageShift: pageShift, word: logic.variable, truth: logic.flag)
-        var fixed = platform
-        fixed.pageSizes = [PageSize(rawValue: 1 << UInt64(pageShift))!]
-        try solver.assert(s.wellFormed(logic))
-        try solver.assert(fixed.constrains(s.platform, logic))
-        for assumption in assumptions { try solver.assert(assumption.holds(s, logic)) }
-        try solver.assert(policy.allows(s, logic))
-        // The search's machines place every window (the host's, each bridge's) on 1 MiB
-        // (`MachineTerms.allocatorFacts`), so the mapped BAR's parent is such a window: a fact of
-        // every machine the search builds, and what rules out views with a neighbour beyond a
-        // window edge inside the mapped BAR's page.
-        try solver.assert(logic.lowBitsZero(s.parent.start, bits: 20))
-        try solver.assert(logic.lowBitsZero(s.parent.size, bits: 20))
-        try solver.assert(logic.implies(s.bar.isMemory, logic.lessOrEqual(logic.word(minBARSize), s.bar.resource.size)))
+        for fact in facts(s, logic, pageShift: pageShift) { try solver.assert(fact) }
         guard let key else {
             try solver.assert(invariant.violated(s, logic))
             try logic.throwIfFailed()
@@ -159,17 +145,30 @@ public struct PairViewOracle {
         solver.limits = limits
         solver.randomSeed = seed
         let s = SituationLayout.make(l, neighbours: 1, pageShift: pageShift, word: { l.variable("integer." + $0) }, truth: l.flag)
-        var fixed = platform
-        fixed.pageSizes = [PageSize(rawValue: 1 << UInt64(pageShift))!]
-        var facts = [s.wellFormed(l), fixed.constrains(s.platform, l), policy.allows(s, l)] + assumptions.map { $0.holds(s, l) }
-        facts += [l.lowBitsZero(s.parent.start, bits: 20), l.lowBitsZero(s.parent.size, bits: 20),
-                  l.implies(s.bar.isMemory, l.lessOrEqual(l.word(minBARSize), s.bar.resource.size)),
-                  invariant.violated(s, l)]
-        let all = l.and(facts + l.sideConditions)
+        let all = l.and(facts(s, l, pageShift: pageShift) + [invariant.violated(s, l)] + l.sideConditions)
         try l.throwIfFailed()
         try solver.assert(all)
         if case .unsat = try solver.check() { return false }
         return true
+    }
+
+    /// What every query of the oracle states at one page size, in order: the model facts, the
+    /// platform, the assumptions, the policy's grant and the search's own facts.
+    private func facts<L: Logic>(_ s: Situation<L>, _ l: L, pageShift: Int) -> [L.Truth] {
+        var fixed = platform
+        fixed.pageSizes = [PageSize(rawValue: 1 << UInt64(pageShift))!]
+        return [s.wellFormed(l), fixed.constrains(s.platform, l)] + assumptions.map { $0.holds(s, l) }
+            + [policy.allows(s, l)] + searchFacts(s, l)
+    }
+
+    /// The facts of every machine the search builds, about the pair-model situation of its mapped
+    /// BAR. The search places every window (the host's, each bridge's) on 1 MiB
+    /// (`MachineTerms.allocatorFacts`), so the mapped BAR's parent is such a window, which rules
+    /// out views with a neighbour beyond a window edge inside the mapped BAR's page; and its
+    /// memory BARs are at least ``minBARSize``.
+    private func searchFacts<L: Logic>(_ s: Situation<L>, _ l: L) -> [L.Truth] {
+        [l.lowBitsZero(s.parent.start, bits: 20), l.lowBitsZero(s.parent.size, bits: 20),
+         l.implies(s.bar.isMemory, l.lessOrEqual(l.word(minBARSize), s.bar.resource.size))]
     }
 
     private static func answer(_ result: CheckResult) -> Bool? {
